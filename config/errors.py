@@ -1,0 +1,18 @@
+"""The error every bad input becomes: where (file, line, field) and what is wrong."""
+
+
+class InputError(Exception):
+    def __init__(self, message: str, *, path=None, line: int | None = None, field: str | None = None):
+        self.message = message
+        self.path = path
+        self.line = line
+        self.field = field
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = str(self.path) if self.path else ""
+        if self.line:
+            where += f":{self.line}"
+        prefix = f"{where}: " if where else ""
+        field = f"{self.field}: " if self.field else ""
+        return f"{prefix}{field}{self.message}"

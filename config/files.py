@@ -1,0 +1,241 @@
+"""Reading the YAML files people edit, keeping line numbers so every error can point at one.
+
+The shapes are pydantic models; `read_agency_file` and `read_plan_file` return them or raise
+InputError naming the file, the line and the field.
+"""
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from dateutil.rrule import rrulestr
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from config.errors import InputError
+
+AgencyKind = Literal["department", "district", "alliance", "steering_committee", "other"]
+Timing = Literal["one-off", "recurring", "ongoing", "undated"]
+DateSource = Literal["text", "policy", "manual"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class FocalPointEntry(_Strict):
+    name: str = Field(min_length=1)
+    email: str = Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+    role: Literal["primary", "deputy", "head"] = "primary"
+    language: Literal["vi", "en"] = "vi"
+    active: bool = True
+
+
+class AgencyEntry(_Strict):
+    code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$")
+    name_vi: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    kind: AgencyKind
+    aliases: list[str] = []
+    focal_points: list[FocalPointEntry] = []
+
+
+class GroupEntry(_Strict):
+    code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$")
+    name_vi: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    aliases: list[str] = []
+    # Agency codes or other group codes (expanded recursively).
+    members: list[str] = Field(min_length=1)
+
+
+class AgencyFile(_Strict):
+    agencies: list[AgencyEntry]
+    groups: list[GroupEntry] = []
+
+
+class PlanHeader(_Strict):
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    title: str = Field(min_length=1)
+    province: str = ""
+    horizon_start: date
+    horizon_end: date
+    source: str = ""
+    overrides: list[str] = []
+
+    @model_validator(mode="after")
+    def _horizon_in_order(self):
+        if self.horizon_end < self.horizon_start:
+            raise ValueError("horizon_end is before horizon_start")
+        return self
+
+
+class TaskEntry(_Strict):
+    ref: str = Field(pattern=r"^[0-9IVX]+(\.[0-9IVX]+)*\.?(-[a-z]{1,2})?(-[0-9]+)?$")
+    section: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    lead: str = Field(min_length=1)  # an agency code, or a group code that fans out
+    coordinating: list[str] = []
+    timing: Timing
+    due: date | None = None
+    rrule: str | None = None
+    anchor: date | None = None
+    deadline_phrase: str | None = None
+    date_source: DateSource = "text"
+    # Fields a person decided rather than read off the text, and why.
+    overrides: list[str] = []
+    note: str | None = None
+
+    @field_validator("rrule")
+    @classmethod
+    def _rrule_parses(cls, value):
+        if value is None:
+            return value
+        if "DTSTART" in value.upper():
+            raise ValueError("leave DTSTART out of the rrule; the anchor gives the first date")
+        try:
+            rrulestr(value, dtstart=None)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"not a valid RRULE ({exc})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _timing_has_its_dates(self):
+        if self.timing == "one-off" and self.due is None:
+            raise ValueError("a one-off task needs a due date")
+        if self.timing == "recurring" and (self.rrule is None or self.anchor is None):
+            raise ValueError("a recurring task needs an rrule and an anchor date")
+        if self.timing != "recurring" and self.rrule is not None:
+            raise ValueError(f"an rrule only goes with timing 'recurring', not '{self.timing}'")
+        return self
+
+
+class PlanFile(_Strict):
+    plan: PlanHeader
+    tasks: list[TaskEntry] = Field(min_length=1)
+
+
+# --- YAML with line numbers ---------------------------------------------------------------
+
+class _LineMap(dict):
+    """A mapping read from YAML that remembers the line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+# Dates stay text here so that pydantic checks them and the error can name the line.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _construct_mapping(loader, node):
+    loader.flatten_mapping(node)
+    mapping = _LineMap()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise InputError(f"key '{key}' appears twice", line=key_node.start_mark.line + 1)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", path=path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError("is not UTF-8 text (save it as UTF-8)", path=path, line=line) from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)
+    except InputError as exc:
+        exc.path = path
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        message = f"malformed YAML: {exc.problem or exc.context}"
+        if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            message += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        raise InputError(message, path=path, line=line) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"malformed YAML: {exc}", path=path) from None
+
+
+def _line_of(data: Any, loc: tuple) -> int | None:
+    """The line of the deepest YAML node the pydantic error location reaches."""
+    line = getattr(data, "line", None)
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            line = node.key_lines.get(part, line) if isinstance(node, _LineMap) else line
+            node = node[part]
+            line = getattr(node, "line", line)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            line = getattr(node, "line", line)
+        else:
+            break
+    return line
+
+
+def _describe(data: Any, loc: tuple) -> str | None:
+    """`tasks.38.due` reads better as `task 3.3-a: due`."""
+    if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data.get(loc[0]), list):
+        entry = data[loc[0]][loc[1]] if loc[1] < len(data[loc[0]]) else None
+        name = entry.get("ref") or entry.get("code") if isinstance(entry, dict) else None
+        label = f"{loc[0].rstrip('s')} {name}" if name else f"{loc[0]}[{loc[1]}]"
+        rest = ".".join(map(str, loc[2:]))
+        return f"{label}: {rest}" if rest else label
+    return ".".join(str(p) for p in loc) or None
+
+
+def validate(model: type[BaseModel], data: Any, path: Path) -> BaseModel:
+    if not isinstance(data, dict):
+        raise InputError("expected a YAML mapping at the top level", path=path, line=1)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        field = _describe(data, loc)
+        message = first["msg"].removeprefix("Value error, ")
+        raise InputError(message, path=path, line=_line_of(data, loc), field=field) from None
+
+
+def read_agency_file(path: Path) -> AgencyFile:
+    return validate(AgencyFile, read_yaml(path), path)
+
+
+def read_plan_file(path: Path) -> tuple[PlanFile, list["EntryLines"]]:
+    """The plan file and, for each task entry in order, where it and its keys are."""
+    data = read_yaml(path)
+    plan = validate(PlanFile, data, path)
+    return plan, [EntryLines(entry.line, dict(entry.key_lines)) for entry in data["tasks"]]
+
+
+class EntryLines:
+    """The line an entry starts on and the line of each of its keys."""
+
+    def __init__(self, start: int, keys: dict[str, int]):
+        self.start, self.keys = start, keys
+
+    def of(self, key: str) -> int:
+        return self.keys.get(key, self.start)

@@ -1,0 +1,61 @@
+"""All settings in one place, read from the environment (prefix DONDOC_) once per process.
+
+Tests build their own `Settings(...)` and pass it down instead of patching anything.
+"""
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config import CONFIG_DIR
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DONDOC_", extra="ignore")
+
+    # Where the embedded default keeps its files (SQLite database, .eml outbox, Prefect home).
+    data_dir: Path = Path("var")
+    # Empty means SQLite at <data_dir>/dondoc.db; PostgreSQL: postgresql://user@host:5432/db
+    database_url: str = ""
+
+    # A fixed date for long-running processes and demos (the clock starts there). Empty: real today.
+    today: date | None = None
+
+    agencies_file: Path = CONFIG_DIR / "agencies.yaml"
+    policy_file: Path = CONFIG_DIR / "policy.yaml"
+
+    # Mail. No SMTP host: each message is written as an .eml file into <data_dir>/outbox.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "Dondoc <dondoc@example.org>"
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    # Who is recorded in the audit when a command changes something.
+    actor: str = ""
+
+    @field_validator("today", mode="before")
+    @classmethod
+    def _empty_today_is_none(cls, value):
+        return value or None
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'dondoc.db').as_posix()}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,46 @@
+"""dondoc demo: the main job on the embedded default, narrated. `make run` calls it."""
+import shutil
+
+import typer
+
+from config import CONFIG_DIR
+from config.settings import Settings
+from dondoc.cli import app
+from dondoc.context import AppContext
+
+DEMO_STEPS = [
+    ("Nạp kế hoạch Bắc Kạn 2015-2020 và danh bạ cơ quan / Load the plan and the agency directory",
+     ["plan", "load", str(CONFIG_DIR / "plans" / "bac-kan-2015-2020.yaml")]),
+    ("Nhiệm vụ của Sở Kế hoạch và Đầu tư / The Department of Planning and Investment's tasks",
+     ["tasks", "--agency", "SKHDT", "--today", "2015-03-01"]),
+    ("Sở Tài chính báo cáo hoàn thành 3.1.2-c / Finance reports 3.1.2-c done",
+     ["task", "done", "3.1.2-c", "--on", "2015-12-20", "--note", "Đã trình UBND tỉnh phương án vốn Quỹ hỗ trợ phát triển HTX",
+      "--today", "2015-12-21"]),
+    ("Huyện Ba Bể kiện toàn Ban Chỉ đạo muộn / Ba Bể completes 3.3-a late",
+     ["task", "done", "3.3-a/BA-BE", "--on", "2015-08-10", "--today", "2015-08-10"]),
+    ("Việc quá hạn ngày 15/01/2016 của các huyện / What the districts have overdue on 15/01/2016",
+     ["overdue", "--today", "2016-01-15", "--agency", "PAC-NAM"]),
+    ("Toàn bộ việc quá hạn ngày 15/01/2016 / Everything overdue on 15/01/2016 (first lines)",
+     ["overdue", "--today", "2016-01-15"]),
+]
+
+
+@app.command("demo")
+def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the previous demo database.")) -> None:
+    """Run the main job on a fresh local database in ./var/demo, printing each command it runs."""
+    base: Settings = ctx.obj.settings
+    data_dir = base.data_dir / "demo"
+    if not keep and data_dir.exists():
+        shutil.rmtree(data_dir)
+    settings = base.model_copy(update={"data_dir": data_dir, "database_url": ""})
+    typer.echo(f"dondoc demo — database {settings.resolved_database_url}\n")
+    for title, args in DEMO_STEPS:
+        typer.secho(f"== {title}", bold=True)
+        typer.echo(f"$ dondoc {' '.join(args)}")
+        context = AppContext(settings)
+        try:
+            app(args, obj=context, standalone_mode=False)
+        finally:
+            context.close()
+        typer.echo("")
+    typer.echo(f"Database: {settings.resolved_database_url}. Try: DONDOC_DATA_DIR={data_dir} .venv/bin/dondoc task show 3.3-a/BA-BE")

@@ -1,0 +1,123 @@
+"""dondoc tasks / overdue / task done|progress|show: what is due, what is late, what was done."""
+from datetime import date
+
+import typer
+from sqlmodel import Session, select
+
+from dondoc.cli import TodayOption, app, handles_errors, parse_day
+from dondoc.cli.output import Format, emit, show_date
+from models.agency import Agency
+from models.audit import AuditEntry
+from models.db import transaction
+from models.occurrence import Occurrence, StatusCategory
+from models.queries import list_tasks, overdue as overdue_rows
+from models.updates import find_task, mark_done, record_progress
+
+task_app = typer.Typer(help="One task: record completion or progress, show its history.", no_args_is_help=True)
+app.add_typer(task_app, name="task")
+
+AgencyOption = typer.Option(None, "--agency", help="Only this agency's tasks (its code, e.g. SKHDT).")
+FormatOption = typer.Option(Format.table, "--format", help="table, json or csv.")
+
+
+def _status_label(value) -> str:
+    return StatusCategory(value).label_vi if value else ""
+
+
+def _check_agency(session: Session, code: str | None) -> None:
+    from config.errors import InputError
+    if code and session.exec(select(Agency).where(Agency.code == code)).first() is None:
+        raise InputError(f"no agency with code {code}", field="--agency")
+
+
+@app.command("tasks")
+@handles_errors
+def tasks(ctx: typer.Context, agency: str = AgencyOption, today: date = TodayOption, fmt: Format = FormatOption) -> None:
+    """Every task with its lead agency, timing and next due date."""
+    context = ctx.obj
+    now = context.clock(today).now()
+    with Session(context.engine) as session:
+        _check_agency(session, agency)
+        rows = [row.as_dict() for row in list_tasks(session, now=now, agency_code=agency)]
+    emit(rows, fmt, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("timing", "Thời hạn"),
+                     ("next_due", "Hạn tới"), ("status", "Tình trạng")],
+         title=f"Nhiệm vụ ({len(rows)}) — ngày {show_date(now.date())}", formatters={"status": _status_label})
+
+
+@app.command("overdue")
+@handles_errors
+def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyOption, fmt: Format = FormatOption) -> None:
+    """Every occurrence past its due date and not done, worst first (what Alliance staff chase)."""
+    context = ctx.obj
+    now = context.clock(today).now()
+    with Session(context.engine) as session:
+        _check_agency(session, agency)
+        rows = [row.as_dict() for row in overdue_rows(session, now=now, agency_code=agency)]
+    emit(rows, fmt, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("due", "Hạn"),
+                     ("days_overdue", "Số ngày quá hạn"), ("status", "Tình trạng")],
+         title=f"Quá hạn, chưa hoàn thành ({len(rows)}) — ngày {show_date(now.date())}",
+         formatters={"status": _status_label, "days_overdue": str})
+
+
+DueOption = typer.Option(None, "--due", callback=parse_day, metavar="YYYY-MM-DD",
+                         help="Which occurrence (its due date); default: the earliest not yet done.")
+NoteOption = typer.Option(None, "--note", help="A note kept with the occurrence and in the audit.")
+PlanOption = typer.Option(None, "--plan", help="The plan code, when the ref exists in several plans.")
+
+
+@task_app.command("done")
+@handles_errors
+def done(ctx: typer.Context, ref: str, on: date = typer.Option(..., "--on", callback=parse_day, metavar="YYYY-MM-DD",
+         help="The day it was completed."), note: str = NoteOption, due: date = DueOption, plan: str = PlanOption,
+         today: date = TodayOption) -> None:
+    """Record that a task (one occurrence of it) was completed on a date."""
+    context = ctx.obj
+    with transaction(context.engine) as session:
+        occ = mark_done(session, ref=ref, on=on, note=note, due=due, plan_code=plan,
+                        at=context.clock(today).now(), actor=context.actor)
+        category = occ.status_category(context.clock(today).now())
+    typer.echo(f"{ref}: hạn {show_date(occ.due_date)} — {category.label_vi} ({show_date(on)}).")
+
+
+@task_app.command("progress")
+@handles_errors
+def progress(ctx: typer.Context, ref: str, percent: int = typer.Option(None, "--percent", help="0-100."),
+             note: str = NoteOption, due: date = DueOption, plan: str = PlanOption, today: date = TodayOption) -> None:
+    """Record progress on a task (one occurrence of it)."""
+    context = ctx.obj
+    with transaction(context.engine) as session:
+        occ = record_progress(session, ref=ref, percent=percent, note=note, due=due, plan_code=plan,
+                              at=context.clock(today).now(), actor=context.actor)
+    shown = f" {occ.progress_percent}%" if occ.progress_percent is not None else ""
+    typer.echo(f"{ref}: hạn {show_date(occ.due_date)} — đang thực hiện{shown}.")
+
+
+@task_app.command("show")
+@handles_errors
+def show(ctx: typer.Context, ref: str, plan: str = PlanOption, today: date = TodayOption, fmt: Format = FormatOption) -> None:
+    """A task's occurrences with their status, and its full history."""
+    context = ctx.obj
+    now = context.clock(today).now()
+    with Session(context.engine) as session:
+        task = find_task(session, ref=ref, plan_code=plan)
+        occurrences = session.exec(select(Occurrence).where(Occurrence.task_id == task.id).order_by(Occurrence.due_date)).all()
+        occ_ids = [o.id for o in occurrences]
+        history = session.exec(select(AuditEntry).where(
+            ((AuditEntry.entity == "task") & (AuditEntry.entity_id == task.id))
+            | ((AuditEntry.entity == "occurrence") & (AuditEntry.entity_id.in_(occ_ids)))
+        ).order_by(AuditEntry.id)).all()
+        rows = [dict(due=o.due_date, kind=o.kind, status=o.status_category(now).value, progress=o.progress,
+                     percent=o.progress_percent, completed_on=o.completed_on, note=o.note) for o in occurrences]
+        changes = [dict(at=h.at.isoformat(), actor=h.actor, field=h.field, old=h.old_value, new=h.new_value,
+                        note=h.note) for h in history]
+    if fmt == Format.json:
+        import json
+        typer.echo(json.dumps({"ref": task.ref, "title": task.title, "text": task.source_text,
+                               "occurrences": rows, "history": changes}, ensure_ascii=False, indent=2, default=str))
+        return
+    typer.echo(f"{task.ref} — {task.title}\n{task.source_text}\n")
+    emit(rows, fmt, [("due", "Hạn"), ("kind", "Loại"), ("status", "Tình trạng"), ("percent", "%"),
+                     ("completed_on", "Hoàn thành"), ("note", "Ghi chú")], title="Các kỳ hạn",
+         formatters={"status": _status_label, "percent": lambda v: "" if v is None else str(v)})
+    emit(changes, fmt, [("at", "Lúc"), ("actor", "Người"), ("field", "Trường"), ("old", "Cũ"), ("new", "Mới"),
+                        ("note", "Ghi chú")], title="Lịch sử")

@@ -1,0 +1,62 @@
+"""The one place that reads the wall clock. Everything else is handed a Clock.
+
+All dates users see are in Asia/Ho_Chi_Minh; a "day" is a local calendar day there.
+"""
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day in Vietnam at `moment` (an aware datetime)."""
+    return moment.astimezone(VN_TZ).date()
+
+
+def start_of_day(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), VN_TZ)
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc).astimezone(VN_TZ)
+
+
+class FixedClock:
+    """Always the same moment: for `--today` and for tests that travel in time."""
+
+    def __init__(self, moment: datetime):
+        if moment.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self.moment = moment
+
+    @classmethod
+    def on(cls, day: date, at: time = time(8, 0)) -> "FixedClock":
+        return cls(datetime.combine(day, at, VN_TZ))
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.moment += delta
+
+
+class StartingClock:
+    """Starts at a given local day (DONDOC_TODAY) and then runs at real speed."""
+
+    def __init__(self, day: date, real: Clock | None = None):
+        self.real = real or SystemClock()
+        self.offset = start_of_day(day) - self.real.now()
+
+    def now(self) -> datetime:
+        return (self.real.now() + self.offset).astimezone(VN_TZ)
+
+
+def clock_for(today: date | None) -> Clock:
+    """The clock for a command: fixed at 08:00 on `today` when given, else the real one."""
+    return FixedClock.on(today) if today else SystemClock()

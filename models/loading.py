@@ -1,0 +1,290 @@
+"""Putting the agency directory and a plan file into the database, idempotently, with audit.
+
+Loading the same files twice changes nothing; loading an edited file updates in place and
+records each change. Everything happens in the caller's transaction.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import delete, insert
+from sqlmodel import Session, select
+
+from config.errors import InputError
+from config.files import AgencyFile, PlanFile, TaskEntry
+from config.policy import DueDatePolicy
+from models.agency import Agency, AgencyGroup, AgencyGroupMember, FocalPoint
+from models.audit import record
+from models.occurrence import Occurrence, OccurrenceKind, Progress
+from models.plan import Plan, Task, TaskCoordinator
+from models.schedule import plan_occurrences
+
+
+@dataclass
+class LoadReport:
+    tasks_created: int = 0
+    tasks_updated: int = 0
+    tasks_retired: int = 0
+    occurrences_created: int = 0
+    occurrences_removed: int = 0
+    agencies_changed: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any([self.tasks_created, self.tasks_updated, self.tasks_retired,
+                    self.occurrences_created, self.occurrences_removed, self.agencies_changed])
+
+
+@dataclass
+class _Audit:
+    session: Session
+    at: datetime
+    actor: str
+
+    def __call__(self, entity, entity_id, field, old=None, new=None, ref=None, note=None):
+        record(self.session, at=self.at, actor=self.actor, entity=entity, entity_id=entity_id,
+               field=field, old=old, new=new, ref=ref, note=note)
+
+
+def _sync_fields(obj, values: dict, audit: _Audit, entity: str, ref: str | None) -> bool:
+    changed = False
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            if obj.id is not None:
+                audit(entity, obj.id, name, old, new, ref=ref)
+            setattr(obj, name, new)
+            changed = True
+    return changed
+
+
+# --- the agency directory ---------------------------------------------------------------
+
+def load_agencies(session: Session, directory: AgencyFile, *, at: datetime, actor: str,
+                  report: LoadReport | None = None) -> LoadReport:
+    report = report or LoadReport()
+    audit = _Audit(session, at, actor)
+    agencies = {a.code: a for a in session.exec(select(Agency))}
+    codes = {a.code for a in directory.agencies} | {g.code for g in directory.groups}
+    for entry in directory.agencies:
+        values = dict(name_vi=entry.name_vi, name_en=entry.name_en, kind=entry.kind)
+        agency = agencies.get(entry.code)
+        if agency is None:
+            agency = agencies[entry.code] = Agency(code=entry.code, **values)
+            session.add(agency)
+            session.flush()
+            audit("agency", agency.id, "created", new=entry.code, ref=entry.code)
+            report.agencies_changed += 1
+        elif _sync_fields(agency, values, audit, "agency", entry.code):
+            report.agencies_changed += 1
+        _sync_focal_points(session, agency, entry.focal_points, audit, report)
+
+    groups = {g.code: g for g in session.exec(select(AgencyGroup))}
+    for entry in directory.groups:
+        unknown = [m for m in entry.members if m not in codes]
+        if unknown:
+            raise InputError(f"group {entry.code} names unknown members: {', '.join(unknown)}", field="groups")
+        group = groups.get(entry.code)
+        values = dict(name_vi=entry.name_vi, name_en=entry.name_en)
+        if group is None:
+            group = groups[entry.code] = AgencyGroup(code=entry.code, **values)
+            session.add(group)
+            session.flush()
+            audit("group", group.id, "created", new=entry.code, ref=entry.code)
+            report.agencies_changed += 1
+        elif _sync_fields(group, values, audit, "group", entry.code):
+            report.agencies_changed += 1
+    # Members are stored expanded to agencies, so a group of groups reads in one query.
+    for entry in directory.groups:
+        group = groups[entry.code]
+        wanted = {agencies[c].id for c in expand_codes([entry.code], directory)}
+        current = set(session.exec(select(AgencyGroupMember.agency_id).where(AgencyGroupMember.group_id == group.id)))
+        if wanted != current:
+            session.exec(delete(AgencyGroupMember).where(AgencyGroupMember.group_id == group.id))
+            session.add_all(AgencyGroupMember(group_id=group.id, agency_id=a) for a in sorted(wanted))
+            audit("group", group.id, "members", len(current), len(wanted), ref=entry.code)
+            report.agencies_changed += 1
+    session.flush()
+    return report
+
+
+def _sync_focal_points(session, agency, entries, audit, report):
+    existing = {fp.email.lower(): fp for fp in session.exec(select(FocalPoint).where(FocalPoint.agency_id == agency.id))}
+    seen = set()
+    for entry in entries:
+        key = entry.email.lower()
+        seen.add(key)
+        values = dict(name=entry.name, role=entry.role, language=entry.language, active=entry.active)
+        fp = existing.get(key)
+        if fp is None:
+            fp = FocalPoint(agency_id=agency.id, email=entry.email, **values)
+            session.add(fp)
+            session.flush()
+            audit("focal_point", fp.id, "created", new=entry.email, ref=agency.code)
+            report.agencies_changed += 1
+        elif _sync_fields(fp, values, audit, "focal_point", agency.code):
+            report.agencies_changed += 1
+    for key, fp in existing.items():
+        if key not in seen and fp.active:
+            audit("focal_point", fp.id, "active", True, False, ref=agency.code, note="no longer in the agency file")
+            fp.active = False
+            report.agencies_changed += 1
+
+
+def expand_codes(codes: list[str], directory: AgencyFile) -> list[str]:
+    """Agency codes behind a list of agency and group codes, groups expanded recursively."""
+    groups = {g.code: g for g in directory.groups}
+    result: list[str] = []
+
+    def visit(code, path):
+        if code in path:
+            raise InputError(f"group {code} contains itself", field="groups")
+        if code in groups:
+            for member in groups[code].members:
+                visit(member, path | {code})
+        elif code not in result:
+            result.append(code)
+
+    for code in codes:
+        visit(code, frozenset())
+    return result
+
+
+# --- a plan -------------------------------------------------------------------------------
+
+@dataclass
+class _WantedTask:
+    ref: str
+    entry: TaskEntry
+    lead_code: str
+    group_code: str | None
+    coordinating: list[str]
+
+
+def _wanted_tasks(plan_file: PlanFile, lines: list, directory: AgencyFile, path: Path) -> list[_WantedTask]:
+    agency_codes = {a.code for a in directory.agencies}
+    group_codes = {g.code for g in directory.groups}
+    known = agency_codes | group_codes
+    seen: dict[str, int] = {}
+    wanted = []
+    for entry, line in zip(plan_file.tasks, lines):
+        if entry.ref in seen:
+            raise InputError(f"duplicate ref {entry.ref} (first at line {seen[entry.ref]})", path=path,
+                             line=line.of("ref"), field="ref")
+        seen[entry.ref] = line.of("ref")
+        for key, codes in (("lead", [entry.lead]), ("coordinating", entry.coordinating)):
+            for code in codes:
+                if code not in known:
+                    raise InputError(f"unknown agency code {code} (not in the agency directory)", path=path,
+                                     line=line.of(key), field=f"task {entry.ref}: {key}")
+        coordinating = expand_codes(entry.coordinating, directory)
+        if entry.lead in group_codes:
+            for member in expand_codes([entry.lead], directory):
+                others = [c for c in coordinating if c != member]
+                wanted.append(_WantedTask(f"{entry.ref}/{member}", entry, member, entry.lead, others))
+        else:
+            wanted.append(_WantedTask(entry.ref, entry, entry.lead, None, [c for c in coordinating if c != entry.lead]))
+    return wanted
+
+
+def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: AgencyFile, *, path: Path,
+              policy: DueDatePolicy, at: datetime, actor: str, report: LoadReport | None = None) -> LoadReport:
+    report = report or LoadReport()
+    audit = _Audit(session, at, actor)
+    wanted = _wanted_tasks(plan_file, lines, directory, path)
+    agency_ids = {a.code: a.id for a in session.exec(select(Agency))}
+    header = plan_file.plan
+
+    plan = session.exec(select(Plan).where(Plan.code == header.code)).first()
+    plan_values = dict(title=header.title, province=header.province, horizon_start=header.horizon_start,
+                       horizon_end=header.horizon_end, source=header.source)
+    if plan is None:
+        plan = Plan(code=header.code, loaded_at=at, **plan_values)
+        session.add(plan)
+        session.flush()
+        audit("plan", plan.id, "created", new=header.code, ref=header.code)
+    elif _sync_fields(plan, plan_values, audit, "plan", header.code):
+        plan.loaded_at = at
+
+    tasks = {t.ref: t for t in session.exec(select(Task).where(Task.plan_id == plan.id))}
+    coordinators: dict[int, set[int]] = {}
+    for link in session.exec(select(TaskCoordinator).join(Task).where(Task.plan_id == plan.id)):
+        coordinators.setdefault(link.task_id, set()).add(link.agency_id)
+    occurrences: dict[int, dict] = {}
+    for occ in session.exec(select(Occurrence).join(Task).where(Task.plan_id == plan.id)):
+        occurrences.setdefault(occ.task_id, {})[occ.due_date] = occ
+
+    new_occurrences = []
+    for item in wanted:
+        entry = item.entry
+        values = dict(
+            section=entry.section, title=entry.title, source_text=entry.text,
+            lead_agency_id=agency_ids[item.lead_code], lead_group_code=item.group_code, timing=entry.timing,
+            due_date=entry.due, rrule=entry.rrule, anchor=entry.anchor, date_source=entry.date_source,
+            deadline_phrase=entry.deadline_phrase, retired=False,
+        )
+        task = tasks.get(item.ref)
+        if task is None:
+            task = Task(plan_id=plan.id, ref=item.ref, **values)
+            session.add(task)
+            session.flush()
+            audit("task", task.id, "created", new=item.ref, ref=item.ref)
+            report.tasks_created += 1
+        elif _sync_fields(task, values, audit, "task", item.ref):
+            report.tasks_updated += 1
+
+        wanted_coordinators = {agency_ids[c] for c in item.coordinating}
+        if coordinators.get(task.id, set()) != wanted_coordinators:
+            old = coordinators.get(task.id, set())
+            session.exec(delete(TaskCoordinator).where(TaskCoordinator.task_id == task.id))
+            session.add_all(TaskCoordinator(task_id=task.id, agency_id=a) for a in sorted(wanted_coordinators))
+            if task.id in coordinators or old:
+                audit("task", task.id, "coordinating", len(old), len(wanted_coordinators), ref=item.ref)
+                report.tasks_updated += 1
+
+        planned = plan_occurrences(timing=entry.timing, due=entry.due, rrule=entry.rrule, anchor=entry.anchor,
+                                   horizon_start=header.horizon_start, horizon_end=header.horizon_end, policy=policy)
+        existing = occurrences.get(task.id, {})
+        for p in planned:
+            occ = existing.get(p.due_date)
+            if occ is None:
+                new_occurrences.append(dict(task_id=task.id, due_date=p.due_date, starts_on=p.starts_on,
+                                            kind=p.kind, progress=Progress.OPEN))
+            else:
+                occ.starts_on, occ.kind = p.starts_on, p.kind  # derived, not audited
+        planned_dates = {p.due_date for p in planned}
+        for due, occ in existing.items():
+            if due not in planned_dates:
+                _drop_occurrence(session, occ, audit, item.ref, report)
+        added = sum(1 for p in planned if p.due_date not in existing)
+        if added and existing:
+            audit("task", task.id, "occurrences", len(existing), len(planned), ref=item.ref, note="schedule changed")
+        report.occurrences_created += added
+
+    wanted_refs = {w.ref for w in wanted}
+    for ref, task in tasks.items():
+        if ref not in wanted_refs and not task.retired:
+            task.retired = True
+            audit("task", task.id, "retired", False, True, ref=ref, note="no longer in the plan file")
+            report.tasks_retired += 1
+            for occ in occurrences.get(task.id, {}).values():
+                if occ.progress == Progress.OPEN and not occ.note:
+                    _drop_occurrence(session, occ, audit, ref, report)
+
+    if new_occurrences:
+        session.execute(insert(Occurrence), new_occurrences)
+    session.flush()
+    return report
+
+
+def _drop_occurrence(session, occ, audit, ref, report):
+    """An occurrence the schedule no longer has: removed unless someone recorded something on it."""
+    if occ.progress == Progress.OPEN and not occ.note:
+        audit("occurrence", occ.id, "removed", occ.due_date.isoformat(), None, ref=ref, note="schedule changed")
+        session.delete(occ)
+        report.occurrences_removed += 1
+    elif occ.kind != OccurrenceKind.WITHDRAWN:
+        audit("occurrence", occ.id, "kind", occ.kind, OccurrenceKind.WITHDRAWN, ref=ref,
+              note="no longer in the schedule; kept because it has recorded progress")
+        occ.kind = OccurrenceKind.WITHDRAWN

@@ -1,0 +1,60 @@
+"""Plans and their tasks: one task per responsibility, with an owner and a timing."""
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime, Text
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+
+class Timing(StrEnum):
+    ONE_OFF = "one-off"
+    RECURRING = "recurring"
+    ONGOING = "ongoing"  # "thường xuyên": checked in on the policy's dates
+    UNDATED = "undated"  # no date in the text: the policy gives check-in dates
+
+
+class DateSource(StrEnum):
+    TEXT = "text"
+    POLICY = "policy"
+    MANUAL = "manual"
+
+
+class Plan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=80)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    province: str = ""
+    horizon_start: date
+    horizon_end: date
+    source: str = ""
+    loaded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class Task(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    # As users quote it: 3.1.1-a, 3.1.6, 3.3-d-1; a fanned-out task adds /<agency code>.
+    ref: str = Field(max_length=80)
+    section: str = Field(max_length=40)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    source_text: str = Field(sa_column=Column(Text, nullable=False))
+    lead_agency_id: int = Field(foreign_key="agency.id", index=True)
+    # The group the plan named as lead, when this task is one member's share of it.
+    lead_group_code: str | None = Field(default=None, max_length=40)
+    timing: str = Field(max_length=20)
+    due_date: date | None = None
+    rrule: str | None = None
+    anchor: date | None = None
+    date_source: str = Field(default=DateSource.TEXT, max_length=20)
+    deadline_phrase: str | None = None
+    # A task dropped from the plan file is retired, never deleted: its history stays.
+    retired: bool = False
+
+
+class TaskCoordinator(SQLModel, table=True):
+    """An agency the plan tells to coordinate ("phối hợp với") on a task."""
+
+    task_id: int = Field(foreign_key="task.id", primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True, index=True)

@@ -1,0 +1,77 @@
+"""Recording what agencies did: completion and progress on an occurrence, through the audit."""
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from config.errors import InputError
+from models.audit import record
+from models.occurrence import Occurrence, OccurrenceKind, Progress
+from models.plan import Plan, Task
+
+
+def find_task(session: Session, *, ref: str, plan_code: str | None = None) -> Task:
+    statement = select(Task).where(Task.ref == ref, Task.retired == False)  # noqa: E712
+    if plan_code:
+        statement = statement.join(Plan).where(Plan.code == plan_code)
+    tasks = session.exec(statement).all()
+    if len(tasks) == 1:
+        return tasks[0]
+    if len(tasks) > 1:
+        raise InputError(f"ref {ref} is in several plans; name one with --plan", field="ref")
+    shares = session.exec(select(Task.ref).where(Task.ref.startswith(f"{ref}/"), Task.retired == False)).all()  # noqa: E712
+    if shares:
+        raise InputError(f"{ref} is shared by a group; name one agency's share, e.g. {shares[0]} "
+                         f"(all: {', '.join(shares)})", field="ref")
+    raise InputError(f"no task with ref {ref}", field="ref")
+
+
+def pick_occurrence(session: Session, *, task: Task, due: date | None) -> Occurrence:
+    """The occurrence due on `due`, or else the earliest one not yet done."""
+    statement = select(Occurrence).where(Occurrence.task_id == task.id, Occurrence.kind != OccurrenceKind.WITHDRAWN)
+    if due is not None:
+        occ = session.exec(statement.where(Occurrence.due_date == due)).first()
+        if occ is None:
+            dates = ", ".join(d.strftime("%d/%m/%Y") for d in session.exec(
+                select(Occurrence.due_date).where(Occurrence.task_id == task.id).order_by(Occurrence.due_date)))
+            raise InputError(f"{task.ref} has no occurrence due {due:%d/%m/%Y} (its due dates: {dates})", field="due")
+        return occ
+    occ = session.exec(statement.where(Occurrence.progress != Progress.DONE).order_by(Occurrence.due_date)).first()
+    if occ is None:
+        raise InputError(f"every occurrence of {task.ref} is already done", field="ref")
+    return occ
+
+
+def _set(session, occ: Occurrence, ref: str, *, at: datetime, actor: str, why: str | None, **values) -> None:
+    for name, new in values.items():
+        old = getattr(occ, name)
+        if old != new:
+            record(session, at=at, actor=actor, entity="occurrence", entity_id=occ.id, ref=ref, field=name,
+                   old=old, new=new, note=why)
+            setattr(occ, name, new)
+    occ.updated_at = at
+
+
+def mark_done(session: Session, *, ref: str, on: date, note: str | None, at: datetime, actor: str,
+              due: date | None = None, plan_code: str | None = None) -> Occurrence:
+    task = find_task(session, ref=ref, plan_code=plan_code)
+    occ = pick_occurrence(session, task=task, due=due)
+    values = dict(progress=Progress.DONE.value, completed_on=on, progress_percent=100)
+    if note:
+        values["note"] = note
+    _set(session, occ, task.ref, at=at, actor=actor, why=note, **values)
+    return occ
+
+
+def record_progress(session: Session, *, ref: str, percent: int | None, note: str | None, at: datetime,
+                    actor: str, due: date | None = None, plan_code: str | None = None) -> Occurrence:
+    if percent is not None and not 0 <= percent <= 100:
+        raise InputError(f"progress must be between 0 and 100, not {percent}", field="percent")
+    task = find_task(session, ref=ref, plan_code=plan_code)
+    occ = pick_occurrence(session, task=task, due=due)
+    values = dict(progress=Progress.IN_PROGRESS.value, completed_on=None)
+    if percent is not None:
+        values["progress_percent"] = percent
+    if note:
+        values["note"] = note
+    _set(session, occ, task.ref, at=at, actor=actor, why=note, **values)
+    return occ
