@@ -1,7 +1,10 @@
 """The editable policies in config/policy.yaml, read and checked."""
+import re
+from datetime import date, time
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from config.files import read_yaml, validate
 
@@ -21,11 +24,51 @@ class DueDatePolicy(_Strict):
     default_period_rrule: str = "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"
 
 
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class ReminderPolicy(_Strict):
+    days_before: list[int] = [30, 7, 1]
+    on_due_day: bool = True
+    overdue_every_days: int = Field(default=7, ge=1)
+    escalate_after_days_overdue: int = Field(default=14, ge=0)
+    coordinators_informed_on: list[str] = ["before:7"]
+    summary_weekday: Literal[tuple(WEEKDAYS)] = "monday"
+    sending_hour: time = time(8, 0)
+    max_attempts: int = Field(default=8, ge=1)
+    retry_after_minutes: int = Field(default=15, ge=1)
+
+    @field_validator("days_before")
+    @classmethod
+    def _positive_and_sorted(cls, value):
+        if any(d <= 0 for d in value):
+            raise ValueError("days before must be positive")
+        return sorted(set(value), reverse=True)
+
+    @field_validator("coordinators_informed_on")
+    @classmethod
+    def _known_rules(cls, value):
+        for rule in value:
+            if not re.fullmatch(r"before:\d+|due|overdue", rule):
+                raise ValueError(f"'{rule}' is not before:N, due or overdue")
+        return value
+
+    @property
+    def summary_weekday_number(self) -> int:
+        return WEEKDAYS.index(self.summary_weekday)
+
+
+class WorkingDaysPolicy(_Strict):
+    extra_days_off: list[date] = []
+    make_up_working_days: list[date] = []
+
+
 class Policy(BaseModel):
-    # Other sections (reminders, review) are read by their own modules.
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
     due_dates: DueDatePolicy = DueDatePolicy()
+    reminders: ReminderPolicy = ReminderPolicy()
+    working_days: WorkingDaysPolicy = WorkingDaysPolicy()
 
 
 def read_policy(path: Path) -> Policy:

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 30.0
     mail_from: str = "Dondoc <dondoc@example.org>"
     public_base_url: str = "http://127.0.0.1:8000"
+    # A dispatcher's claim on a message expires after this long (it died mid-send).
+    dispatch_lease_seconds: float = 600
 
     # Who is recorded in the audit when a command changes something.
     actor: str = ""

@@ -1,0 +1,102 @@
+"""dondoc remind / outbox / simulate: the daily reminder job, what it sent, and time travel."""
+import json
+from datetime import date
+
+import typer
+from sqlmodel import Session, select
+
+from dondoc import jobs
+from dondoc.cli import TodayOption, app, handles_errors, parse_day
+from dondoc.cli.output import Format, emit, show_date
+from models.outbox import Message, MessageStatus
+
+FormatOption = typer.Option(Format.table, "--format", help="table, json or csv.")
+
+
+def run_flow(context, name: str, **parameters):
+    """Run one of our Prefect flows in this process, with this command's context."""
+    from flows import prepare_prefect
+    prepare_prefect(context.settings)
+    from flows import runtime
+    runtime.use(context)
+    try:
+        if name == "send-reminders":
+            from flows.send_reminders import send_reminders
+            return send_reminders(**parameters)
+        if name == "simulate":
+            from flows.simulate import simulate
+            return simulate(**parameters)
+        raise ValueError(name)
+    finally:
+        runtime.use(None)
+
+
+@app.command("remind")
+@handles_errors
+def remind(ctx: typer.Context, today: date = TodayOption,
+           dry_run: bool = typer.Option(False, "--dry-run", help="Show who would get what; write nothing.")) -> None:
+    """The daily reminder job: queue today's digests and deliver the outbox."""
+    context = ctx.obj
+    day = context.clock(today).now().date()
+    if dry_run:
+        planned = jobs.plan_reminders(context, day)
+        if not planned.working_day:
+            typer.echo(f"{show_date(day)} is not a working day: no email goes out.")
+            return
+        rows = [dict(email=d.email, name=d.name, language=d.language,
+                     **{section: len(items) for section, items in d.sections().items()},
+                     summary=d.summary_total) for d in planned.digests]
+        emit(rows, Format.table, [("email", "Người nhận"), ("overdue", "Quá hạn"), ("due_today", "Đến hạn"),
+                                  ("due_soon", "Sắp đến hạn"), ("fyi", "Phối hợp"), ("summary", "Tổng hợp")],
+             title=f"Dry run {show_date(day)}: {len(rows)} digests would be queued (nothing written)",
+             formatters={k: str for k in ("overdue", "due_today", "due_soon", "fyi", "summary")})
+        return
+    result = run_flow(context, "send-reminders", day=day)
+    typer.echo(f"{show_date(day)}: {result['queued']} digests queued; {result['sent']} sent, "
+               f"{result['retrying']} to retry, {result['failed']} failed.")
+    for error in result["errors"]:
+        typer.echo(f"  {error}", err=True)
+
+
+@app.command("simulate")
+@handles_errors
+def simulate(ctx: typer.Context,
+             start: date = typer.Option(..., "--from", callback=parse_day, metavar="YYYY-MM-DD"),
+             end: date = typer.Option(..., "--to", callback=parse_day, metavar="YYYY-MM-DD"),
+             fmt: Format = typer.Option(Format.table, "--format", help="table or json")) -> None:
+    """Run every daily job for each day in order, as if time passed (for demos and rehearsals)."""
+    from config.errors import InputError
+    if end < start:
+        raise InputError("--to is before --from", field="--to")
+    context = ctx.obj
+    reports = run_flow(context, "simulate", start=start, end=end)
+    if fmt == Format.json:
+        typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
+        return
+    busy = [r for r in reports if r["queued"] or r["sent"] or r["failed"]]
+    total = {k: sum(r[k] for r in reports) for k in ("queued", "sent", "retrying", "failed")}
+    typer.echo(f"Simulated {show_date(start)} → {show_date(end)}: {len(reports)} days "
+               f"({sum(r['working_day'] for r in reports)} working), {total['queued']} digests queued, "
+               f"{total['sent']} sent, {total['failed']} failed.")
+    for r in busy[:10]:
+        typer.echo(f"  {show_date(date.fromisoformat(r['day']))}: {r['queued']} queued, {r['sent']} sent")
+    if len(busy) > 10:
+        typer.echo(f"  ... and {len(busy) - 10} more days with mail")
+
+
+@app.command("outbox")
+@handles_errors
+def outbox(ctx: typer.Context, status: MessageStatus = typer.Option(None, "--status", help="queued, sending, sent or failed."),
+           fmt: Format = FormatOption, limit: int = typer.Option(200, help="At most this many, newest first.")) -> None:
+    """What went (or will go) to whom, failures and why."""
+    context = ctx.obj
+    with Session(context.engine) as session:
+        statement = select(Message).order_by(Message.id.desc()).limit(limit)
+        if status:
+            statement = statement.where(Message.status == status)
+        rows = [dict(id=m.id, send_date=m.send_date, kind=m.kind, to=m.recipient_email, name=m.recipient_name,
+                     subject=m.subject, status=m.status, attempts=m.attempts, error=m.last_error,
+                     smtp_reply=m.smtp_reply, message_id=m.message_id) for m in session.exec(statement)]
+    emit(rows, fmt, [("send_date", "Ngày"), ("to", "Người nhận"), ("subject", "Tiêu đề"), ("status", "Trạng thái"),
+                     ("attempts", "Lần gửi"), ("error", "Lỗi")], title=f"Hộp thư đi ({len(rows)})",
+         formatters={"attempts": str})

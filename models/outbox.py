@@ -1,0 +1,70 @@
+"""The durable outbox: every email is a row before it is sent, and stays one after.
+
+A Message is one email to one person (a day's digest, a review request, a sign-in link). An
+OutboxItem is one reason it was sent: (recipient, occurrence, rule, day), unique, so the same
+reminder can never be queued twice. Each delivery attempt is recorded.
+"""
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Column, DateTime, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+class MessageStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # claimed by a dispatcher; if it died, the claim expires
+    SENT = "sent"
+    FAILED = "failed"  # permanently: shown to Alliance staff, never retried
+
+
+class Message(SQLModel, table=True):
+    __table_args__ = (Index("ix_message_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # kind|recipient|day or another natural key: queuing the same message twice is impossible.
+    key: str = Field(unique=True, max_length=400)
+    kind: str = Field(max_length=40)
+    recipient_email: str = Field(max_length=254, index=True)
+    recipient_name: str
+    language: str = Field(default="vi", max_length=2)
+    send_date: date = Field(index=True)
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    text_body: str = Field(sa_column=Column(Text, nullable=False))
+    html_body: str = Field(sa_column=Column(Text, nullable=False))
+    message_id: str = Field(max_length=300)  # the Message-ID header, the same on every attempt
+    status: str = Field(default=MessageStatus.QUEUED, max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    claimed_by: str | None = Field(default=None, max_length=80)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    smtp_reply: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+    def retry_time(self, now: datetime, retry_after_minutes: int) -> datetime:
+        """After the n-th temporary failure wait retry_after * 2^(n-1), at most a day."""
+        minutes = retry_after_minutes * 2 ** max(0, self.attempts - 1)
+        return now + timedelta(minutes=min(minutes, 24 * 60))
+
+
+class OutboxItem(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # recipient|occurrence|rule|nominal day: one row per reason, ever.
+    key: str = Field(unique=True, max_length=400)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    recipient_email: str = Field(max_length=254)
+    occurrence_id: int | None = Field(default=None, foreign_key="occurrence.id", index=True)
+    rule: str = Field(max_length=40)
+    section: str = Field(max_length=20)  # overdue, due_today, due_soon, fyi, summary
+    fire_date: date = Field(index=True)
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    worker: str = Field(max_length=80)
+    outcome: str = Field(max_length=20)  # sent, temporary, permanent
+    detail: str | None = Field(default=None, sa_column=Column(Text))

@@ -1,0 +1,65 @@
+"""When an occurrence's owners are reminded: pure functions of its due date and today.
+
+A rule fires on a nominal day (30, 7 and 1 days before the due date, on the due day, every 7
+days while overdue); it goes out on that day or, when that is a day off, on the working day
+before it. Each daily run sends, per occurrence, only the most recent firing that is due by
+today: a firing missed while nothing ran is folded into the next digest, older ones are
+superseded, so a gap of days never floods anyone.
+"""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from config.policy import ReminderPolicy
+from models.workdays import WorkCalendar
+
+
+@dataclass(frozen=True)
+class Firing:
+    rule: str  # before:30, before:7, before:1, due, overdue:7, overdue:14, ...
+    nominal: date  # the day the rule names
+    fire_date: date  # the working day it goes out
+
+    @property
+    def family(self) -> str:
+        """before:7 stays before:7; every overdue:N is "overdue"."""
+        return "overdue" if self.rule.startswith("overdue") else self.rule
+
+
+def _firing(rule: str, nominal: date, calendar: WorkCalendar) -> Firing:
+    return Firing(rule, nominal, calendar.on_or_before(nominal))
+
+
+def latest_firing(due: date, today: date, policy: ReminderPolicy, calendar: WorkCalendar) -> Firing | None:
+    """The most recent reminder for an occurrence due on `due` that goes out on or before `today`."""
+    candidates = [_firing(f"before:{n}", due - timedelta(days=n), calendar) for n in policy.days_before]
+    if policy.on_due_day:
+        candidates.append(_firing("due", due, calendar))
+    every = policy.overdue_every_days
+    periods = (today - due).days // every
+    # The next nag may fall on a day off and so go out today, ahead of its nominal day.
+    for k in (periods, periods + 1):
+        if k >= 1:
+            candidates.append(_firing(f"overdue:{k * every}", due + timedelta(days=k * every), calendar))
+    sent_by_today = [f for f in candidates if f.fire_date <= today]
+    return max(sent_by_today, key=lambda f: (f.fire_date, f.nominal), default=None)
+
+
+def is_escalated(due: date, firing: Firing, policy: ReminderPolicy) -> bool:
+    """From `escalate_after_days_overdue` days overdue the agency's head is reminded too."""
+    return firing.family == "overdue" and (firing.nominal - due).days >= policy.escalate_after_days_overdue
+
+
+def latest_summary_firing(today: date, policy: ReminderPolicy, calendar: WorkCalendar) -> Firing:
+    """The weekly overdue summary to Alliance staff: the latest summary day going out by today."""
+    back = (today.weekday() - policy.summary_weekday_number) % 7
+    this_week = today - timedelta(days=back)
+    candidates = [_firing("summary", this_week, calendar), _firing("summary", this_week + timedelta(days=7), calendar)]
+    return max((f for f in candidates if f.fire_date <= today), key=lambda f: f.fire_date)
+
+
+def lookahead_days(policy: ReminderPolicy) -> int:
+    """How far ahead of today a due date can be and still have a reminder going out today.
+
+    The longest "before" rule, plus room for a stretch of days off (Tết) that moves it earlier.
+    """
+    return max(policy.days_before, default=0) + 14

@@ -1,0 +1,222 @@
+"""The daily sweep: which reminders go out today, grouped into one digest per person.
+
+Rules about *when* live in models/reminders.py; this module reads the open occurrences, asks
+those rules, and writes the outbox rows (one per reason) and one message per recipient.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, select as sa_select
+from sqlmodel import Session, select
+
+from config.policy import ReminderPolicy
+from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
+from models.occurrence import Occurrence, OccurrenceKind, Progress
+from models.outbox import Message, OutboxItem
+from models.plan import Task, TaskCoordinator
+from models.reminders import Firing, is_escalated, latest_firing, latest_summary_firing, lookahead_days
+from models.workdays import WorkCalendar
+from notifications.outbox import enqueue
+from notifications.render import render
+
+SECTIONS = ("overdue", "due_today", "due_soon", "fyi", "summary")
+
+
+@dataclass
+class Item:
+    key: str
+    occurrence_id: int | None
+    rule: str
+    fire_date: date
+    section: str
+    ref: str
+    title: str
+    due: date
+    days: int
+    link: str
+    lead_name: str | None = None
+    escalated: bool = False
+
+
+@dataclass
+class PlannedDigest:
+    email: str
+    name: str
+    language: str
+    agency_names: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    summary: list[dict] = field(default_factory=list)
+    summary_total: int = 0
+
+    def sections(self) -> dict[str, list[Item]]:
+        grouped = {name: [] for name in SECTIONS[:4]}
+        for item in sorted(self.items, key=lambda i: (i.due, i.ref)):
+            if item.section in grouped:
+                grouped[item.section].append(item)
+        return grouped
+
+
+@dataclass
+class SweepResult:
+    day: date
+    working_day: bool
+    digests: list[PlannedDigest] = field(default_factory=list)
+    queued: int = 0
+
+
+def task_link(base_url: str, ref: str) -> str:
+    return f"{base_url.rstrip('/')}/tasks/{ref}"
+
+
+def _section(due: date, today: date) -> tuple[str, int]:
+    if due < today:
+        return "overdue", (today - due).days
+    if due == today:
+        return "due_today", 0
+    return "due_soon", (due - today).days
+
+
+def _open_occurrences(session: Session, today: date, policy: ReminderPolicy):
+    """Open occurrences whose reminders can be due by today (plain tuples: this is the hot path)."""
+    horizon = today + timedelta(days=lookahead_days(policy))
+    statement = (
+        sa_select(Occurrence.id, Occurrence.due_date, Task.id, Task.ref, Task.title, Task.lead_agency_id)
+        .join(Task, Occurrence.task_id == Task.id)
+        .where(Occurrence.progress != Progress.DONE, Occurrence.due_date <= horizon,
+               Occurrence.kind != OccurrenceKind.WITHDRAWN, Task.retired == False)  # noqa: E712
+    )
+    return session.execute(statement).all()
+
+
+def _recipients(session: Session) -> dict[int, list[FocalPoint]]:
+    by_agency: dict[int, list[FocalPoint]] = defaultdict(list)
+    for fp in session.exec(select(FocalPoint).where(FocalPoint.active == True).order_by(FocalPoint.id)):  # noqa: E712
+        by_agency[fp.agency_id].append(fp)
+    return by_agency
+
+
+def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy, calendar: WorkCalendar,
+                       base_url: str) -> SweepResult:
+    """What goes out today and to whom, without writing anything (a dry run shows exactly this)."""
+    result = SweepResult(day=today, working_day=calendar.is_working_day(today))
+    if not result.working_day:
+        return result
+    agencies = {a.id: a for a in session.exec(select(Agency))}
+    people = _recipients(session)
+    already = set(session.exec(select(OutboxItem.key).where(OutboxItem.fire_date >= today - timedelta(days=60))))
+    digests: dict[str, PlannedDigest] = {}
+
+    def digest_for(fp: FocalPoint) -> PlannedDigest:
+        email = fp.email.lower()
+        if email not in digests:
+            digests[email] = PlannedDigest(email=fp.email, name=fp.name, language=fp.language)
+        digest = digests[email]
+        name = agencies[fp.agency_id].name_en if fp.language == "en" else agencies[fp.agency_id].name_vi
+        if name not in digest.agency_names:
+            digest.agency_names.append(name)
+        return digest
+
+    rows = _open_occurrences(session, today, policy)
+    firings: list[tuple] = []
+    for occ_id, due, task_id, ref, title, lead_id in rows:
+        firing = latest_firing(due, today, policy, calendar)
+        if firing is not None:
+            firings.append((occ_id, due, task_id, ref, title, lead_id, firing))
+
+    coordinators: dict[int, list[int]] = defaultdict(list)
+    if policy.coordinators_informed_on and firings:
+        informed = [f for f in firings if f[6].family in policy.coordinators_informed_on]
+        task_ids = sorted({f[2] for f in informed})
+        for start in range(0, len(task_ids), 500):
+            for task_id, agency_id in session.exec(select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
+                                                   .where(TaskCoordinator.task_id.in_(task_ids[start:start + 500]))):
+                coordinators[task_id].append(agency_id)
+
+    for occ_id, due, task_id, ref, title, lead_id, firing in firings:
+        section, days = _section(due, today)
+        escalated = is_escalated(due, firing, policy)
+        link = task_link(base_url, ref)
+        for fp in people.get(lead_id, []):
+            if fp.role == FocalPointRole.HEAD and not escalated:
+                continue
+            key = f"{fp.email.lower()}|{occ_id}|{firing.rule}|{firing.nominal.isoformat()}"
+            if key not in already:
+                digest_for(fp).items.append(Item(key, occ_id, firing.rule, firing.fire_date, section, ref, title,
+                                                 due, days, link, escalated=escalated))
+        if firing.family in policy.coordinators_informed_on:
+            lead = agencies[lead_id]
+            for agency_id in coordinators.get(task_id, []):
+                for fp in people.get(agency_id, []):
+                    if fp.role == FocalPointRole.HEAD:
+                        continue
+                    key = f"{fp.email.lower()}|{occ_id}|fyi:{firing.rule}|{firing.nominal.isoformat()}"
+                    if key not in already:
+                        lead_name = lead.name_en if fp.language == "en" else lead.name_vi
+                        digest_for(fp).items.append(Item(key, occ_id, f"fyi:{firing.rule}", firing.fire_date, "fyi",
+                                                         ref, title, due, days, link, lead_name=lead_name))
+
+    _add_weekly_summary(session, today, policy, calendar, agencies, people, already, digest_for, base_url)
+    result.digests = [d for d in digests.values() if d.items]
+    return result
+
+
+def _add_weekly_summary(session, today, policy, calendar, agencies, people, already, digest_for, base_url):
+    """Alliance staff get, on the summary day, every overdue occurrence grouped by agency."""
+    firing: Firing = latest_summary_firing(today, policy, calendar)
+    staff = [fp for agency in agencies.values() if agency.kind == AgencyKind.ALLIANCE
+             for fp in people.get(agency.id, []) if fp.role != FocalPointRole.HEAD]
+    pending = [fp for fp in staff
+               if f"{fp.email.lower()}|summary|{firing.nominal.isoformat()}" not in already]
+    if not pending:
+        return
+    rows = session.execute(
+        sa_select(Occurrence.due_date, Task.ref, Task.title, Task.lead_agency_id)
+        .join(Task, Occurrence.task_id == Task.id)
+        .where(Occurrence.progress != Progress.DONE, Occurrence.due_date < today,
+               Occurrence.kind != OccurrenceKind.WITHDRAWN, Task.retired == False)  # noqa: E712
+        .order_by(Occurrence.due_date, Task.ref)
+    ).all()
+    if not rows:
+        return
+    for fp in pending:
+        by_agency: dict[int, list[Item]] = defaultdict(list)
+        for due, ref, title, lead_id in rows:
+            by_agency[lead_id].append(Item("", None, "summary", firing.fire_date, "summary", ref, title, due,
+                                           (today - due).days, task_link(base_url, ref)))
+        digest = digest_for(fp)
+        digest.summary = [
+            {"name": agencies[a].name_en if fp.language == "en" else agencies[a].name_vi, "occurrences": items}
+            for a, items in sorted(by_agency.items(), key=lambda kv: -len(kv[1]))
+        ]
+        digest.summary_total = len(rows)
+        digest.items.append(Item(f"{fp.email.lower()}|summary|{firing.nominal.isoformat()}", None, "summary",
+                                 firing.fire_date, "summary", "", "", today, 0, ""))
+
+
+def queue_daily_reminders(session: Session, *, today: date, now: datetime, policy: ReminderPolicy,
+                          calendar: WorkCalendar, base_url: str, mail_from: str) -> SweepResult:
+    """Write today's digests into the outbox: one message per person per day, one row per reason.
+
+    A person who already has today's digest gets nothing more today; what would have been added
+    stays unsent and goes out in the next working day's digest.
+    """
+    result = plan_daily_digests(session, today=today, policy=policy, calendar=calendar, base_url=base_url)
+    rows = []
+    for digest in result.digests:
+        context = dict(recipient_name=digest.name, agency_names=digest.agency_names, send_date=today,
+                       summary=digest.summary, summary_total=digest.summary_total, **digest.sections())
+        message = enqueue(
+            session, key=f"daily|{digest.email.lower()}|{today.isoformat()}", kind="daily",
+            recipient_email=digest.email, recipient_name=digest.name, language=digest.language, send_date=today,
+            rendered=render("daily", digest.language, context), now=now, mail_from=mail_from,
+        )
+        if message is None:
+            continue
+        result.queued += 1
+        rows.extend(dict(key=i.key, message_id=message.id, recipient_email=digest.email.lower(),
+                         occurrence_id=i.occurrence_id, rule=i.rule, section=i.section, fire_date=i.fire_date)
+                    for i in digest.items)
+    if rows:
+        session.execute(OutboxItem.__table__.insert(), rows)
+    return result

@@ -1,0 +1,118 @@
+"""The dispatcher: claims queued messages, sends them, records every attempt.
+
+Claiming is a compare-and-set (UPDATE ... WHERE id=? AND status=?) so two dispatchers never
+send the same message; on PostgreSQL candidates are read FOR UPDATE SKIP LOCKED. A message is
+marked sent right after the server accepts it; if the process dies in between, the claim
+expires and the message is sent once more with the same Message-ID (the only duplicate possible).
+"""
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from config.policy import ReminderPolicy
+from models.clock import Clock, SystemClock
+from models.outbox import DeliveryAttempt, Message, MessageStatus
+from notifications.transports import TransportError
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _claim(engine: Engine, *, now: datetime, lease_until: datetime, wall_now: datetime, worker: str,
+           batch: int) -> list[int]:
+    """Claim up to `batch` messages that are due: queued ones, and ones whose claim has expired."""
+    due = or_(
+        (Message.status == MessageStatus.QUEUED) & (Message.next_attempt_at <= now),
+        (Message.status == MessageStatus.SENDING) & (Message.claimed_at <= lease_until),
+    )
+    with Session(engine) as session:
+        candidates = select(Message.id, Message.status, Message.claimed_at).where(due).order_by(Message.id).limit(batch)
+        if engine.dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        claimed = []
+        for message_id, status, claimed_at in session.execute(candidates).all():
+            changed = session.execute(
+                update(Message)
+                .where(Message.id == message_id, Message.status == status,
+                       (Message.claimed_at == claimed_at) if claimed_at is not None else Message.claimed_at.is_(None))
+                .values(status=MessageStatus.SENDING, claimed_at=wall_now, claimed_by=worker)
+            ).rowcount
+            if changed == 1:
+                claimed.append(message_id)
+        session.commit()
+    return claimed
+
+
+def _record(engine: Engine, message_id: int, *, worker: str, now: datetime, policy: ReminderPolicy,
+            reply: str | None = None, error: TransportError | None = None) -> str:
+    with Session(engine) as session:
+        message = session.get(Message, message_id)
+        if message.claimed_by != worker:  # someone else took it over after our claim expired
+            return "lost"
+        message.attempts += 1
+        if error is None:
+            outcome, message.status, message.sent_at, message.smtp_reply = "sent", MessageStatus.SENT, now, reply
+            message.last_error = None
+        elif error.permanent or message.attempts >= policy.max_attempts:
+            outcome, message.status, message.last_error = "permanent", MessageStatus.FAILED, str(error)
+        else:
+            outcome, message.status, message.last_error = "temporary", MessageStatus.QUEUED, str(error)
+            message.next_attempt_at = message.retry_time(now, policy.retry_after_minutes)
+        message.claimed_at = message.claimed_by = None
+        session.add(DeliveryAttempt(message_id=message_id, at=now, worker=worker, outcome=outcome,
+                                    detail=reply if error is None else str(error)))
+        session.commit()
+        return outcome
+
+
+def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy, wall_clock: Clock | None = None,
+             lease: timedelta = timedelta(minutes=10), batch: int = 200, limit: int | None = None) -> DispatchReport:
+    """Send every message that is due at `now`, batch by batch, over one transport connection each.
+
+    `now` is the application's time (it decides what is due and is recorded); claims use the
+    wall clock, since a claim's expiry is about a process that died, not about the plan's calendar.
+    """
+    wall_clock = wall_clock or SystemClock()
+    worker = worker_name()
+    report = DispatchReport()
+    while limit is None or report.sent + report.retrying + report.failed < limit:
+        wall_now = wall_clock.now()
+        ids = _claim(engine, now=now, lease_until=wall_now - lease, wall_now=wall_now, worker=worker,
+                     batch=batch if limit is None else min(batch, limit))
+        if not ids:
+            break
+        with transport as open_transport:
+            for message_id in ids:
+                with Session(engine) as session:
+                    message = session.get(Message, message_id)
+                    session.expunge(message)
+                try:
+                    reply = open_transport.send(message)
+                    outcome = _record(engine, message_id, worker=worker, now=now, policy=policy, reply=reply)
+                except TransportError as error:
+                    outcome = _record(engine, message_id, worker=worker, now=now, policy=policy, error=error)
+                    report.errors.append(f"{message.recipient_email}: {error}")
+                if outcome == "sent":
+                    report.sent += 1
+                elif outcome == "temporary":
+                    report.retrying += 1
+                elif outcome == "permanent":
+                    report.failed += 1
+        if len(ids) < batch:
+            break
+    return report

@@ -1,0 +1,41 @@
+"""Rendering a message kind from its three templates: subject, plain text, HTML.
+
+Templates live in notifications/templates/<kind>/<language>/{subject.txt, body.txt, body.html}.
+"""
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def vn_date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=StrictUndefined,
+    keep_trailing_newline=False,
+)
+_env.filters["vn_date"] = vn_date
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def render(kind: str, language: str, context: dict) -> Rendered:
+    language = language if language in ("vi", "en") else "vi"
+    folder = f"{kind}/{language}"
+    # A subject is one line: nothing in the data can add a header.
+    subject = " ".join(_env.get_template(f"{folder}/subject.txt").render(**context).split())
+    text = _env.get_template(f"{folder}/body.txt").render(subject=subject, **context)
+    html = _env.get_template(f"{folder}/body.html").render(subject=subject, **context)
+    return Rendered(subject, text, html)
