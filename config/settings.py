@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from config import CONFIG_DIR
 
 
+DEFAULT_SECRET = "dondoc-development-secret-change-me"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DONDOC_", extra="ignore")
 
@@ -38,6 +41,13 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     # A dispatcher's claim on a message expires after this long (it died mid-send).
     dispatch_lease_seconds: float = 600
+
+    # Web: the address `dondoc web` listens on, and the key that signs cookies and links.
+    # In production mode dondoc refuses to start with the default key.
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    secret_key: str = DEFAULT_SECRET
+    production: bool = False
 
     # Who is recorded in the audit when a command changes something.
     actor: str = ""
