@@ -7,7 +7,7 @@ reminder can never be queued twice. Each delivery attempt is recorded.
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -33,6 +33,8 @@ class Message(SQLModel, table=True):
     text_body: str = Field(sa_column=Column(Text, nullable=False))
     html_body: str = Field(sa_column=Column(Text, nullable=False))
     message_id: str = Field(max_length=300)  # the Message-ID header, the same on every attempt
+    # The whole MIME message, built once when queued: every attempt sends the same bytes.
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     status: str = Field(default=MessageStatus.QUEUED, max_length=20)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -1,7 +1,7 @@
 """When an occurrence's owners are reminded: pure functions of its due date and today.
 
-A rule fires on a nominal day (30, 7 and 1 days before the due date, on the due day, every 7
-days while overdue); it goes out on that day or, when that is a day off, on the working day
+A rule fires on a nominal day (30, 7 and 1 days before the due date, on the due day, then every
+7 days while overdue); it goes out on that day or, when that is a day off, on the working day
 before it. Each daily run sends, per occurrence, only the most recent firing that is due by
 today: a firing missed while nothing ran is folded into the next digest, older ones are
 superseded, so a gap of days never floods anyone.
@@ -15,14 +15,10 @@ from models.workdays import WorkCalendar
 
 @dataclass(frozen=True)
 class Firing:
-    rule: str  # before:30, before:7, before:1, due, overdue:7, overdue:14, ...
+    rule: str  # before:30, before:7, before:1, due, overdue, summary
     nominal: date  # the day the rule names
     fire_date: date  # the working day it goes out
 
-    @property
-    def family(self) -> str:
-        """before:7 stays before:7; every overdue:N is "overdue"."""
-        return "overdue" if self.rule.startswith("overdue") else self.rule
 
 
 def _firing(rule: str, nominal: date, calendar: WorkCalendar) -> Firing:
@@ -30,23 +26,34 @@ def _firing(rule: str, nominal: date, calendar: WorkCalendar) -> Firing:
 
 
 def latest_firing(due: date, today: date, policy: ReminderPolicy, calendar: WorkCalendar) -> Firing | None:
-    """The most recent reminder for an occurrence due on `due` that goes out on or before `today`."""
+    """The most recent "before" or due-day reminder going out on or before `today`, while not yet late."""
+    if today > due:
+        return None
     candidates = [_firing(f"before:{n}", due - timedelta(days=n), calendar) for n in policy.days_before]
     if policy.on_due_day:
         candidates.append(_firing("due", due, calendar))
-    every = policy.overdue_every_days
-    periods = (today - due).days // every
-    # The next nag may fall on a day off and so go out today, ahead of its nominal day.
-    for k in (periods, periods + 1):
-        if k >= 1:
-            candidates.append(_firing(f"overdue:{k * every}", due + timedelta(days=k * every), calendar))
     sent_by_today = [f for f in candidates if f.fire_date <= today]
     return max(sent_by_today, key=lambda f: (f.fire_date, f.nominal), default=None)
 
 
-def is_escalated(due: date, firing: Firing, policy: ReminderPolicy) -> bool:
+def overdue_nag(due: date, last_reminded: date | None, today: date, policy: ReminderPolicy,
+                calendar: WorkCalendar) -> Firing | None:
+    """While overdue, a reminder every `overdue_every_days` days after the last one (or the due date).
+
+    Counting from the last reminder, not from the calendar, is what makes catch-up safe: after
+    days without a run the occurrence is reminded once, then the rhythm resumes from there.
+    """
+    if today <= due:
+        return None
+    since = last_reminded if last_reminded is not None and last_reminded > due else due
+    nominal = since + timedelta(days=policy.overdue_every_days)
+    firing = _firing("overdue", nominal, calendar)
+    return firing if firing.fire_date <= today else None
+
+
+def is_escalated(due: date, today: date, policy: ReminderPolicy) -> bool:
     """From `escalate_after_days_overdue` days overdue the agency's head is reminded too."""
-    return firing.family == "overdue" and (firing.nominal - due).days >= policy.escalate_after_days_overdue
+    return (today - due).days >= policy.escalate_after_days_overdue
 
 
 def latest_summary_firing(today: date, policy: ReminderPolicy, calendar: WorkCalendar) -> Firing:

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -58,26 +58,31 @@ def _claim(engine: Engine, *, now: datetime, lease_until: datetime, wall_now: da
     return claimed
 
 
-def _record(engine: Engine, message_id: int, *, worker: str, now: datetime, policy: ReminderPolicy,
+def _record(connection, message: Message, *, worker: str, now: datetime, policy: ReminderPolicy,
             reply: str | None = None, error: TransportError | None = None) -> str:
-    with Session(engine) as session:
-        message = session.get(Message, message_id)
-        if message.claimed_by != worker:  # someone else took it over after our claim expired
+    """Write the outcome of one attempt, only if our claim still holds (compare-and-set)."""
+    attempts = message.attempts + 1
+    values = dict(attempts=attempts, claimed_at=None, claimed_by=None)
+    if error is None:
+        outcome = "sent"
+        values.update(status=MessageStatus.SENT, sent_at=now, smtp_reply=reply, last_error=None)
+    elif error.permanent or attempts >= policy.max_attempts:
+        outcome = "permanent"
+        values.update(status=MessageStatus.FAILED, last_error=str(error))
+    else:
+        outcome = "temporary"
+        values.update(status=MessageStatus.QUEUED, last_error=str(error),
+                      next_attempt_at=message.retry_time(now, policy.retry_after_minutes))
+    with connection.begin():
+        changed = connection.execute(
+            update(Message).where(Message.id == message.id, Message.claimed_by == worker).values(**values)
+        ).rowcount
+        if changed != 1:  # our claim expired and another dispatcher took the message over
             return "lost"
-        message.attempts += 1
-        if error is None:
-            outcome, message.status, message.sent_at, message.smtp_reply = "sent", MessageStatus.SENT, now, reply
-            message.last_error = None
-        elif error.permanent or message.attempts >= policy.max_attempts:
-            outcome, message.status, message.last_error = "permanent", MessageStatus.FAILED, str(error)
-        else:
-            outcome, message.status, message.last_error = "temporary", MessageStatus.QUEUED, str(error)
-            message.next_attempt_at = message.retry_time(now, policy.retry_after_minutes)
-        message.claimed_at = message.claimed_by = None
-        session.add(DeliveryAttempt(message_id=message_id, at=now, worker=worker, outcome=outcome,
-                                    detail=reply if error is None else str(error)))
-        session.commit()
-        return outcome
+        connection.execute(insert(DeliveryAttempt).values(
+            message_id=message.id, at=now, worker=worker, outcome=outcome,
+            detail=reply if error is None else str(error)))
+    return outcome
 
 
 def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy, wall_clock: Clock | None = None,
@@ -96,16 +101,16 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
                      batch=batch if limit is None else min(batch, limit))
         if not ids:
             break
-        with transport as open_transport:
-            for message_id in ids:
-                with Session(engine) as session:
-                    message = session.get(Message, message_id)
-                    session.expunge(message)
+        with Session(engine) as session:
+            messages = session.exec(select(Message).where(Message.id.in_(ids)).order_by(Message.id)).scalars().all()
+            session.expunge_all()
+        with transport as open_transport, engine.connect() as connection:
+            for message in messages:
                 try:
                     reply = open_transport.send(message)
-                    outcome = _record(engine, message_id, worker=worker, now=now, policy=policy, reply=reply)
+                    outcome = _record(connection, message, worker=worker, now=now, policy=policy, reply=reply)
                 except TransportError as error:
-                    outcome = _record(engine, message_id, worker=worker, now=now, policy=policy, error=error)
+                    outcome = _record(connection, message, worker=worker, now=now, policy=policy, error=error)
                     report.errors.append(f"{message.recipient_email}: {error}")
                 if outcome == "sent":
                     report.sent += 1

@@ -5,15 +5,14 @@ later, permanent ones (5xx, malformed address) are not.
 """
 import re
 import smtplib
+from email.utils import parseaddr
 from pathlib import Path
 
-import emails
 from emails.backend.smtp import SMTPBackend
 
 from config.settings import Settings
 from models.outbox import Message
-
-_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+from notifications.outbox import is_valid_address
 
 
 class TransportError(Exception):
@@ -22,15 +21,19 @@ class TransportError(Exception):
         self.permanent = permanent
 
 
-def build_email(message: Message, mail_from: str) -> emails.Message:
-    if not _ADDRESS.match(message.recipient_email):
+class _PreBuilt:
+    """What the `emails` SMTP backend sends: the bytes built when the message was queued."""
+
+    def __init__(self, raw: bytes):
+        self.raw = raw
+
+    def as_bytes(self) -> bytes:
+        return self.raw
+
+
+def _check_address(message: Message) -> None:
+    if not is_valid_address(message.recipient_email):
         raise TransportError(f"malformed address: {message.recipient_email!r}", permanent=True)
-    built = emails.Message(
-        subject=message.subject, text=message.text_body, html=message.html_body,
-        mail_from=mail_from, mail_to=(message.recipient_name, message.recipient_email), charset="utf-8",
-    )
-    built.set_headers({"Message-ID": message.message_id, "X-Dondoc-Kind": message.kind})
-    return built
 
 
 class FileTransport:
@@ -54,7 +57,8 @@ class FileTransport:
         path = day / f"{message.id:08d}-{message.kind}-{safe}.eml"
         # Same name on a resend: a crash never leaves two files for one message.
         temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(build_email(message, self.mail_from).as_string().encode("utf-8"))
+        _check_address(message)
+        temporary.write_bytes(message.raw)
         temporary.replace(path)
         return f"written {path}"
 
@@ -64,6 +68,7 @@ class SmtpTransport:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self.envelope_from = parseaddr(settings.mail_from)[1]
         self.backend: SMTPBackend | None = None
 
     def __enter__(self):
@@ -84,8 +89,9 @@ class SmtpTransport:
         return False
 
     def send(self, message: Message) -> str:
-        built = build_email(message, self.settings.mail_from)
-        response = self.backend.sendmail(from_addr=built.mail_from[1], to_addrs=[message.recipient_email], msg=built)
+        _check_address(message)
+        response = self.backend.sendmail(from_addr=self.envelope_from, to_addrs=[message.recipient_email],
+                                         msg=_PreBuilt(message.raw))
         if response is not None and response.success:
             return f"{response.status_code} {(response.status_text or b'').decode(errors='replace')}".strip()
         # The connection may be unusable now: drop it so the next message opens a fresh one.
