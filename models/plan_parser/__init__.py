@@ -20,7 +20,7 @@ from datetime import date
 from config.errors import InputError
 from config.files import AgencyFile
 from models.plan_parser.agencies import Agency, AgencyMatcher
-from models.plan_parser.deadlines import read_deadlines, read_horizon, read_issue_date, timing_of
+from models.plan_parser.deadlines import read_deadlines, read_horizons, read_issue_date, timing_of
 from models.plan_parser.duties import Duty, DutyFinder
 from models.plan_parser.structure import Node, build_outline
 from models.plan_parser.text import Line, decode_plan, split_lines
@@ -106,7 +106,15 @@ def _read_title(header: list[Line]) -> tuple[str, list[Line]]:
 _PROVINCE = re.compile(r"\b(?:[Tt]ỉnh(?:\s+(?:ủy|uỷ))?|[Tt]hành\s+phố|[Tt]hành\s+ủy)\s+((?:[A-ZĐ][^\W\d_]*\s?){1,3})")
 
 
+_DATELINE_PLACE = re.compile(r"^([^\d,:;]{2,40}),\s*ngày\b", re.IGNORECASE)
+
+
 def _read_province(header: list[Line]) -> str:
+    """Where the plan was issued: its dateline's place ("Cao Bằng, ngày ..."), else "tỉnh X"."""
+    for line in header:
+        m = _DATELINE_PLACE.match(line.text)
+        if m and read_issue_date(line.text):
+            return m[1].strip()
     for line in header:
         m = _PROVINCE.search(line.text)
         if m:
@@ -138,12 +146,13 @@ def _horizon(title: str, title_line: int, preamble: str, objectives: str, issued
     named period; else of the year the plan is dated (its dateline); else of the earliest year a
     duty's deadline names; else of the end year (warned).
     """
-    first, last, _ = read_horizon(title, title=True)
-    if last is None:
-        first, last, _ = read_horizon(preamble + "\n" + objectives, title=False)
+    # A period that ended before the plan was issued is a cited one ("kế thừa ... giai đoạn 2011-2020").
+    known_year = issued.year if issued else min(deadline_years, default=None)
+    periods = [p for p in read_horizons(title, title=True) + read_horizons(preamble + "\n" + objectives, title=False)
+               if known_year is None or p[1] >= known_year]
+    first, last = periods[0][:2] if periods else (None, None)
     if first is None:
-        candidates = [issued.year] if issued else sorted(deadline_years)[:1]
-        first = candidates[0] if candidates else None
+        first = known_year
     if last is None:
         last = max(deadline_years + ([first] if first else []), default=None)
         if last is None:
@@ -229,6 +238,11 @@ def parse_plan(text: str, directory: AgencyFile, policy) -> ParsedPlan:
         owned[id(duty)] = _owners_of(duty, warn)
     assigning = {duty.top for duty in duties if owned[id(duty)][0] is not None}
     duties = [d for d in duties if d.top in assigning]
+    idle = [s for s in outline.sections if s.number not in assigning]
+    if idle and duties:
+        warn(idle[0].line, f"section{'s' if len(idle) > 1 else ''} {', '.join(s.number for s in idle)} "
+                           f"name{'' if len(idle) > 1 else 's'} no agency that leads a duty: no tasks made from "
+                           f"{'them' if len(idle) > 1 else 'it'} (purposes, objectives, general instructions)")
     if not duties:
         raise InputError("found no duties assigned to an agency: no section names who does the work "
                          "('3.1. Sở X chủ trì ...', '- Sở X chủ trì ...')", line=outline.sections[0].line)

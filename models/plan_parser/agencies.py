@@ -14,6 +14,7 @@ one in particular and are left out.
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from config.files import AgencyFile
 
@@ -41,12 +42,13 @@ _HEADS = [tuple(h.split()) for h in (
     "trường", "đài", "báo", "văn phòng", "công an", "bộ chỉ huy", "hội", "liên minh", "liên đoàn",
     "tỉnh đoàn", "đoàn", "mặt trận", "ngân hàng", "kho bạc", "bảo hiểm", "tòa án", "viện",
     "thanh tra", "chi nhánh", "công ty", "tổng công ty", "bộ", "quỹ", "bưu điện", "điện lực",
-    "hiệp hội", "vườn quốc gia", "cảng vụ", "đảng ủy", "huyện ủy", "thành ủy")]
+    "hiệp hội", "vườn quốc gia", "cảng vụ", "đảng ủy", "huyện ủy", "thành ủy", "viễn thông")]
 _PLACE_WORDS = {"tỉnh", "huyện", "thành", "thị", "xã", "quận", "phường"}
 # Words that may continue an unknown name after its capitalised words ("nhân dân", "của tỉnh").
 _NAME_GLUE = {"và", "của", "nhân", "dân", "các", "cấp"} | _PLACE_WORDS | {"phố", "trấn"}
 
 
+@lru_cache(maxsize=65536)
 def word_key(word: str) -> str:
     key = unicodedata.normalize("NFC", word).casefold()
     for old, new in _TONE_PLACEMENT.items():
@@ -158,13 +160,18 @@ class AgencyMatcher:
         if j >= len(tokens) or not tokens[j].is_word or not (
                 tokens[j].capitalised or tokens[j].key in _NAME_GLUE - {"và", "của"}):
             return None
+        run = 0  # capitalised words in a row: "Du" (then "lịch") vs "Cao Bằng" (a place, complete)
         while j < len(tokens):
-            token, previous = tokens[j], tokens[j - 1]
-            if token.is_word and (token.capitalised or token.key in _NAME_GLUE
-                                  or (previous.is_word and previous.capitalised)):
+            token = tokens[j]
+            if token.is_word and token.capitalised:
+                run += 1
+                j += 1
+            elif token.is_word and (token.key in _NAME_GLUE or run == 1):
+                run = 0  # the second syllable of "Du lịch", "Văn hóa"
                 j += 1
             elif (token.text in {",", "-", "–"} and j + 1 < len(tokens) and tokens[j + 1].capitalised
                   and self.match_known(tokens, j + 1) is None and not self._starts_head(tokens, j + 1)):
+                run = 0
                 j += 1  # "Sở Văn hóa, Thể thao và Du lịch"
             else:
                 break
@@ -247,7 +254,7 @@ def skip_words(tokens: list[Token], i: int, *phrases: str) -> int:
     """Index after the first phrase that starts at token i (commas and dashes are stepped over),
     or i itself when none does."""
     for phrase in phrases:
-        words, j = [word_key(w) for w in phrase.split()], i
+        words, j = _phrase_keys(phrase), i
         for word in words:
             while j < len(tokens) and not tokens[j].is_word and tokens[j].text in _INNER_PUNCTUATION:
                 j += 1
@@ -257,3 +264,8 @@ def skip_words(tokens: list[Token], i: int, *phrases: str) -> int:
         else:
             return j
     return i
+
+
+@lru_cache(maxsize=256)
+def _phrase_keys(phrase: str) -> tuple[str, ...]:
+    return tuple(word_key(w) for w in phrase.split())

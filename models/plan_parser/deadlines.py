@@ -269,16 +269,20 @@ TITLE_ONLY_RULES = [
 _HORIZON_MASKS = {k: v for k, v in NOT_DEADLINES.items() if k != "cited programme period"}
 
 
-def read_horizon(text: str, *, title: bool) -> tuple[int | None, int | None, str | None]:
-    """(first year or None, last year, phrase) of the plan's period named in `text`, if any."""
+def read_horizons(text: str, *, title: bool) -> list[tuple[int | None, int, str]]:
+    """Every period `text` names as (first year or None, last year, phrase), in text order."""
     masked = mask_not_deadlines(text, _HORIZON_MASKS)
+    found = []
     for _name, pattern in HORIZON_RULES + (TITLE_ONLY_RULES if title else []):
         for m in pattern.finditer(masked):
-            first = int(m[1]) if m[1] else None
-            last = int(m[2])
+            if any(m.start() < end and start < m.end() for start, end, _ in found):
+                continue
+            first, last = (int(m[1]) if m[1] else None), int(m[2])
             if 1900 < last < 2200 and (first is None or first <= last):
-                return first, last, text[m.start():m.end()]
-    return None, None, None
+                found.append((m.start(), m.end(), (first, last, text[m.start():m.end()])))
+        if found and title:
+            break  # in a title the first rule that reads a period wins
+    return [period for _, _, period in sorted(found)]
 
 
 _DATELINE = re.compile(r"^[^\d,:;]{2,60},\s*ngày\s+(\d{1,2})\s*(?:tháng\s+|/\s*)(\d{1,2})\s*(?:năm\s+|/\s*)(\d{4})\s*\.?$", _I)

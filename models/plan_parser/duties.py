@@ -27,6 +27,8 @@ _OWNER_TAILS = ("theo chức năng nhiệm vụ được giao", "theo chức nă
                 "chịu trách nhiệm", "thực hiện các nhiệm vụ sau", "thực hiện")
 _LEAD_LABELS = ("cơ quan chủ trì", "đơn vị chủ trì", "cơ quan chủ trì thực hiện")
 _COORDINATION_CUES = ("phối hợp chặt chẽ với", "phối hợp với", "phối hợp cùng")
+# "giao Phòng X chủ trì", "do Sở Y chủ trì": the name between the cue and "chủ trì", known or not.
+_ASSIGNED = re.compile(r"\b(?:giao(?:\s+cho)?|do)\s+(\S.{2,80}?)\s+chủ\s+trì\b", re.IGNORECASE)
 _COORDINATION_LABELS = ("cơ quan phối hợp", "đơn vị phối hợp", "cơ quan phối hợp thực hiện")
 
 
@@ -66,6 +68,10 @@ def read_duty_owners(text: str, matcher: AgencyMatcher) -> Owners:
     for agency, _first, end in matcher.find_all(text, tokens):
         if skip_words(tokens, end, "chủ trì") != end:
             owners.leads.append(agency)
+    for m in _ASSIGNED.finditer(text):
+        name, name_tokens = m[1], tokenize(m[1])
+        if matcher.match_known(name_tokens, 0) is None and matcher.match_unknown(name_tokens, 0):
+            owners.leads.append(Agency(name, None, name, m.start(1), m.end(1)))  # known ones: found above
     for i in range(len(tokens)):
         if skip_words(tokens, i, *_LEAD_LABELS) != i:
             j = skip_words(tokens, i, *_LEAD_LABELS)
