@@ -1,15 +1,20 @@
-"""dondoc plan load: the agency directory and a plan file into the database."""
+"""dondoc plan load: the agency directory and a plan file into the database.
+dondoc plan parse: a plan's text into a plan file."""
+from enum import Enum
 from pathlib import Path
 
 import typer
 
+from config.errors import InputError
 from config.files import read_agency_file, read_plan_file
 from config.policy import read_policy
 from dondoc.cli import app, handles_errors
 from models.db import transaction
 from models.loading import load_agencies, load_plan
+from models.plan_parser import ParseWarning, decode_plan, parse_plan
+from models.plan_parser.output import json_text, yaml_text
 
-plan_app = typer.Typer(help="Plans: load a reviewed plan file.", no_args_is_help=True)
+plan_app = typer.Typer(help="Plans: read a plan's text into a plan file; load a reviewed plan file.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 
 
@@ -39,3 +44,37 @@ def load(
         f"{report.tasks_retired} retired; {report.occurrences_created} due dates added, "
         f"{report.occurrences_removed} removed; {report.agencies_changed} directory changes."
     )
+
+
+class ParseFormat(str, Enum):
+    yaml = "yaml"
+    json = "json"
+
+
+@plan_app.command("parse")
+@handles_errors
+def parse(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="A plan's text (.txt, UTF-8; Windows-1258 is read with a warning)."),
+    fmt: ParseFormat = typer.Option(ParseFormat.yaml, "--format", help="yaml (a plan file for `plan load`) or json."),
+    agencies: Path = typer.Option(None, help="The agency directory (default: DONDOC_AGENCIES_FILE or config/agencies.yaml)."),
+) -> None:
+    """Read a plan's text into a plan file: refs, leads, coordinators, deadlines. Review it, then `plan load` it."""
+    context = ctx.obj
+    directory = read_agency_file(agencies or context.settings.agencies_file)
+    policy = read_policy(context.settings.policy_file)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", path=file) from None
+    try:
+        text, decoding_warnings = decode_plan(raw, path=file)
+        parsed = parse_plan(text, directory, policy)
+    except InputError as exc:
+        exc.path = exc.path or file
+        raise
+    parsed.warnings[:0] = [ParseWarning(None, message) for message in decoding_warnings]
+    for warning in parsed.warnings:
+        where = f"{file}:{warning.line}" if warning.line else str(file)
+        typer.echo(f"{where}: warning: {warning.message}", err=True)
+    typer.echo(json_text(parsed) if fmt is ParseFormat.json else yaml_text(parsed, source=file), nl=False)
