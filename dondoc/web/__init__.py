@@ -47,10 +47,51 @@ def _moment(value: datetime | None) -> str:
     """A moment in Vietnam time: dd/mm/yyyy HH:MM."""
     if value is None:
         return ""
-    if value.tzinfo is None:  # SQLite returns stored UTC times without their zone
-        from datetime import timezone
-        value = value.replace(tzinfo=timezone.utc)
+    if value.tzinfo is None:  # SQLite keeps no zone: the app's times are written in Vietnam time
+        value = value.replace(tzinfo=VN_TZ)
     return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+# How the history names the fields and values the audit records.
+_FIELDS = {
+    "progress": ("Tình trạng thực hiện", "Progress"), "completed_on": ("Ngày hoàn thành", "Completed on"),
+    "progress_percent": ("Tiến độ (%)", "Progress (%)"), "note": ("Ghi chú", "Note"), "created": ("Tạo mới", "Created"),
+    "title": ("Tên nhiệm vụ", "Title"), "due_date": ("Hạn", "Due date"), "retired": ("Đã bỏ khỏi kế hoạch", "Retired"),
+    "kind": ("Loại kỳ hạn", "Kind"), "lead_agency_id": ("Cơ quan chủ trì", "Lead agency"),
+}
+_VALUES = {"open": ("chưa thực hiện", "open"), "in_progress": ("đang thực hiện", "in progress"),
+           "done": ("hoàn thành", "done")}
+
+
+@pass_context
+def _field_label(ctx, name: str) -> str:
+    pair = _FIELDS.get(name)
+    return (pair[1] if ctx.get("lang") == "en" else pair[0]) if pair else name
+
+
+@pass_context
+def _value_label(ctx, field_name: str, value: str | None) -> str:
+    if value is None:
+        return ""
+    if field_name == "progress" and value in _VALUES:
+        return _VALUES[value][1] if ctx.get("lang") == "en" else _VALUES[value][0]
+    if field_name in ("completed_on", "due_date"):
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return value
+
+
+def parse_day(value: str) -> date | None:
+    """A date typed as dd/mm/yyyy (or sent as yyyy-mm-dd); None when empty; ValueError when wrong."""
+    value = value.strip()
+    if not value:
+        return None
+    if "/" in value:
+        day, month, year = (int(part) for part in value.split("/"))
+        return date(year, month, day)
+    return date.fromisoformat(value)
 
 
 @pass_context
@@ -60,6 +101,8 @@ def _status(ctx, value) -> str:
 
 TEMPLATES.env.globals["_"] = _translate
 TEMPLATES.env.globals["status_label"] = _status
+TEMPLATES.env.globals["field_label"] = _field_label
+TEMPLATES.env.globals["value_label"] = _value_label
 TEMPLATES.env.filters["num"] = _number
 TEMPLATES.env.filters["moment"] = _moment
 TEMPLATES.env.filters["urlpath"] = lambda ref: quote(ref, safe="/")

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
 from config.errors import InputError
-from dondoc.web import context_of, page, plan_now
+from dondoc.web import context_of, page, parse_day, plan_now
 from dondoc.web.access import User, require_agency, signed_in
 from dondoc.web.security import check_csrf
 from models.agency import Agency
@@ -61,12 +61,10 @@ def task_page(request: Request, ref: str, user: User = Depends(signed_in)):
 
 
 def _day(value: str, field: str) -> date | None:
-    if not value:
-        return None
     try:
-        return date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
-        raise InputError(f"'{value}' is not a date", field=field) from None
+        raise InputError(f"'{value}' không phải ngày dạng ngày/tháng/năm (dd/mm/yyyy)", field=field) from None
 
 
 @router.post("/tasks/{ref:path}")

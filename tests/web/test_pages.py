@@ -164,7 +164,7 @@ def test_bob_records_progress_then_completion_and_the_audit_names_him(bob, web_c
     response = bob.post("/tasks/3.1.1-a", data=dict(csrf=token, action="progress", due="2015-12-31", percent="60",
                                                     note="Đã có dự thảo kế hoạch"), follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/tasks/3.1.1-a?saved=progress"
-    response = bob.post("/tasks/3.1.1-a", data=dict(csrf=token, action="done", due="2015-12-31", on="2016-01-12",
+    response = bob.post("/tasks/3.1.1-a", data=dict(csrf=token, action="done", due="2015-12-31", on="12/01/2016",
                                                     note="Kế hoạch số 12/KH-SKHDT đã trình UBND tỉnh"), follow_redirects=False)
     page = bob.get(response.headers["location"]).text
     assert "Đã ghi nhận hoàn thành." in page and "12/01/2016" in page and "Hoàn thành quá hạn" in page
@@ -177,7 +177,7 @@ def test_bob_records_progress_then_completion_and_the_audit_names_him(bob, web_c
 
 def test_a_completion_after_today_or_a_bad_percentage_is_refused_with_a_message(bob, web_context):
     token = bob.csrf("/tasks/3.1.1-a")
-    future = bob.post("/tasks/3.1.1-a", data=dict(csrf=token, action="done", due="2015-12-31", on="2016-02-01"))
+    future = bob.post("/tasks/3.1.1-a", data=dict(csrf=token, action="done", due="2015-12-31", on="01/02/2016"))
     assert future.status_code == 400 and "Ngày hoàn thành không thể sau hôm nay" in future.text
     big = bob.post("/tasks/3.1.1-a", data=dict(csrf=token, action="progress", due="2015-12-31", percent="140"))
     assert big.status_code == 400 and "between 0 and 100" in big.text
