@@ -7,7 +7,7 @@ expression follows `models.occurrence.status_category` rule for rule, and a test
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, literal_column, or_, select
 from sqlmodel import Session
 
 from models.agency import Agency, AgencyKind
@@ -114,7 +114,7 @@ def completions_by_year(session: Session, *, now: datetime) -> list[YearBar]:
 
 # --- the overdue list -------------------------------------------------------------------------
 
-SORTS = ("due", "-due", "agency", "ref")
+SORTS = ("due", "-due", "agency")
 
 
 @dataclass
@@ -159,42 +159,58 @@ class OverduePage:
         self.pages = max(1, -(-self.total // self.page_size))
 
 
-def _overdue_conditions(today: date, flt: OverdueFilter) -> list:
-    # Written as the partial index ix_occurrence_open_due is (progress != 'done'), so it is used.
+def _open_overdue(today: date, flt: OverdueFilter) -> list:
+    """Conditions on the occurrence table alone, so the covering partial index ix_occurrence_open_due
+    (due_date, kind, task_id WHERE progress != 'done') answers them without reading the table."""
     latest_due = today - timedelta(days=max(1, flt.min_days))
-    conditions = [Occurrence.progress != Progress.DONE.value, Occurrence.due_date <= latest_due, _live()]
+    # The literals are written into the SQL: SQLite uses a partial index only when the query's WHERE
+    # visibly implies the index's (progress != 'done'), which a bound parameter does not.
+    conditions = [Occurrence.progress != literal_column(f"'{Progress.DONE.value}'"), Occurrence.due_date <= latest_due,
+                  Occurrence.kind != literal_column(f"'{OccurrenceKind.WITHDRAWN.value}'")]
+    task_conditions = []
     if flt.section:
-        conditions.append(or_(Task.section == flt.section, Task.section.startswith(f"{flt.section}.")))
+        task_conditions.append(or_(Task.section == flt.section, Task.section.startswith(f"{flt.section}.")))
     if flt.agency:
-        conditions.append(Agency.code == flt.agency)
+        task_conditions.append(Agency.code == flt.agency)
     if flt.district == "*":
-        conditions.append(Agency.kind == AgencyKind.DISTRICT.value)
+        task_conditions.append(Agency.kind == AgencyKind.DISTRICT.value)
     elif flt.district:
-        conditions.append(and_(Agency.code == flt.district, Agency.kind == AgencyKind.DISTRICT.value))
+        task_conditions.append(and_(Agency.code == flt.district, Agency.kind == AgencyKind.DISTRICT.value))
+    if task_conditions:
+        chosen = (select(Task.id).join(Agency, Task.lead_agency_id == Agency.id)
+                  .where(Task.retired == False, *task_conditions))  # noqa: E712
+        conditions.append(Occurrence.task_id.in_(chosen))
+    else:
+        conditions.append(Occurrence.task_id.not_in(select(Task.id).where(Task.retired == True)))  # noqa: E712
     return conditions
 
 
 def overdue_page(session: Session, *, now: datetime, flt: OverdueFilter, page: int = 1,
                  page_size: int = PAGE_SIZE) -> OverduePage:
+    """One page of the filtered list and the total: the page's ids from the index, then their details."""
     today = local_date(now)
-    conditions = _overdue_conditions(today, flt)
-    joins = lambda statement: (statement.select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)  # noqa: E731
-                               .join(Agency, Task.lead_agency_id == Agency.id))
-    total = session.execute(joins(select(func.count())).where(*conditions)).scalar_one()
+    conditions = _open_overdue(today, flt)
+    total = session.execute(select(func.count()).select_from(Occurrence).where(*conditions)).scalar_one()
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
-    order = {
-        "due": (Occurrence.due_date, Occurrence.id),
-        "-due": (Occurrence.due_date.desc(), Occurrence.id.desc()),
-        "agency": (Agency.code, Occurrence.due_date, Occurrence.id),
-        "ref": (Task.ref, Occurrence.due_date, Occurrence.id),
-    }[flt.sort]
-    statement = joins(select(
-        Occurrence.id, Task.ref, Task.title, Task.section, Agency.code, Agency.name_vi, Agency.name_en,
-        Occurrence.due_date, Occurrence.progress, Occurrence.progress_percent, Occurrence.note,
-    )).where(*conditions).order_by(*order).limit(page_size).offset((page - 1) * page_size)
+    offset = (page - 1) * page_size
+    details = (select(Occurrence.id, Task.ref, Task.title, Task.section, Agency.code, Agency.name_vi, Agency.name_en,
+                      Occurrence.due_date, Occurrence.progress, Occurrence.progress_percent, Occurrence.note)
+               .select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)
+               .join(Agency, Task.lead_agency_id == Agency.id))
+    if flt.sort in ("due", "-due"):
+        order = ((Occurrence.due_date, Occurrence.id) if flt.sort == "due"
+                 else (Occurrence.due_date.desc(), Occurrence.id.desc()))
+        ids = list(session.scalars(select(Occurrence.id).where(*conditions).order_by(*order)
+                                   .limit(page_size).offset(offset)))
+        rows = {row[0]: row for row in session.execute(details.where(Occurrence.id.in_(ids)))}
+        ordered = [rows[i] for i in ids]
+    else:  # by agency: the agency's code, then the due date
+        ordered = session.execute(details.where(*conditions)
+                                  .order_by(Agency.code, Occurrence.due_date, Occurrence.id)
+                                  .limit(page_size).offset(offset)).all()
     items = [OverdueItem(occ_id, ref, title, section, code, vi, en, due, (today - due).days, progress, percent, note)
-             for occ_id, ref, title, section, code, vi, en, due, progress, percent, note in session.execute(statement)]
+             for occ_id, ref, title, section, code, vi, en, due, progress, percent, note in ordered]
     return OverduePage(items=items, total=total, page=page, page_size=page_size)
 
 

@@ -93,15 +93,17 @@ def test_the_overdue_list_filters_by_agency_district_section_and_days(alice, web
         assert section and all(r.startswith("3.1.") for r, _ in section)
         old = refs(min_days=200)
         assert old and all((TODAY - due).days >= 200 for _, due in old) and old < everything
-    page = alice.get("/overdue?agency=PAC-NAM&min_days=100&sort=ref").text
+    page = alice.get("/overdue?agency=PAC-NAM&min_days=100&sort=agency").text
     assert "3.3-a/PAC-NAM" in page and "3.3-a/BA-BE" not in page
 
 
 def test_the_overdue_list_sorts(alice, web_context):
     with Session(web_context.engine) as session:
-        by_ref = overdue_page(session, now=NOW, flt=OverdueFilter(sort="ref"), page_size=1000).items
+        by_agency = overdue_page(session, now=NOW, flt=OverdueFilter(sort="agency"), page_size=1000).items
         newest = overdue_page(session, now=NOW, flt=OverdueFilter(sort="-due"), page_size=1000).items
-    assert [i.ref for i in by_ref] == sorted(i.ref for i in by_ref)
+        second = overdue_page(session, now=NOW, flt=OverdueFilter(sort="-due"), page=2, page_size=20).items
+    assert [(i.agency_code, i.due) for i in by_agency] == sorted((i.agency_code, i.due) for i in by_agency)
+    assert [i.occurrence_id for i in second] == [i.occurrence_id for i in newest[20:40]]
     assert [i.due for i in newest] == sorted((i.due for i in newest), reverse=True)
 
 
