@@ -1,4 +1,5 @@
 """The tables and the rules about them (status, occurrences, due dates), as pure code."""
+from models.accounts import SignInToken, StaffUser
 from models.agency import Agency, AgencyGroup, AgencyGroupMember, AgencyKind, FocalPoint, FocalPointRole
 from models.audit import AuditEntry
 from models.outbox import DeliveryAttempt, Message, MessageStatus, OutboxItem
@@ -8,5 +9,5 @@ from models.plan import DateSource, Plan, Task, TaskCoordinator, Timing
 __all__ = [
     "Agency", "AgencyGroup", "AgencyGroupMember", "AgencyKind", "AuditEntry", "DateSource",
     "DeliveryAttempt", "FocalPoint", "FocalPointRole", "Message", "MessageStatus", "OutboxItem", "Occurrence", "OccurrenceKind", "Plan", "Progress",
-    "StatusCategory", "Task", "TaskCoordinator", "Timing",
+    "SignInToken", "StaffUser", "StatusCategory", "Task", "TaskCoordinator", "Timing",
 ]

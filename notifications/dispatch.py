@@ -34,7 +34,7 @@ def worker_name() -> str:
 
 
 def _claim(engine: Engine, *, now: datetime, lease_until: datetime, wall_now: datetime, worker: str,
-           batch: int) -> list[int]:
+           batch: int, only: list[int] | None = None) -> list[int]:
     """Claim up to `batch` messages that are due: queued ones, and ones whose claim has expired."""
     due = or_(
         (Message.status == MessageStatus.QUEUED) & (Message.next_attempt_at <= now),
@@ -42,6 +42,8 @@ def _claim(engine: Engine, *, now: datetime, lease_until: datetime, wall_now: da
     )
     with Session(engine) as session:
         candidates = select(Message.id, Message.status, Message.claimed_at).where(due).order_by(Message.id).limit(batch)
+        if only is not None:
+            candidates = candidates.where(Message.id.in_(only))
         if engine.dialect.name == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True)
         claimed = []
@@ -86,11 +88,13 @@ def _record(connection, message: Message, *, worker: str, now: datetime, policy:
 
 
 def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy, wall_clock: Clock | None = None,
-             lease: timedelta = timedelta(minutes=10), batch: int = 200, limit: int | None = None) -> DispatchReport:
+             lease: timedelta = timedelta(minutes=10), batch: int = 200, limit: int | None = None,
+             only: list[int] | None = None) -> DispatchReport:
     """Send every message that is due at `now`, batch by batch, over one transport connection each.
 
     `now` is the application's time (it decides what is due and is recorded); claims use the
     wall clock, since a claim's expiry is about a process that died, not about the plan's calendar.
+    `only` restricts it to these message ids (a sign-in link goes out at once, alone).
     """
     wall_clock = wall_clock or SystemClock()
     worker = worker_name()
@@ -98,7 +102,7 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
     while limit is None or report.sent + report.retrying + report.failed < limit:
         wall_now = wall_clock.now()
         ids = _claim(engine, now=now, lease_until=wall_now - lease, wall_now=wall_now, worker=worker,
-                     batch=batch if limit is None else min(batch, limit))
+                     batch=batch if limit is None else min(batch, limit), only=only)
         if not ids:
             break
         with Session(engine) as session:

@@ -32,7 +32,7 @@ def build_mime(*, subject: str, text: str, html: str, mail_from: str, to_name: s
                            charset="utf-8")
     # Date from our clock, not the library's: a simulated day's mail is dated that day.
     built.set_headers({"Message-ID": message_id, "Date": format_datetime(at), "X-Dondoc-Kind": kind})
-    return built.as_string().encode("utf-8")
+    return built.as_bytes()  # CRLF line ends, as SMTP wants them
 
 
 def clean_header(value: str) -> str:

@@ -1,5 +1,12 @@
-"""dondoc demo: the main job on the embedded default, narrated. `make run` calls it."""
+"""dondoc demo: the main job on the embedded default, narrated. `make run` calls it.
+
+It ends with the dashboard running (on DONDOC_WEB_HOST:DONDOC_WEB_PORT, the plan seen on 15/01/2016)
+when run in a terminal; under tests and CI (stdout not a terminal) it stops after the commands.
+"""
+import secrets
 import shutil
+import sys
+from datetime import date
 
 import typer
 
@@ -25,8 +32,29 @@ DEMO_STEPS = [
 ]
 
 
+DEMO_TODAY = date(2016, 1, 15)
+DEMO_STAFF = ("alice@lmhtx.example.org", "Alice (Liên minh HTX tỉnh)")
+
+
+def _demo_staff(settings: Settings) -> str:
+    """Alliance staff account alice in the demo database, with a new random password (printed)."""
+    from models.accounts import add_staff_user
+    from models.db import transaction
+    password = secrets.token_urlsafe(12)
+    context = AppContext(settings)
+    try:
+        with transaction(context.engine) as session:
+            add_staff_user(session, email=DEMO_STAFF[0], name=DEMO_STAFF[1], password=password,
+                           now=context.clock().now(), actor="demo", update_existing=True)
+    finally:
+        context.close()
+    return password
+
+
 @app.command("demo")
-def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the previous demo database.")) -> None:
+def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the previous demo database."),
+         serve: bool = typer.Option(None, "--serve/--no-serve",
+                                    help="End by serving the dashboard. Default: only when stdout is a terminal.")) -> None:
     """Run the main job on a fresh local database in ./var/demo, printing each command it runs."""
     base: Settings = ctx.obj.settings
     data_dir = base.data_dir / "demo"
@@ -44,3 +72,24 @@ def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the pre
             context.close()
         typer.echo("")
     typer.echo(f"Database: {settings.resolved_database_url}. Try: DONDOC_DATA_DIR={data_dir} .venv/bin/dondoc task show 3.3-a/BA-BE")
+    password = _demo_staff(settings)
+    typer.echo(f"\nTài khoản cán bộ Liên minh HTX / Alliance staff account: {DEMO_STAFF[0]}  mật khẩu / password: {password}")
+    typer.echo(f"Đầu mối các cơ quan đăng nhập bằng liên kết qua email (e.g. lan.nt@skhdt.example.org); without SMTP "
+               f"the mail is a file in {settings.outbox_dir}/")
+    if serve is None:
+        serve = sys.stdout.isatty()
+    if not serve:
+        typer.echo("Dashboard: .venv/bin/dondoc demo --serve (or DONDOC_DATA_DIR=var/demo DONDOC_TODAY=2016-01-15 .venv/bin/dondoc web)")
+        return
+    import uvicorn
+
+    from dondoc.web import create_app
+    web_settings = settings.model_copy(update={"today": settings.today or DEMO_TODAY})
+    context = AppContext(web_settings)
+    host, port = web_settings.web_host, web_settings.web_port
+    typer.secho(f"\n== Bảng điều khiển / Dashboard: http://{host}:{port}/  (ngày {web_settings.today:%d/%m/%Y}; Ctrl+C to stop)",
+                bold=True)
+    try:
+        uvicorn.run(create_app(context), host=host, port=port, log_level="warning")
+    finally:
+        context.close()

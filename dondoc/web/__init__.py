@@ -1,21 +1,119 @@
 """The web app: server-rendered pages (FastAPI + Jinja2), Vietnamese by default, usable without
-JavaScript. Each area of the site is a router module listed in ROUTERS."""
+JavaScript. Each area of the site is a router module listed in ROUTERS.
+
+Every route states who may see it (dondoc.web.access); a test walks all routes to hold that true.
+"""
 import importlib
+from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from config.errors import InputError
 from config.settings import DEFAULT_SECRET
 from dondoc.context import AppContext
+from models.clock import VN_TZ
+from models.occurrence import StatusCategory
 from notifications.render import vn_date
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-TEMPLATES.env.filters["vn_date"] = vn_date
+TEMPLATES.env.filters["vn_date"] = lambda value: vn_date(value) if value else ""
+
+LANGUAGES = ("vi", "en")
+LANG_COOKIE = "lang"
+TODAY_COOKIE = "dondoc_today"
 
 # Router modules under dondoc.web, each exposing `router` (an APIRouter).
-ROUTERS: list[str] = ["home"]
+ROUTERS: list[str] = ["home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar"]
+
+
+@pass_context
+def _translate(ctx, vi: str, en: str) -> str:
+    """{{ _("Quá hạn", "Overdue") }}: both languages side by side in the template."""
+    return en if ctx.get("lang") == "en" else vi
+
+
+def _number(value) -> str:
+    """1234567 → 1.234.567 (Vietnamese digit grouping)."""
+    return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
+
+
+def _moment(value: datetime | None) -> str:
+    """A moment in Vietnam time: dd/mm/yyyy HH:MM."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite keeps no zone: the app's times are written in Vietnam time
+        value = value.replace(tzinfo=VN_TZ)
+    return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+# How the history names the fields and values the audit records.
+_FIELDS = {
+    "progress": ("Tình trạng thực hiện", "Progress"), "completed_on": ("Ngày hoàn thành", "Completed on"),
+    "progress_percent": ("Tiến độ (%)", "Progress (%)"), "note": ("Ghi chú", "Note"), "created": ("Tạo mới", "Created"),
+    "title": ("Tên nhiệm vụ", "Title"), "due_date": ("Hạn", "Due date"), "retired": ("Đã bỏ khỏi kế hoạch", "Retired"),
+    "kind": ("Loại kỳ hạn", "Kind"), "lead_agency_id": ("Cơ quan chủ trì", "Lead agency"),
+}
+_VALUES = {"open": ("chưa thực hiện", "open"), "in_progress": ("đang thực hiện", "in progress"),
+           "done": ("hoàn thành", "done")}
+
+
+@pass_context
+def _field_label(ctx, name: str) -> str:
+    pair = _FIELDS.get(name)
+    return (pair[1] if ctx.get("lang") == "en" else pair[0]) if pair else name
+
+
+@pass_context
+def _value_label(ctx, field_name: str, value: str | None) -> str:
+    if value is None:
+        return ""
+    if field_name == "progress" and value in _VALUES:
+        return _VALUES[value][1] if ctx.get("lang") == "en" else _VALUES[value][0]
+    if field_name in ("completed_on", "due_date"):
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return value
+
+
+def parse_day(value: str) -> date | None:
+    """A date typed as dd/mm/yyyy (or sent as yyyy-mm-dd); None when empty; ValueError when wrong."""
+    value = value.strip()
+    if not value:
+        return None
+    if "/" in value:
+        day, month, year = (int(part) for part in value.split("/"))
+        return date(year, month, day)
+    return date.fromisoformat(value)
+
+
+@pass_context
+def _status(ctx, value) -> str:
+    return StatusCategory(value).label(ctx.get("lang", "vi")) if value else ""
+
+
+TEMPLATES.env.globals["_"] = _translate
+TEMPLATES.env.globals["status_label"] = _status
+TEMPLATES.env.globals["field_label"] = _field_label
+TEMPLATES.env.globals["value_label"] = _value_label
+TEMPLATES.env.filters["num"] = _number
+TEMPLATES.env.filters["moment"] = _moment
+TEMPLATES.env.filters["urlpath"] = lambda ref: quote(ref, safe="/")
+
+
+class NeedsSignIn(Exception):
+    """Nobody is signed in: the visitor is sent to the sign-in page, and back afterwards."""
+
+
+class Forbidden(Exception):
+    """Signed in, but this is not theirs to see."""
 
 
 def create_app(context: AppContext) -> FastAPI:
@@ -23,10 +121,24 @@ def create_app(context: AppContext) -> FastAPI:
     if settings.production and settings.secret_key == DEFAULT_SECRET:
         raise InputError("refusing to start in production mode with the default secret key: set DONDOC_SECRET_KEY",
                          field="DONDOC_SECRET_KEY")
-    app = FastAPI(title="dondoc", docs_url=None, redoc_url=None)
+    app = FastAPI(title="dondoc", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.context = context
     for name in ROUTERS:
         app.include_router(importlib.import_module(f"dondoc.web.{name}").router)
+
+    @app.exception_handler(NeedsSignIn)
+    def _to_signin(request: Request, _exc: NeedsSignIn):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    def _forbidden(request: Request, _exc: Forbidden):
+        return page(request, "error.html", status_code=403, code=403)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http_error(request: Request, exc: StarletteHTTPException):
+        return page(request, "error.html", status_code=exc.status_code, code=exc.status_code, detail=exc.detail)
+
     return app
 
 
@@ -34,10 +146,60 @@ def context_of(request: Request) -> AppContext:
     return request.app.state.context
 
 
-def page(request: Request, template: str, **values):
-    """Render a page with what every page needs (the language, the CSRF token)."""
-    from dondoc.web.security import csrf_token
-    language = request.query_params.get("lang") or request.cookies.get("lang") or "vi"
-    response = TEMPLATES.TemplateResponse(request, template, dict(lang=language if language in ("vi", "en") else "vi",
-                                                                  csrf_token=csrf_token(request), **values))
+def language(request: Request) -> str:
+    chosen = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    user = getattr(request.state, "user", None)
+    return getattr(user, "language", None) if getattr(user, "language", None) in LANGUAGES else "vi"
+
+
+def _chosen_today(request: Request) -> date | None:
+    """?today=YYYY-MM-DD (sticky in a cookie), honoured only outside production mode."""
+    if context_of(request).settings.production:
+        return None
+    value = request.query_params.get("today", request.cookies.get(TODAY_COOKIE))
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def plan_now(request: Request) -> datetime:
+    """The moment the plan is looked at: ?today when allowed, else the app's clock (DONDOC_TODAY or real)."""
+    return context_of(request).clock(_chosen_today(request)).now()
+
+
+def app_now(request: Request) -> datetime:
+    """The app's own clock, for sessions and sign-in links (never moved by ?today)."""
+    return context_of(request).clock().now()
+
+
+def page(request: Request, template: str, status_code: int = 200, **values):
+    """Render a page with what every page needs (language, user, CSRF token, the day looked at)."""
+    from dondoc.web.security import csrf_token, set_csrf_cookie
+    lang = language(request)
+    settings = context_of(request).settings
+    chosen = _chosen_today(request)
+    response = TEMPLATES.TemplateResponse(request, template, dict(
+        lang=lang, csrf_token=csrf_token(request), user=getattr(request.state, "user", None),
+        simulated_today=chosen, now=plan_now(request), **values), status_code=status_code)
+    set_csrf_cookie(request, response)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True,
+                            secure=settings.production)
+    if not settings.production and "today" in request.query_params:
+        if chosen:
+            response.set_cookie(TODAY_COOKIE, chosen.isoformat(), samesite="lax", httponly=True)
+        else:
+            response.delete_cookie(TODAY_COOKIE)
     return response
+
+
+def int_param(request: Request, name: str, default: int) -> int:
+    """A whole number from the query string; anything else gives the default."""
+    value = request.query_params.get(name, "")
+    try:
+        return int(value) if value.strip() else default
+    except ValueError:
+        return default

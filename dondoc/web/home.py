@@ -1,11 +1,12 @@
-"""The front page."""
-from fastapi import APIRouter, Request
+"""The front page: each person goes to their own starting page."""
+from fastapi import APIRouter, Depends
+from fastapi.responses import RedirectResponse
 
-from dondoc.web import page
+from dondoc.web.access import User, signed_in
 
 router = APIRouter()
 
 
 @router.get("/")
-def home(request: Request):
-    return page(request, "home.html")
+def home(user: User = Depends(signed_in)):
+    return RedirectResponse("/overview" if user.is_staff else "/my", status_code=303)

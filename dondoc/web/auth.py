@@ -1,0 +1,90 @@
+"""Signing in and out: Alliance staff with email and password, focal points with an emailed link.
+
+Opening a link only shows a button: the POST spends the token, so a mail scanner that fetches
+links cannot use it up, and every form carries the CSRF token.
+"""
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session
+
+from dondoc.jobs import load_policy
+from dondoc.web import app_now, context_of, page
+from dondoc.web.access import FOCAL, STAFF, end_session, public, signed_in, start_session
+from dondoc.web.security import check_csrf
+from models.accounts import authenticate_staff, focal_person, peek_signin_token, use_signin_token
+from models.db import transaction
+from notifications.signin import send_signin_link
+
+router = APIRouter()
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: never //elsewhere or http://elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@router.get("/signin", dependencies=[Depends(public)])
+def signin_form(request: Request, next: str | None = None):
+    return page(request, "signin.html", next=safe_next(next, ""))
+
+
+@router.post("/signin/password", dependencies=[Depends(public)])
+def signin_password(request: Request, email: str = Form(""), password: str = Form(""), csrf: str = Form(""),
+                    next: str = Form("")):
+    check_csrf(request, csrf)
+    with Session(context_of(request).engine) as session:
+        user = authenticate_staff(session, email=email, password=password)
+    if user is None:
+        return page(request, "signin.html", status_code=400, next=safe_next(next, ""), email=email,
+                    password_error=True)
+    response = RedirectResponse(safe_next(next, "/overview"), status_code=303)
+    start_session(request, response, kind=STAFF, email=user.email)
+    return response
+
+
+@router.post("/signin/link", dependencies=[Depends(public)])
+def signin_link_request(request: Request, email: str = Form(""), csrf: str = Form("")):
+    """Send a link if the address is an active focal point's; the answer is the same either way."""
+    check_csrf(request, csrf)
+    context = context_of(request)
+    with Session(context.engine) as session:
+        person = focal_person(session, email) if email.strip() else None
+    failed = False
+    if person is not None:
+        report = send_signin_link(context.engine, context.settings, person=person, now=app_now(request),
+                                  policy=load_policy(context).reminders)
+        failed = report.sent == 0
+    return page(request, "signin_sent.html", email=email.strip(), failed=failed)
+
+
+@router.get("/signin/link/{token}", dependencies=[Depends(public)])
+def signin_link_open(request: Request, token: str):
+    with Session(context_of(request).engine) as session:
+        row = peek_signin_token(session, token=token, now=app_now(request))
+    if row is None:
+        return page(request, "signin_link.html", status_code=400, valid=False, token="")
+    return page(request, "signin_link.html", valid=True, token=token, email=row.email)
+
+
+@router.post("/signin/link/{token}", dependencies=[Depends(public)])
+def signin_link_use(request: Request, token: str, csrf: str = Form("")):
+    check_csrf(request, csrf)
+    context = context_of(request)
+    with transaction(context.engine) as session:
+        email = use_signin_token(session, token=token, now=app_now(request))
+        person = focal_person(session, email) if email else None
+    if person is None:
+        return page(request, "signin_link.html", status_code=400, valid=False, token="")
+    response = RedirectResponse("/my", status_code=303)
+    start_session(request, response, kind=FOCAL, email=person.email)
+    return response
+
+
+@router.post("/signout", dependencies=[Depends(signed_in)])
+def signout(request: Request, csrf: str = Form("")):
+    check_csrf(request, csrf)
+    response = RedirectResponse("/signin", status_code=303)
+    end_session(request, response)
+    return response

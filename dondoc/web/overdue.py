@@ -1,0 +1,103 @@
+"""The overdue list: filter by agency, district-level unit, section and days overdue; sort; pages;
+CSV and XLSX exports of the same rows with Vietnamese headers."""
+import csv
+import io
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from dondoc.web import context_of, int_param, page, plan_now
+from dondoc.web.access import staff
+from models.agency import AgencyKind
+from models.dashboard import (SORTS, OverdueFilter, agencies_with_tasks, overdue_all, overdue_page,
+                              sections)
+from models.occurrence import StatusCategory
+
+router = APIRouter()
+
+HEADERS = ["Mã nhiệm vụ", "Nhiệm vụ", "Mục", "Cơ quan chủ trì", "Hạn", "Số ngày quá hạn", "Tình trạng",
+           "Tiến độ (%)", "Ghi chú"]
+
+
+def read_filter(request: Request) -> OverdueFilter:
+    q = request.query_params
+    return OverdueFilter(agency=q.get("agency") or None, district=q.get("district") or None,
+                         section=q.get("section") or None, min_days=int_param(request, "min_days", 0),
+                         sort=q.get("sort") or "due")
+
+
+def _query(flt: OverdueFilter, **extra) -> str:
+    values = dict(agency=flt.agency, district=flt.district, section=flt.section,
+                  min_days=flt.min_days or None, sort=flt.sort if flt.sort != "due" else None, **extra)
+    return urlencode({k: v for k, v in values.items() if v not in (None, "")})
+
+
+@router.get("/overdue", dependencies=[Depends(staff)])
+def overdue(request: Request):
+    flt = read_filter(request)
+    with Session(context_of(request).engine) as session:
+        result = overdue_page(session, now=plan_now(request), flt=flt, page=int_param(request, "page", 1))
+        agencies = agencies_with_tasks(session)
+        districts = [a for a in agencies if a.kind == AgencyKind.DISTRICT]
+        section_list = sections(session)
+    return page(request, "overdue.html", result=result, flt=flt, agencies=agencies, districts=districts,
+                sections=section_list, sorts=SORTS, query=_query(flt),
+                page_link=lambda n: "/overdue?" + _query(flt, page=n))
+
+
+def _rows(request: Request) -> list[list]:
+    with Session(context_of(request).engine) as session:
+        items = overdue_all(session, now=plan_now(request), flt=read_filter(request))
+    label = StatusCategory.OVERDUE.label_vi
+    return [[i.ref, i.title, i.section, i.agency_vi, i.due.strftime("%d/%m/%Y"), i.days_overdue, label,
+             "" if i.percent is None else i.percent, i.note or ""] for i in items]
+
+
+def _filename(request: Request, extension: str) -> str:
+    return f"qua-han-{plan_now(request).date():%Y-%m-%d}.{extension}"
+
+
+def defuse(value):
+    """A cell that a spreadsheet would run as a formula (=, +, -, @) is kept as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@router.get("/overdue.csv", dependencies=[Depends(staff)])
+def overdue_csv(request: Request):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    writer.writerows([[defuse(v) for v in row] for row in _rows(request)])
+    # A byte order mark, so Excel opens the Vietnamese text as UTF-8.
+    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(request, "csv")}"'})
+
+
+@router.get("/overdue.xlsx", dependencies=[Depends(staff)])
+def overdue_xlsx(request: Request):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Quá hạn"
+    sheet.append(HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in _rows(request):
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # text that starts with "=": keep it text
+                cell.data_type = "s"
+    for column, width in zip("ABCDEFGHI", (14, 70, 8, 36, 12, 10, 24, 10, 40)):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    data = io.BytesIO()
+    book.save(data)
+    return Response(data.getvalue(),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(request, "xlsx")}"'})

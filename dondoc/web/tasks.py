@@ -1,0 +1,105 @@
+"""A page per task: its text, its occurrences and their status, its full history; and the forms
+that record progress or completion (through models.updates, so the audit names the person).
+
+Refs may hold a slash (3.3-a/BA-BE): the route takes the rest of the path. Reminder emails link here.
+"""
+from datetime import date
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session, select
+
+from config.errors import InputError
+from dondoc.web import context_of, page, parse_day, plan_now
+from dondoc.web.access import User, require_agency, signed_in
+from dondoc.web.security import check_csrf
+from models.agency import Agency
+from models.audit import AuditEntry
+from models.clock import local_date
+from models.db import transaction
+from models.occurrence import Occurrence, OccurrenceKind, Progress
+from models.plan import Task, TaskCoordinator
+from models.updates import find_task, mark_done, record_progress
+
+router = APIRouter()
+
+
+def _task_or_404(session: Session, ref: str) -> Task:
+    try:
+        return find_task(session, ref=ref)
+    except InputError:
+        raise HTTPException(404) from None
+
+
+def _show(request: Request, ref: str, user: User, *, status_code: int = 200, error: str | None = None,
+          form: dict | None = None):
+    now = plan_now(request)
+    with Session(context_of(request).engine) as session:
+        task = _task_or_404(session, ref)
+        require_agency(user, task.lead_agency_id)
+        lead = session.get(Agency, task.lead_agency_id)
+        coordinators = session.exec(select(Agency).join(TaskCoordinator, TaskCoordinator.agency_id == Agency.id)
+                                    .where(TaskCoordinator.task_id == task.id).order_by(Agency.name_vi)).all()
+        occurrences = session.exec(select(Occurrence).where(Occurrence.task_id == task.id)
+                                   .order_by(Occurrence.due_date)).all()
+        ids = [o.id for o in occurrences]
+        history = session.exec(select(AuditEntry).where(
+            ((AuditEntry.entity == "task") & (AuditEntry.entity_id == task.id))
+            | ((AuditEntry.entity == "occurrence") & (AuditEntry.entity_id.in_(ids)))
+        ).order_by(AuditEntry.id)).all()
+    due_of = {o.id: o.due_date for o in occurrences}
+    open_ones = [o for o in occurrences if o.progress != Progress.DONE and o.kind != OccurrenceKind.WITHDRAWN]
+    return page(request, "task.html", status_code=status_code, task=task, lead=lead, coordinators=coordinators,
+                occurrences=[(o, o.status_category(now)) for o in occurrences], history=history, due_of=due_of,
+                open_ones=open_ones, today=local_date(now), error=error, form=form or {},
+                saved=request.query_params.get("saved"))
+
+
+@router.get("/tasks/{ref:path}")
+def task_page(request: Request, ref: str, user: User = Depends(signed_in)):
+    return _show(request, ref, user)
+
+
+def _day(value: str, field: str) -> date | None:
+    try:
+        return parse_day(value)
+    except ValueError:
+        raise InputError(f"'{value}' không phải ngày dạng ngày/tháng/năm (dd/mm/yyyy)", field=field) from None
+
+
+@router.post("/tasks/{ref:path}")
+def task_record(request: Request, ref: str, user: User = Depends(signed_in), csrf: str = Form(""),
+                action: str = Form(""), due: str = Form(""), on: str = Form(""), percent: str = Form(""),
+                note: str = Form("")):
+    """action=progress (percent, note) or action=done (on, note), on the occurrence due on `due`."""
+    check_csrf(request, csrf)
+    context = context_of(request)
+    with Session(context.engine) as session:
+        task = _task_or_404(session, ref)
+        require_agency(user, task.lead_agency_id)
+    now = plan_now(request)
+    lang_en = request.cookies.get("lang") == "en"
+    form = dict(action=action, due=due, on=on, percent=percent, note=note)
+    try:
+        due_day = _day(due, "due")
+        note_text = note.strip() or None
+        with transaction(context.engine) as session:
+            if action == "done":
+                on_day = _day(on, "on") or local_date(now)
+                if on_day > local_date(now):
+                    raise InputError("Ngày hoàn thành không thể sau hôm nay" if not lang_en
+                                     else "The completion date cannot be after today", field="on")
+                mark_done(session, ref=task.ref, on=on_day, note=note_text, due=due_day, at=now, actor=user.actor)
+            elif action == "progress":
+                try:
+                    value = int(percent) if percent.strip() else None
+                except ValueError:
+                    raise InputError("Tiến độ phải là số từ 0 đến 100" if not lang_en
+                                     else "Progress must be a number from 0 to 100", field="percent") from None
+                record_progress(session, ref=task.ref, percent=value, note=note_text, due=due_day, at=now,
+                                actor=user.actor)
+            else:
+                raise HTTPException(400, "unknown action")
+    except InputError as error:
+        return _show(request, ref, user, status_code=400, error=error.message, form=form)
+    return RedirectResponse(f"/tasks/{task.ref}?saved={action}", status_code=303)

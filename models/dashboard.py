@@ -1,0 +1,236 @@
+"""What the dashboard asks of the data: counts per status category, on-time rates, completions per
+year, and the filtered, sorted, paginated overdue list. Read-only; `now` comes from the caller.
+
+Status categories are computed in SQL here (so counting a million rows does not load them); the
+expression follows `models.occurrence.status_category` rule for rule, and a test holds them equal.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Integer, and_, case, cast, func, literal, literal_column, or_, select
+from sqlmodel import Session
+
+from models.agency import Agency, AgencyKind
+from models.clock import local_date
+from models.occurrence import Occurrence, OccurrenceKind, Progress, StatusCategory
+from models.plan import Task
+
+PAGE_SIZE = 50
+
+
+def _live():
+    """Occurrences that count: of tasks still in the plan, not withdrawn from the schedule."""
+    return and_(Task.retired == False, Occurrence.kind != OccurrenceKind.WITHDRAWN)  # noqa: E712
+
+
+def status_case(today: date):
+    """The status category of an occurrence on `today`, as a SQL expression."""
+    done = Occurrence.progress == Progress.DONE.value
+    return case(
+        (and_(done, func.coalesce(Occurrence.completed_on, Occurrence.due_date) <= Occurrence.due_date),
+         literal(StatusCategory.DONE_ON_TIME.value)),
+        (done, literal(StatusCategory.DONE_LATE.value)),
+        (Occurrence.due_date < today, literal(StatusCategory.OVERDUE.value)),
+        (or_(Occurrence.starts_on <= today, Occurrence.progress == Progress.IN_PROGRESS.value),
+         literal(StatusCategory.IN_PROGRESS.value)),
+        else_=literal(StatusCategory.NOT_YET_DUE.value),
+    )
+
+
+def category_counts(session: Session, *, now: datetime, agency_id: int | None = None) -> dict[StatusCategory, int]:
+    status = status_case(local_date(now)).label("status")
+    statement = (select(status, func.count()).select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)
+                 .where(_live()).group_by(status))
+    if agency_id is not None:
+        statement = statement.where(Task.lead_agency_id == agency_id)
+    found = dict(session.execute(statement).all())
+    return {category: found.get(category.value, 0) for category in StatusCategory}
+
+
+@dataclass
+class AgencyRate:
+    code: str
+    name_vi: str
+    name_en: str
+    on_time: int
+    late: int
+    overdue: int
+
+    @property
+    def due_so_far(self) -> int:
+        return self.on_time + self.late + self.overdue
+
+    @property
+    def rate(self) -> float | None:
+        """Done on time, of everything that has fallen due (done on time, done late, still overdue)."""
+        return self.on_time / self.due_so_far if self.due_so_far else None
+
+
+def on_time_by_agency(session: Session, *, now: datetime) -> list[AgencyRate]:
+    """Every lead agency with something due so far, worst on-time rate first."""
+    status = status_case(local_date(now))
+    counted = lambda category: func.sum(case((status == category.value, 1), else_=0))  # noqa: E731
+    statement = (
+        select(Agency.code, Agency.name_vi, Agency.name_en, counted(StatusCategory.DONE_ON_TIME),
+               counted(StatusCategory.DONE_LATE), counted(StatusCategory.OVERDUE))
+        .select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)
+        .join(Agency, Task.lead_agency_id == Agency.id).where(_live())
+        .group_by(Agency.code, Agency.name_vi, Agency.name_en)
+    )
+    rates = [AgencyRate(code, vi, en, int(a or 0), int(b or 0), int(c or 0))
+             for code, vi, en, a, b, c in session.execute(statement).all()]
+    rates = [r for r in rates if r.due_so_far]
+    return sorted(rates, key=lambda r: (r.rate, -r.due_so_far, r.code))
+
+
+@dataclass
+class YearBar:
+    year: int
+    on_time: int
+    late: int
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late + self.overdue
+
+
+def completions_by_year(session: Session, *, now: datetime) -> list[YearBar]:
+    """Per year of the due date: done on time, done late, and still overdue, up to `now`."""
+    today = local_date(now)
+    status = status_case(today)
+    year = cast(func.extract("year", Occurrence.due_date), Integer).label("year")
+    if session.get_bind().dialect.name == "sqlite":
+        year = cast(func.strftime("%Y", Occurrence.due_date), Integer).label("year")
+    counted = lambda category: func.sum(case((status == category.value, 1), else_=0))  # noqa: E731
+    statement = (
+        select(year, counted(StatusCategory.DONE_ON_TIME), counted(StatusCategory.DONE_LATE),
+               counted(StatusCategory.OVERDUE))
+        .select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)
+        .where(_live(), Occurrence.due_date <= today).group_by(year).order_by(year)
+    )
+    return [YearBar(int(y), int(a or 0), int(b or 0), int(c or 0)) for y, a, b, c in session.execute(statement).all()]
+
+
+# --- the overdue list -------------------------------------------------------------------------
+
+SORTS = ("due", "-due", "agency")
+
+
+@dataclass
+class OverdueFilter:
+    agency: str | None = None  # an agency code
+    district: str | None = None  # a district-level unit's code, or "*" for all of them
+    section: str | None = None  # "3.1" takes in 3.1.1, 3.1.2, ...
+    min_days: int = 0
+    sort: str = "due"
+
+    def __post_init__(self):
+        if self.sort not in SORTS:
+            self.sort = "due"
+        self.min_days = max(0, self.min_days or 0)
+
+
+@dataclass
+class OverdueItem:
+    occurrence_id: int
+    ref: str
+    title: str
+    section: str
+    agency_code: str
+    agency_vi: str
+    agency_en: str
+    due: date
+    days_overdue: int
+    progress: str
+    percent: int | None
+    note: str | None
+
+
+@dataclass
+class OverduePage:
+    items: list[OverdueItem]
+    total: int
+    page: int
+    page_size: int
+    pages: int = field(init=False)
+
+    def __post_init__(self):
+        self.pages = max(1, -(-self.total // self.page_size))
+
+
+def _open_overdue(today: date, flt: OverdueFilter) -> list:
+    """Conditions on the occurrence table alone, so the covering partial index ix_occurrence_open_due
+    (due_date, kind, task_id WHERE progress != 'done') answers them without reading the table."""
+    latest_due = today - timedelta(days=max(1, flt.min_days))
+    # The literals are written into the SQL: SQLite uses a partial index only when the query's WHERE
+    # visibly implies the index's (progress != 'done'), which a bound parameter does not.
+    conditions = [Occurrence.progress != literal_column(f"'{Progress.DONE.value}'"), Occurrence.due_date <= latest_due,
+                  Occurrence.kind != literal_column(f"'{OccurrenceKind.WITHDRAWN.value}'")]
+    task_conditions = []
+    if flt.section:
+        task_conditions.append(or_(Task.section == flt.section, Task.section.startswith(f"{flt.section}.")))
+    if flt.agency:
+        task_conditions.append(Agency.code == flt.agency)
+    if flt.district == "*":
+        task_conditions.append(Agency.kind == AgencyKind.DISTRICT.value)
+    elif flt.district:
+        task_conditions.append(and_(Agency.code == flt.district, Agency.kind == AgencyKind.DISTRICT.value))
+    if task_conditions:
+        chosen = (select(Task.id).join(Agency, Task.lead_agency_id == Agency.id)
+                  .where(Task.retired == False, *task_conditions))  # noqa: E712
+        conditions.append(Occurrence.task_id.in_(chosen))
+    else:
+        conditions.append(Occurrence.task_id.not_in(select(Task.id).where(Task.retired == True)))  # noqa: E712
+    return conditions
+
+
+def overdue_page(session: Session, *, now: datetime, flt: OverdueFilter, page: int = 1,
+                 page_size: int = PAGE_SIZE) -> OverduePage:
+    """One page of the filtered list and the total: the page's ids from the index, then their details."""
+    today = local_date(now)
+    conditions = _open_overdue(today, flt)
+    total = session.execute(select(func.count()).select_from(Occurrence).where(*conditions)).scalar_one()
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    offset = (page - 1) * page_size
+    details = (select(Occurrence.id, Task.ref, Task.title, Task.section, Agency.code, Agency.name_vi, Agency.name_en,
+                      Occurrence.due_date, Occurrence.progress, Occurrence.progress_percent, Occurrence.note)
+               .select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)
+               .join(Agency, Task.lead_agency_id == Agency.id))
+    if flt.sort in ("due", "-due"):
+        order = ((Occurrence.due_date, Occurrence.id) if flt.sort == "due"
+                 else (Occurrence.due_date.desc(), Occurrence.id.desc()))
+        ids = list(session.scalars(select(Occurrence.id).where(*conditions).order_by(*order)
+                                   .limit(page_size).offset(offset)))
+        rows = {row[0]: row for row in session.execute(details.where(Occurrence.id.in_(ids)))}
+        ordered = [rows[i] for i in ids]
+    else:  # by agency: the agency's code, then the due date
+        ordered = session.execute(details.where(*conditions)
+                                  .order_by(Agency.code, Occurrence.due_date, Occurrence.id)
+                                  .limit(page_size).offset(offset)).all()
+    items = [OverdueItem(occ_id, ref, title, section, code, vi, en, due, (today - due).days, progress, percent, note)
+             for occ_id, ref, title, section, code, vi, en, due, progress, percent, note in ordered]
+    return OverduePage(items=items, total=total, page=page, page_size=page_size)
+
+
+def overdue_all(session: Session, *, now: datetime, flt: OverdueFilter, limit: int = 100_000) -> list[OverdueItem]:
+    """Every row of the filtered list (for the exports), in the chosen order."""
+    return overdue_page(session, now=now, flt=flt, page=1, page_size=limit).items
+
+
+def sections(session: Session) -> list[str]:
+    """The plan's sections and their parents (3.1 for 3.1.1), in reading order."""
+    found = set()
+    for (section,) in session.execute(select(Task.section).where(Task.retired == False).distinct()):  # noqa: E712
+        parts = section.split(".")
+        for n in range(2, len(parts) + 1):
+            found.add(".".join(parts[:n]))
+    return sorted(found, key=lambda s: [int(p) if p.isdigit() else p for p in s.split(".")])
+
+
+def agencies_with_tasks(session: Session, *, kind: str | None = None) -> list[Agency]:
+    statement = select(Agency).where(Agency.id.in_(select(Task.lead_agency_id).where(Task.retired == False)))  # noqa: E712
+    if kind:
+        statement = statement.where(Agency.kind == kind)
+    return list(session.scalars(statement.order_by(Agency.name_vi)))

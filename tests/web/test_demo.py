@@ -1,0 +1,16 @@
+"""The README's main job ends with the dashboard's staff account (and, in a terminal, the server)."""
+from sqlmodel import Session, select
+
+from dondoc.context import AppContext
+from models.accounts import StaffUser, authenticate_staff
+
+
+def test_the_demo_without_a_terminal_does_not_serve_and_prints_alices_password(cli, settings):
+    result = cli.ok("demo")
+    assert "dondoc demo --serve" in result.output and "Dashboard: http" not in result.output
+    password = result.output.split("mật khẩu / password: ", 1)[1].split()[0]
+    context = AppContext(settings.model_copy(update={"data_dir": settings.data_dir / "demo", "database_url": ""}))
+    with Session(context.engine) as session:
+        assert session.exec(select(StaffUser.email)).one() == "alice@lmhtx.example.org"
+        assert authenticate_staff(session, email="alice@lmhtx.example.org", password=password)
+    context.close()
