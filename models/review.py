@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, DateTime, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from models.clock import local_date, start_of_day
+from models.clock import VN_TZ, local_date, start_of_day
 from models.reminders import Firing, latest_firing
 from models.workdays import WorkCalendar
 
@@ -171,12 +171,21 @@ def token_matches(token: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_token(token), stored_hash)
 
 
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back stored moments without their zone; dondoc stores them in Vietnam time."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=VN_TZ)
+
+
+def vn_moment(moment: datetime) -> datetime:
+    return aware(moment).astimezone(VN_TZ)
+
+
 def is_expired(expires_at: datetime, now: datetime) -> bool:
-    return now >= expires_at
+    return aware(now) >= aware(expires_at)
 
 
 def is_closed(closes_at: datetime, now: datetime) -> bool:
-    return now >= closes_at
+    return aware(now) >= aware(closes_at)
 
 
 # --- the cycle's dates -------------------------------------------------------------------------
@@ -210,7 +219,7 @@ def cycle_dates(year: int, policy, plan_inputs_due: str | None = None) -> CycleD
 
 def is_late(submitted_at: datetime, inputs_due: date) -> bool:
     """Inputs are on time through the whole due day in Vietnam."""
-    return local_date(submitted_at) > inputs_due
+    return local_date(aware(submitted_at)) > inputs_due
 
 
 def refusal(*, closes_at: datetime, inputs_due: date, already_submitted: bool, now: datetime) -> str | None:
@@ -220,7 +229,7 @@ def refusal(*, closes_at: datetime, inputs_due: date, already_submitted: bool, n
     reported may still do so (late) until the cycle closes; one that has, may no longer change it.
     """
     if is_closed(closes_at, now):
-        return f"the review closed on {local_date(closes_at - timedelta(seconds=1)):%d/%m/%Y}"
+        return f"the review closed on {local_date(aware(closes_at) - timedelta(seconds=1)):%d/%m/%Y}"
     if already_submitted and local_date(now) > inputs_due:
         return (f"the inputs were due on {inputs_due:%d/%m/%Y} and this agency has already submitted; "
                 "ask the Provincial Cooperative Alliance to reopen it")

@@ -14,7 +14,7 @@ from models.occurrence import Occurrence, OccurrenceKind, Progress, StatusCatego
 from models.plan import Plan, Task
 from models.review import (
     Channel, CycleDates, IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken, ReportedStatus,
-    cycle_dates, hash_token, is_expired, is_late, new_token, phase, refusal, token_matches,
+    cycle_dates, hash_token, vn_moment, is_expired, is_late, new_token, phase, refusal, token_matches,
 )
 from models.review_validation import Asked, AskedTask, ValidInputs
 from models.updates import mark_done, mark_open, record_progress
@@ -303,7 +303,7 @@ class StatusRow:
 
     def as_dict(self) -> dict:
         return dict(code=self.code, name=self.name, kind=self.kind, state=self.state, label=self.label_vi,
-                    submitted_at=self.submitted_at.isoformat() if self.submitted_at else None,
+                    submitted_at=vn_moment(self.submitted_at).isoformat() if self.submitted_at else None,
                     channel=self.channel, submissions=self.submissions)
 
 

@@ -58,4 +58,4 @@ def main() -> None:
     app()
 
 
-from dondoc.cli import demo, plan, remind, tasks, web  # noqa: E402,F401  (they register their commands on `app`)
+from dondoc.cli import demo, plan, remind, review, tasks, web  # noqa: E402,F401  (they register their commands on `app`)

@@ -15,7 +15,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["vn_date"] = vn_date
 
 # Router modules under dondoc.web, each exposing `router` (an APIRouter).
-ROUTERS: list[str] = ["home"]
+ROUTERS: list[str] = ["home", "review"]
 
 
 def create_app(context: AppContext) -> FastAPI:
