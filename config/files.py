@@ -53,6 +53,11 @@ class AgencyFile(_Strict):
     groups: list[GroupEntry] = []
 
 
+class MonthDayEntry(_Strict):
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+
 class PlanHeader(_Strict):
     code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     title: str = Field(min_length=1)
@@ -61,6 +66,9 @@ class PlanHeader(_Strict):
     horizon_end: date
     source: str = ""
     overrides: list[str] = []
+    # The annual review's input deadline when the plan sets its own ("trước ngày 30 tháng 11 hằng
+    # năm"): {month: 11, day: 30}. Absent: read from the task texts, else config/policy.yaml.
+    review_inputs_due: MonthDayEntry | None = None
 
     @model_validator(mode="after")
     def _horizon_in_order(self):

@@ -4,7 +4,7 @@ from datetime import date, time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from config.files import read_yaml, validate
 
@@ -58,6 +58,27 @@ class ReminderPolicy(_Strict):
         return WEEKDAYS.index(self.summary_weekday)
 
 
+class ReviewPolicy(_Strict):
+    """The annual review cycle (plan section 4.2): when it opens, when inputs and the report are due."""
+
+    opens: MonthDay = MonthDay(month=11, day=1)
+    inputs_due: MonthDay = MonthDay(month=11, day=30)
+    report_due: MonthDay = MonthDay(month=12, day=15)
+    # The cycle closes (links stop working, inputs are refused) at the end of the day this many days
+    # after the report's due date.
+    close_days_after_report: int = Field(default=0, ge=0, le=365)
+    # The compiled report is written to <data_dir>/reviews/ in these formats on its due date.
+    report_formats: list[Literal["docx", "xlsx", "md"]] = ["docx", "xlsx"]
+
+    @model_validator(mode="after")
+    def _in_order(self):
+        order = [(self.opens.month, self.opens.day), (self.inputs_due.month, self.inputs_due.day),
+                 (self.report_due.month, self.report_due.day)]
+        if not order[0] < order[1] <= order[2]:
+            raise ValueError("the review must open before its inputs are due, and inputs be due no later than the report")
+        return self
+
+
 class WorkingDaysPolicy(_Strict):
     extra_days_off: list[date] = []
     make_up_working_days: list[date] = []
@@ -69,6 +90,7 @@ class Policy(BaseModel):
     due_dates: DueDatePolicy = DueDatePolicy()
     reminders: ReminderPolicy = ReminderPolicy()
     working_days: WorkingDaysPolicy = WorkingDaysPolicy()
+    review: ReviewPolicy = ReviewPolicy()
 
 
 def read_policy(path: Path) -> Policy:

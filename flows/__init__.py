@@ -20,3 +20,5 @@ def prepare_prefect(settings: Settings) -> None:
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
+    # The ephemeral server keeps its SQLite database there: the folder must exist.
+    os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)

@@ -3,18 +3,25 @@ from datetime import date, timedelta
 
 from prefect import flow
 
-from dondoc import jobs
+from dondoc import jobs, review_jobs
 from flows import runtime
 
 
 @flow(name="simulate")
-def simulate(start: date, end: date) -> list[dict]:
-    """Run the daily jobs for each day from `start` to `end` (inclusive), as if time passed."""
+def simulate(start: date, end: date, demo_agencies: bool = False) -> list[dict]:
+    """Run the daily jobs for each day from `start` to `end` (inclusive), as if time passed: the annual
+    review's (open, chase, compile; with `demo_agencies`, simulated agencies answer it), then the
+    reminders (which also deliver the outbox)."""
     context = runtime.current()
     policy = jobs.load_policy(context)
     reports = []
     day = start
     while day <= end:
-        reports.append(jobs.run_reminder_day(context, day, policy).as_dict())
+        review = review_jobs.run_review_day(context, day, policy, demo_agencies=demo_agencies)
+        report = jobs.run_reminder_day(context, day, policy).as_dict()
+        busy = review.opened or review.requests or review.chasers or review.missing_lists
+        if busy or review.simulated_submissions or review.reports:
+            report["review"] = review.as_dict()
+        reports.append(report)
         day += timedelta(days=1)
     return reports

@@ -3,6 +3,8 @@
 Loading the same files twice changes nothing; loading an edited file updates in place and
 records each change. Everything happens in the caller's transaction.
 """
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -198,7 +200,8 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
 
     plan = session.exec(select(Plan).where(Plan.code == header.code)).first()
     plan_values = dict(title=header.title, province=header.province, horizon_start=header.horizon_start,
-                       horizon_end=header.horizon_end, source=header.source)
+                       horizon_end=header.horizon_end, source=header.source,
+                       review_inputs_due=review_inputs_due_of(plan_file))
     if plan is None:
         plan = Plan(code=header.code, loaded_at=at, **plan_values)
         session.add(plan)
@@ -276,6 +279,28 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
         session.execute(insert(Occurrence), new_occurrences)
     session.flush()
     return report
+
+
+_YEARLY_DEADLINE = re.compile(r"trước ngày (\d{1,2}) tháng (\d{1,2}) (?:hằng|hàng) năm", re.IGNORECASE)
+
+
+def review_inputs_due_from_text(texts) -> str | None:
+    """"trước ngày 30 tháng 11 hằng năm" in a duty's text -> "11-30" (the first such phrase)."""
+    for text in texts:
+        match = _YEARLY_DEADLINE.search(unicodedata.normalize("NFC", text or ""))
+        if match:
+            day, month = int(match.group(1)), int(match.group(2))
+            if 1 <= month <= 12 and 1 <= day <= 31:
+                return f"{month:02d}-{day:02d}"
+    return None
+
+
+def review_inputs_due_of(plan_file: PlanFile) -> str | None:
+    """The plan's own review input deadline: its header's `review_inputs_due`, else its text's."""
+    header = plan_file.plan.review_inputs_due
+    if header is not None:
+        return f"{header.month:02d}-{header.day:02d}"
+    return review_inputs_due_from_text(entry.text for entry in plan_file.tasks)
 
 
 def _drop_occurrence(session, occ, audit, ref, report):

@@ -27,6 +27,8 @@ class Plan(SQLModel, table=True):
     horizon_start: date
     horizon_end: date
     source: str = ""
+    # The annual review's input deadline as MM-DD when the plan sets its own (else the policy's).
+    review_inputs_due: str | None = Field(default=None, max_length=5)
     loaded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 

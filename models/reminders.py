@@ -51,6 +51,24 @@ def overdue_nag(due: date, last_reminded: date | None, today: date, policy: Remi
     return firing if firing.fire_date <= today else None
 
 
+def deadline_firing(due: date, today: date, policy: ReminderPolicy, calendar: WorkCalendar) -> Firing | None:
+    """The latest firing on a fixed calendar around one deadline: N days before, the due day, then
+    overdue:7, overdue:14, ... counted from the due date. For a deadline many people share (the
+    annual review's), where the rhythm belongs to the deadline rather than to each person."""
+    before = latest_firing(due, today, policy, calendar)
+    if today <= due:
+        return before
+    every = policy.overdue_every_days
+    periods = (today - due).days // every
+    # The next nag may fall on a day off and so go out today, ahead of its nominal day.
+    candidates = [_firing(f"overdue:{k * every}", due + timedelta(days=k * every), calendar)
+                  for k in (periods, periods + 1) if k >= 1]
+    if policy.on_due_day:
+        candidates.append(_firing("due", due, calendar))
+    sent_by_today = [f for f in candidates if f.fire_date <= today]
+    return max(sent_by_today, key=lambda f: (f.fire_date, f.nominal), default=None)
+
+
 def is_escalated(due: date, today: date, policy: ReminderPolicy) -> bool:
     """From `escalate_after_days_overdue` days overdue the agency's head is reminded too."""
     return (today - due).days >= policy.escalate_after_days_overdue

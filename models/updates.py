@@ -75,3 +75,15 @@ def record_progress(session: Session, *, ref: str, percent: int | None, note: st
         values["note"] = note
     _set(session, occ, task.ref, at=at, actor=actor, why=note, **values)
     return occ
+
+
+def mark_open(session: Session, *, ref: str, note: str | None, at: datetime, actor: str,
+              due: date | None = None, plan_code: str | None = None) -> Occurrence:
+    """Record that a task (one occurrence) has not been started after all: back to open."""
+    task = find_task(session, ref=ref, plan_code=plan_code)
+    occ = pick_occurrence(session, task=task, due=due)
+    values = dict(progress=Progress.OPEN.value, completed_on=None)
+    if note:
+        values["note"] = note
+    _set(session, occ, task.ref, at=at, actor=actor, why=note, **values)
+    return occ

@@ -29,6 +29,16 @@ DEMO_STEPS = [
      ["overdue", "--today", "2016-01-15", "--agency", "PAC-NAM"]),
     ("Toàn bộ việc quá hạn ngày 15/01/2016 / Everything overdue on 15/01/2016 (first lines)",
      ["overdue", "--today", "2016-01-15"]),
+    ("Mở kỳ sơ kết năm 2015: gửi đường dẫn báo cáo cho các đơn vị / Open the 2015 review, links emailed",
+     ["review", "open", "2015", "--today", "2015-11-02"]),
+    ("Sở Tài chính nộp báo cáo sơ kết (tệp YAML) / Finance submits its review from a file",
+     ["review", "submit", "2015", "--agency", "STC", "--file", str(CONFIG_DIR / "examples" / "review-stc-2015.yaml"),
+      "--today", "2015-11-20"]),
+    ("Ai đã nộp, ai chưa nộp ngày 01/12/2015 / Who has reported on 01/12/2015",
+     ["review", "status", "2015", "--today", "2015-12-01"]),
+    ("Tổng hợp báo cáo sơ kết năm 2015 / Compile the 2015 review report",
+     ["review", "report", "2015", "--out", "{data_dir}/bao-cao-so-ket-2015.docx", "--out",
+      "{data_dir}/bao-cao-so-ket-2015.xlsx", "--today", "2015-12-15"]),
 ]
 
 
@@ -63,6 +73,7 @@ def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the pre
     settings = base.model_copy(update={"data_dir": data_dir, "database_url": ""})
     typer.echo(f"dondoc demo — database {settings.resolved_database_url}\n")
     for title, args in DEMO_STEPS:
+        args = [a.replace("{data_dir}", str(data_dir)) for a in args]
         typer.secho(f"== {title}", bold=True)
         typer.echo(f"$ dondoc {' '.join(args)}")
         context = AppContext(settings)

@@ -26,6 +26,10 @@ def run_flow(context, name: str, **parameters):
         if name == "simulate":
             from flows.simulate import simulate
             return simulate(**parameters)
+        if name.startswith("review-"):
+            from flows import annual_review
+            return {"review-open": annual_review.review_open, "review-chase": annual_review.review_chase,
+                    "review-compile": annual_review.review_compile}[name](**parameters)
         raise ValueError(name)
     finally:
         runtime.use(None)
@@ -63,13 +67,18 @@ def remind(ctx: typer.Context, today: date = TodayOption,
 def simulate(ctx: typer.Context,
              start: date = typer.Option(..., "--from", callback=parse_day, metavar="YYYY-MM-DD"),
              end: date = typer.Option(..., "--to", callback=parse_day, metavar="YYYY-MM-DD"),
-             fmt: Format = typer.Option(Format.table, "--format", help="table or json")) -> None:
-    """Run every daily job for each day in order, as if time passed (for demos and rehearsals)."""
+             fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
+             demo_agencies: bool = typer.Option(
+                 False, "--demo-agencies",
+                 help="Simulated agencies answer the annual review (some on time, some late, some never; fixed seed), "
+                      "recorded as simulated:<code>.")) -> None:
+    """Run every daily job for each day in order, as if time passed (for demos and rehearsals).
+    The annual review opens, chases and compiles on its dates."""
     from config.errors import InputError
     if end < start:
         raise InputError("--to is before --from", field="--to")
     context = ctx.obj
-    reports = run_flow(context, "simulate", start=start, end=end)
+    reports = run_flow(context, "simulate", start=start, end=end, demo_agencies=demo_agencies)
     if fmt == Format.json:
         typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
         return
@@ -78,6 +87,15 @@ def simulate(ctx: typer.Context,
     typer.echo(f"Simulated {show_date(start)} → {show_date(end)}: {len(reports)} days "
                f"({sum(r['working_day'] for r in reports)} working), {total['queued']} digests queued, "
                f"{total['sent']} sent, {total['failed']} failed.")
+    reviews = [r["review"] for r in reports if r.get("review")]
+    for r in reviews:
+        day = show_date(date.fromisoformat(r["day"]))
+        if r["opened"]:
+            typer.echo(f"  {day}: annual review opened, {r['requests']} requests emailed")
+        if r["simulated_submissions"]:
+            typer.echo(f"  {day}: {r['simulated_submissions']} simulated agencies submitted their review")
+        for path in r["reports"]:
+            typer.echo(f"  {day}: review report written to {path}")
     for r in busy[:10]:
         typer.echo(f"  {show_date(date.fromisoformat(r['day']))}: {r['queued']} queued, {r['sent']} sent")
     if len(busy) > 10:

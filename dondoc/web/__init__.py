@@ -29,7 +29,7 @@ LANG_COOKIE = "lang"
 TODAY_COOKIE = "dondoc_today"
 
 # Router modules under dondoc.web, each exposing `router` (an APIRouter).
-ROUTERS: list[str] = ["home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar"]
+ROUTERS: list[str] = ["home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar", "review"]
 
 
 @pass_context
@@ -181,9 +181,9 @@ def page(request: Request, template: str, status_code: int = 200, **values):
     lang = language(request)
     settings = context_of(request).settings
     chosen = _chosen_today(request)
-    response = TEMPLATES.TemplateResponse(request, template, dict(
-        lang=lang, csrf_token=csrf_token(request), user=getattr(request.state, "user", None),
-        simulated_today=chosen, now=plan_now(request), **values), status_code=status_code)
+    shared = dict(lang=lang, csrf_token=csrf_token(request), user=getattr(request.state, "user", None),
+                  simulated_today=chosen, now=plan_now(request))
+    response = TEMPLATES.TemplateResponse(request, template, {**shared, **values}, status_code=status_code)
     set_csrf_cookie(request, response)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True,

@@ -31,6 +31,9 @@ RULES = {
     ("GET", "/signin/link/{token}"): ("public", "/signin/link/nothing"),
     ("POST", "/signin/link/{token}"): ("public", "/signin/link/nothing"),
     ("GET", "/calendar/{code}/{token}.ics"): ("secret", "/calendar/SKHDT/{token}.ics"),
+    # The review form is reached by its emailed token alone (tests/test_review_guards.py).
+    ("GET", "/review/{token}"): ("secret", "/review/nothing"),
+    ("POST", "/review/{token}"): ("secret", "/review/nothing"),
 }
 PROTECTED = [(method, url) for (method, _), (rule, url) in RULES.items() if rule in ("staff", "agency", "signed_in")]
 NOT_FOR_CAROL = [(method, url) for (method, _), (rule, url) in RULES.items() if rule in ("staff", "agency")]

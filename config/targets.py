@@ -1,0 +1,66 @@
+"""A plan's section-1.3 targets (config/plans/<plan>.targets.yaml), read and checked."""
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from config import CONFIG_DIR
+from config.errors import InputError
+from config.files import read_yaml, validate
+
+INDICATOR_CODES = ("cooperatives_total", "new_established", "operating_effectively", "weak", "converted_2012_law",
+                   "dissolved", "model_cooperatives", "officers_total", "officers_trained")
+Code = Literal[INDICATOR_CODES]
+
+
+class Target(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(pattern=r"^[a-z0-9_]+$")
+    label_vi: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+    text: str = ""
+    measure: Literal["yearly_average", "share", "per_district"]
+    indicator: Code | None = None
+    part: Code | None = None
+    whole: Code | None = None
+    op: Literal[">=", "<", "<="]
+    value: float
+
+    @model_validator(mode="after")
+    def _measure_has_its_indicators(self):
+        if self.measure == "share" and (self.part is None or self.whole is None):
+            raise ValueError("a share needs part and whole")
+        if self.measure != "share" and self.indicator is None:
+            raise ValueError(f"measure {self.measure} needs an indicator")
+        return self
+
+
+class TargetsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plan: str
+    source: str = ""
+    targets: list[Target] = Field(min_length=1)
+
+
+def read_targets(path: Path) -> TargetsFile:
+    return validate(TargetsFile, read_yaml(path), Path(path))
+
+
+def targets_for(plan_code: str, folder: Path = CONFIG_DIR / "plans") -> TargetsFile | None:
+    """The targets file in `folder` whose `plan` is this plan's code, if any."""
+    for path in sorted(Path(folder).glob("*.targets.yaml")):
+        targets = read_targets(path)
+        if targets.plan == plan_code:
+            return targets
+    return None
+
+
+def load_targets(plan_code: str, path: Path | None) -> TargetsFile | None:
+    if path is None:
+        return targets_for(plan_code)
+    targets = read_targets(path)
+    if targets.plan != plan_code:
+        raise InputError(f"these targets are for plan {targets.plan}, not {plan_code}", path=path, field="plan")
+    return targets

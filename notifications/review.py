@@ -1,0 +1,141 @@
+"""The annual review's emails: the request when a cycle opens, chasers to agencies that have not
+reported, and the list of missing agencies for Alliance staff. All through the outbox, keyed so
+that running a day twice queues nothing new; each email carries its own link."""
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
+from models.outbox import Message
+from models.plan import Plan
+from models.reminders import is_escalated
+from models.review import INDICATORS, ReviewCycle, ReviewRequest, chaser_firing, missing_list_firing
+from models.review_ops import form_for, issue_token, review_link
+from models.workdays import WorkCalendar
+from notifications.outbox import enqueue
+from notifications.render import render
+
+
+@dataclass
+class ReviewMail:
+    requests: int = 0
+    chasers: int = 0
+    missing_lists: int = 0
+    without_focal_point: list[str] | None = None
+
+    @property
+    def queued(self) -> int:
+        return self.requests + self.chasers + self.missing_lists
+
+
+def _people(session: Session, agency_id: int, *, with_head: bool = False) -> list[FocalPoint]:
+    return [fp for fp in session.exec(select(FocalPoint).where(FocalPoint.agency_id == agency_id,
+                                                               FocalPoint.active == True)  # noqa: E712
+                                      .order_by(FocalPoint.id))
+            if with_head or fp.role != FocalPointRole.HEAD]
+
+
+def _existing(session: Session, keys: list[str]) -> set[str]:
+    return set(session.exec(select(Message.key).where(Message.key.in_(keys)))) if keys else set()
+
+
+def _context(session, request: ReviewRequest, fp: FocalPoint, link: str, now: datetime, today: date) -> dict:
+    form = form_for(session, request, now)
+    english = fp.language == "en"
+    return dict(
+        recipient_name=fp.name, agency_name=form.agency.name_en if english else form.agency.name_vi,
+        agency_code=form.agency.code, year=form.cycle.year, plan_title=form.plan.title, link=link,
+        opens_on=form.cycle.opens_on, inputs_due=form.cycle.inputs_due, report_due=form.cycle.report_due,
+        days_left=(form.cycle.inputs_due - today).days, days_late=(today - form.cycle.inputs_due).days,
+        tasks=[dict(ref=line.ref, title=line.title, due=line.due, status=line.status.label("en" if english else "vi"))
+               for line in form.lines],
+        asks_indicators=request.asks_indicators,
+        indicators=[i.label("en" if english else "vi") for i in INDICATORS],
+        send_date=today,
+    )
+
+
+def _mail_request(session, request, cycle, *, kind: str, key_of, reason: str, now: datetime, today: date,
+                  base_url: str, mail_from: str, with_head: bool = False) -> int:
+    """Queue `kind` to the request's focal points not yet sent that key; one new link for them."""
+    people = _people(session, request.agency_id, with_head=with_head)
+    keys = {fp.id: key_of(fp) for fp in people}
+    done = _existing(session, list(keys.values()))
+    pending = [fp for fp in people if keys[fp.id] not in done]
+    if not pending:
+        return 0
+    link = review_link(base_url, issue_token(session, request, cycle, now=now, reason=reason))
+    queued = 0
+    for fp in pending:
+        message = enqueue(session, key=keys[fp.id], kind=kind, recipient_email=fp.email, recipient_name=fp.name,
+                          language=fp.language, send_date=today,
+                          rendered=render(kind, fp.language, _context(session, request, fp, link, now, today)),
+                          now=now, mail_from=mail_from)
+        queued += message is not None
+    return queued
+
+
+def queue_review_requests(session: Session, cycle: ReviewCycle, *, now: datetime, today: date, base_url: str,
+                          mail_from: str) -> ReviewMail:
+    """The opening email to every reporting agency's focal points (once per person and cycle)."""
+    result = ReviewMail(without_focal_point=[])
+    for request, agency in session.exec(select(ReviewRequest, Agency).join(Agency)
+                                        .where(ReviewRequest.cycle_id == cycle.id).order_by(ReviewRequest.id)):
+        if not _people(session, agency.id):
+            result.without_focal_point.append(agency.code)
+            continue
+        result.requests += _mail_request(
+            session, request, cycle, kind="review_request", reason="request", now=now, today=today,
+            base_url=base_url, mail_from=mail_from,
+            key_of=lambda fp: f"review_request|{cycle.id}|{fp.email.lower()}")
+    return result
+
+
+def queue_review_chasers(session: Session, cycle: ReviewCycle, *, now: datetime, today: date, reminder_policy,
+                         calendar: WorkCalendar, base_url: str, mail_from: str) -> ReviewMail:
+    """Chasers to agencies that have not submitted, on the reminder policy's rhythm and working days
+    only; after the deadline, Alliance staff get the list of those missing."""
+    result = ReviewMail()
+    if not calendar.is_working_day(today) or cycle.is_closed(now) or today < cycle.opens_on:
+        return result
+    missing = session.exec(select(ReviewRequest, Agency).join(Agency)
+                           .where(ReviewRequest.cycle_id == cycle.id, ReviewRequest.submitted_at == None)  # noqa: E711
+                           .order_by(ReviewRequest.id)).all()
+    firing = chaser_firing(opens_on=cycle.opens_on, inputs_due=cycle.inputs_due, today=today,
+                           reminder_policy=reminder_policy, calendar=calendar)
+    if firing is not None:
+        escalated = firing.rule.startswith("overdue") and is_escalated(cycle.inputs_due, firing.nominal, reminder_policy)
+        for request, agency in missing:
+            result.chasers += _mail_request(
+                session, request, cycle, kind="review_chaser", reason=f"chaser:{firing.rule}", now=now, today=today,
+                base_url=base_url, mail_from=mail_from, with_head=escalated,
+                key_of=lambda fp: f"review_chaser|{cycle.id}|{fp.email.lower()}|{firing.rule}|{firing.nominal}")
+    listing = missing_list_firing(inputs_due=cycle.inputs_due, today=today, reminder_policy=reminder_policy,
+                                  calendar=calendar)
+    if listing is not None and missing:
+        result.missing_lists += _queue_missing_list(session, cycle, missing, listing, now=now, today=today,
+                                                    mail_from=mail_from)
+    return result
+
+
+def _queue_missing_list(session, cycle, missing, firing, *, now, today, mail_from) -> int:
+    plan = session.get(Plan, cycle.plan_id)
+    staff = [fp for agency in session.exec(select(Agency).where(Agency.kind == AgencyKind.ALLIANCE))
+             for fp in _people(session, agency.id)]
+    total = session.exec(select(ReviewRequest.id).where(ReviewRequest.cycle_id == cycle.id)).all()
+    queued = 0
+    for fp in staff:
+        english = fp.language == "en"
+        rows = [dict(code=agency.code, name=agency.name_en if english else agency.name_vi,
+                     contacts=", ".join(p.email for p in _people(session, agency.id)) or "—")
+                for _, agency in missing]
+        context = dict(recipient_name=fp.name, year=cycle.year, plan_title=plan.title, inputs_due=cycle.inputs_due,
+                       report_due=cycle.report_due, days_late=(today - cycle.inputs_due).days, missing=rows,
+                       total=len(total), submitted=len(total) - len(rows), send_date=today)
+        message = enqueue(session, key=f"review_missing|{cycle.id}|{fp.email.lower()}|{firing.rule}|{firing.nominal}",
+                          kind="review_missing", recipient_email=fp.email, recipient_name=fp.name,
+                          language=fp.language, send_date=today, rendered=render("review_missing", fp.language, context),
+                          now=now, mail_from=mail_from)
+        queued += message is not None
+    return queued
