@@ -1,0 +1,209 @@
+"""Deadline reminders end to end, over a real SMTP server on loopback (aiosmtpd)."""
+import json
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlmodel import Session, select
+
+from config.policy import ReminderPolicy, read_policy
+from dondoc import jobs
+from dondoc.context import AppContext
+from models.outbox import Message, MessageStatus
+from models.reminders import is_escalated, latest_firing, overdue_nag
+from models.workdays import WorkCalendar
+from tests.conftest import CONFIG_DIR, Cli
+from tests.review_support import Mailbox, free_port, start_smtp
+
+POLICY = read_policy(CONFIG_DIR / "policy.yaml")
+CALENDAR = WorkCalendar.from_policy(POLICY.working_days)
+LAN = "lan.nt@skhdt.example.org"  # primary focal point of the Department of Planning and Investment
+PETER = "peter.nguyen@sttt.example.org"  # reads English
+THANH = "thanh.ht@lmhtx.example.org"  # Alliance staff
+
+
+@pytest.fixture
+def smtp():
+    controller, box = start_smtp()
+    yield box, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def context(loaded, settings, smtp):
+    """The bundled plan, with mail going to the loopback SMTP server."""
+    ctx = AppContext(settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp[1]}))
+    yield ctx
+    ctx.close()
+
+
+def run(context, day: date):
+    return jobs.run_reminder_day(context, day)
+
+
+def per_recipient(box: Mailbox) -> Counter:
+    return Counter(r for m in box.messages for r in m.to)
+
+
+# --- the pure rules -------------------------------------------------------------------------
+
+def test_reminders_fire_30_7_and_1_days_before_and_on_the_due_day():
+    due = date(2016, 6, 30)  # a Thursday
+    policy = ReminderPolicy()
+    fired = {day: latest_firing(due, day, policy, CALENDAR) for day in (date(2016, 5, 31), date(2016, 6, 23),
+                                                                        date(2016, 6, 29), due)}
+    assert [f.rule for f in fired.values()] == ["before:30", "before:7", "before:1", "due"]
+
+
+def test_a_reminder_that_falls_on_a_day_off_goes_on_the_working_day_before():
+    # 10/02/2016 is in Tết: 8-12/02 are holidays and 6-7/02 a weekend, so it goes on Friday 05/02.
+    assert CALENDAR.on_or_before(date(2016, 2, 10)) == date(2016, 2, 5)
+    firing = latest_firing(date(2016, 2, 17), date(2016, 2, 5), ReminderPolicy(), CALENDAR)
+    assert (firing.rule, firing.fire_date) == ("before:7", date(2016, 2, 5))
+
+
+def test_an_overdue_occurrence_is_reminded_every_7_days_after_the_last_reminder():
+    due, policy = date(2015, 12, 31), ReminderPolicy()
+    assert overdue_nag(due, due, date(2016, 1, 6), policy, CALENDAR) is None
+    assert overdue_nag(due, due, date(2016, 1, 7), policy, CALENDAR).fire_date == date(2016, 1, 7)
+    assert overdue_nag(due, date(2016, 1, 7), date(2016, 1, 13), policy, CALENDAR) is None
+    assert overdue_nag(due, None, date(2016, 3, 1), policy, CALENDAR) is not None, "never reminded: now"
+
+
+def test_the_head_is_added_from_14_days_overdue():
+    policy = ReminderPolicy()
+    assert not is_escalated(date(2015, 12, 31), date(2016, 1, 13), policy)
+    assert is_escalated(date(2015, 12, 31), date(2016, 1, 14), policy)
+
+
+# --- over a real SMTP server ----------------------------------------------------------------
+
+def test_a_digest_arrives_with_its_vietnamese_subject_and_body_intact(context, smtp):
+    box, _ = smtp
+    report = run(context, date(2016, 1, 15))
+    assert report.sent == report.queued > 0
+    [digest] = box.to(LAN)
+    assert digest.subject.startswith("[Đôn đốc]") and "nhiệm vụ quá hạn" in digest.subject
+    assert "15/01/2016" in digest.subject
+    assert "3.1.1-b: Tham mưu ban hành cơ chế, chính sách hỗ trợ phát triển kinh tế tập thể" in digest.text
+    assert "Hạn: 31/12/2015 — quá hạn 15 ngày" in digest.text
+    assert "http://127.0.0.1:8000/tasks/3.1.1-b" in digest.text
+
+
+def test_each_person_gets_at_most_one_digest_a_day_and_a_rerun_sends_nothing_new(context, smtp):
+    box, _ = smtp
+    run(context, date(2016, 1, 15))
+    counts = per_recipient(box)
+    assert counts and max(counts.values()) == 1
+    again = run(context, date(2016, 1, 15))
+    assert (again.queued, again.sent) == (0, 0)
+    assert per_recipient(box) == counts
+
+
+def test_an_english_speaking_focal_point_gets_the_english_digest(context, smtp):
+    box, _ = smtp
+    run(context, date(2016, 1, 15))
+    [digest] = box.to(PETER)
+    assert digest.subject.startswith("[dondoc]") and "overdue" in digest.subject
+    assert digest.text.startswith("Dear Peter Nguyen,")
+    assert "days overdue" in digest.text
+
+
+def test_no_email_goes_out_on_tet_or_on_a_sunday(context, smtp):
+    box, _ = smtp
+    for day in (date(2016, 2, 8), date(2016, 2, 10), date(2016, 1, 17)):  # Mùng 1 Tết, Mùng 3 Tết, a Sunday
+        report = run(context, day)
+        assert (report.working_day, report.queued, report.sent) == (False, 0, 0)
+    assert box.messages == []
+
+
+def test_a_gap_of_days_is_caught_up_once_without_a_flood(context, smtp):
+    box, _ = smtp
+    run(context, date(2015, 10, 30))  # "30 days before" the 30/11 check-ins (31/10 is a Saturday)
+    assert box.to(LAN)
+    box.clear()
+    # Nothing ran from 31/10 to 24/11: the "7 days before" of 23/11 was missed.
+    run(context, date(2015, 11, 25))
+    assert per_recipient(box)[LAN] == 1
+    assert "SẮP ĐẾN HẠN" in box.to(LAN)[0].text and "còn 5 ngày" in box.to(LAN)[0].text
+    box.clear()
+    run(context, date(2015, 11, 26))
+    assert box.to(LAN) == [], "the missed reminder went out once; nothing more until the next one"
+    run(context, date(2015, 11, 27))  # "1 day before" 30/11 (a Monday) goes out on Friday 27/11
+    assert per_recipient(box)[LAN] == 1
+
+
+def test_alliance_staff_get_the_monday_summary_of_everything_overdue(context, smtp):
+    box, _ = smtp
+    run(context, date(2016, 1, 18))  # a Monday
+    [summary] = box.to(THANH)
+    assert "TỔNG HỢP NHIỆM VỤ QUÁ HẠN TOÀN TỈNH" in summary.text
+    assert "Ủy ban nhân dân huyện Pác Nặm" in summary.text and "3.3-a/PAC-NAM" in summary.text
+    assert all("TỔNG HỢP NHIỆM VỤ QUÁ HẠN TOÀN TỈNH" not in m.text for m in box.to(LAN))
+
+
+def test_a_stopped_server_keeps_the_mail_queued_and_a_later_run_delivers_it(loaded, settings):
+    port = free_port()  # nothing listens here yet
+    ctx = AppContext(settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port,
+                                                 "smtp_timeout_seconds": 2}))
+    try:
+        report = run(ctx, date(2016, 1, 15))
+        assert report.queued > 0 and report.sent == 0 and report.retrying == report.queued
+        box = Mailbox()
+        controller = Controller(box, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            policy = jobs.load_policy(ctx)
+            later = jobs.sending_time(date(2016, 1, 15), policy) + timedelta(hours=1)
+            delivered = jobs.deliver(ctx, later, policy)
+            assert delivered.sent == report.queued
+            assert per_recipient(box)[LAN] == 1
+        finally:
+            controller.stop()
+    finally:
+        ctx.close()
+
+
+class RefusesOne(Mailbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("hai.tv@"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_550_reply_marks_the_message_failed_for_good_and_the_others_still_arrive(loaded, settings):
+    box = RefusesOne()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    ctx = AppContext(settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port}))
+    try:
+        report = run(ctx, date(2016, 1, 15))
+        assert report.failed == 1 and report.sent == report.queued - 1
+        assert box.to(LAN)
+        later = jobs.deliver(ctx, jobs.sending_time(date(2016, 1, 18), jobs.load_policy(ctx)))
+        assert later.sent == later.failed == later.retrying == 0, "a permanent failure is never retried"
+    finally:
+        controller.stop()
+        ctx.close()
+    failed = json.loads(Cli(settings).ok("outbox", "--status", "failed", "--format", "json").stdout)
+    assert [(m["to"], m["status"]) for m in failed] == [("hai.tv@pacnam.invalid", "failed")]
+    assert failed[0]["error"].startswith("550")
+
+
+def test_a_dry_run_shows_who_would_get_what_and_writes_nothing(loaded, engine):
+    result = loaded.ok("remind", "--today", "2016-01-15", "--dry-run")
+    assert LAN in result.stdout and "nothing written" in result.stdout
+    with Session(engine) as session:
+        assert session.exec(select(Message)).first() is None
+
+
+def test_the_remind_command_runs_the_prefect_flow_into_the_local_outbox(loaded, settings):
+    result = loaded.ok("remind", "--today", "2016-01-15")
+    assert "digests queued" in result.stdout
+    files = sorted((settings.outbox_dir / "2016-01-15").glob("*.eml"))
+    assert any(LAN in f.name for f in files)
+    with Session(AppContext(settings).engine) as session:
+        statuses = {m.status for m in session.exec(select(Message))}
+    assert statuses == {MessageStatus.SENT}
