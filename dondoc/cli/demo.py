@@ -25,10 +25,8 @@ DEMO_STEPS = [
       "--today", "2015-12-21"]),
     ("Huyện Ba Bể kiện toàn Ban Chỉ đạo muộn / Ba Bể completes 3.3-a late",
      ["task", "done", "3.3-a/BA-BE", "--on", "2015-08-10", "--today", "2015-08-10"]),
-    ("Việc quá hạn ngày 15/01/2016 của các huyện / What the districts have overdue on 15/01/2016",
-     ["overdue", "--today", "2016-01-15", "--agency", "PAC-NAM"]),
-    ("Toàn bộ việc quá hạn ngày 15/01/2016 / Everything overdue on 15/01/2016 (first lines)",
-     ["overdue", "--today", "2016-01-15"]),
+    ("Mô phỏng 10 tháng: nhắc việc hằng ngày vào hộp thư đi var/demo/outbox / Simulate Jan-Oct 2015: daily reminders",
+     ["simulate", "--from", "2015-01-01", "--to", "2015-10-31"]),
     ("Mở kỳ sơ kết năm 2015: gửi đường dẫn báo cáo cho các đơn vị / Open the 2015 review, links emailed",
      ["review", "open", "2015", "--today", "2015-11-02"]),
     ("Sở Tài chính nộp báo cáo sơ kết (tệp YAML) / Finance submits its review from a file",
@@ -39,6 +37,11 @@ DEMO_STEPS = [
     ("Tổng hợp báo cáo sơ kết năm 2015 / Compile the 2015 review report",
      ["review", "report", "2015", "--out", "{data_dir}/bao-cao-so-ket-2015.docx", "--out",
       "{data_dir}/bao-cao-so-ket-2015.xlsx", "--today", "2015-12-15"]),
+    ("Nhắc việc ngày 15/01/2016 (bù những ngày chưa chạy, mỗi người một thư) / The reminders of 15/01/2016",
+     ["remind", "--today", "2016-01-15"]),
+    ("Việc quá hạn của huyện Pác Nặm ngày 15/01/2016 / What Pác Nặm has overdue on 15/01/2016",
+     ["overdue", "--today", "2016-01-15", "--agency", "PAC-NAM"]),
+    ("Hộp thư đi: thư gửi thất bại / The outbox: failed deliveries", ["outbox", "--status", "failed"]),
 ]
 
 
