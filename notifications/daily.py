@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select as sa_select
+from sqlalchemy import func, or_, select as sa_select
 from sqlmodel import Session, select
 
 from config.policy import ReminderPolicy
@@ -147,7 +147,11 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
         return result
     agencies = {a.id: a for a in session.exec(select(Agency))}
     people = _recipients(session)
-    sent_keys = set(session.exec(select(OutboxItem.key).where(OutboxItem.fire_date >= today - timedelta(days=60))))
+    # Overdue items are keyed by the day they go out, so only today's can repeat; the others
+    # ("before", due day, summary) are keyed by their nominal day and need the recent past.
+    sent_keys = set(session.exec(select(OutboxItem.key).where(
+        OutboxItem.fire_date >= today - timedelta(days=60),
+        or_(OutboxItem.fire_date == today, OutboxItem.rule.not_in(["overdue", "fyi:overdue"])))))
     last = _last_reminded(session, today)
     digests: dict[str, PlannedDigest] = {}
     triggered: set[str] = set()
