@@ -40,23 +40,21 @@ def _claim(engine: Engine, *, now: datetime, lease_until: datetime, wall_now: da
         (Message.status == MessageStatus.QUEUED) & (Message.next_attempt_at <= now),
         (Message.status == MessageStatus.SENDING) & (Message.claimed_at <= lease_until),
     )
-    with Session(engine) as session:
-        candidates = select(Message.id, Message.status, Message.claimed_at).where(due).order_by(Message.id).limit(batch)
-        if only is not None:
-            candidates = candidates.where(Message.id.in_(only))
-        if engine.dialect.name == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
-        claimed = []
-        for message_id, status, claimed_at in session.execute(candidates).all():
-            changed = session.execute(
-                update(Message)
-                .where(Message.id == message_id, Message.status == status,
-                       (Message.claimed_at == claimed_at) if claimed_at is not None else Message.claimed_at.is_(None))
-                .values(status=MessageStatus.SENDING, claimed_at=wall_now, claimed_by=worker)
-            ).rowcount
-            if changed == 1:
-                claimed.append(message_id)
-        session.commit()
+    candidates = select(Message.id).where(due).order_by(Message.id).limit(batch)
+    if only is not None:
+        candidates = candidates.where(Message.id.in_(only))
+    if engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    with engine.begin() as connection:
+        ids = list(connection.execute(candidates).scalars())
+        if not ids:
+            return []
+        # One compare-and-set for the batch: a row another dispatcher claimed in between no
+        # longer matches `due` and is left to it.
+        connection.execute(update(Message).where(Message.id.in_(ids), due)
+                           .values(status=MessageStatus.SENDING, claimed_at=wall_now, claimed_by=worker))
+        claimed = list(connection.execute(select(Message.id).where(
+            Message.id.in_(ids), Message.status == MessageStatus.SENDING, Message.claimed_by == worker)).scalars())
     return claimed
 
 

@@ -20,6 +20,7 @@ class Received:
     subject: str
     text: str
     kind: str
+    message_id: str = ""
 
 
 @dataclass
@@ -30,7 +31,8 @@ class Mailbox:
         parsed = email.message_from_bytes(envelope.content, policy=email_policy.default)
         body = parsed.get_body(preferencelist=("plain",))
         self.messages.append(Received([r.lower() for r in envelope.rcpt_tos], str(parsed["subject"]),
-                                      body.get_content() if body else "", str(parsed["X-Dondoc-Kind"])))
+                                      body.get_content() if body else "", str(parsed["X-Dondoc-Kind"]),
+                                      str(parsed["Message-ID"])))
         return "250 OK"
 
     def to(self, address: str, kind: str | None = None) -> list[Received]:
