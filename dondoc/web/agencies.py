@@ -48,5 +48,9 @@ def agency(request: Request, code: str, user: User = Depends(signed_in)):
         tasks = list_tasks(session, now=now, agency_code=code)
         people = session.exec(select(FocalPoint).where(FocalPoint.agency_id == found.id,
                                                        FocalPoint.active == True)).all()  # noqa: E712
+        # A focal point reaches the review form of an open cycle from here (a fresh link each time).
+        from dondoc.web.reviews import open_request_for
+        open_review = None if user.is_staff else open_request_for(session, found.id, context.clock().now())
+        review_year = open_review[1].year if open_review else None
     return page(request, "agency.html", agency=found, counts=counts, tasks=tasks, people=people,
-                feed=calendar_url(context.settings, code))
+                feed=calendar_url(context.settings, code), review_year=review_year)
