@@ -119,6 +119,35 @@ def test_bob_signs_in_by_the_emailed_link_and_records_a_completion(live, page, s
     assert entry.actor == f"web:focal:{BOB[0]}" and entry.new_value == "done"
 
 
+def test_bob_opens_his_agencys_review_form_from_the_dashboard_and_submits_it(live, page, smtp, people):
+    from datetime import date
+
+    from dondoc import review_jobs
+    from models.review import ReviewRequest
+    base, context = live
+    review_jobs.open_review(context, date(2016, 1, 15), 2016, send=False)
+    page.goto(f"{base}/signin")
+    page.fill("#link-email", BOB[0])
+    page.click("form[action='/signin/link'] button")
+    page.wait_for_selector("text=Kiểm tra hộp thư")
+    page.goto(smtp[0].signin_link(BOB[0]))
+    page.click("#use-link")
+    page.wait_for_url(f"{base}/agencies/SKHDT")
+    page.click("form[action='/reviews/2016/SKHDT/form'] button")
+    page.wait_for_url(f"{base}/review/**")
+    page.fill("textarea[name='task-0-result']", "Đã ban hành Kế hoạch phát triển kinh tế tập thể năm 2016")
+    page.fill("textarea[name='notes']", "Báo cáo gửi qua trang đôn đốc")
+    page.click("button[type='submit']")
+    # A line with a result but no status is refused, naming the field, and nothing is recorded.
+    page.wait_for_selector("li[data-field='tasks[4.2-a/SKHDT].status']")
+    page.select_option("select[name='task-0-status']", label="Đang thực hiện")
+    page.click("button[type='submit']")
+    page.wait_for_selector("p.ok[role='status']")
+    with Session(context.engine) as session:
+        submitted = [r for r in session.exec(select(ReviewRequest)) if r.submitted_at is not None]
+    assert len(submitted) == 1
+
+
 def test_an_anonymous_visitor_is_sent_to_sign_in(live, page, people):
     base, _ = live
     page.goto(f"{base}/tasks/3.3-a/BA-BE")
