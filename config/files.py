@@ -160,17 +160,22 @@ def _construct_mapping(loader, node):
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_yaml(path: Path) -> Any:
-    path = Path(path)
+def read_text(path: Path, encoding: str = "utf-8") -> str:
+    """A file people edit, as text; unreadable or not UTF-8 is an InputError naming the line."""
     try:
-        raw = path.read_bytes()
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read the file ({exc.strerror})", path=path) from None
     try:
-        text = raw.decode("utf-8")
+        return raw.decode(encoding)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError("is not UTF-8 text (save it as UTF-8)", path=path, line=line) from None
+
+
+def read_yaml(path: Path) -> Any:
+    path = Path(path)
+    text = read_text(path)
     try:
         return yaml.load(text, Loader=_LineLoader)
     except InputError as exc:

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     # Empty means SQLite at <data_dir>/dondoc.db; PostgreSQL: postgresql://user@host:5432/db
     database_url: str = ""
 
-    # A fixed date for long-running processes and demos (the clock starts there). Empty: real today.
+    # A fixed date for long-running processes and demos. Empty: real today.
     today: date | None = None
 
     agencies_file: Path = CONFIG_DIR / "agencies.yaml"

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from config.errors import InputError
-from config.files import _line_of, read_yaml
+from config.files import _line_of, read_text, read_yaml
 from models.review import INDICATORS, ReportedStatus, vn_moment
 from models.review_ops import Form
 from models.review_report import Report
@@ -45,15 +45,7 @@ def read_submission(path: Path):
     if suffix == ".xlsx":
         return read_template(path)
     if suffix == ".json":
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read the file ({exc.strerror})", path=path) from None
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError("is not UTF-8 text (save it as UTF-8)", path=path,
-                             line=raw[: exc.start].count(b"\n") + 1) from None
+        text = read_text(path, encoding="utf-8-sig")
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:

@@ -46,16 +46,6 @@ class FixedClock:
         self.moment += delta
 
 
-class StartingClock:
-    """Starts at a given local day (DONDOC_TODAY) and then runs at real speed."""
-
-    def __init__(self, day: date, real: Clock | None = None):
-        self.real = real or SystemClock()
-        self.offset = start_of_day(day) - self.real.now()
-
-    def now(self) -> datetime:
-        return (self.real.now() + self.offset).astimezone(VN_TZ)
-
 
 def clock_for(today: date | None) -> Clock:
     """The clock for a command: fixed at 08:00 on `today` when given, else the real one."""

@@ -2,7 +2,6 @@
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.agency import Agency
@@ -106,11 +105,3 @@ def overdue(session: Session, *, now: datetime, agency_code: str | None = None,
         )
         for occ, task, agency in session.exec(statement)
     ]
-
-
-def count_overdue(session: Session, *, now: datetime) -> int:
-    today = local_date(now)
-    return session.exec(
-        select(func.count()).select_from(Occurrence)
-        .where(Occurrence.progress != Progress.DONE, Occurrence.due_date < today)
-    ).one()

@@ -208,8 +208,7 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
             if fp.role == FocalPointRole.HEAD and not escalated:
                 continue
             offer(fp, base, firing, overdue)
-        family = "overdue" if overdue else firing.rule
-        if family in policy.coordinators_informed_on and coordinators.get(task_id):
+        if rule in policy.coordinators_informed_on and coordinators.get(task_id):
             lead = agencies[lead_id]
             for agency_id in coordinators[task_id]:
                 for fp in people.get(agency_id, []):
@@ -243,16 +242,17 @@ def _add_weekly_summary(session, today, policy, calendar, agencies, people, alre
     ).all()
     if not rows:
         return
+    by_agency: dict[int, list[Item]] = defaultdict(list)
+    for due, ref, title, lead_id in rows:
+        by_agency[lead_id].append(Item("", None, "summary", today, "summary", ref, title, due,
+                                       (today - due).days, task_link(base_url, ref)))
+    grouped = [(a, len(items), by_task(items)) for a, items in sorted(by_agency.items(), key=lambda kv: -len(kv[1]))]
     for fp in pending:
-        by_agency: dict[int, list[Item]] = defaultdict(list)
-        for due, ref, title, lead_id in rows:
-            by_agency[lead_id].append(Item("", None, "summary", today, "summary", ref, title, due,
-                                           (today - due).days, task_link(base_url, ref)))
         digest = digest_for(fp)
         digest.summary = [
-            {"name": agencies[a].name_en if fp.language == "en" else agencies[a].name_vi, "count": len(items),
-             "occurrences": by_task(items)}
-            for a, items in sorted(by_agency.items(), key=lambda kv: -len(kv[1]))
+            {"name": agencies[a].name_en if fp.language == "en" else agencies[a].name_vi, "count": count,
+             "occurrences": lines}
+            for a, count, lines in grouped
         ]
         digest.summary_total = len(rows)
         digest.items.append(Item(f"{fp.email.lower()}|summary|{firing.nominal.isoformat()}", None, "summary",

@@ -4,6 +4,7 @@ from datetime import date
 import typer
 from sqlmodel import Session, select
 
+from config.errors import InputError
 from dondoc.cli import TodayOption, app, handles_errors, parse_day
 from dondoc.cli.output import Format, emit, show_date
 from models.agency import Agency
@@ -25,7 +26,6 @@ def _status_label(value) -> str:
 
 
 def _check_agency(session: Session, code: str | None) -> None:
-    from config.errors import InputError
     if code and session.exec(select(Agency).where(Agency.code == code)).first() is None:
         raise InputError(f"no agency with code {code}", field="--agency")
 
