@@ -2,7 +2,8 @@
 
 A Message is one email to one person (a day's digest, a review request, a sign-in link). An
 OutboxItem is one reason it was sent: (recipient, occurrence, rule, day), unique, so the same
-reminder can never be queued twice. Each delivery attempt is recorded.
+reminder can never be queued twice. A task late for several periods is one reason (one digest
+line); its row points at one of the late occurrences. Each delivery attempt is recorded.
 """
 from datetime import date, datetime, timedelta
 from enum import StrEnum

@@ -21,6 +21,7 @@ from notifications.outbox import enqueue
 from notifications.render import render
 
 SECTIONS = ("overdue", "due_today", "due_soon", "fyi", "summary")
+OVERDUE_RULES = ("overdue", "fyi:overdue")
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Item:
     link: str
     lead_name: str | None = None
     escalated: bool = False
+    periods: int = 1  # a late task's line counts its late periods
 
 
 @dataclass
@@ -77,10 +79,10 @@ def by_task(items: list[Item]) -> list[TaskLine]:
     for item in sorted(items, key=lambda i: (i.due, i.ref)):
         line = lines.get(item.ref)
         if line is None:
-            lines[item.ref] = TaskLine(item.ref, item.title, item.due, item.days, item.link,
+            lines[item.ref] = TaskLine(item.ref, item.title, item.due, item.days, item.link, periods=item.periods,
                                        escalated=item.escalated, lead_name=item.lead_name)
         else:
-            line.periods += 1
+            line.periods += item.periods
             line.escalated = line.escalated or item.escalated
     return list(lines.values())
 
@@ -105,33 +107,81 @@ def _section(due: date, today: date) -> tuple[str, int]:
     return "due_soon", (due - today).days
 
 
-def _open_occurrences(session: Session, today: date, policy: ReminderPolicy):
-    """Open occurrences whose reminders can be due by today (plain tuples: this is the hot path)."""
+def _open_filters():
+    return (Occurrence.progress != Progress.DONE, Occurrence.kind != OccurrenceKind.WITHDRAWN,
+            Task.retired == False)  # noqa: E712
+
+
+def _upcoming(session: Session, today: date, policy: ReminderPolicy):
+    """Open occurrences due from today up to the horizon: each may have a "before" or due-day reminder."""
     horizon = today + timedelta(days=lookahead_days(policy))
     statement = (
         sa_select(Occurrence.id, Occurrence.due_date, Task.id, Task.ref, Task.title, Task.lead_agency_id)
         .join(Task, Occurrence.task_id == Task.id)
-        .where(Occurrence.progress != Progress.DONE, Occurrence.due_date <= horizon,
-               Occurrence.kind != OccurrenceKind.WITHDRAWN, Task.retired == False)  # noqa: E712
+        .where(*_open_filters(), Occurrence.due_date >= today, Occurrence.due_date <= horizon)
     )
     return session.execute(statement).all()
 
 
-def _recipients(session: Session) -> dict[int, list[FocalPoint]]:
-    by_agency: dict[int, list[FocalPoint]] = defaultdict(list)
-    for fp in session.exec(select(FocalPoint).where(FocalPoint.active == True).order_by(FocalPoint.id)):  # noqa: E712
-        by_agency[fp.agency_id].append(fp)
+@dataclass(frozen=True)
+class OverdueLine:
+    """A task's late occurrences, as one digest line: the oldest due date and how many periods."""
+    task_id: int
+    ref: str
+    title: str
+    lead_id: int
+    oldest: date
+    newest: date
+    periods: int
+    anchor: int  # an occurrence of the line: the outbox row's reference to the task
+
+
+def _overdue_lines(session: Session, today: date) -> list[OverdueLine]:
+    """Every task with late open occurrences, aggregated by the database (this is the hot path: at
+    national scale most open occurrences can be late, and they are summed per task, not listed)."""
+    statement = (
+        sa_select(Task.id, Task.ref, Task.title, Task.lead_agency_id, func.min(Occurrence.due_date),
+                  func.max(Occurrence.due_date), func.count(), func.min(Occurrence.id))
+        .join(Task, Occurrence.task_id == Task.id)
+        .where(*_open_filters(), Occurrence.due_date < today)
+        .group_by(Task.id, Task.ref, Task.title, Task.lead_agency_id)
+    )
+    return [OverdueLine(*row) for row in session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A focal point as the sweep needs it (plain values: this runs for every line of the day)."""
+    email: str
+    name: str
+    language: str
+    is_head: bool
+
+    @property
+    def key(self) -> str:
+        return self.email.lower()
+
+
+def _recipients(session: Session) -> dict[int, list[Person]]:
+    """Active focal points by agency."""
+    by_agency: dict[int, list[Person]] = defaultdict(list)
+    statement = (sa_select(FocalPoint.agency_id, FocalPoint.email, FocalPoint.name, FocalPoint.language,
+                           FocalPoint.role)
+                 .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
+    for agency_id, email, name, language, role in session.execute(statement):
+        by_agency[agency_id].append(Person(email, name, language, role == FocalPointRole.HEAD))
     return by_agency
 
 
-def _last_reminded(session: Session, today: date) -> dict[tuple[str, int], date]:
-    """When each person was last reminded of each occurrence (recent enough to matter)."""
+def _last_overdue_reminders(session: Session, today: date) -> dict[tuple[str, int, str], date]:
+    """When each person was last reminded of each late task (recent enough to matter), by rule."""
     rows = session.execute(
-        sa_select(OutboxItem.recipient_email, OutboxItem.occurrence_id, func.max(OutboxItem.fire_date))
-        .where(OutboxItem.fire_date >= today - timedelta(days=60), OutboxItem.occurrence_id.is_not(None))
-        .group_by(OutboxItem.recipient_email, OutboxItem.occurrence_id)
+        sa_select(OutboxItem.recipient_email, Occurrence.task_id, OutboxItem.rule, func.max(OutboxItem.fire_date))
+        .join(Occurrence, Occurrence.id == OutboxItem.occurrence_id)
+        .where(OutboxItem.fire_date >= today - timedelta(days=60), OutboxItem.rule.in_(OVERDUE_RULES))
+        .group_by(OutboxItem.recipient_email, Occurrence.task_id, OutboxItem.rule)
     ).all()
-    return {(email, occ_id): day for email, occ_id, day in rows}
+    return {(email, task_id, rule): day for email, task_id, rule, day in rows}
 
 
 def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy, calendar: WorkCalendar,
@@ -139,8 +189,9 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     """What goes out today and to whom, without writing anything (a dry run shows exactly this).
 
     A person gets a digest when at least one of their reminders is due today; the digest then
-    holds all of their overdue items too (each counts as reminded today), so the overdue rhythm
-    of one person's items falls into step and they hear about them once a week, not daily.
+    holds all of their late tasks too (each counts as reminded today), so the overdue rhythm of
+    one person's tasks falls into step and they hear about them once a week, not daily. A task
+    late for several periods is one line (and one outbox row): its oldest due date and how many.
     """
     result = SweepResult(day=today, working_day=calendar.is_working_day(today))
     if not result.working_day:
@@ -151,113 +202,129 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     # ("before", due day, summary) are keyed by their nominal day and need the recent past.
     sent_keys = set(session.exec(select(OutboxItem.key).where(
         OutboxItem.fire_date >= today - timedelta(days=60),
-        or_(OutboxItem.fire_date == today, OutboxItem.rule.not_in(["overdue", "fyi:overdue"])))))
-    last = _last_reminded(session, today)
+        or_(OutboxItem.fire_date == today, OutboxItem.rule.not_in(OVERDUE_RULES)))))
+    last = _last_overdue_reminders(session, today)
     digests: dict[str, PlannedDigest] = {}
     triggered: set[str] = set()
 
-    def digest_for(fp: FocalPoint) -> PlannedDigest:
-        email = fp.email.lower()
-        if email not in digests:
-            digests[email] = PlannedDigest(email=fp.email, name=fp.name, language=fp.language)
-        digest = digests[email]
-        agency = agencies[fp.agency_id]
-        name = agency.name_en if fp.language == "en" else agency.name_vi
-        if name not in digest.agency_names:
-            digest.agency_names.append(name)
+    def digest_for(person: Person) -> PlannedDigest:
+        digest = digests.get(person.key)
+        if digest is None:
+            digest = digests[person.key] = PlannedDigest(email=person.email, name=person.name,
+                                                         language=person.language)
         return digest
 
-    def offer(fp: FocalPoint, item_args: dict, firing: Firing | None, overdue: bool) -> None:
-        """Add an item for this person; it triggers a digest when its reminder is due today."""
-        email = fp.email.lower()
-        if overdue:
-            nag = overdue_nag(item_args["due"], last.get((email, item_args["occurrence_id"])), today, policy, calendar)
-            key = f"{email}|{item_args['occurrence_id']}|{item_args['rule']}|{today.isoformat()}"
-            if key in sent_keys:
-                return
-            digest_for(fp).items.append(Item(key=key, fire_date=today, **item_args))
-            if nag is not None:
-                triggered.add(email)
-        elif firing is not None:
-            key = f"{email}|{item_args['occurrence_id']}|{item_args['rule']}|{firing.nominal.isoformat()}"
-            if key in sent_keys:
-                return
-            digest_for(fp).items.append(Item(key=key, fire_date=today, **item_args))
-            triggered.add(email)
+    def add(person: Person, agency_id: int, item: Item, triggers: bool) -> PlannedDigest:
+        digest = digest_for(person)
+        agency = agencies[agency_id]
+        name = agency.name_en if person.language == "en" else agency.name_vi
+        if name not in digest.agency_names:
+            digest.agency_names.append(name)
+        digest.items.append(item)
+        if triggers:
+            triggered.add(person.key)
+        return digest
 
-    rows = _open_occurrences(session, today, policy)
-    task_ids = sorted({row[2] for row in rows})
-    coordinators: dict[int, list[int]] = defaultdict(list)
-    if policy.coordinators_informed_on:
-        for start in range(0, len(task_ids), 500):
-            for task_id, agency_id in session.exec(select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
-                                                   .where(TaskCoordinator.task_id.in_(task_ids[start:start + 500]))):
-                coordinators[task_id].append(agency_id)
+    upcoming = _upcoming(session, today, policy)
+    late = _overdue_lines(session, today)
+    coordinators = _coordinators(session, {row[2] for row in upcoming} | {line.task_id for line in late}, policy)
 
-    for occ_id, due, task_id, ref, title, lead_id in rows:
-        overdue = due < today
-        firing = None if overdue else latest_firing(due, today, policy, calendar)
-        if not overdue and firing is None:
+    for occ_id, due, task_id, ref, title, lead_id in upcoming:
+        firing = latest_firing(due, today, policy, calendar)
+        if firing is None:
             continue
         section, days = _section(due, today)
-        rule = "overdue" if overdue else firing.rule
-        escalated = overdue and is_escalated(due, today, policy)
-        base = dict(occurrence_id=occ_id, rule=rule, section=section, ref=ref, title=title, due=due, days=days,
-                    link=task_link(base_url, ref), escalated=escalated)
-        for fp in people.get(lead_id, []):
-            if fp.role == FocalPointRole.HEAD and not escalated:
-                continue
-            offer(fp, base, firing, overdue)
-        if rule in policy.coordinators_informed_on and coordinators.get(task_id):
-            lead = agencies[lead_id]
-            for agency_id in coordinators[task_id]:
-                for fp in people.get(agency_id, []):
-                    if fp.role == FocalPointRole.HEAD:
-                        continue
-                    lead_name = lead.name_en if fp.language == "en" else lead.name_vi
-                    offer(fp, {**base, "rule": f"fyi:{rule}", "section": "fyi", "lead_name": lead_name,
-                               "escalated": False}, firing, overdue)
+        fields = dict(occurrence_id=occ_id, rule=firing.rule, section=section, ref=ref, title=title, due=due,
+                      days=days, link=task_link(base_url, ref))
+        for person in people.get(lead_id, ()):
+            key = f"{person.key}|{occ_id}|{firing.rule}|{firing.nominal.isoformat()}"
+            if not person.is_head and key not in sent_keys:
+                add(person, lead_id, Item(key=key, fire_date=today, **fields), triggers=True)
+        if firing.rule in policy.coordinators_informed_on:
+            rule = f"fyi:{firing.rule}"
+            for agency_id in coordinators.get(task_id, ()):
+                for person in people.get(agency_id, ()):
+                    key = f"{person.key}|{occ_id}|{rule}|{firing.nominal.isoformat()}"
+                    if not person.is_head and key not in sent_keys:
+                        add(person, agency_id, Item(key=key, fire_date=today, **{
+                            **fields, "rule": rule, "section": "fyi", "lead_name": _name(agencies[lead_id], person)}),
+                            triggers=True)
 
-    _add_weekly_summary(session, today, policy, calendar, agencies, people, sent_keys, digest_for, triggered, base_url)
+    inform_on_overdue = "overdue" in policy.coordinators_informed_on
+    for line in late:
+        escalated = is_escalated(line.oldest, today, policy)
+        fields = dict(occurrence_id=line.anchor, section="overdue", ref=line.ref, title=line.title, due=line.oldest,
+                      days=(today - line.oldest).days, link=task_link(base_url, line.ref), periods=line.periods)
+        for person in people.get(line.lead_id, ()):
+            if person.is_head and not escalated:
+                continue
+            _offer_overdue(person, line.lead_id, line, "overdue", dict(fields, escalated=escalated), last, today,
+                           policy, calendar, sent_keys, add)
+        if inform_on_overdue:
+            for agency_id in coordinators.get(line.task_id, ()):
+                for person in people.get(agency_id, ()):
+                    if not person.is_head:
+                        _offer_overdue(person, agency_id, line, "fyi:overdue",
+                                       dict(fields, section="fyi", lead_name=_name(agencies[line.lead_id], person)),
+                                       last, today, policy, calendar, sent_keys, add)
+
+    _add_weekly_summary(today, policy, calendar, agencies, people, late, sent_keys, add, base_url)
     result.digests = [d for email, d in digests.items() if email in triggered and d.items]
     return result
 
 
-def _add_weekly_summary(session, today, policy, calendar, agencies, people, already, digest_for, triggered,
-                        base_url):
-    """Alliance staff get, on the summary day, every overdue occurrence grouped by agency."""
+def _name(agency: Agency, person: Person) -> str:
+    return agency.name_en if person.language == "en" else agency.name_vi
+
+
+def _offer_overdue(person, agency_id, line: OverdueLine, rule, fields, last, today, policy, calendar, sent_keys, add):
+    """A late task goes into the person's digest; it triggers one when its weekly nag is due.
+
+    The nag counts from the person's last reminder of the task, or from its newest late due date,
+    so after days without a run the task is reminded once and the rhythm resumes from there.
+    """
+    key = f"{person.key}|{line.anchor}|{rule}|{today.isoformat()}"
+    if key in sent_keys:
+        return
+    nag = overdue_nag(line.newest, last.get((person.key, line.task_id, rule)), today, policy, calendar)
+    add(person, agency_id, Item(key=key, fire_date=today, rule=rule, **fields), triggers=nag is not None)
+
+
+def _coordinators(session: Session, task_ids: set[int], policy: ReminderPolicy) -> dict[int, list[int]]:
+    coordinators: dict[int, list[int]] = defaultdict(list)
+    if not policy.coordinators_informed_on:
+        return coordinators
+    ordered = sorted(task_ids)
+    for start in range(0, len(ordered), 500):
+        for task_id, agency_id in session.exec(select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
+                                               .where(TaskCoordinator.task_id.in_(ordered[start:start + 500]))):
+            coordinators[task_id].append(agency_id)
+    return coordinators
+
+
+def _add_weekly_summary(today, policy, calendar, agencies, people, late: list[OverdueLine], already, add, base_url):
+    """Alliance staff get, on the summary day, every late task grouped by agency."""
     firing: Firing = latest_summary_firing(today, policy, calendar)
-    staff = [fp for agency in agencies.values() if agency.kind == AgencyKind.ALLIANCE
-             for fp in people.get(agency.id, []) if fp.role != FocalPointRole.HEAD]
-    pending = [fp for fp in staff
-               if f"{fp.email.lower()}|summary|{firing.nominal.isoformat()}" not in already]
-    if not pending:
+    staff = [(agency.id, person) for agency in agencies.values() if agency.kind == AgencyKind.ALLIANCE
+             for person in people.get(agency.id, ()) if not person.is_head]
+    pending = [(agency_id, person) for agency_id, person in staff
+               if f"{person.key}|summary|{firing.nominal.isoformat()}" not in already]
+    if not pending or not late:
         return
-    rows = session.execute(
-        sa_select(Occurrence.due_date, Task.ref, Task.title, Task.lead_agency_id)
-        .join(Task, Occurrence.task_id == Task.id)
-        .where(Occurrence.progress != Progress.DONE, Occurrence.due_date < today,
-               Occurrence.kind != OccurrenceKind.WITHDRAWN, Task.retired == False)  # noqa: E712
-        .order_by(Occurrence.due_date, Task.ref)
-    ).all()
-    if not rows:
-        return
-    by_agency: dict[int, list[Item]] = defaultdict(list)
-    for due, ref, title, lead_id in rows:
-        by_agency[lead_id].append(Item("", None, "summary", today, "summary", ref, title, due,
-                                       (today - due).days, task_link(base_url, ref)))
-    grouped = [(a, len(items), by_task(items)) for a, items in sorted(by_agency.items(), key=lambda kv: -len(kv[1]))]
-    for fp in pending:
-        digest = digest_for(fp)
-        digest.summary = [
-            {"name": agencies[a].name_en if fp.language == "en" else agencies[a].name_vi, "count": count,
-             "occurrences": lines}
-            for a, count, lines in grouped
-        ]
-        digest.summary_total = len(rows)
-        digest.items.append(Item(f"{fp.email.lower()}|summary|{firing.nominal.isoformat()}", None, "summary",
-                                 today, "summary", "", "", today, 0, ""))
-        triggered.add(fp.email.lower())
+    by_agency: dict[int, list[TaskLine]] = defaultdict(list)
+    for line in sorted(late, key=lambda l: (l.oldest, l.ref)):
+        by_agency[line.lead_id].append(TaskLine(line.ref, line.title, line.oldest, (today - line.oldest).days,
+                                                task_link(base_url, line.ref), periods=line.periods))
+    counts = {agency_id: sum(l.periods for l in lines) for agency_id, lines in by_agency.items()}
+    grouped = sorted(by_agency.items(), key=lambda kv: -counts[kv[0]])
+    total = sum(counts.values())
+    for agency_id, person in pending:
+        summary = [{"name": _name(agencies[a], person), "count": counts[a], "occurrences": lines}
+                   for a, lines in grouped]
+        item = Item(f"{person.key}|summary|{firing.nominal.isoformat()}", None, "summary", today, "summary",
+                    "", "", today, 0, "")
+        digest = add(person, agency_id, item, triggers=True)
+        digest.summary, digest.summary_total = summary, total
 
 
 def queue_daily_reminders(session: Session, *, today: date, now: datetime, policy: ReminderPolicy,

@@ -10,7 +10,9 @@ from sqlmodel import Session, select
 from config.policy import ReminderPolicy, read_policy
 from dondoc import jobs
 from dondoc.context import AppContext
-from models.outbox import Message, MessageStatus
+from models.occurrence import Occurrence
+from models.outbox import Message, MessageStatus, OutboxItem
+from models.plan import Task
 from models.reminders import is_escalated, latest_firing, overdue_nag
 from models.workdays import WorkCalendar
 from tests.conftest import CONFIG_DIR, Cli
@@ -21,6 +23,7 @@ CALENDAR = WorkCalendar.from_policy(POLICY.working_days)
 LAN = "lan.nt@skhdt.example.org"  # primary focal point of the Department of Planning and Investment
 PETER = "peter.nguyen@sttt.example.org"  # reads English
 THANH = "thanh.ht@lmhtx.example.org"  # Alliance staff
+PAC_NAM = "hai.tv@pacnam.invalid"  # Pác Nặm district's focal point
 
 
 @pytest.fixture
@@ -132,6 +135,35 @@ def test_a_gap_of_days_is_caught_up_once_without_a_flood(context, smtp):
     assert box.to(LAN) == [], "the missed reminder went out once; nothing more until the next one"
     run(context, date(2015, 11, 27))  # "1 day before" 30/11 (a Monday) goes out on Friday 27/11
     assert per_recipient(box)[LAN] == 1
+
+
+def test_a_task_late_for_several_periods_is_one_line_and_one_outbox_row(context, smtp):
+    box, _ = smtp
+    run(context, date(2016, 1, 18))  # the quarterly report 3.3-d-2 of Pác Nặm is late for all of 2015
+    [digest] = box.to(PAC_NAM)
+    lines = [line for line in digest.text.splitlines() if line.startswith("- 3.3-d-2/PAC-NAM")]
+    assert len(lines) == 1
+    assert "Hạn: 31/03/2015" in digest.text and "(4 kỳ chưa hoàn thành)" in digest.text
+    with Session(context.engine) as session:
+        rows = session.exec(select(OutboxItem.occurrence_id).join(Occurrence, Occurrence.id == OutboxItem.occurrence_id)
+                            .join(Task, Task.id == Occurrence.task_id)
+                            .where(OutboxItem.recipient_email == PAC_NAM, Task.ref == "3.3-d-2/PAC-NAM")).all()
+    assert len(rows) == 1
+    [summary] = box.to(THANH)
+    assert "3.3-d-2/PAC-NAM" in summary.text and "(4 kỳ)" in summary.text
+
+
+def test_a_late_task_is_nagged_again_a_week_after_its_last_reminder_and_not_in_between(context, smtp):
+    box, _ = smtp
+    run(context, date(2016, 1, 18))
+    assert box.to(PAC_NAM)
+    box.clear()
+    for day in (19, 20, 21, 22):
+        run(context, date(2016, 1, day))
+    assert box.to(PAC_NAM) == []
+    run(context, date(2016, 1, 25))
+    [digest] = box.to(PAC_NAM)
+    assert "QUÁ HẠN, CHƯA HOÀN THÀNH" in digest.text and "3.3-d-2/PAC-NAM" in digest.text
 
 
 def test_alliance_staff_get_the_monday_summary_of_everything_overdue(context, smtp):
