@@ -17,7 +17,7 @@ from models.outbox import OutboxItem
 from models.plan import Task, TaskCoordinator
 from models.reminders import Firing, is_escalated, latest_firing, latest_summary_firing, lookahead_days, overdue_nag
 from models.workdays import WorkCalendar
-from notifications.outbox import enqueue
+from notifications.outbox import Draft, enqueue_many, queued_keys
 from notifications.render import render
 
 SECTIONS = ("overdue", "due_today", "due_soon", "fyi", "summary")
@@ -173,12 +173,14 @@ def _recipients(session: Session) -> dict[int, list[Person]]:
     return by_agency
 
 
-def _last_overdue_reminders(session: Session, today: date) -> dict[tuple[str, int, str], date]:
-    """When each person was last reminded of each late task (recent enough to matter), by rule."""
+def _last_overdue_reminders(session: Session, today: date, policy: ReminderPolicy) -> dict[tuple[str, int, str], date]:
+    """When each person was last reminded of each late task, by rule. Only the last
+    `overdue_every_days` matter: a reminder older than that makes the next nag due today anyway."""
     rows = session.execute(
         sa_select(OutboxItem.recipient_email, Occurrence.task_id, OutboxItem.rule, func.max(OutboxItem.fire_date))
         .join(Occurrence, Occurrence.id == OutboxItem.occurrence_id)
-        .where(OutboxItem.fire_date >= today - timedelta(days=60), OutboxItem.rule.in_(OVERDUE_RULES))
+        .where(OutboxItem.fire_date >= today - timedelta(days=policy.overdue_every_days),
+               OutboxItem.fire_date <= today, OutboxItem.rule.in_(OVERDUE_RULES))
         .group_by(OutboxItem.recipient_email, Occurrence.task_id, OutboxItem.rule)
     ).all()
     return {(email, task_id, rule): day for email, task_id, rule, day in rows}
@@ -199,11 +201,12 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     agencies = {a.id: a for a in session.exec(select(Agency))}
     people = _recipients(session)
     # Overdue items are keyed by the day they go out, so only today's can repeat; the others
-    # ("before", due day, summary) are keyed by their nominal day and need the recent past.
+    # ("before", due day, summary) are keyed by their nominal day, which is at most the lookahead
+    # before today, and went out on that day or a few days before it.
     sent_keys = set(session.exec(select(OutboxItem.key).where(
-        OutboxItem.fire_date >= today - timedelta(days=60),
+        OutboxItem.fire_date >= today - timedelta(days=lookahead_days(policy) + 14), OutboxItem.fire_date <= today,
         or_(OutboxItem.fire_date == today, OutboxItem.rule.not_in(OVERDUE_RULES)))))
-    last = _last_overdue_reminders(session, today)
+    last = _last_overdue_reminders(session, today, policy)
     digests: dict[str, PlannedDigest] = {}
     triggered: set[str] = set()
 
@@ -335,21 +338,21 @@ def queue_daily_reminders(session: Session, *, today: date, now: datetime, polic
     stays unsent and goes out in the next working day's digest.
     """
     result = plan_daily_digests(session, today=today, policy=policy, calendar=calendar, base_url=base_url)
-    rows = []
-    for digest in result.digests:
+    digests = {f"daily|{d.email.lower()}|{today.isoformat()}": d for d in result.digests}
+    already = queued_keys(session, list(digests))
+    drafts = []
+    for key, digest in digests.items():
+        if key in already:
+            continue
         context = dict(recipient_name=digest.name, agency_names=digest.agency_names, send_date=today,
                        summary=digest.summary, summary_total=digest.summary_total, **digest.sections())
-        message = enqueue(
-            session, key=f"daily|{digest.email.lower()}|{today.isoformat()}", kind="daily",
-            recipient_email=digest.email, recipient_name=digest.name, language=digest.language, send_date=today,
-            rendered=render("daily", digest.language, context), now=now, mail_from=mail_from,
-        )
-        if message is None:
-            continue
-        result.queued += 1
-        rows.extend(dict(key=i.key, message_id=message.id, recipient_email=digest.email.lower(),
-                         occurrence_id=i.occurrence_id, rule=i.rule, section=i.section, fire_date=i.fire_date)
-                    for i in digest.items)
+        drafts.append(Draft(key, "daily", digest.email, digest.name, digest.language, today,
+                            render("daily", digest.language, context)))
+    message_ids = enqueue_many(session, drafts, now=now, mail_from=mail_from)
+    result.queued = len(message_ids)
+    rows = [dict(key=i.key, message_id=message_ids[key], recipient_email=digest.email.lower(),
+                 occurrence_id=i.occurrence_id, rule=i.rule, section=i.section, fire_date=i.fire_date)
+            for key, digest in digests.items() if key in message_ids for i in digest.items]
     if rows:
         session.execute(OutboxItem.__table__.insert(), rows)
     return result

@@ -1,11 +1,13 @@
 """Putting messages into the durable outbox. Queuing is idempotent by the message's key."""
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import format_datetime
 
 import emails
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from models.outbox import Message, MessageStatus
@@ -29,10 +31,25 @@ def build_mime(*, subject: str, text: str, html: str, mail_from: str, to_name: s
                message_id: str, kind: str, at: datetime) -> bytes:
     """The email as it will be sent, built with the `emails` library (UTF-8 subject, names, parts)."""
     built = emails.Message(subject=subject, text=text, html=html, mail_from=mail_from, mail_to=(to_name, to_email),
-                           charset="utf-8")
-    # Date from our clock, not the library's: a simulated day's mail is dated that day.
-    built.set_headers({"Message-ID": message_id, "Date": format_datetime(at), "X-Dondoc-Kind": kind})
+                           charset="utf-8", message_id=message_id,
+                           # Our clock's time, or the library would stamp the real one: a simulated
+                           # day's mail is dated that day.
+                           date=format_datetime(at),
+                           headers={"X-Dondoc-Kind": kind})
+    built.after_build = _boundaries_from(message_id)
     return built.as_bytes()  # CRLF line ends, as SMTP wants them
+
+
+def _boundaries_from(message_id: str):
+    """Fixed MIME boundaries derived from the Message-ID: the same message builds to the same bytes,
+    and the generator need not search each body for a random boundary that does not occur in it
+    (bodies are base64, which never contains the '-' and '_' a boundary line starts with)."""
+    seed = hashlib.sha256(message_id.encode()).hexdigest()[:24]
+
+    def set_boundaries(_message, mime) -> None:
+        for n, part in enumerate(p for p in mime.walk() if p.is_multipart()):
+            part.set_boundary(f"=_dondoc_{seed}_{n}")
+    return set_boundaries
 
 
 def clean_header(value: str) -> str:
@@ -40,20 +57,60 @@ def clean_header(value: str) -> str:
     return " ".join(value.replace("\r", " ").replace("\n", " ").split())
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A message to queue, before its MIME is built."""
+    key: str
+    kind: str
+    recipient_email: str
+    recipient_name: str
+    language: str
+    send_date: date
+    rendered: Rendered
+
+
+def _row(draft: Draft, *, now: datetime, mail_from: str) -> dict:
+    email, name, subject = (draft.recipient_email.strip(), clean_header(draft.recipient_name),
+                            clean_header(draft.rendered.subject))
+    message_id = message_id_for(draft.key, mail_from)
+    text, html = draft.rendered.text, draft.rendered.html
+    return dict(
+        key=draft.key, kind=draft.kind, recipient_email=email, recipient_name=name, language=draft.language,
+        send_date=draft.send_date, subject=subject, text_body=text, html_body=html, message_id=message_id,
+        raw=build_mime(subject=subject, text=text, html=html, mail_from=mail_from, to_name=name, to_email=email,
+                       message_id=message_id, kind=draft.kind, at=now),
+        status=MessageStatus.QUEUED, attempts=0, next_attempt_at=now, created_at=now,
+    )
+
+
 def enqueue(session: Session, *, key: str, kind: str, recipient_email: str, recipient_name: str,
             language: str, send_date: date, rendered: Rendered, now: datetime, mail_from: str) -> Message | None:
     """Queue one message; None when a message with this key exists already."""
     if session.exec(select(Message.id).where(Message.key == key)).first() is not None:
         return None
-    email, name, subject = recipient_email.strip(), clean_header(recipient_name), clean_header(rendered.subject)
-    message_id = message_id_for(key, mail_from)
-    message = Message(
-        key=key, kind=kind, recipient_email=email, recipient_name=name, language=language, send_date=send_date,
-        subject=subject, text_body=rendered.text, html_body=rendered.html, message_id=message_id,
-        raw=build_mime(subject=subject, text=rendered.text, html=rendered.html, mail_from=mail_from, to_name=name,
-                       to_email=email, message_id=message_id, kind=kind, at=now),
-        status=MessageStatus.QUEUED, next_attempt_at=now, created_at=now,
-    )
+    message = Message(**_row(Draft(key, kind, recipient_email, recipient_name, language, send_date, rendered),
+                             now=now, mail_from=mail_from))
     session.add(message)
     session.flush()
     return message
+
+
+def queued_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of these message keys are in the outbox already."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        found.update(session.exec(select(Message.key).where(Message.key.in_(keys[start:start + 500]))))
+    return found
+
+
+def enqueue_many(session: Session, drafts: list[Draft], *, now: datetime, mail_from: str) -> dict[str, int]:
+    """Queue many messages in one statement; returns the new messages' ids by key (a draft whose key
+    is queued already is skipped, as `enqueue` does)."""
+    existing = queued_keys(session, [d.key for d in drafts])
+    rows = [_row(d, now=now, mail_from=mail_from) for d in drafts if d.key not in existing]
+    if not rows:
+        return {}
+    session.flush()
+    inserted = session.execute(
+        insert(Message).returning(Message.id, Message.key, sort_by_parameter_order=True), rows)
+    return {key: message_id for message_id, key in inserted}
