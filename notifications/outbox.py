@@ -3,6 +3,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from email._policybase import Compat32
 from email.utils import format_datetime
 
 import emails
@@ -37,7 +38,22 @@ def build_mime(*, subject: str, text: str, html: str, mail_from: str, to_name: s
                            date=format_datetime(at),
                            headers={"X-Dondoc-Kind": kind})
     built.after_build = _boundaries_from(message_id)
+    built.policy = _HEADERS
     return built.as_bytes()  # CRLF line ends, as SMTP wants them
+
+
+class _PlainHeadersAsTheyAre(Compat32):
+    """The library's policy (compat32), minus the folding machinery for headers that need none:
+    a short one-line ASCII value is written as it is, which is what the folding would produce."""
+
+    def _fold(self, name, value, sanitize):
+        if (isinstance(value, str) and value.isascii() and len(name) + 2 + len(value) <= 78
+                and value == " ".join(value.split())):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+_HEADERS = _PlainHeadersAsTheyAre()
 
 
 def _boundaries_from(message_id: str):
