@@ -23,6 +23,7 @@ from models.scheduler import LeaseLost, acquire_lease, last_fire, record_run, re
 
 log = logging.getLogger("dondoc.serve")
 JOB_FUNCTION = "dondoc.service:fire"  # what the stored APScheduler jobs call (a textual reference)
+BASELINE = "not run yet: missed runs are counted from here"
 
 
 @dataclass
@@ -65,7 +66,12 @@ def run_due(context: AppContext, now: datetime, *, only: str | None = None,
     for spec in job_table(policy):
         if only is not None and spec.id != only:
             continue
-        fire = due_fire(spec, last_fire=last_fire(context.engine, spec.id), now=now, catch_up=catch_up)
+        previous = last_fire(context.engine, spec.id)
+        fire = due_fire(spec, last_fire=previous, now=now, catch_up=catch_up)
+        if previous is None and fire is None:
+            # First start on this database, nothing due: from now on any gap is counted from here.
+            since = now - catch_up
+            record_run(context.engine, job=spec.id, fire=since, day=since.date(), finished_at=now, summary=BASELINE)
         if fire is None:
             continue
         run = JobRun(spec.id, fire)

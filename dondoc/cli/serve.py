@@ -135,6 +135,7 @@ def schedule_list(ctx: typer.Context, today: date = TodayOption,
     it acts; the last run the service recorded."""
     from dondoc import jobs
     from dondoc.scheduling import acts_on, job_table, next_fire
+    from dondoc.service import BASELINE
     from models.scheduler import current_lease, last_runs
 
     if fmt == Format.csv:
@@ -148,6 +149,8 @@ def schedule_list(ctx: typer.Context, today: date = TodayOption,
     for spec in job_table(policy):
         upcoming = next_fire(spec, now)
         last = done.get(spec.id)
+        if last is not None and last.summary == BASELINE:
+            last = None
         rows.append(dict(job=spec.id, title=spec.title, schedule=spec.schedule, crons=list(spec.crons),
                          timezone="Asia/Ho_Chi_Minh",
                          next_run=upcoming.strftime("%d/%m/%Y %H:%M") if upcoming else None,
