@@ -1,6 +1,8 @@
 """The scheduled flows as Prefect deployments, with the job table's schedules (dondoc/scheduling.py):
 served from one process (`dondoc serve --engine prefect`) or registered on a Prefect server into a work
 pool for workers (`dondoc deploy`). Call `prepare_prefect(settings)` first."""
+import contextlib
+import io
 import os
 from pathlib import Path
 
@@ -27,11 +29,16 @@ def flow_for(job_id: str):
             "review-chase": annual_review.review_chase, "review-compile": annual_review.review_compile}[job_id]
 
 
-def runs_environment(environ: dict | None = None) -> dict[str, str]:
-    """The DONDOC_* settings of this environment that a deployment's runs get (so one worker pool can
-    serve several provinces, each deployment set with its own database), secrets left out."""
+def runs_environment(settings, environ: dict | None = None) -> dict[str, str]:
+    """What a deployment's runs get as environment: the DONDOC_* settings of this one, secrets left out,
+    and the data folder and database this command uses, spelled out absolutely. So one worker pool can
+    serve several provinces, each deployment set with its own database."""
     environ = os.environ if environ is None else environ
-    return {k: v for k, v in sorted(environ.items()) if k.startswith("DONDOC_") and k not in SECRET_SETTINGS}
+    env = {k: v for k, v in sorted(environ.items()) if k.startswith("DONDOC_") and k not in SECRET_SETTINGS}
+    data_dir = settings.data_dir.resolve()
+    env["DONDOC_DATA_DIR"] = str(data_dir)
+    env["DONDOC_DATABASE_URL"] = settings.database_url or f"sqlite:///{(data_dir / 'dondoc.db').as_posix()}"
+    return env
 
 
 def to_deployments(policy: Policy, name: str) -> list:
@@ -63,10 +70,12 @@ def deploy(policy: Policy, *, name: str, pool: str, environment: dict[str, str])
     from prefect import Flow
 
     made = []
+    quiet = io.StringIO()  # Prefect prints a table per deployment; the command prints one summary
     for spec in job_table(policy):
         source = Flow.from_source(source=str(PROJECT_DIR), entrypoint=ENTRYPOINTS[spec.id])
-        source.deploy(name=name, work_pool_name=pool, schedules=spec.prefect_schedules(), build=False, push=False,
-                      job_variables={"env": environment, "working_dir": str(PROJECT_DIR)},
-                      description=spec.title, tags=["dondoc"], print_next_steps=False, ignore_warnings=True)
+        with contextlib.redirect_stdout(quiet):
+            source.deploy(name=name, work_pool_name=pool, schedules=spec.prefect_schedules(), build=False,
+                          push=False, job_variables={"env": environment}, description=spec.title, tags=["dondoc"],
+                          print_next_steps=False, ignore_warnings=True)
         made.append((f"{spec.id}/{name}", spec.schedule))
     return made

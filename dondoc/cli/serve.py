@@ -193,7 +193,7 @@ def deploy(ctx: typer.Context,
     from flows.deployments import deploy as deploy_flows, ensure_work_pool, runs_environment
     try:
         created = ensure_work_pool(pool)
-        made = deploy_flows(policy, name=name, pool=pool, environment=runs_environment())
+        made = deploy_flows(policy, name=name, pool=pool, environment=runs_environment(context.settings))
     except (OSError, RuntimeError) as exc:  # httpx connection errors are OSErrors; Prefect wraps some
         raise InputError(f"the Prefect server at {os.environ['PREFECT_API_URL']} did not answer: {exc}",
                          field="PREFECT_API_URL") from None
