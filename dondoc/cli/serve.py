@@ -40,7 +40,8 @@ def serve(ctx: typer.Context,
           engine: EngineChoice = typer.Option(EngineChoice.apscheduler, "--engine", case_sensitive=False,
                                               help="apscheduler: the embedded scheduler (one machine); prefect: serve "
                                                    "the flows as Prefect deployments from this process."),
-          web: bool = typer.Option(True, "--web/--no-web", help="Also serve the dashboard in this process."),
+          web: bool = typer.Option(True, "--web/--no-web", help="Also serve the dashboard in this process "
+                                                                "(with --engine prefect: run `dondoc web` beside it)."),
           host: str = typer.Option(None, help="Dashboard address. Default: DONDOC_WEB_HOST (127.0.0.1)."),
           port: int = typer.Option(None, help="Dashboard port. Default: DONDOC_WEB_PORT (8000).")) -> None:
     """Run the scheduled jobs (daily reminders; the annual review's open, chase and compile) at their
@@ -48,6 +49,8 @@ def serve(ctx: typer.Context,
     context = ctx.obj
     configure_logging()
     if engine == EngineChoice.prefect:
+        if web:
+            log.info("the dashboard is not served with --engine prefect: run `dondoc web` beside it")
         _serve_prefect(context)
         return
     from dondoc.service import SchedulerService
@@ -112,9 +115,9 @@ def _serve_prefect(context) -> None:
     from flows.deployments import to_deployments
     runtime.use(context)
     deployments = to_deployments(jobs.load_policy(context), context.settings.prefect_deployment_name)
-    log.info("dondoc serve started (engine prefect): %s", ", ".join(f"{d.flow_name}/{d.name}" for d in deployments))
+    log.info("dondoc serve starting (engine prefect): %s", ", ".join(f"{d.flow_name}/{d.name}" for d in deployments))
     try:
-        prefect_serve(*deployments, print_starting_message=False)
+        prefect_serve(*deployments)
     finally:
         runtime.use(None)
         log.info("dondoc serve stopped")
