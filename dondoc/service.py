@@ -134,6 +134,15 @@ class SchedulerService:
     def start(self) -> None:
         """Take the lease (LeaseHeld if another live scheduler has it), then start APScheduler with
         the job table, and a catch-up of everything missed run at once."""
+        lease = acquire_lease(self.context.engine, holder=self.holder, now=self.wall_clock.now(), ttl=self.lease_ttl)
+        log.info("scheduler lease taken by %s until %s UTC", self.holder, f"{lease.expires_at:%H:%M:%S}")
+        try:
+            self._start_scheduler()
+        except BaseException:
+            self.stop()  # gives the lease back at once rather than leaving it to expire
+            raise
+
+    def _start_scheduler(self) -> None:
         global _running
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.jobstores.memory import MemoryJobStore
@@ -143,8 +152,6 @@ class SchedulerService:
 
         from dondoc.scheduling import ZONE
 
-        lease = acquire_lease(self.context.engine, holder=self.holder, now=self.wall_clock.now(), ttl=self.lease_ttl)
-        log.info("scheduler lease taken by %s until %s UTC", self.holder, f"{lease.expires_at:%H:%M:%S}")
         policy = jobs.load_policy(self.context)
         scheduler = BackgroundScheduler(
             timezone=ZONE,
@@ -156,6 +163,7 @@ class SchedulerService:
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
         _running = self
+        self.scheduler = scheduler
         scheduler.start(paused=True)
         specs = job_table(policy)
         wanted = {spec.id for spec in specs}
@@ -169,7 +177,6 @@ class SchedulerService:
                           next_run_time=self.wall_clock.now())
         scheduler.add_job(self.renew, IntervalTrigger(seconds=self.lease_every, timezone=ZONE), id="lease",
                           name="renew the scheduler lease", jobstore="process", executor="lease")
-        self.scheduler = scheduler
         scheduler.resume()
         now = self.clock.now()
         upcoming = sorted((f, s.id) for s in specs if (f := next_fire(s, now)) is not None)
@@ -191,7 +198,8 @@ class SchedulerService:
         """Stop the scheduler (waiting for a running job to finish) and give the lease back."""
         global _running
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=True)
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=True)
             self.scheduler = None
         if _running is self:
             _running = None

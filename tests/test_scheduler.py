@@ -241,6 +241,16 @@ def test_the_real_scheduler_keeps_its_jobs_in_the_database_catches_up_at_start_a
     assert current_lease(context.engine) is None, "a clean stop releases the lease"
 
 
+def test_a_service_that_cannot_start_gives_its_lease_back_at_once(context, settings):
+    broken = AppContext(context.settings.model_copy(update={"policy_file": settings.data_dir / "missing.yaml"}))
+    try:
+        with pytest.raises(Exception):
+            SchedulerService(broken).start()
+        assert current_lease(broken.engine) is None
+    finally:
+        broken.close()
+
+
 def test_a_service_whose_lease_was_taken_over_stops(context):
     wall = FixedClock(T0)
     lost = []

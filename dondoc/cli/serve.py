@@ -139,6 +139,7 @@ def schedule_list(ctx: typer.Context, today: date = TodayOption,
     from dondoc import jobs
     from dondoc.scheduling import acts_on, job_table, next_fire
     from dondoc.service import BASELINE
+    from models.clock import SystemClock
     from models.scheduler import current_lease, last_runs
 
     if fmt == Format.csv:
@@ -168,6 +169,9 @@ def schedule_list(ctx: typer.Context, today: date = TodayOption,
     lease = current_lease(context.engine)
     if lease is None:
         typer.echo("Scheduler: not running on this database (start it with `dondoc serve`).")
+    elif lease.expires_at < SystemClock().now():  # a lease is about processes: the wall clock
+        typer.echo(f"Scheduler: not running; {lease.holder} stopped without releasing its lease "
+                   f"(expired {show_date(lease.expires_at)} {lease.expires_at:%H:%M} UTC).")
     else:
         typer.echo(f"Scheduler: {lease.holder}, since {show_date(lease.acquired_at)} {lease.acquired_at:%H:%M} UTC, "
                    f"lease until {lease.expires_at:%H:%M:%S} UTC.")
