@@ -97,3 +97,12 @@ def test_ctrl_c_stops_a_serve_without_the_dashboard_and_releases_the_lease(setti
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         context.close()
+
+
+def test_deploy_to_a_prefect_server_that_does_not_answer_is_one_clear_line(settings, tmp_path):
+    env = serve_env(settings, PREFECT_API_URL=f"http://127.0.0.1:{free_port()}/api",
+                    PREFECT_HOME=str(tmp_path / "prefect-home"), DO_NOT_TRACK="1", PREFECT_CLIENT_MAX_RETRIES="0")
+    result = subprocess.run([DONDOC, "deploy"], env=env, text=True, capture_output=True, timeout=120)
+    assert result.returncode == 2
+    assert "did not answer" in result.stderr and "PREFECT_API_URL" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

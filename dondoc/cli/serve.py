@@ -197,11 +197,13 @@ def deploy(ctx: typer.Context,
     name = name or context.settings.prefect_deployment_name
     policy = jobs.load_policy(context)
     prepare_prefect(context.settings)
+    import httpx
+
     from flows.deployments import deploy as deploy_flows, ensure_work_pool, runs_environment
     try:
         created = ensure_work_pool(pool)
         made = deploy_flows(policy, name=name, pool=pool, environment=runs_environment(context.settings))
-    except (OSError, RuntimeError) as exc:  # httpx connection errors are OSErrors; Prefect wraps some
+    except (httpx.HTTPError, OSError, RuntimeError) as exc:
         raise InputError(f"the Prefect server at {os.environ['PREFECT_API_URL']} did not answer: {exc}",
                          field="PREFECT_API_URL") from None
     typer.echo(f"Work pool {pool}{' (created, type process)' if created else ''}:")
