@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET
     production: bool = False
 
+    # The scheduler service (`dondoc serve`): one per database, holding a lease renewed every this many
+    # seconds and expiring after three times that (a crashed service's lease is then taken over).
+    scheduler_lease_seconds: float = 60
+    # A job never run on this database before catches up its missed runs of at most this many days.
+    # Once a job has run, every run missed since (any gap) is caught up, coalesced into one.
+    scheduler_catch_up_days: int = 7
+    # Prefect (`dondoc deploy`): the work pool the deployments go into (created as a "process" pool if
+    # missing) and the deployments' name (one set per province: e.g. bac-kan).
+    prefect_work_pool: str = "dondoc"
+    prefect_deployment_name: str = "dondoc"
+
     # Who is recorded in the audit when a command changes something.
     actor: str = ""
 

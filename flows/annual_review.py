@@ -56,7 +56,8 @@ def review_chase(day: date | None = None, year: int | None = None, plan: str | N
 
 
 @flow(name="review-compile")
-def review_compile(year: int, day: date | None = None, outs: list[str] | None = None, plan: str | None = None,
-                   targets: str | None = None) -> list[str]:
-    """Write the compiled "báo cáo sơ kết" of `year` (.docx, .xlsx or .md by extension)."""
-    return write_compiled_report(day or _today(), year, outs, plan, targets)
+def review_compile(year: int | None = None, day: date | None = None, outs: list[str] | None = None,
+                   plan: str | None = None, targets: str | None = None) -> list[str]:
+    """Write the compiled "báo cáo sơ kết" of `year` (default: this year; .docx, .xlsx or .md by extension)."""
+    day = day or _today()
+    return write_compiled_report(day, year or day.year, outs, plan, targets)

@@ -6,10 +6,12 @@ from models.outbox import DeliveryAttempt, Message, MessageStatus, OutboxItem
 from models.occurrence import Occurrence, OccurrenceKind, Progress, StatusCategory
 from models.plan import DateSource, Plan, Task, TaskCoordinator, Timing
 from models.review import IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken
+from models.scheduler import SchedulerLease, SchedulerRun
 
 __all__ = [
     "Agency", "AgencyGroup", "AgencyGroupMember", "AgencyKind", "AuditEntry", "DateSource",
     "DeliveryAttempt", "FocalPoint", "FocalPointRole", "Message", "MessageStatus", "OutboxItem", "Occurrence", "OccurrenceKind", "Plan", "Progress",
     "SignInToken", "StaffUser", "StatusCategory", "Task", "TaskCoordinator", "Timing",
     "IndicatorValue", "ReviewCycle", "ReviewRequest", "ReviewSubmission", "ReviewToken",
+    "SchedulerLease", "SchedulerRun",
 ]

@@ -58,4 +58,4 @@ def main() -> None:
     app()
 
 
-from dondoc.cli import demo, plan, remind, review, tasks, users, web  # noqa: E402,F401  (they register their commands on `app`)
+from dondoc.cli import demo, plan, remind, review, serve, tasks, users, web  # noqa: E402,F401  (they register their commands on `app`)

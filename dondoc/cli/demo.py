@@ -42,6 +42,8 @@ DEMO_STEPS = [
     ("Việc quá hạn của huyện Pác Nặm ngày 15/01/2016 / What Pác Nặm has overdue on 15/01/2016",
      ["overdue", "--today", "2016-01-15", "--agency", "PAC-NAM"]),
     ("Hộp thư đi: thư gửi thất bại / The outbox: failed deliveries", ["outbox", "--status", "failed"]),
+    ("Lịch chạy tự động khi chạy `dondoc serve` / What `dondoc serve` runs, and when",
+     ["schedule", "list", "--today", "2016-01-15"]),
 ]
 
 
