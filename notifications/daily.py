@@ -253,25 +253,32 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
                             **fields, "rule": rule, "section": "fyi", "lead_name": _name(agencies[lead_id], person)}),
                             triggers=True)
 
+    # Late tasks ride along in a digest that something triggers; most days most people's weekly nag
+    # is not due, so their lines are only built for the people who get a digest.
+    ride_along: list[tuple[Person, int, OverdueLine, str]] = []
     inform_on_overdue = "overdue" in policy.coordinators_informed_on
+    today_iso = today.isoformat()
     for line in late:
         escalated = is_escalated(line.oldest, today, policy)
-        fields = dict(occurrence_id=line.anchor, section="overdue", ref=line.ref, title=line.title, due=line.oldest,
-                      days=(today - line.oldest).days, link=task_link(base_url, line.ref), periods=line.periods)
-        for person in people.get(line.lead_id, ()):
-            if person.is_head and not escalated:
-                continue
-            _offer_overdue(person, line.lead_id, line, "overdue", dict(fields, escalated=escalated), last, today,
-                           policy, calendar, sent_keys, add)
+        offers = [(person, line.lead_id, "overdue") for person in people.get(line.lead_id, ())
+                  if escalated or not person.is_head]
         if inform_on_overdue:
-            for agency_id in coordinators.get(line.task_id, ()):
-                for person in people.get(agency_id, ()):
-                    if not person.is_head:
-                        _offer_overdue(person, agency_id, line, "fyi:overdue",
-                                       dict(fields, section="fyi", lead_name=_name(agencies[line.lead_id], person)),
-                                       last, today, policy, calendar, sent_keys, add)
+            offers += [(person, agency_id, "fyi:overdue") for agency_id in coordinators.get(line.task_id, ())
+                       for person in people.get(agency_id, ()) if not person.is_head]
+        for person, agency_id, rule in offers:
+            if f"{person.key}|{line.anchor}|{rule}|{today_iso}" in sent_keys:
+                continue
+            ride_along.append((person, agency_id, line, rule))
+            # The nag counts from the person's last reminder of the task, or from its newest late
+            # due date: after days without a run the task is reminded once, then weekly again.
+            if person.key not in triggered and overdue_nag(line.newest, last.get((person.key, line.task_id, rule)),
+                                                           today, policy, calendar):
+                triggered.add(person.key)
 
     _add_weekly_summary(today, policy, calendar, agencies, people, late, sent_keys, add, base_url)
+    for person, agency_id, line, rule in ride_along:
+        if person.key in triggered:
+            add(person, agency_id, _late_item(person, line, rule, today, policy, agencies, base_url), triggers=False)
     result.digests = [d for email, d in digests.items() if email in triggered and d.items]
     return result
 
@@ -280,17 +287,14 @@ def _name(agency: Agency, person: Person) -> str:
     return agency.name_en if person.language == "en" else agency.name_vi
 
 
-def _offer_overdue(person, agency_id, line: OverdueLine, rule, fields, last, today, policy, calendar, sent_keys, add):
-    """A late task goes into the person's digest; it triggers one when its weekly nag is due.
-
-    The nag counts from the person's last reminder of the task, or from its newest late due date,
-    so after days without a run the task is reminded once and the rhythm resumes from there.
-    """
-    key = f"{person.key}|{line.anchor}|{rule}|{today.isoformat()}"
-    if key in sent_keys:
-        return
-    nag = overdue_nag(line.newest, last.get((person.key, line.task_id, rule)), today, policy, calendar)
-    add(person, agency_id, Item(key=key, fire_date=today, rule=rule, **fields), triggers=nag is not None)
+def _late_item(person: Person, line: OverdueLine, rule: str, today: date, policy: ReminderPolicy, agencies,
+               base_url: str) -> Item:
+    fyi = rule.startswith("fyi:")
+    return Item(key=f"{person.key}|{line.anchor}|{rule}|{today.isoformat()}", occurrence_id=line.anchor, rule=rule,
+                fire_date=today, section="fyi" if fyi else "overdue", ref=line.ref, title=line.title, due=line.oldest,
+                days=(today - line.oldest).days, link=task_link(base_url, line.ref), periods=line.periods,
+                escalated=not fyi and is_escalated(line.oldest, today, policy),
+                lead_name=_name(agencies[line.lead_id], person) if fyi else None)
 
 
 def _coordinators(session: Session, task_ids: set[int], policy: ReminderPolicy) -> dict[int, list[int]]:

@@ -40,8 +40,7 @@ def _existing(session: Session, keys: list[str]) -> set[str]:
     return set(session.exec(select(Message.key).where(Message.key.in_(keys)))) if keys else set()
 
 
-def _context(session, request: ReviewRequest, fp: FocalPoint, link: str, now: datetime, today: date) -> dict:
-    form = form_for(session, request, now)
+def _context(form, request: ReviewRequest, fp: FocalPoint, link: str, today: date) -> dict:
     english = fp.language == "en"
     return dict(
         recipient_name=fp.name, agency_name=form.agency.name_en if english else form.agency.name_vi,
@@ -66,11 +65,12 @@ def _mail_request(session, request, cycle, *, kind: str, key_of, reason: str, no
     if not pending:
         return 0
     link = review_link(base_url, issue_token(session, request, cycle, now=now, reason=reason))
+    form = form_for(session, request, now)
     queued = 0
     for fp in pending:
         message = enqueue(session, key=keys[fp.id], kind=kind, recipient_email=fp.email, recipient_name=fp.name,
                           language=fp.language, send_date=today,
-                          rendered=render(kind, fp.language, _context(session, request, fp, link, now, today)),
+                          rendered=render(kind, fp.language, _context(form, request, fp, link, today)),
                           now=now, mail_from=mail_from)
         queued += message is not None
     return queued
