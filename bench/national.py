@@ -102,17 +102,21 @@ def prefix(number: int) -> str:
     return f"P{number:02d}"
 
 
-def write_workload(folder: Path, provinces: int, plans: int, blocks: int, focal_points: int) -> dict:
+def province_name(number: int) -> str:
+    name = PROVINCES[(number - 1) % len(PROVINCES)]
+    return name if number <= len(PROVINCES) else f"{name} {number}"
+
+
+def write_workload(folder: Path, provinces: int, plans: int, blocks: int, focal_points: int,
+                   loader_provinces: int | None = None) -> dict:
     """Per province: agencies.yaml and plan-<n>.yaml under folder/P07/. Returns the counts written."""
     import yaml
 
     seed_plan = yaml.safe_load(SEED_PLAN.read_text(encoding="utf-8"))
     seed_agencies = yaml.safe_load(SEED_AGENCIES.read_text(encoding="utf-8"))
     counts = dict(provinces=provinces, plans=0, entries=0, agencies=0, focal_points=0)
-    for p in range(1, provinces + 1):
-        code, province = prefix(p), PROVINCES[(p - 1) % len(PROVINCES)]
-        if p > len(PROVINCES):
-            province = f"{province} {p}"
+    for p in range(1, min(provinces, loader_provinces or provinces) + 1):
+        code, province = prefix(p), province_name(p)
         out = folder / code
         out.mkdir(parents=True, exist_ok=True)
         agencies, groups = [], []
@@ -176,6 +180,64 @@ def is_sqlite(cfg: dict) -> bool:
     return cfg["url"].startswith("sqlite")
 
 
+# The provinces after the first `--loader-provinces` are copies of the first one, made in SQL: the
+# same rows with the province's codes, names and addresses (the loader would take too long for all).
+COPY_SQL = [
+    """INSERT INTO agency (code, name_vi, name_en, kind)
+       SELECT :new || substr(code, 4), replace(name_vi, :old_name, :new_name), replace(name_en, :old_name, :new_name), kind
+       FROM agency WHERE code LIKE :old_like ORDER BY id""",
+    """INSERT INTO agencygroup (code, name_vi, name_en)
+       SELECT :new || substr(code, 4), replace(name_vi, :old_name, :new_name), replace(name_en, :old_name, :new_name)
+       FROM agencygroup WHERE code LIKE :old_like ORDER BY id""",
+    """INSERT INTO agencygroupmember (group_id, agency_id)
+       SELECT g2.id, a2.id FROM agencygroupmember m
+       JOIN agencygroup g1 ON g1.id = m.group_id JOIN agency a1 ON a1.id = m.agency_id
+       JOIN agencygroup g2 ON g2.code = :new || substr(g1.code, 4) JOIN agency a2 ON a2.code = :new || substr(a1.code, 4)
+       WHERE g1.code LIKE :old_like""",
+    """INSERT INTO focalpoint (agency_id, name, email, role, language, active)
+       SELECT a2.id, f.name, replace(f.email, :old_mail, :new_mail), f.role, f.language, f.active
+       FROM focalpoint f JOIN agency a1 ON a1.id = f.agency_id JOIN agency a2 ON a2.code = :new || substr(a1.code, 4)
+       WHERE a1.code LIKE :old_like ORDER BY f.id""",
+    """INSERT INTO plan (code, title, province, horizon_start, horizon_end, source, review_inputs_due, loaded_at)
+       SELECT :new || substr(code, 4), replace(title, :old_name, :new_name), :new_name, horizon_start, horizon_end,
+              source, review_inputs_due, loaded_at
+       FROM plan WHERE code LIKE :old_like ORDER BY id""",
+    """INSERT INTO task (plan_id, ref, section, title, source_text, lead_agency_id, lead_group_code, timing, due_date,
+                         rrule, anchor, date_source, deadline_phrase, retired)
+       SELECT p2.id, replace(t.ref, :old_slash, :new_slash), t.section, t.title, t.source_text, a2.id,
+              CASE WHEN t.lead_group_code IS NULL THEN NULL ELSE :new || substr(t.lead_group_code, 4) END,
+              t.timing, t.due_date, t.rrule, t.anchor, t.date_source, t.deadline_phrase, t.retired
+       FROM task t JOIN plan p1 ON p1.id = t.plan_id JOIN plan p2 ON p2.code = :new || substr(p1.code, 4)
+       JOIN agency a1 ON a1.id = t.lead_agency_id JOIN agency a2 ON a2.code = :new || substr(a1.code, 4)
+       WHERE p1.code LIKE :old_like ORDER BY t.id""",
+    """INSERT INTO taskcoordinator (task_id, agency_id)
+       SELECT t2.id, a2.id FROM taskcoordinator c
+       JOIN task t1 ON t1.id = c.task_id JOIN plan p1 ON p1.id = t1.plan_id
+       JOIN plan p2 ON p2.code = :new || substr(p1.code, 4)
+       JOIN task t2 ON t2.plan_id = p2.id AND t2.ref = replace(t1.ref, :old_slash, :new_slash)
+       JOIN agency a1 ON a1.id = c.agency_id JOIN agency a2 ON a2.code = :new || substr(a1.code, 4)
+       WHERE p1.code LIKE :old_like""",
+    """INSERT INTO occurrence (task_id, due_date, starts_on, kind, progress)
+       SELECT t2.id, o.due_date, o.starts_on, o.kind, o.progress FROM occurrence o
+       JOIN task t1 ON t1.id = o.task_id JOIN plan p1 ON p1.id = t1.plan_id
+       JOIN plan p2 ON p2.code = :new || substr(p1.code, 4)
+       JOIN task t2 ON t2.plan_id = p2.id AND t2.ref = replace(t1.ref, :old_slash, :new_slash)
+       WHERE p1.code LIKE :old_like ORDER BY o.id""",
+]
+
+
+def copy_province(engine, number: int) -> None:
+    from sqlalchemy import text
+
+    old, new = prefix(1), prefix(number)
+    params = dict(old_like=f"{old}-%", new=new, old_name=f"{province_name(1)}", new_name=province_name(number),
+                  old_mail=f".{old.lower()}.example.org", new_mail=f".{new.lower()}.example.org",
+                  old_slash=f"/{old}-", new_slash=f"/{new}-")
+    with engine.begin() as connection:
+        for statement in COPY_SQL:
+            connection.execute(text(statement), params)
+
+
 # --- step 1: load ----------------------------------------------------------------------------
 
 def step_load(cfg: dict) -> dict:
@@ -211,6 +273,13 @@ def step_load(cfg: dict) -> dict:
             occurrences += report.occurrences_created
             plans += 1
         print(f"  loaded {province.name}: {tasks:,} tasks, {occurrences:,} occurrences so far", file=sys.stderr)
+    loaded_provinces = len([p for p in folder.iterdir() if p.is_dir()])
+    started = time.perf_counter()
+    for number in range(loaded_provinces + 1, cfg["provinces"] + 1):
+        copy_province(engine, number)
+        if number % 5 == 0 or number == cfg["provinces"]:
+            print(f"  copied up to {prefix(number)}", file=sys.stderr)
+    copy_seconds = time.perf_counter() - started
 
     # People record progress: of what is due before the swept day, 85% done, 5% in progress.
     started = time.perf_counter()
@@ -226,6 +295,7 @@ def step_load(cfg: dict) -> dict:
     progress_seconds = time.perf_counter() - started
     context.close()
     return dict(tasks=tasks, occurrences=occurrences, plans=plans, plan_seconds=plan_seconds,
+                loaded_provinces=loaded_provinces, copy_seconds=copy_seconds, provinces=cfg["provinces"],
                 directory_seconds=directory_seconds, progress_seconds=progress_seconds, counted=counted,
                 rate=tasks / plan_seconds if plan_seconds else 0.0)
 
@@ -370,31 +440,51 @@ def step_overdue(cfg: dict) -> dict:
 # --- step 5: open the annual review ----------------------------------------------------------
 
 def step_review(cfg: dict) -> dict:
+    """open_review for each plan in turn, until the next one would not fit in the time budget.
+
+    Prints a PROGRESS line after each plan, so a run stopped at the budget still reports what it did.
+    """
+    from sqlalchemy import func, text
     from sqlmodel import Session, select
 
     from dondoc.jobs import load_policy
     from dondoc.review_jobs import open_review
+    from models.agency import FocalPoint
     from models.plan import Plan
+    from models.review_ops import reporting_agencies
 
     context = context_for(cfg)
     policy = load_policy(context)
     year = cfg["review_year"]
     day = date(year, policy.review.opens.month, policy.review.opens.day)
     with Session(context.engine) as session:
-        codes = list(session.exec(select(Plan.code).order_by(Plan.id)))
-    requests, without, seconds = 0, 0, 0.0
-    for code in codes:
+        plans = list(session.exec(select(Plan).order_by(Plan.id)))
+        # What opening the first plan's cycle asks for: its reporting agencies and their focal points.
+        agencies = reporting_agencies(session, plans[0])
+        people = session.exec(select(func.count()).select_from(FocalPoint).where(
+            FocalPoint.agency_id.in_([a.id for a in agencies]), FocalPoint.active == True)).one()  # noqa: E712
+        elsewhere = sum(1 for a in agencies if not a.code.startswith(plans[0].code.split("-", 1)[0] + "-"))
+    shape = dict(plans_total=len(plans), first_plan_agencies=len(agencies), first_plan_people=people,
+                 first_plan_other_provinces=elsewhere)
+    print("PROGRESS " + json.dumps(dict(shape, plans=0, seconds=0.0, emails=0, rss=peak_rss_mib())), flush=True)
+    requests = emails = without = done = 0
+    seconds = 0.0
+    for plan in plans:
+        if done and seconds + seconds / done > cfg["review_budget"]:
+            break
         started = time.perf_counter()
-        report = open_review(context, day, year=year, plan_code=code, policy=policy, send=False)
+        report = open_review(context, day, year=year, plan_code=plan.code, policy=policy, send=False)
         seconds += time.perf_counter() - started
-        requests += report.requests
+        done += 1
+        emails += report.requests
         without += len(report.without_focal_point)
-    from sqlalchemy import text
+        print("PROGRESS " + json.dumps(dict(shape, plans=done, seconds=seconds, emails=emails, rss=peak_rss_mib())),
+              flush=True)
     with context.engine.connect() as connection:
-        review_requests = connection.execute(text("SELECT count(*) FROM reviewrequest")).scalar_one()
+        requests = connection.execute(text("SELECT count(*) FROM reviewrequest")).scalar_one()
     context.close()
-    return dict(seconds=seconds, plans=len(codes), emails=requests, requests=review_requests,
-                without_focal_point=without)
+    return dict(shape, seconds=seconds, plans=done, emails=emails, requests=requests, without_focal_point=without,
+                finished=done == len(plans))
 
 
 def step_imports(cfg: dict) -> dict:
@@ -411,11 +501,26 @@ STEPS = dict(imports=step_imports, load=step_load, sweep=step_sweep, dispatch=st
 
 def run_step(name: str, cfg: dict) -> dict:
     """One step in a fresh child process; its own peak RSS comes back with its result."""
+    if cfg.get("in_process"):  # the quick test: the same steps without a process each (RSS is then cumulative)
+        started = time.perf_counter()
+        result = STEPS[name](cfg)
+        return dict(result, rss=peak_rss_mib(), wall=time.perf_counter() - started)
     path = Path(cfg["folder"]) / f"step-{name}.json"
     path.write_text(json.dumps(cfg), encoding="utf-8")
     started = time.perf_counter()
-    completed = subprocess.run([sys.executable, "-m", "bench.national", "--step", name, "--config", str(path)],
-                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    timeout = cfg["review_budget"] + 60 if name == "review" else None
+    try:
+        completed = subprocess.run([sys.executable, "-m", "bench.national", "--step", name, "--config", str(path)],
+                                   cwd=ROOT, stdout=subprocess.PIPE, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as stopped:
+        # The first plan alone did not fit in the budget: report what the child said before it was stopped.
+        output = stopped.stdout.decode() if isinstance(stopped.stdout, bytes) else (stopped.stdout or "")
+        progress = [json.loads(line.removeprefix("PROGRESS ")) for line in output.splitlines()
+                    if line.startswith("PROGRESS ")]
+        result = dict(progress[-1] if progress else {}, stopped_after=timeout, finished=False, requests=None,
+                      wall=time.perf_counter() - started)
+        print(f"  {name}: stopped after {timeout} s", file=sys.stderr)
+        return result
     lines = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]
     if completed.returncode != 0 or not lines:
         raise RuntimeError(f"step {name} failed (exit {completed.returncode})\n{completed.stdout[-3000:]}")
@@ -519,8 +624,10 @@ def cells(r: dict) -> dict[str, str]:
     sweep_ratio = sweep["sweep"] / sweep["bare"] if sweep["bare"] else float("inf")
     dispatch_ratio = dispatch["ours"] / dispatch["raw"] if dispatch["raw"] else 0.0
     return dict(
-        load_rate=f"{load['rate']:,.0f} tasks/s ({load['tasks']:,} tasks, {load['plan_seconds']:.0f} s)",
-        directory=f"{load['directory_seconds']:.1f} s ({load['counted']['focalpoint']:,} focal points)",
+        load_rate=f"{load['rate']:,.0f} tasks/s ({load['tasks']:,} tasks of {load['loaded_provinces']} provinces "
+                  f"in {load['plan_seconds']:.0f} s)",
+        directory=f"{load['directory_seconds']:.1f} s ({load['loaded_provinces']} provinces, "
+                  f"{load['loaded_provinces'] * load['counted']['focalpoint'] // max(1, load['provinces']):,} focal points)",
         sweep=f"{sweep['sweep']:.2f} s ({sweep['digests']:,} digests, {sweep['items']:,} items)",
         bare=f"{sweep['bare']:.2f} s ({sweep['rows']:,} rows)",
         sweep_ratio=f"{sweep_ratio:.1f}x {verdict(sweep_ratio <= 3)}",
@@ -529,15 +636,31 @@ def cells(r: dict) -> dict[str, str]:
         dispatch_ratio=f"{dispatch_ratio:.2f} {verdict(dispatch_ratio >= 0.7)}",
         p50=f"{overdue['p50']:.0f} ms",
         p95=f"{overdue['p95']:.0f} ms {verdict(overdue['p95'] < 200)}",
-        review=f"{review['seconds']:.1f} s ({review['plans']} plans, {review['requests']:,} requests, "
-               f"{review['emails']:,} emails queued)",
+        review=review_cell(review),
         mem_base=f"{r['imports']['rss']:,.0f} MiB",
         mem_load=f"{load['rss']:,.0f} MiB",
         mem_sweep=f"{sweep['rss']:,.0f} MiB",
         mem_dispatch=f"{dispatch['rss']:,.0f} MiB",
         mem_overdue=f"{overdue['rss']:,.0f} MiB",
-        mem_review=f"{review['rss']:,.0f} MiB",
+        mem_review=f"{review['rss']:,.0f} MiB" + ("" if review.get("finished") else " (as far as it got)"),
     )
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else (f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h")
+
+
+def review_cell(review: dict) -> str:
+    total = review.get("plans_total", 0)
+    if review.get("finished"):
+        return (f"{review['seconds']:.1f} s ({total} plans, {review['requests']:,} requests, "
+                f"{review['emails']:,} emails queued)")
+    if review.get("plans"):
+        estimate = review["seconds"] / review["plans"] * total
+        return (f"{review['plans']} of {total} plans in {review['seconds']:.0f} s ({review['emails']:,} emails queued); "
+                f"all {total}: ~{duration(estimate)} (extrapolated)")
+    return (f"> {review.get('stopped_after', 0):.0f} s: the first of {total} plans did not finish "
+            f"({review.get('first_plan_agencies', 0)} agencies, {review.get('first_plan_people', 0):,} people to email)")
 
 
 def table_rows(results: dict[str, dict]) -> list[list[str]]:
@@ -568,6 +691,8 @@ def markdown(results: dict[str, dict], args, counts: dict, info: dict, stamp: st
     rows = table_rows(results)
     header = ["measure", *(NAMES[k] for k in results), "target"]
     first = next(iter(results.values()))["load"]["counted"]
+    loaded = next(iter(results.values()))["load"]["loaded_provinces"]
+    copied = ", ".join(f"{NAMES[k]} {r['load']['copy_seconds']:.0f} s" for k, r in results.items())
     lines = [
         START,
         f"## National workload (`python -m bench.national`), {stamp}",
@@ -578,8 +703,10 @@ def markdown(results: dict[str, dict], args, counts: dict, info: dict, stamp: st
         "",
         f"Workload: {counts['provinces']} provinces x {args.plans} plan(s) x {args.blocks} copies of the seed plan's 48 "
         f"entries; {first['plan']:,} plans, {first['task']:,} tasks, {first['occurrence']:,} occurrences, "
-        f"{first['agency']:,} agencies, {first['focalpoint']:,} focal points ({args.focal_points} per agency), "
-        f"all loaded through models.loading (the `dondoc plan load` code). Swept day {args.day} "
+        f"{first['agency']:,} agencies, {first['focalpoint']:,} focal points ({args.focal_points} per agency). "
+        f"The first {loaded} province(s) were loaded from generated YAML files through models.loading (the code of "
+        f"`dondoc plan load`): the load rate is theirs; the other {args.provinces - loaded} were copied from the first "
+        f"in SQL (INSERT ... SELECT with the province's codes and names; {copied}). Swept day {args.day} "
         f"(85% of earlier occurrences done, 5% in progress); review year {args.review_year}. Each step runs in a fresh "
         f"process; peak RSS is that process's ru_maxrss (the baseline row is the same imports doing nothing).",
         "",
@@ -598,7 +725,10 @@ def markdown(results: dict[str, dict], args, counts: dict, info: dict, stamp: st
             f"(due up to {s['horizon']}). Dispatch: {args.messages:,} digests (~{d['size'] / 1024:.1f} KiB MIME) per run, "
             f"dispatcher {', '.join(f'{x:,.0f}' for x in d['ours_runs'])}/s, raw {', '.join(f'{x:,.0f}' for x in d['raw_runs'])}/s "
             f"(median of {args.runs}; aiosmtpd in a child process on loopback). Overdue page: {o['requests']} requests, "
-            f"slowest kind by p95: {o['worst']} ({o['by_kind'][o['worst']][1]:.0f} ms).")
+            f"slowest kind by p95: {o['worst']} ({o['by_kind'][o['worst']][1]:.0f} ms). Review: opening the first plan's "
+            f"cycle asks {r['review'].get('first_plan_agencies', '?')} agencies "
+            f"({r['review'].get('first_plan_other_provinces', '?')} of them from other provinces) and emails "
+            f"{r['review'].get('first_plan_people', 0):,} people.")
     lines += details
     lines += [
         "",
@@ -627,6 +757,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--plans", type=int, default=1, help="plans per province")
     parser.add_argument("--blocks", type=int, default=36, help="copies of the seed plan's entries in each plan")
     parser.add_argument("--focal-points", type=int, default=42, help="focal points per agency")
+    parser.add_argument("--loader-provinces", type=int, default=3,
+                        help="provinces loaded through the real loader; the others are copied in SQL")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--day", default="2018-06-13", help="the swept day (a working day)")
     parser.add_argument("--sweeps", type=int, default=1, help="sweep runs (median)")
@@ -634,9 +766,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--runs", type=int, default=3, help="dispatch runs (median)")
     parser.add_argument("--requests", type=int, default=80, help="overdue page requests")
     parser.add_argument("--review-year", type=int, default=2018)
+    parser.add_argument("--review-budget", type=float, default=240,
+                        help="seconds for the review step: plans are opened in turn while the next one fits")
     parser.add_argument("--write", type=Path, default=None, help="update the national section of this file")
     parser.add_argument("--note", default="the 2 cores were shared with other developers' jobs running at the same time")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and the PostgreSQL schema")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run the steps in this process (quicker, for the test; peak RSS is then cumulative)")
     parser.add_argument("--step", choices=list(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -650,10 +786,12 @@ def main(argv: list[str] | None = None) -> dict:
     info["postgresql"] = pg_version() if "postgresql" in kinds else "not measured"
     folder = Path(tempfile.mkdtemp(prefix="dondoc-bench-national-"))
     try:
-        counts = write_workload(folder / "workload", args.provinces, args.plans, args.blocks, args.focal_points)
+        counts = write_workload(folder / "workload", args.provinces, args.plans, args.blocks, args.focal_points,
+                                args.loader_provinces)
         print(f"workload: {counts}", file=sys.stderr)
-        base = dict(workload=str(folder / "workload"), day=args.day, sweeps=args.sweeps, messages=args.messages,
-                    runs=args.runs, requests=args.requests, review_year=args.review_year)
+        base = dict(workload=str(folder / "workload"), provinces=args.provinces, day=args.day, sweeps=args.sweeps, messages=args.messages,
+                    runs=args.runs, requests=args.requests, review_year=args.review_year,
+                    review_budget=args.review_budget, in_process=args.in_process)
         results = {kind: run_database(kind, base, folder, args.keep) for kind in kinds}
     finally:
         if not args.keep:
