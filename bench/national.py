@@ -508,7 +508,7 @@ def run_step(name: str, cfg: dict) -> dict:
     path = Path(cfg["folder"]) / f"step-{name}.json"
     path.write_text(json.dumps(cfg), encoding="utf-8")
     started = time.perf_counter()
-    timeout = cfg["review_budget"] + 60 if name == "review" else None
+    timeout = max(2 * cfg["review_budget"], cfg["review_budget"] + 120) if name == "review" else None
     try:
         completed = subprocess.run([sys.executable, "-m", "bench.national", "--step", name, "--config", str(path)],
                                    cwd=ROOT, stdout=subprocess.PIPE, text=True, timeout=timeout)
@@ -725,7 +725,7 @@ def markdown(results: dict[str, dict], args, counts: dict, info: dict, stamp: st
             f"(due up to {s['horizon']}). Dispatch: {args.messages:,} digests (~{d['size'] / 1024:.1f} KiB MIME) per run, "
             f"dispatcher {', '.join(f'{x:,.0f}' for x in d['ours_runs'])}/s, raw {', '.join(f'{x:,.0f}' for x in d['raw_runs'])}/s "
             f"(median of {args.runs}; aiosmtpd in a child process on loopback). Overdue page: {o['requests']} requests, "
-            f"slowest kind by p95: {o['worst']} ({o['by_kind'][o['worst']][1]:.0f} ms). Review: opening the first plan's "
+            f"p50/p95 by kind: {'; '.join(f'{k} {v[0]:.0f}/{v[1]:.0f} ms' for k, v in o['by_kind'].items())}. Review: opening the first plan's "
             f"cycle asks {r['review'].get('first_plan_agencies', '?')} agencies "
             f"({r['review'].get('first_plan_other_provinces', '?')} of them from other provinces) and emails "
             f"{r['review'].get('first_plan_people', 0):,} people.")
