@@ -788,7 +788,7 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         counts = write_workload(folder / "workload", args.provinces, args.plans, args.blocks, args.focal_points,
                                 args.loader_provinces)
-        print(f"workload: {counts}", file=sys.stderr)
+        print(f"workload files (loader provinces): {counts}", file=sys.stderr)
         base = dict(workload=str(folder / "workload"), provinces=args.provinces, day=args.day, sweeps=args.sweeps, messages=args.messages,
                     runs=args.runs, requests=args.requests, review_year=args.review_year,
                     review_budget=args.review_budget, in_process=args.in_process)
