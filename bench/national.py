@@ -642,7 +642,8 @@ def cells(r: dict) -> dict[str, str]:
         mem_sweep=f"{sweep['rss']:,.0f} MiB",
         mem_dispatch=f"{dispatch['rss']:,.0f} MiB",
         mem_overdue=f"{overdue['rss']:,.0f} MiB",
-        mem_review=f"{review['rss']:,.0f} MiB" + ("" if review.get("finished") else " (as far as it got)"),
+        mem_review=(f"{review['rss']:,.0f} MiB" if "rss" in review else "n/a")
+                   + ("" if review.get("finished") else " (as far as it got)"),
     )
 
 
