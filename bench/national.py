@@ -7,8 +7,10 @@ agency directory (the seed's 35 agencies, codes prefixed by the province, P07-SK
 officers per agency, 42 by default, so ~1,470 per province and ~50,000 in all) and `--plans` plan(s)
 built from the seed plan (config/plans/bac-kan-2015-2020.yaml): `--blocks` copies of its 48 entries
 per plan, refs renumbered (12.3.1.1-a), titles and agency codes renamed. 34 x 36 x 823 = 1,007,352
-occurrences. The files are written as YAML to a temporary folder and loaded through the real loader
-(models.loading.load_agencies / load_plan, what `dondoc plan load` runs). Then, as if people had
+occurrences. The first `--loader-provinces` (3) provinces are written as YAML to a temporary folder and
+loaded through the real loader (models.loading.load_agencies / load_plan, what `dondoc plan load` runs;
+the load rate is theirs); at 130-230 tasks/s the loader would need 12-20 minutes for all 161,568 tasks,
+so the other provinces are copies of the first made in SQL (INSERT ... SELECT). Then, as if people had
 recorded their progress, 85% of the occurrences due before the swept day are marked done and 5% in
 progress (chosen by id, so every run and both databases get the same rows).
 
@@ -25,10 +27,13 @@ includes the interpreter and imports, shown as the "imports only" baseline):
 4. overdue page: GET /overdue through the FastAPI TestClient signed in as staff, `--requests`
    requests over pages, filters and sorts: p50, p95;
 5. review: `dondoc.review_jobs.open_review` for every plan of every province (the year's cycle and
-   one request per reporting agency, emails queued, not sent).
+   one request per reporting agency, emails queued, not sent), plan after plan while the next one fits
+   in `--review-budget` seconds; what was not opened is extrapolated (and said so).
 
 Prints one table per database side by side and, with --write, replaces the section between
-`<!-- national:start -->` and `<!-- national:end -->` in that file. Loopback only.
+`<!-- national:start -->` and `<!-- national:end -->` in that file. Loopback only. PostgreSQL: the
+schema bench_national in postgresql://postgres@127.0.0.1:5432/test (BENCH_PG_URL), dropped and
+recreated, and dropped at the end unless --keep. A full run takes ~25 minutes for both databases.
 """
 import argparse
 import json
