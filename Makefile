@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
 #   make run    the main job on the embedded default (SQLite in ./var, .eml outbox, no server)
 #   make test   the whole test suite
-#   make bench  the national benchmark (34 provinces, ~1M occurrences, SQLite and PostgreSQL; ~30 min)
+#   make bench  the national benchmark (34 provinces, ~1M occurrences, SQLite and PostgreSQL; 20-25 min)
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
