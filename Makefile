@@ -1,12 +1,13 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
 #   make run    the main job on the embedded default (SQLite in ./var, .eml outbox, no server)
 #   make test   the whole test suite
+#   make bench  the national benchmark (34 provinces, ~1M occurrences, SQLite and PostgreSQL; 20-25 min)
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test venv clean
+.PHONY: run test bench venv clean
 
 venv: $(STAMP)
 
@@ -22,6 +23,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# BENCH_ARGS="--provinces 2 --db sqlite" for a quick run; writes its section of BENCHMARKS.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench.national --write BENCHMARKS.md $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -1,0 +1,31 @@
+"""The national benchmark harness at a tiny scale, so it cannot silently rot: every step runs and
+the table has every row (SQLite only; a few seconds)."""
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import national  # noqa: E402
+
+
+def test_national_benchmark_tiny(tmp_path):
+    out = tmp_path / "BENCHMARKS.md"
+    out.write_text("# Benchmarks\n\nolder sections stay\n", encoding="utf-8")
+    report = national.main(["--provinces", "2", "--loader-provinces", "1", "--blocks", "1", "--focal-points", "2",
+                            "--db", "sqlite", "--messages", "5", "--runs", "1", "--requests", "8",
+                            "--in-process", "--write", str(out)])
+    labels = [row[0] for row in report["rows"]]
+    assert labels == [label for _, label, _ in national.ROWS]
+    assert all(cell for row in report["rows"] for cell in row[:-1])
+    load = report["results"]["sqlite"]["load"]
+    assert load["counted"]["plan"] == 2 and load["counted"]["occurrence"] == 2 * load["occurrences"] > 0
+    assert load["counted"]["focalpoint"] == 2 * 35 * 2
+    assert report["results"]["sqlite"]["review"]["finished"]
+    text = out.read_text(encoding="utf-8")
+    assert "older sections stay" in text and text.count(national.START) == 1
+    for _, label, _ in national.ROWS:
+        assert f"| {label} |" in text
+    # Writing again replaces the section instead of adding another.
+    national.write_section(out, report["section"])
+    assert out.read_text(encoding="utf-8").count(national.START) == 1
