@@ -11,7 +11,7 @@ from models.agency import Agency, AgencyKind
 from models.audit import record
 from models.clock import local_date
 from models.occurrence import Occurrence, OccurrenceKind, Progress, StatusCategory
-from models.plan import Plan, Task
+from models.plan import Plan, Task, TaskCoordinator
 from models.review import (
     Channel, CycleDates, IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken, ReportedStatus,
     cycle_dates, hash_token, vn_moment, is_expired, is_late, new_token, phase, refusal, token_matches,
@@ -55,10 +55,13 @@ def dates_for(plan: Plan, year: int, review_policy) -> CycleDates:
 
 
 def reporting_agencies(session: Session, plan: Plan) -> list[Agency]:
-    """Every lead agency of the plan's live tasks, each district-level unit, the Alliance."""
-    lead_ids = set(session.exec(select(Task.lead_agency_id).where(Task.plan_id == plan.id,
-                                                                    Task.retired == False)))  # noqa: E712
-    agencies = [a for a in session.exec(select(Agency))
+    """Every lead agency of the plan's live tasks, and the district-level units and the Alliance it
+    names as coordinators: the plan's own agencies, never another province's in a shared database."""
+    live = select(Task.id).where(Task.plan_id == plan.id, Task.retired == False)  # noqa: E712
+    lead_ids = set(session.exec(select(Task.lead_agency_id).where(Task.id.in_(live))))
+    coordinator_ids = set(session.exec(select(TaskCoordinator.agency_id).where(TaskCoordinator.task_id.in_(live))))
+    candidates = session.exec(select(Agency).where(Agency.id.in_(lead_ids | coordinator_ids))).all()
+    agencies = [a for a in candidates
                 if a.id in lead_ids or a.kind in (AgencyKind.DISTRICT, AgencyKind.ALLIANCE)]
     return sorted(agencies, key=lambda a: (_KIND_ORDER.get(a.kind, 1), a.code))
 

@@ -165,3 +165,42 @@ def test_a_whole_review_cycle_reaches_each_agency_chases_only_the_missing_and_co
             assert session.exec(select(ReviewCycle)).one().status == "reported"
     finally:
         context.close()
+
+
+def test_a_review_asks_only_the_agencies_of_its_own_plan_when_two_provinces_share_a_database(loaded, engine):
+    from datetime import datetime
+
+    from config.policy import ReviewPolicy
+    from models.agency import Agency, AgencyKind
+    from models.clock import VN_TZ
+    from models.db import transaction
+    from models.plan import Plan, TaskCoordinator
+    from models.review_ops import open_cycle
+
+    with transaction(engine) as session:
+        district = Agency(code="CB-HA-QUANG", name_vi="Ủy ban nhân dân huyện Hà Quảng", name_en="Ha Quang District",
+                          kind=AgencyKind.DISTRICT)
+        alliance = Agency(code="CB-LMHTX", name_vi="Liên minh Hợp tác xã tỉnh Cao Bằng",
+                          name_en="Cao Bang Cooperative Alliance", kind=AgencyKind.ALLIANCE)
+        plan = Plan(code="CB-KTTT-2021-2025", title="Kế hoạch phát triển kinh tế tập thể tỉnh Cao Bằng",
+                    province="Cao Bằng", horizon_start=date(2021, 1, 1), horizon_end=date(2025, 12, 31))
+        session.add_all([district, alliance, plan])
+        session.flush()
+        task = Task(plan_id=plan.id, ref="3.3-a/CB-HA-QUANG", section="3.3", title="Rà soát hợp tác xã",
+                    source_text="Rà soát hợp tác xã trên địa bàn.", lead_agency_id=district.id, timing="recurring")
+        session.add(task)
+        session.flush()
+        session.add(TaskCoordinator(task_id=task.id, agency_id=alliance.id))
+        opened = open_cycle(session, plan, 2021, now=datetime(2021, 11, 1, 8, tzinfo=VN_TZ),
+                            review_policy=ReviewPolicy(), actor="test")
+        asked = {agency.code for _, agency in opened.new_requests}
+    assert asked == {"CB-HA-QUANG", "CB-LMHTX"}
+
+    with Session(engine) as session:
+        bac_kan = session.exec(select(Plan).where(Plan.code != "CB-KTTT-2021-2025")).one()
+    with transaction(engine) as session:
+        opened = open_cycle(session, bac_kan, 2016, now=datetime(2016, 11, 1, 8, tzinfo=VN_TZ),
+                            review_policy=ReviewPolicy(), actor="test")
+        asked = {agency.code for _, agency in opened.new_requests}
+    assert "LMHTX" in asked and "BA-BE" in asked
+    assert not asked & {"CB-HA-QUANG", "CB-LMHTX"}
