@@ -149,7 +149,7 @@ def digest_context(today: date, rng: random.Random, name: str) -> dict:
             section, due = "due_today", today
         ref = f"3.{rng.randrange(1, 4)}.{rng.randrange(1, 9)}-{'abcd'[n % 4]}"
         days = abs((today - due).days)
-        digest.items.append(Item(key=f"k{n}", occurrence_id=n, rule="overdue", fire_date=today, section=section,
+        digest.items.append(Item(occurrence_id=n, rule="overdue", nominal=today, section=section,
                                  ref=ref, title=rng.choice(TITLES), due=due, days=days,
                                  link=task_link(BASE_URL, ref), escalated=days > 14 and section == "overdue",
                                  lead_name="Sở Tài chính" if section == "fyi" else None))

@@ -51,6 +51,16 @@ def overdue_nag(due: date, last_reminded: date | None, today: date, policy: Remi
     return firing if firing.fire_date <= today else None
 
 
+def latest_nagged_since(today: date, policy: ReminderPolicy, calendar: WorkCalendar) -> date:
+    """The latest day a late task can have been last reminded of (or have fallen due) and be nagged
+    today: `overdue_nag` fires today exactly for the days up to this one. Usually `overdue_every_days`
+    before today; later when the days after today are days off (the nag then goes out today)."""
+    since = today - timedelta(days=policy.overdue_every_days)
+    while _firing("overdue", since + timedelta(days=1 + policy.overdue_every_days), calendar).fire_date <= today:
+        since += timedelta(days=1)
+    return since
+
+
 def deadline_firing(due: date, today: date, policy: ReminderPolicy, calendar: WorkCalendar) -> Firing | None:
     """The latest firing on a fixed calendar around one deadline: N days before, the due day, then
     overdue:7, overdue:14, ... counted from the due date. For a deadline many people share (the

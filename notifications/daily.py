@@ -4,7 +4,7 @@ Rules about *when* live in models/reminders.py; this module reads the open occur
 those rules, and writes the outbox rows (one per reason) and one message per recipient.
 """
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select as sa_select
@@ -13,9 +13,11 @@ from sqlmodel import Session, select
 from config.policy import ReminderPolicy
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
 from models.occurrence import Occurrence, OccurrenceKind, Progress
-from models.outbox import OutboxItem
+from models.outbox import Message, OutboxItem
 from models.plan import Task, TaskCoordinator
-from models.reminders import Firing, is_escalated, latest_firing, latest_summary_firing, lookahead_days, overdue_nag
+from models.reminders import (
+    Firing, is_escalated, latest_firing, latest_nagged_since, latest_summary_firing, lookahead_days,
+)
 from models.workdays import WorkCalendar
 from notifications.outbox import Draft, enqueue_many, queued_keys
 from notifications.render import render
@@ -26,10 +28,10 @@ OVERDUE_RULES = ("overdue", "fyi:overdue")
 
 @dataclass
 class Item:
-    key: str
+    """One reason to write to a person. The same item is shared by everyone it goes to."""
     occurrence_id: int | None
     rule: str
-    fire_date: date
+    nominal: date  # the day the rule names (for a late task: the day it is sent)
     section: str
     ref: str
     title: str
@@ -39,6 +41,13 @@ class Item:
     lead_name: str | None = None
     escalated: bool = False
     periods: int = 1  # a late task's line counts its late periods
+    newest: date | None = None  # a late task's newest late due date: its nag counts from it
+
+    def key_for(self, email: str) -> str:
+        """The outbox row's unique key: recipient|occurrence|rule|nominal day."""
+        if self.occurrence_id is None:
+            return f"{email}|{self.rule}|{self.nominal.isoformat()}"
+        return f"{email}|{self.occurrence_id}|{self.rule}|{self.nominal.isoformat()}"
 
 
 @dataclass
@@ -173,17 +182,20 @@ def _recipients(session: Session) -> dict[int, list[Person]]:
     return by_agency
 
 
-def _last_overdue_reminders(session: Session, today: date, policy: ReminderPolicy) -> dict[tuple[str, int, str], date]:
-    """When each person was last reminded of each late task, by rule. Only the last
-    `overdue_every_days` matter: a reminder older than that makes the next nag due today anyway."""
+def _last_digest_days(session: Session, today: date, policy: ReminderPolicy) -> dict[str, date]:
+    """The day of each person's last digest, within the overdue rhythm (older ones no longer matter).
+
+    A digest carries all of its person's late tasks, so it is when each of them was last reminded."""
     rows = session.execute(
-        sa_select(OutboxItem.recipient_email, Occurrence.task_id, OutboxItem.rule, func.max(OutboxItem.fire_date))
-        .join(Occurrence, Occurrence.id == OutboxItem.occurrence_id)
-        .where(OutboxItem.fire_date >= today - timedelta(days=policy.overdue_every_days),
-               OutboxItem.fire_date <= today, OutboxItem.rule.in_(OVERDUE_RULES))
-        .group_by(OutboxItem.recipient_email, Occurrence.task_id, OutboxItem.rule)
-    ).all()
-    return {(email, task_id, rule): day for email, task_id, rule, day in rows}
+        sa_select(Message.recipient_email, func.max(Message.send_date))
+        .where(Message.kind == "daily", Message.send_date >= today - timedelta(days=policy.overdue_every_days),
+               Message.send_date <= today)
+        .group_by(Message.recipient_email))
+    last: dict[str, date] = {}
+    for email, day in rows:
+        key = email.lower()
+        last[key] = max(day, last.get(key, day))
+    return last
 
 
 def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy, calendar: WorkCalendar,
@@ -194,39 +206,37 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     holds all of their late tasks too (each counts as reminded today), so the overdue rhythm of
     one person's tasks falls into step and they hear about them once a week, not daily. A task
     late for several periods is one line (and one outbox row): its oldest due date and how many.
+    The lines are built once per agency and shared by its people: at national scale an agency has
+    many focal points, and the sweep's work must not grow with people times lines.
     """
     result = SweepResult(day=today, working_day=calendar.is_working_day(today))
     if not result.working_day:
         return result
     agencies = {a.id: a for a in session.exec(select(Agency))}
     people = _recipients(session)
-    # Overdue items are keyed by the day they go out, so only today's can repeat; the others
-    # ("before", due day, summary) are keyed by their nominal day, which is at most the lookahead
-    # before today, and went out on that day or a few days before it.
+    last_digest = _last_digest_days(session, today, policy)
+    # "Before", due-day and summary items are keyed by their nominal day, at most the lookahead
+    # before today; they went out on that day or a few days before it (ahead of days off).
     sent_keys = set(session.exec(select(OutboxItem.key).where(
         OutboxItem.fire_date >= today - timedelta(days=lookahead_days(policy) + 14), OutboxItem.fire_date <= today,
-        or_(OutboxItem.fire_date == today, OutboxItem.rule.not_in(OVERDUE_RULES)))))
-    last = _last_overdue_reminders(session, today, policy)
-    digests: dict[str, PlannedDigest] = {}
-    triggered: set[str] = set()
+        OutboxItem.rule.not_in(OVERDUE_RULES))))
+    has_sent = {key.split("|", 1)[0] for key in sent_keys}
 
-    def digest_for(person: Person) -> PlannedDigest:
-        digest = digests.get(person.key)
-        if digest is None:
-            digest = digests[person.key] = PlannedDigest(email=person.email, name=person.name,
-                                                         language=person.language)
-        return digest
+    def already_sent(person: Person, item: Item) -> bool:
+        return person.key in has_sent and item.key_for(person.key) in sent_keys
 
-    def add(person: Person, agency_id: int, item: Item, triggers: bool) -> PlannedDigest:
-        digest = digest_for(person)
-        agency = agencies[agency_id]
-        name = agency.name_en if person.language == "en" else agency.name_vi
-        if name not in digest.agency_names:
-            digest.agency_names.append(name)
-        digest.items.append(item)
-        if triggers:
-            triggered.add(person.key)
-        return digest
+    # Each person's own items (those that trigger a digest) and the agencies they came from.
+    own: dict[str, list[Item]] = defaultdict(list)
+    from_agencies: dict[str, list[int]] = defaultdict(list)
+    who: dict[str, Person] = {}
+
+    def offer(person: Person, agency_id: int, item: Item) -> None:
+        if last_digest.get(person.key) == today or already_sent(person, item):
+            return  # one digest a day: what comes after today's went out waits for the next one
+        own[person.key].append(item)
+        who.setdefault(person.key, person)
+        if agency_id not in from_agencies[person.key]:
+            from_agencies[person.key].append(agency_id)
 
     upcoming = _upcoming(session, today, policy)
     late = _overdue_lines(session, today)
@@ -237,49 +247,90 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
         if firing is None:
             continue
         section, days = _section(due, today)
-        fields = dict(occurrence_id=occ_id, rule=firing.rule, section=section, ref=ref, title=title, due=due,
-                      days=days, link=task_link(base_url, ref))
+        item = Item(occ_id, firing.rule, firing.nominal, section, ref, title, due, days, task_link(base_url, ref))
         for person in people.get(lead_id, ()):
-            key = f"{person.key}|{occ_id}|{firing.rule}|{firing.nominal.isoformat()}"
-            if not person.is_head and key not in sent_keys:
-                add(person, lead_id, Item(key=key, fire_date=today, **fields), triggers=True)
+            if not person.is_head:
+                offer(person, lead_id, item)
         if firing.rule in policy.coordinators_informed_on:
-            rule = f"fyi:{firing.rule}"
+            fyi: dict[str, Item] = {}  # by language: the lead's name is in the reader's language
             for agency_id in coordinators.get(task_id, ()):
                 for person in people.get(agency_id, ()):
-                    key = f"{person.key}|{occ_id}|{rule}|{firing.nominal.isoformat()}"
-                    if not person.is_head and key not in sent_keys:
-                        add(person, agency_id, Item(key=key, fire_date=today, **{
-                            **fields, "rule": rule, "section": "fyi", "lead_name": _name(agencies[lead_id], person)}),
-                            triggers=True)
+                    if person.is_head:
+                        continue
+                    if person.language not in fyi:
+                        fyi[person.language] = replace(item, rule=f"fyi:{firing.rule}", section="fyi",
+                                                       lead_name=_name(agencies[lead_id], person))
+                    offer(person, agency_id, fyi[person.language])
 
-    # Late tasks ride along in a digest that something triggers; most days most people's weekly nag
-    # is not due, so their lines are only built for the people who get a digest.
-    ride_along: list[tuple[Person, int, OverdueLine, str]] = []
+    # Late tasks: each agency's lines, and whether a person's weekly nag is due. It is due when the
+    # person's last digest, or the newest late due date of a line, is old enough; after days
+    # without a run that is once, then the rhythm resumes from that digest.
+    nagged_up_to = latest_nagged_since(today, policy, calendar)
+    led: dict[int, list[OverdueLine]] = defaultdict(list)
+    coordinated: dict[int, list[OverdueLine]] = defaultdict(list)
     inform_on_overdue = "overdue" in policy.coordinators_informed_on
-    today_iso = today.isoformat()
     for line in late:
-        escalated = is_escalated(line.oldest, today, policy)
-        offers = [(person, line.lead_id, "overdue") for person in people.get(line.lead_id, ())
-                  if escalated or not person.is_head]
+        led[line.lead_id].append(line)
         if inform_on_overdue:
-            offers += [(person, agency_id, "fyi:overdue") for agency_id in coordinators.get(line.task_id, ())
-                       for person in people.get(agency_id, ()) if not person.is_head]
-        for person, agency_id, rule in offers:
-            if f"{person.key}|{line.anchor}|{rule}|{today_iso}" in sent_keys:
+            for agency_id in coordinators.get(line.task_id, ()):
+                coordinated[agency_id].append(line)
+    late_items: dict[tuple, list[Item]] = {}
+
+    def lines_for(agency_id: int, person: Person) -> list[Item]:
+        """The late lines a person of this agency reads: its own tasks (for the head, only those
+        escalated), and those it coordinates when the policy says so."""
+        key = (agency_id, person.is_head, person.language)
+        if key not in late_items:
+            items = [_late_item(line, "overdue", today, policy, None, base_url) for line in led.get(agency_id, ())]
+            if person.is_head:
+                items = [i for i in items if i.escalated]
+            else:
+                items += [_late_item(line, "fyi:overdue", today, policy, _name(agencies[line.lead_id], person),
+                                     base_url) for line in coordinated.get(agency_id, ())]
+            late_items[key] = items
+        return late_items[key]
+
+    reading: dict[str, list[tuple[int, Person]]] = defaultdict(list)
+    triggered: set[str] = set(own)
+    for agency_id in set(led) | set(coordinated):
+        for person in people.get(agency_id, ()):
+            if last_digest.get(person.key) == today or not lines_for(agency_id, person):
                 continue
-            ride_along.append((person, agency_id, line, rule))
-            # The nag counts from the person's last reminder of the task, or from its newest late
-            # due date: after days without a run the task is reminded once, then weekly again.
-            if person.key not in triggered and overdue_nag(line.newest, last.get((person.key, line.task_id, rule)),
-                                                           today, policy, calendar):
+            reading[person.key].append((agency_id, person))
+            who.setdefault(person.key, person)
+            last = last_digest.get(person.key)
+            if last is None or last <= nagged_up_to:
+                if any(i.newest <= nagged_up_to for i in lines_for(agency_id, person)):
+                    triggered.add(person.key)
+
+    summary = _weekly_summary(today, policy, calendar, agencies, late, base_url)
+    for agency in agencies.values():
+        if summary is None or agency.kind != AgencyKind.ALLIANCE:
+            continue
+        for person in people.get(agency.id, ()):
+            if not person.is_head and not already_sent(person, summary.item) and last_digest.get(person.key) != today:
+                own[person.key].append(summary.item)
+                who.setdefault(person.key, person)
+                if agency.id not in from_agencies[person.key]:
+                    from_agencies[person.key].append(agency.id)
                 triggered.add(person.key)
 
-    _add_weekly_summary(today, policy, calendar, agencies, people, late, sent_keys, add, base_url)
-    for person, agency_id, line, rule in ride_along:
-        if person.key in triggered:
-            add(person, agency_id, _late_item(person, line, rule, today, policy, agencies, base_url), triggers=False)
-    result.digests = [d for email, d in digests.items() if email in triggered and d.items]
+    for email in triggered:
+        person = who[email]
+        digest = PlannedDigest(email=person.email, name=person.name, language=person.language)
+        digest.items = list(own.get(email, ()))
+        agency_ids = list(from_agencies.get(email, ()))
+        for agency_id, reader in reading.get(email, ()):
+            digest.items.extend(lines_for(agency_id, reader))
+            if agency_id not in agency_ids:
+                agency_ids.append(agency_id)
+        digest.agency_names = list(dict.fromkeys(_name(agencies[a], person) for a in agency_ids))
+        if summary is not None and summary.item in digest.items:
+            digest.summary = summary.for_language(person.language)
+            digest.summary_total = summary.total
+        if digest.items:
+            result.digests.append(digest)
+    result.digests.sort(key=lambda d: d.email.lower())
     return result
 
 
@@ -287,14 +338,14 @@ def _name(agency: Agency, person: Person) -> str:
     return agency.name_en if person.language == "en" else agency.name_vi
 
 
-def _late_item(person: Person, line: OverdueLine, rule: str, today: date, policy: ReminderPolicy, agencies,
+def _late_item(line: OverdueLine, rule: str, today: date, policy: ReminderPolicy, lead_name: str | None,
                base_url: str) -> Item:
     fyi = rule.startswith("fyi:")
-    return Item(key=f"{person.key}|{line.anchor}|{rule}|{today.isoformat()}", occurrence_id=line.anchor, rule=rule,
-                fire_date=today, section="fyi" if fyi else "overdue", ref=line.ref, title=line.title, due=line.oldest,
-                days=(today - line.oldest).days, link=task_link(base_url, line.ref), periods=line.periods,
-                escalated=not fyi and is_escalated(line.oldest, today, policy),
-                lead_name=_name(agencies[line.lead_id], person) if fyi else None)
+    item = Item(line.anchor, rule, today, "fyi" if fyi else "overdue", line.ref, line.title, line.oldest,
+                (today - line.oldest).days, task_link(base_url, line.ref), lead_name=lead_name,
+                escalated=not fyi and is_escalated(line.oldest, today, policy), periods=line.periods,
+                newest=line.newest)
+    return item
 
 
 def _coordinators(session: Session, task_ids: set[int], policy: ReminderPolicy) -> dict[int, list[int]]:
@@ -309,29 +360,30 @@ def _coordinators(session: Session, task_ids: set[int], policy: ReminderPolicy) 
     return coordinators
 
 
-def _add_weekly_summary(today, policy, calendar, agencies, people, late: list[OverdueLine], already, add, base_url):
+@dataclass
+class WeeklySummary:
+    item: Item
+    total: int
+    by_agency: list[tuple[Agency, int, list[TaskLine]]]
+
+    def for_language(self, language: str) -> list[dict]:
+        return [{"name": agency.name_en if language == "en" else agency.name_vi, "count": count, "occurrences": lines}
+                for agency, count, lines in self.by_agency]
+
+
+def _weekly_summary(today, policy, calendar, agencies, late: list[OverdueLine], base_url) -> WeeklySummary | None:
     """Alliance staff get, on the summary day, every late task grouped by agency."""
+    if not late:
+        return None
     firing: Firing = latest_summary_firing(today, policy, calendar)
-    staff = [(agency.id, person) for agency in agencies.values() if agency.kind == AgencyKind.ALLIANCE
-             for person in people.get(agency.id, ()) if not person.is_head]
-    pending = [(agency_id, person) for agency_id, person in staff
-               if f"{person.key}|summary|{firing.nominal.isoformat()}" not in already]
-    if not pending or not late:
-        return
     by_agency: dict[int, list[TaskLine]] = defaultdict(list)
     for line in sorted(late, key=lambda l: (l.oldest, l.ref)):
         by_agency[line.lead_id].append(TaskLine(line.ref, line.title, line.oldest, (today - line.oldest).days,
                                                 task_link(base_url, line.ref), periods=line.periods))
     counts = {agency_id: sum(l.periods for l in lines) for agency_id, lines in by_agency.items()}
-    grouped = sorted(by_agency.items(), key=lambda kv: -counts[kv[0]])
-    total = sum(counts.values())
-    for agency_id, person in pending:
-        summary = [{"name": _name(agencies[a], person), "count": counts[a], "occurrences": lines}
-                   for a, lines in grouped]
-        item = Item(f"{person.key}|summary|{firing.nominal.isoformat()}", None, "summary", today, "summary",
-                    "", "", today, 0, "")
-        digest = add(person, agency_id, item, triggers=True)
-        digest.summary, digest.summary_total = summary, total
+    grouped = [(agencies[a], counts[a], lines) for a, lines in sorted(by_agency.items(), key=lambda kv: -counts[kv[0]])]
+    item = Item(None, "summary", firing.nominal, "summary", "", "", today, 0, "")
+    return WeeklySummary(item, sum(counts.values()), grouped)
 
 
 def queue_daily_reminders(session: Session, *, today: date, now: datetime, policy: ReminderPolicy,
@@ -354,8 +406,8 @@ def queue_daily_reminders(session: Session, *, today: date, now: datetime, polic
                             render("daily", digest.language, context)))
     message_ids = enqueue_many(session, drafts, now=now, mail_from=mail_from)
     result.queued = len(message_ids)
-    rows = [dict(key=i.key, message_id=message_ids[key], recipient_email=digest.email.lower(),
-                 occurrence_id=i.occurrence_id, rule=i.rule, section=i.section, fire_date=i.fire_date)
+    rows = [dict(key=i.key_for(digest.email.lower()), message_id=message_ids[key], recipient_email=digest.email.lower(),
+                 occurrence_id=i.occurrence_id, rule=i.rule, section=i.section, fire_date=today)
             for key, digest in digests.items() if key in message_ids for i in digest.items]
     if rows:
         session.execute(OutboxItem.__table__.insert(), rows)

@@ -13,7 +13,7 @@ from dondoc.context import AppContext
 from models.occurrence import Occurrence
 from models.outbox import Message, MessageStatus, OutboxItem
 from models.plan import Task
-from models.reminders import is_escalated, latest_firing, overdue_nag
+from models.reminders import is_escalated, latest_firing, latest_nagged_since, overdue_nag
 from models.workdays import WorkCalendar
 from tests.conftest import CONFIG_DIR, Cli
 from tests.review_support import Mailbox, free_port, start_smtp
@@ -72,6 +72,19 @@ def test_an_overdue_occurrence_is_reminded_every_7_days_after_the_last_reminder(
     assert overdue_nag(due, due, date(2016, 1, 7), policy, CALENDAR).fire_date == date(2016, 1, 7)
     assert overdue_nag(due, date(2016, 1, 7), date(2016, 1, 13), policy, CALENDAR) is None
     assert overdue_nag(due, None, date(2016, 3, 1), policy, CALENDAR) is not None, "never reminded: now"
+
+
+def test_the_latest_day_nagged_today_agrees_with_the_overdue_rule_on_every_day_of_two_years():
+    policy = POLICY.reminders
+    day = date(2016, 1, 1)
+    while day < date(2018, 1, 1):
+        if CALENDAR.is_working_day(day):
+            up_to = latest_nagged_since(day, policy, CALENDAR)
+            for since in (up_to - timedelta(days=1), up_to, up_to + timedelta(days=1)):
+                if since < day:
+                    nagged = overdue_nag(since, None, day, policy, CALENDAR) is not None
+                    assert nagged == (since <= up_to), (day, since, up_to)
+        day += timedelta(days=1)
 
 
 def test_the_head_is_added_from_14_days_overdue():
