@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert
 from sqlmodel import Session, select
 
 from config.errors import InputError
-from config.files import AgencyFile, PlanFile, TaskEntry
+from config.files import REF_MAX, AgencyFile, PlanFile, TaskEntry
 from config.policy import DueDatePolicy
 from models.agency import Agency, AgencyGroup, AgencyGroupMember, FocalPoint
 from models.audit import record
@@ -183,6 +183,9 @@ def _wanted_tasks(plan_file: PlanFile, lines: list, directory: AgencyFile, path:
         coordinating = expand_codes(entry.coordinating, directory)
         if entry.lead in group_codes:
             for member in expand_codes([entry.lead], directory):
+                if len(f"{entry.ref}/{member}") > REF_MAX:
+                    raise InputError(f"the fanned-out ref {entry.ref}/{member} is longer than {REF_MAX} characters",
+                                     path=path, line=line.of("ref"), field=f"task {entry.ref}: ref")
                 others = [c for c in coordinating if c != member]
                 wanted.append(_WantedTask(f"{entry.ref}/{member}", entry, member, entry.lead, others))
         else:

@@ -123,6 +123,8 @@ def create_app(context: AppContext) -> FastAPI:
                          field="DONDOC_SECRET_KEY")
     app = FastAPI(title="dondoc", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.context = context
+    from dondoc.web.limits import Limits
+    app.state.limits = Limits()
     for name in ROUTERS:
         app.include_router(importlib.import_module(f"dondoc.web.{name}").router)
 
@@ -171,8 +173,10 @@ def plan_now(request: Request) -> datetime:
 
 
 def app_now(request: Request) -> datetime:
-    """The app's own clock, for sessions and sign-in links (never moved by ?today)."""
-    return context_of(request).clock().now()
+    """The app's own clock, for sessions, links and limits (never moved by ?today): app.state.clock
+    when one is set (tests travelling in time), else the context's (DONDOC_TODAY or real)."""
+    clock = getattr(request.app.state, "clock", None)
+    return (clock or context_of(request).clock()).now()
 
 
 def page(request: Request, template: str, status_code: int = 200, **values):
