@@ -27,11 +27,14 @@ def is_valid_address(address: str) -> bool:
 
 def build_mime(*, subject: str, text: str, html: str, mail_from: str, to_name: str, to_email: str,
                message_id: str, kind: str, at: datetime) -> bytes:
-    """The email as it will be sent, built with the `emails` library (UTF-8 subject, names, parts)."""
+    """The email as it will be sent, built with the `emails` library (UTF-8 subject, names, parts).
+    The subject and the name are made one line here too: nothing in them can start another header."""
+    subject, to_name = clean_header(subject), clean_header(to_name)
+    # Date from our clock, not the library's: a simulated day's mail is dated that day. (Given as a
+    # header as well, the library's own Date stayed first: two Date headers, the wall clock's read.)
     built = emails.Message(subject=subject, text=text, html=html, mail_from=mail_from, mail_to=(to_name, to_email),
-                           charset="utf-8")
-    # Date from our clock, not the library's: a simulated day's mail is dated that day.
-    built.set_headers({"Message-ID": message_id, "Date": format_datetime(at), "X-Dondoc-Kind": kind})
+                           charset="utf-8", date=format_datetime(at))
+    built.set_headers({"Message-ID": message_id, "X-Dondoc-Kind": kind})
     return built.as_bytes()  # CRLF line ends, as SMTP wants them
 
 
