@@ -200,10 +200,11 @@ def page(request: Request, template: str, status_code: int = 200, **values):
     return response
 
 
-def int_param(request: Request, name: str, default: int) -> int:
-    """A whole number from the query string; anything else gives the default."""
+def int_param(request: Request, name: str, default: int, limit: int = 10 ** 6) -> int:
+    """A whole number from the query string, within ±limit; anything else gives the default."""
     value = request.query_params.get(name, "")
     try:
-        return int(value) if value.strip() else default
+        number = int(value) if value.strip() else default
     except ValueError:
         return default
+    return max(-limit, min(limit, number))

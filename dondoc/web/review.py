@@ -73,7 +73,19 @@ def review_form(request: Request, token: str):
         return _show(request, form_for(session, review_request, now), now)
 
 
-@router.post("/review/{token}", response_class=HTMLResponse)
+def _form_fields() -> dict:
+    """The review form's inputs, for the OpenAPI description (the handler reads the form itself:
+    task lines are numbered, task-0-..., task-1-..., as many as the form shows)."""
+    fields = {"csrf_token": {"type": "string"}, "task_count": {"type": "string"}, "notes": {"type": "string"}}
+    for index in range(2):
+        for key in ("ref", "due", *TASK_FIELDS):
+            fields[f"task-{index}-{key}"] = {"type": "string"}
+    fields.update({f"ind-{indicator.code}": {"type": "string"} for indicator in INDICATORS})
+    return {"requestBody": {"content": {"application/x-www-form-urlencoded": {
+        "schema": {"type": "object", "properties": fields}}}}}
+
+
+@router.post("/review/{token}", response_class=HTMLResponse, openapi_extra=_form_fields())
 async def review_submit(request: Request, token: str):
     posted = dict(await request.form())
     check_csrf(request, posted.get("csrf_token"))
