@@ -85,6 +85,7 @@ def overdue_csv(request: Request):
 @router.get("/overdue.xlsx", dependencies=[Depends(staff)], openapi_extra=FILTERS)
 def overdue_xlsx(request: Request):
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook()
@@ -94,7 +95,8 @@ def overdue_xlsx(request: Request):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in _rows(request):
-        sheet.append(row)
+        # Control characters a spreadsheet cannot hold (refused on input since; older rows may have them).
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":  # text that starts with "=": keep it text
                 cell.data_type = "s"
