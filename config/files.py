@@ -46,6 +46,7 @@ Text = Annotated[str, AfterValidator(_printable)]
 # The database's limits (models/agency.py, models/plan.py), checked here so that a file is refused
 # with its line rather than failing inside the database.
 CODE_MAX, PLAN_CODE_MAX, REF_MAX, SECTION_MAX, EMAIL_MAX = 40, 80, 80, 40, 254
+MAX_HORIZON_YEARS = 30
 EMAIL_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
 
 
@@ -143,6 +144,8 @@ class PlanHeader(_Strict):
     def _horizon_in_order(self):
         if self.horizon_end < self.horizon_start:
             raise ValueError("horizon_end is before horizon_start")
+        if self.horizon_end.year - self.horizon_start.year > MAX_HORIZON_YEARS:
+            raise ValueError(f"the horizon is longer than {MAX_HORIZON_YEARS} years")
         return self
 
 
@@ -174,6 +177,13 @@ class TaskEntry(_Strict):
             rrulestr(value, dtstart=None)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"not a valid RRULE ({exc})") from None
+        # A duty recurs at most daily; rules of hours, minutes or seconds, or a daily rule filtered
+        # by BY... parts (which may never match), would take minutes to expand.
+        freq = re.search(r"FREQ=([A-Z]+)", value.upper())
+        if freq is None or freq.group(1) not in ("YEARLY", "MONTHLY", "WEEKLY", "DAILY"):
+            raise ValueError("the rule must repeat yearly, monthly, weekly or daily (FREQ=YEARLY, ...)")
+        if freq.group(1) == "DAILY" and "BY" in value.upper():
+            raise ValueError("a daily rule takes no BY... parts")
         return value
 
     @model_validator(mode="after")
