@@ -267,8 +267,12 @@ def read_yaml(path: Path) -> Any:
         if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
             message += f" ({exc.context} at line {exc.context_mark.line + 1})"
         raise InputError(message, path=path, line=line) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise InputError(f"holds a character YAML does not allow ({character})", path=path, line=line) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"malformed YAML: {exc}", path=path) from None
+        raise InputError(f"malformed YAML: {' '.join(str(exc).split())}", path=path) from None
 
 
 def _line_of(data: Any, loc: tuple) -> int | None:
