@@ -128,6 +128,13 @@ def create_app(context: AppContext) -> FastAPI:
     for name in ROUTERS:
         app.include_router(importlib.import_module(f"dondoc.web.{name}").router)
 
+    @app.middleware("http")
+    async def _refuse_nul(request: Request, call_next):
+        """A NUL character in the address is never meant, and PostgreSQL cannot take one in a query."""
+        if "\x00" in request.url.path or "%00" in request.url.query or "\x00" in request.url.query:
+            return page(request, "error.html", status_code=400, code=400, detail="NUL")
+        return await call_next(request)
+
     @app.exception_handler(NeedsSignIn)
     def _to_signin(request: Request, _exc: NeedsSignIn):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

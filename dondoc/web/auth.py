@@ -36,7 +36,8 @@ def signin_password(request: Request, email: str = Form(""), password: str = For
                     next: str = Form("")):
     check_csrf(request, csrf)
     with Session(context_of(request).engine) as session:
-        user = authenticate_staff(session, email=email, password=password)
+        # No address holds a NUL (and PostgreSQL cannot look one up): a wrong password, like any other.
+        user = authenticate_staff(session, email=email, password=password) if "\x00" not in email else None
     if user is None:
         return page(request, "signin.html", status_code=400, next=safe_next(next, ""), email=email,
                     password_error=True)
@@ -49,6 +50,7 @@ def signin_password(request: Request, email: str = Form(""), password: str = For
 def signin_link_request(request: Request, email: str = Form(""), csrf: str = Form("")):
     """Send a link if the address is an active focal point's; the answer is the same either way."""
     check_csrf(request, csrf)
+    email = email.replace("\x00", "")  # never part of an address; PostgreSQL cannot look one up
     if signin_request_blocked(request, email):
         return too_many(request)
     context = context_of(request)

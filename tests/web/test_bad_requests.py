@@ -78,3 +78,18 @@ def test_the_overdue_workbook_leaves_out_control_characters_an_older_note_may_ho
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert "ghi chú cũ" in [cell.value for row in sheet.iter_rows() for cell in row]
+
+
+def test_a_nul_character_in_the_address_is_a_400_not_a_database_error(alice):
+    for url in ("/tasks/%00", "/agencies/SKHDT%00", "/overdue?agency=%00", "/overdue.csv?section=a%00b",
+                "/reviews/2015/%00"):
+        response = alice.get(url)
+        assert response.status_code == 400, url
+
+
+def test_a_nul_character_in_the_sign_in_forms_is_a_wrong_password_or_a_link_request_like_any_other(visitor):
+    wrong = visitor.post("/signin/password", data=dict(email="alice@lmhtx.example.org\x00", password="x",
+                                                       csrf=visitor.csrf()))
+    assert wrong.status_code == 400
+    asked = visitor.post("/signin/link", data=dict(email="nobody\x00@example.org", csrf=visitor.csrf()))
+    assert asked.status_code == 200
