@@ -10,7 +10,8 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from dateutil.rrule import rrulestr
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 from config.errors import InputError
 
@@ -100,27 +101,30 @@ class AgencyFile(_Strict):
             seen.add(entry.code)
         return entries
 
-    @model_validator(mode="after")
-    def _groups_name_known_codes(self):
-        agencies = {a.code for a in self.agencies}
-        groups = {g.code: g for g in self.groups}
-        both = sorted(agencies & set(groups))
+    @field_validator("groups")
+    @classmethod
+    def _groups_name_known_codes(cls, groups, info: ValidationInfo):
+        if "agencies" not in info.data:  # the agencies were refused already
+            return groups
+        agencies = {a.code for a in info.data["agencies"]}
+        by_code = {g.code: g for g in groups}
+        both = sorted(agencies & set(by_code))
         if both:
             raise ValueError(f"{', '.join(both)} is both an agency and a group code")
-        for group in self.groups:
-            unknown = [m for m in group.members if m not in agencies and m not in groups]
+        for group in groups:
+            unknown = [m for m in group.members if m not in agencies and m not in by_code]
             if unknown:
                 raise ValueError(f"group {group.code} names unknown members: {', '.join(unknown)}")
 
         def visit(code, path):
             if code in path:
                 raise ValueError(f"group {code} contains itself")
-            for member in groups[code].members if code in groups else ():
+            for member in by_code[code].members if code in by_code else ():
                 visit(member, path | {code})
 
-        for group in self.groups:
+        for group in groups:
             visit(group.code, frozenset())
-        return self
+        return groups
 
 
 class MonthDayEntry(_Strict):
