@@ -3,13 +3,15 @@
 The shapes are pydantic models; `read_agency_file` and `read_plan_file` return them or raise
 InputError naming the file, the line and the field.
 """
+import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from dateutil.rrule import rrulestr
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 
 from config.errors import InputError
 
@@ -22,28 +24,65 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+# Control characters have no place in what people type; they break spreadsheets and documents, and
+# a line break in a name or code would end an email header. Text of several lines keeps its breaks.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85]")
+
+
+def _printable(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError(f"contains a control character ({_CONTROL.search(value).group()!r})")
+    return value
+
+
+def _one_line(value: str) -> str:
+    if _LINE_BREAK.search(value):
+        raise ValueError("must be one line (it contains a line break)")
+    return _printable(value)
+
+
+OneLine = Annotated[str, AfterValidator(_one_line)]
+Text = Annotated[str, AfterValidator(_printable)]
+# The database's limits (models/agency.py, models/plan.py), checked here so that a file is refused
+# with its line rather than failing inside the database.
+CODE_MAX, PLAN_CODE_MAX, REF_MAX, SECTION_MAX, EMAIL_MAX = 40, 80, 80, 40, 254
+MAX_HORIZON_YEARS = 30
+EMAIL_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
+
+
 class FocalPointEntry(_Strict):
-    name: str = Field(min_length=1)
-    email: str = Field(pattern=r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+    name: OneLine = Field(min_length=1)
+    email: str = Field(pattern=EMAIL_PATTERN, max_length=EMAIL_MAX)
     role: Literal["primary", "deputy", "head"] = "primary"
     language: Literal["vi", "en"] = "vi"
     active: bool = True
 
 
 class AgencyEntry(_Strict):
-    code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$")
-    name_vi: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
+    code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$", max_length=CODE_MAX)
+    name_vi: OneLine = Field(min_length=1)
+    name_en: OneLine = Field(min_length=1)
     kind: AgencyKind
-    aliases: list[str] = []
+    aliases: list[OneLine] = []
     focal_points: list[FocalPointEntry] = []
+
+    @field_validator("focal_points")
+    @classmethod
+    def _each_address_once(cls, entries):
+        seen = set()
+        for entry in entries:
+            if entry.email.lower() in seen:
+                raise ValueError(f"{entry.email} is listed twice")
+            seen.add(entry.email.lower())
+        return entries
 
 
 class GroupEntry(_Strict):
-    code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$")
-    name_vi: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
-    aliases: list[str] = []
+    code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$", max_length=CODE_MAX)
+    name_vi: OneLine = Field(min_length=1)
+    name_en: OneLine = Field(min_length=1)
+    aliases: list[OneLine] = []
     # Agency codes or other group codes (expanded recursively).
     members: list[str] = Field(min_length=1)
 
@@ -52,6 +91,41 @@ class AgencyFile(_Strict):
     agencies: list[AgencyEntry]
     groups: list[GroupEntry] = []
 
+    @field_validator("agencies", "groups")
+    @classmethod
+    def _each_code_once(cls, entries):
+        seen = set()
+        for entry in entries:
+            if entry.code in seen:
+                raise ValueError(f"the code {entry.code} is used twice")
+            seen.add(entry.code)
+        return entries
+
+    @field_validator("groups")
+    @classmethod
+    def _groups_name_known_codes(cls, groups, info: ValidationInfo):
+        if "agencies" not in info.data:  # the agencies were refused already
+            return groups
+        agencies = {a.code for a in info.data["agencies"]}
+        by_code = {g.code: g for g in groups}
+        both = sorted(agencies & set(by_code))
+        if both:
+            raise ValueError(f"{', '.join(both)} is both an agency and a group code")
+        for group in groups:
+            unknown = [m for m in group.members if m not in agencies and m not in by_code]
+            if unknown:
+                raise ValueError(f"group {group.code} names unknown members: {', '.join(unknown)}")
+
+        def visit(code, path):
+            if code in path:
+                raise ValueError(f"group {code} contains itself")
+            for member in by_code[code].members if code in by_code else ():
+                visit(member, path | {code})
+
+        for group in groups:
+            visit(group.code, frozenset())
+        return groups
+
 
 class MonthDayEntry(_Strict):
     month: int = Field(ge=1, le=12)
@@ -59,12 +133,12 @@ class MonthDayEntry(_Strict):
 
 
 class PlanHeader(_Strict):
-    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    title: str = Field(min_length=1)
-    province: str = ""
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=PLAN_CODE_MAX)
+    title: Text = Field(min_length=1)
+    province: OneLine = ""
     horizon_start: date
     horizon_end: date
-    source: str = ""
+    source: Text = ""
     overrides: list[str] = []
     # The annual review's input deadline when the plan sets its own ("trước ngày 30 tháng 11 hằng
     # năm"): {month: 11, day: 30}. Absent: read from the task texts, else config/policy.yaml.
@@ -74,25 +148,27 @@ class PlanHeader(_Strict):
     def _horizon_in_order(self):
         if self.horizon_end < self.horizon_start:
             raise ValueError("horizon_end is before horizon_start")
+        if self.horizon_end.year - self.horizon_start.year > MAX_HORIZON_YEARS:
+            raise ValueError(f"the horizon is longer than {MAX_HORIZON_YEARS} years")
         return self
 
 
 class TaskEntry(_Strict):
-    ref: str = Field(pattern=r"^[0-9IVX]+(\.[0-9IVX]+)*\.?(-[a-z]{1,2})?(-[0-9]+)?$")
-    section: str = Field(min_length=1)
-    title: str = Field(min_length=1)
-    text: str = Field(min_length=1)
-    lead: str = Field(min_length=1)  # an agency code, or a group code that fans out
-    coordinating: list[str] = []
+    ref: str = Field(pattern=r"^[0-9IVX]+(\.[0-9IVX]+)*\.?(-[a-z]{1,2})?(-[0-9]+)?$", max_length=REF_MAX)
+    section: OneLine = Field(min_length=1, max_length=SECTION_MAX)
+    title: Text = Field(min_length=1)
+    text: Text = Field(min_length=1)
+    lead: OneLine = Field(min_length=1)  # an agency code, or a group code that fans out
+    coordinating: list[OneLine] = []
     timing: Timing
     due: date | None = None
     rrule: str | None = None
     anchor: date | None = None
-    deadline_phrase: str | None = None
+    deadline_phrase: Text | None = None
     date_source: DateSource = "text"
     # Fields a person decided rather than read off the text, and why.
     overrides: list[str] = []
-    note: str | None = None
+    note: Text | None = None
 
     @field_validator("rrule")
     @classmethod
@@ -105,6 +181,13 @@ class TaskEntry(_Strict):
             rrulestr(value, dtstart=None)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"not a valid RRULE ({exc})") from None
+        # A duty recurs at most daily; rules of hours, minutes or seconds, or a daily rule filtered
+        # by BY... parts (which may never match), would take minutes to expand.
+        freq = re.search(r"FREQ=([A-Z]+)", value.upper())
+        if freq is None or freq.group(1) not in ("YEARLY", "MONTHLY", "WEEKLY", "DAILY"):
+            raise ValueError("the rule must repeat yearly, monthly, weekly or daily (FREQ=YEARLY, ...)")
+        if freq.group(1) == "DAILY" and "BY" in value.upper():
+            raise ValueError("a daily rule takes no BY... parts")
         return value
 
     @model_validator(mode="after")
@@ -188,8 +271,12 @@ def read_yaml(path: Path) -> Any:
         if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
             message += f" ({exc.context} at line {exc.context_mark.line + 1})"
         raise InputError(message, path=path, line=line) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise InputError(f"holds a character YAML does not allow ({character})", path=path, line=line) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"malformed YAML: {exc}", path=path) from None
+        raise InputError(f"malformed YAML: {' '.join(str(exc).split())}", path=path) from None
 
 
 def _line_of(data: Any, loc: tuple) -> int | None:

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     prefect_work_pool: str = "dondoc"
     prefect_deployment_name: str = "dondoc"
 
+    # Limits on guessing (dondoc/web/limits.py), each over a sliding window of this many seconds:
+    # wrong review or sign-in tokens from one client, sign-in link requests from one client and for
+    # one email address. Past a limit the page answers 429.
+    rate_limit_window_seconds: int = 900
+    token_failures_per_client: int = 10
+    signin_requests_per_client: int = 20
+    signin_requests_per_email: int = 5
+
     # Who is recorded in the audit when a command changes something.
     actor: str = ""
 

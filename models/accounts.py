@@ -7,6 +7,7 @@ Functions take `now` from the caller (the application's clock): no hidden clock 
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -15,6 +16,7 @@ from sqlalchemy import Column, DateTime, update
 from sqlmodel import Field, Session, SQLModel, select
 
 from config.errors import InputError
+from config.files import EMAIL_MAX, EMAIL_PATTERN
 from models.agency import Agency, FocalPoint
 from models.audit import record
 
@@ -75,12 +77,14 @@ def normal_email(email: str) -> str:
 def add_staff_user(session: Session, *, email: str, name: str, password: str, now: datetime, actor: str,
                    update_existing: bool = False) -> StaffUser:
     email = normal_email(email)
-    if "@" not in email or email.startswith("@") or email.endswith("@"):
-        raise InputError(f"'{email}' is not an email address", field="email")
+    if len(email) > EMAIL_MAX or not re.fullmatch(EMAIL_PATTERN, email):
+        raise InputError(f"{email!r} is not an email address", field="email")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", field="password")
     if not name.strip():
         raise InputError("a name is needed", field="--name")
+    if any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f or c in "\u2028\u2029" for c in name):
+        raise InputError("the name must be one line of text (no line breaks or control characters)", field="--name")
     user = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
     if user is not None and not update_existing:
         raise InputError(f"{email} has an account already (use --update to change its name and password)",

@@ -32,8 +32,10 @@ def _refuse_audit_rewrites(session, flush_context, instances):
 
 def record(session, *, at: datetime, actor: str, entity: str, entity_id: int | None, field: str,
            old=None, new=None, ref: str | None = None, note: str | None = None) -> AuditEntry:
+    # Kept within the columns' sizes (a long email address in an actor, a long plan code in a ref):
+    # the audit entry is written cut rather than failing the change it records.
     entry = AuditEntry(
-        at=at, actor=actor, entity=entity, entity_id=entity_id, ref=ref, field=field,
+        at=at, actor=actor[:120], entity=entity, entity_id=entity_id, ref=ref[:120] if ref else ref, field=field,
         old_value=None if old is None else str(old), new_value=None if new is None else str(new),
         note=note,
     )

@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert
 from sqlmodel import Session, select
 
 from config.errors import InputError
-from config.files import AgencyFile, PlanFile, TaskEntry
+from config.files import REF_MAX, AgencyFile, PlanFile, TaskEntry
 from config.policy import DueDatePolicy
 from models.agency import Agency, AgencyGroup, AgencyGroupMember, FocalPoint
 from models.audit import record
@@ -162,19 +162,37 @@ class _WantedTask:
     lead_code: str
     group_code: str | None
     coordinating: list[str]
+    planned: list
 
 
-def _wanted_tasks(plan_file: PlanFile, lines: list, directory: AgencyFile, path: Path) -> list[_WantedTask]:
+def _wanted_tasks(plan_file: PlanFile, lines: list, directory: AgencyFile, path: Path,
+                  policy: DueDatePolicy) -> list[_WantedTask]:
     agency_codes = {a.code for a in directory.agencies}
     group_codes = {g.code for g in directory.groups}
     known = agency_codes | group_codes
     seen: dict[str, int] = {}
     wanted = []
+    header = plan_file.plan
     for entry, line in zip(plan_file.tasks, lines):
         if entry.ref in seen:
             raise InputError(f"duplicate ref {entry.ref} (first at line {seen[entry.ref]})", path=path,
                              line=line.of("ref"), field="ref")
         seen[entry.ref] = line.of("ref")
+        for key in ("due", "anchor"):
+            day = getattr(entry, key)
+            if day is not None and not header.horizon_start <= day <= header.horizon_end:
+                raise InputError(f"{day:%d/%m/%Y} is outside the plan's horizon ({header.horizon_start:%d/%m/%Y}"
+                                 f" - {header.horizon_end:%d/%m/%Y})", path=path, line=line.of(key),
+                                 field=f"task {entry.ref}: {key}")
+        try:
+            planned = plan_occurrences(timing=entry.timing, due=entry.due, rrule=entry.rrule, anchor=entry.anchor,
+                                       horizon_start=header.horizon_start, horizon_end=header.horizon_end,
+                                       policy=policy)
+        except InputError as error:
+            raise InputError(error.message, path=path, line=line.of("rrule"), field=f"task {entry.ref}: rrule") from None
+        if entry.timing == "recurring" and not planned:
+            raise InputError("the rule gives no due date within the plan's horizon", path=path,
+                             line=line.of("rrule"), field=f"task {entry.ref}: rrule")
         for key, codes in (("lead", [entry.lead]), ("coordinating", entry.coordinating)):
             for code in codes:
                 if code not in known:
@@ -183,10 +201,14 @@ def _wanted_tasks(plan_file: PlanFile, lines: list, directory: AgencyFile, path:
         coordinating = expand_codes(entry.coordinating, directory)
         if entry.lead in group_codes:
             for member in expand_codes([entry.lead], directory):
+                if len(f"{entry.ref}/{member}") > REF_MAX:
+                    raise InputError(f"the fanned-out ref {entry.ref}/{member} is longer than {REF_MAX} characters",
+                                     path=path, line=line.of("ref"), field=f"task {entry.ref}: ref")
                 others = [c for c in coordinating if c != member]
-                wanted.append(_WantedTask(f"{entry.ref}/{member}", entry, member, entry.lead, others))
+                wanted.append(_WantedTask(f"{entry.ref}/{member}", entry, member, entry.lead, others, planned))
         else:
-            wanted.append(_WantedTask(entry.ref, entry, entry.lead, None, [c for c in coordinating if c != entry.lead]))
+            wanted.append(_WantedTask(entry.ref, entry, entry.lead, None, [c for c in coordinating if c != entry.lead],
+                                      planned))
     return wanted
 
 
@@ -194,7 +216,7 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
               policy: DueDatePolicy, at: datetime, actor: str, report: LoadReport | None = None) -> LoadReport:
     report = report or LoadReport()
     audit = _Audit(session, at, actor)
-    wanted = _wanted_tasks(plan_file, lines, directory, path)
+    wanted = _wanted_tasks(plan_file, lines, directory, path, policy)
     agency_ids = {a.code: a.id for a in session.exec(select(Agency))}
     header = plan_file.plan
 
@@ -246,8 +268,7 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
                 audit("task", task.id, "coordinating", len(old), len(wanted_coordinators), ref=item.ref)
                 report.tasks_updated += 1
 
-        planned = plan_occurrences(timing=entry.timing, due=entry.due, rrule=entry.rrule, anchor=entry.anchor,
-                                   horizon_start=header.horizon_start, horizon_end=header.horizon_end, policy=policy)
+        planned = item.planned
         existing = occurrences.get(task.id, {})
         for p in planned:
             occ = existing.get(p.due_date)

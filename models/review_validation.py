@@ -4,12 +4,18 @@ file, XLSX template): a pure function of the raw inputs, what was asked, and tod
 Every problem is one FieldError naming its field (`tasks[3.1.1-a].progress`, `indicators.weak`),
 in English and Vietnamese; the channel adds where it was (file line, sheet row, form input).
 """
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from models.review import INDICATOR_BY_CODE, INDICATORS, ReportedStatus
 
 MAX_TEXT = 4000
+# More than any province counts; it also keeps a typo like 1e30 out of the database's integer column.
+MAX_COUNT = 1_000_000
+# Control characters (other than tab and line breaks) are refused: they are never typed on purpose,
+# and spreadsheets and Word documents cannot hold them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 TEXT_FIELDS = ("result", "difficulties", "proposals")
 TASK_KEYS = {"ref", "due", "title", "status", "completed_on", "progress", "result", "difficulties", "proposals",
              "current_status"}
@@ -215,6 +221,8 @@ def validate_inputs(raw, asked: Asked, today: date) -> ValidInputs:
             error(("notes",), "notes", "expected text", "cần văn bản")
         elif len(notes) > MAX_TEXT * 2:
             error(("notes",), "notes", f"longer than {MAX_TEXT * 2} characters", f"dài quá {MAX_TEXT * 2} ký tự")
+        elif _CONTROL.search(notes):
+            error(("notes",), "notes", "contains a control character", "có ký tự điều khiển không hợp lệ")
         else:
             result.notes = notes.strip()
     if not errors and not result.tasks and not result.indicators and not result.notes:
@@ -276,6 +284,8 @@ def _validate_task(entry: dict, asked: AskedTask, name: str, loc: tuple, today: 
             bad(key, "expected text", "cần văn bản")
         elif len(str(value)) > MAX_TEXT:
             bad(key, f"longer than {MAX_TEXT} characters", f"dài quá {MAX_TEXT} ký tự")
+        elif _CONTROL.search(str(value)):
+            bad(key, "contains a control character", "có ký tự điều khiển không hợp lệ")
         else:
             texts[key] = str(value).strip()
     if not ok:
@@ -302,6 +312,9 @@ def _validate_indicators(values: dict, error) -> dict[str, int]:
             continue
         if value < 0:
             error(("indicators", key), name, f"{value} is negative", f"{value} là số âm")
+            continue
+        if value > MAX_COUNT:
+            error(("indicators", key), name, f"{value} is more than {MAX_COUNT}", f"{value} lớn hơn {MAX_COUNT}")
             continue
         counts[key] = value
     for indicator in INDICATORS:

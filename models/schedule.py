@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from dateutil.rrule import rrulestr
 
+from config.errors import InputError
 from config.policy import DueDatePolicy
 from models.occurrence import OccurrenceKind
 from models.plan import Timing
@@ -17,11 +18,22 @@ class PlannedOccurrence:
     kind: str
 
 
+MAX_DUE_DATES = 2500  # of one task: a daily duty over a plan of several years stays below
+
+
 def recurrence_dates(rrule: str, anchor: date, until: date) -> list[date]:
-    """The dates an RFC 5545 rule gives from `anchor` (its DTSTART) up to `until`, inclusive."""
+    """The dates an RFC 5545 rule gives from `anchor` (its DTSTART) up to `until`, inclusive.
+    More than MAX_DUE_DATES of them is an InputError (a rule that would fill the database)."""
     rule = rrulestr(rrule, dtstart=datetime.combine(anchor, datetime.min.time()))
     end = datetime.combine(until, datetime.min.time())
-    return [moment.date() for moment in rule.between(datetime.combine(anchor, datetime.min.time()), end, inc=True)]
+    dates = []
+    for moment in rule:
+        if moment > end:
+            break
+        if len(dates) == MAX_DUE_DATES:
+            raise InputError(f"the rule gives more than {MAX_DUE_DATES} due dates", field="rrule")
+        dates.append(moment.date())
+    return dates
 
 
 def _checkin_dates(policy: DueDatePolicy, start: date, end: date) -> list[date]:

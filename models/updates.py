@@ -1,4 +1,5 @@
 """Recording what agencies did: completion and progress on an occurrence, through the audit."""
+import re
 from datetime import date, datetime
 
 from sqlmodel import Session, select
@@ -41,6 +42,18 @@ def pick_occurrence(session: Session, *, task: Task, due: date | None) -> Occurr
     return occ
 
 
+MAX_NOTE = 4000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def check_note(note: str | None) -> None:
+    """A note is text people typed: at most MAX_NOTE characters, no control characters."""
+    if note and len(note) > MAX_NOTE:
+        raise InputError(f"the note is longer than {MAX_NOTE} characters", field="note")
+    if note and _CONTROL.search(note):
+        raise InputError("the note contains a control character", field="note")
+
+
 def _set(session, occ: Occurrence, ref: str, *, at: datetime, actor: str, why: str | None, **values) -> None:
     for name, new in values.items():
         old = getattr(occ, name)
@@ -55,6 +68,7 @@ def mark_done(session: Session, *, ref: str, on: date, note: str | None, at: dat
               due: date | None = None, plan_code: str | None = None) -> Occurrence:
     task = find_task(session, ref=ref, plan_code=plan_code)
     occ = pick_occurrence(session, task=task, due=due)
+    check_note(note)
     values = dict(progress=Progress.DONE.value, completed_on=on, progress_percent=100)
     if note:
         values["note"] = note
@@ -66,6 +80,7 @@ def record_progress(session: Session, *, ref: str, percent: int | None, note: st
                     actor: str, due: date | None = None, plan_code: str | None = None) -> Occurrence:
     if percent is not None and not 0 <= percent <= 100:
         raise InputError(f"progress must be between 0 and 100, not {percent}", field="percent")
+    check_note(note)
     task = find_task(session, ref=ref, plan_code=plan_code)
     occ = pick_occurrence(session, task=task, due=due)
     values = dict(progress=Progress.IN_PROGRESS.value, completed_on=None)
@@ -80,6 +95,7 @@ def record_progress(session: Session, *, ref: str, percent: int | None, note: st
 def mark_open(session: Session, *, ref: str, note: str | None, at: datetime, actor: str,
               due: date | None = None, plan_code: str | None = None) -> Occurrence:
     """Record that a task (one occurrence) has not been started after all: back to open."""
+    check_note(note)
     task = find_task(session, ref=ref, plan_code=plan_code)
     occ = pick_occurrence(session, task=task, due=due)
     values = dict(progress=Progress.OPEN.value, completed_on=None)

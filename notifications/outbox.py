@@ -30,12 +30,13 @@ def is_valid_address(address: str) -> bool:
 
 def build_mime(*, subject: str, text: str, html: str, mail_from: str, to_name: str, to_email: str,
                message_id: str, kind: str, at: datetime) -> bytes:
-    """The email as it will be sent, built with the `emails` library (UTF-8 subject, names, parts)."""
+    """The email as it will be sent, built with the `emails` library (UTF-8 subject, names, parts).
+    The subject and the name are made one line here too: nothing in them can start another header."""
+    subject, to_name = clean_header(subject), clean_header(to_name)
+    # Date from our clock, not the library's: a simulated day's mail is dated that day. (Given as a
+    # header as well, the library's own Date stayed first: two Date headers, the wall clock's read.)
     built = emails.Message(subject=subject, text=text, html=html, mail_from=mail_from, mail_to=(to_name, to_email),
-                           charset="utf-8", message_id=message_id,
-                           # Our clock's time, or the library would stamp the real one: a simulated
-                           # day's mail is dated that day.
-                           date=format_datetime(at),
+                           charset="utf-8", message_id=message_id, date=format_datetime(at),
                            headers={"X-Dondoc-Kind": kind})
     built.after_build = _boundaries_from(message_id)
     built.policy = _HEADERS

@@ -8,7 +8,12 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from config.errors import InputError
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The message kinds: the folders under templates/. A kind is looked up here, never joined into a path.
+KINDS = frozenset(child.name for child in TEMPLATES.iterdir() if child.is_dir())
+LANGUAGES = ("vi", "en")
 
 
 def vn_date(value: date) -> str:
@@ -32,7 +37,10 @@ class Rendered:
 
 
 def render(kind: str, language: str, context: dict) -> Rendered:
-    language = language if language in ("vi", "en") else "vi"
+    """A message of `kind` (one of KINDS) in `language` (vi or en; anything else gives vi)."""
+    if kind not in KINDS:
+        raise InputError(f"no message templates for '{kind}' (known: {', '.join(sorted(KINDS))})", field="kind")
+    language = language if language in LANGUAGES else "vi"
     folder = f"{kind}/{language}"
     # A subject is one line: nothing in the data can add a header.
     subject = " ".join(_env.get_template(f"{folder}/subject.txt").render(**context).split())

@@ -123,8 +123,17 @@ def create_app(context: AppContext) -> FastAPI:
                          field="DONDOC_SECRET_KEY")
     app = FastAPI(title="dondoc", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.context = context
+    from dondoc.web.limits import Limits
+    app.state.limits = Limits()
     for name in ROUTERS:
         app.include_router(importlib.import_module(f"dondoc.web.{name}").router)
+
+    @app.middleware("http")
+    async def _refuse_nul(request: Request, call_next):
+        """A NUL character in the address is never meant, and PostgreSQL cannot take one in a query."""
+        if "\x00" in request.url.path or "%00" in request.url.query or "\x00" in request.url.query:
+            return page(request, "error.html", status_code=400, code=400, detail="NUL")
+        return await call_next(request)
 
     @app.exception_handler(NeedsSignIn)
     def _to_signin(request: Request, _exc: NeedsSignIn):
@@ -171,8 +180,10 @@ def plan_now(request: Request) -> datetime:
 
 
 def app_now(request: Request) -> datetime:
-    """The app's own clock, for sessions and sign-in links (never moved by ?today)."""
-    return context_of(request).clock().now()
+    """The app's own clock, for sessions, links and limits (never moved by ?today): app.state.clock
+    when one is set (tests travelling in time), else the context's (DONDOC_TODAY or real)."""
+    clock = getattr(request.app.state, "clock", None)
+    return (clock or context_of(request).clock()).now()
 
 
 def page(request: Request, template: str, status_code: int = 200, **values):
@@ -196,10 +207,11 @@ def page(request: Request, template: str, status_code: int = 200, **values):
     return response
 
 
-def int_param(request: Request, name: str, default: int) -> int:
-    """A whole number from the query string; anything else gives the default."""
+def int_param(request: Request, name: str, default: int, limit: int = 10 ** 6) -> int:
+    """A whole number from the query string, within ±limit; anything else gives the default."""
     value = request.query_params.get(name, "")
     try:
-        return int(value) if value.strip() else default
+        number = int(value) if value.strip() else default
     except ValueError:
         return default
+    return max(-limit, min(limit, number))

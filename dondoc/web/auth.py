@@ -10,6 +10,7 @@ from sqlmodel import Session
 from dondoc.jobs import load_policy
 from dondoc.web import app_now, context_of, page
 from dondoc.web.access import FOCAL, STAFF, end_session, public, signed_in, start_session
+from dondoc.web.limits import signin_request_blocked, too_many, token_guessing_blocked, wrong_token
 from dondoc.web.security import check_csrf
 from models.accounts import authenticate_staff, focal_person, peek_signin_token, use_signin_token
 from models.db import transaction
@@ -35,7 +36,8 @@ def signin_password(request: Request, email: str = Form(""), password: str = For
                     next: str = Form("")):
     check_csrf(request, csrf)
     with Session(context_of(request).engine) as session:
-        user = authenticate_staff(session, email=email, password=password)
+        # No address holds a NUL (and PostgreSQL cannot look one up): a wrong password, like any other.
+        user = authenticate_staff(session, email=email, password=password) if "\x00" not in email else None
     if user is None:
         return page(request, "signin.html", status_code=400, next=safe_next(next, ""), email=email,
                     password_error=True)
@@ -48,6 +50,9 @@ def signin_password(request: Request, email: str = Form(""), password: str = For
 def signin_link_request(request: Request, email: str = Form(""), csrf: str = Form("")):
     """Send a link if the address is an active focal point's; the answer is the same either way."""
     check_csrf(request, csrf)
+    email = email.replace("\x00", "")  # never part of an address; PostgreSQL cannot look one up
+    if signin_request_blocked(request, email):
+        return too_many(request)
     context = context_of(request)
     with Session(context.engine) as session:
         person = focal_person(session, email) if email.strip() else None
@@ -61,9 +66,12 @@ def signin_link_request(request: Request, email: str = Form(""), csrf: str = For
 
 @router.get("/signin/link/{token}", dependencies=[Depends(public)])
 def signin_link_open(request: Request, token: str):
+    if token_guessing_blocked(request):
+        return too_many(request)
     with Session(context_of(request).engine) as session:
         row = peek_signin_token(session, token=token, now=app_now(request))
     if row is None:
+        wrong_token(request)
         return page(request, "signin_link.html", status_code=400, valid=False, token="")
     return page(request, "signin_link.html", valid=True, token=token, email=row.email)
 
@@ -71,10 +79,14 @@ def signin_link_open(request: Request, token: str):
 @router.post("/signin/link/{token}", dependencies=[Depends(public)])
 def signin_link_use(request: Request, token: str, csrf: str = Form("")):
     check_csrf(request, csrf)
+    if token_guessing_blocked(request):
+        return too_many(request)
     context = context_of(request)
     with transaction(context.engine) as session:
         email = use_signin_token(session, token=token, now=app_now(request))
         person = focal_person(session, email) if email else None
+    if email is None:
+        wrong_token(request)
     if person is None:
         return page(request, "signin_link.html", status_code=400, valid=False, token="")
     response = RedirectResponse("/my", status_code=303)

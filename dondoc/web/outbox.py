@@ -1,5 +1,5 @@
 """The outbox for Alliance staff: what went to whom, what failed and why, every attempt."""
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -30,7 +30,7 @@ def outbox(request: Request, status: str | None = None):
 
 
 @router.get("/outbox/{message_id}", dependencies=[Depends(staff)])
-def outbox_message(request: Request, message_id: int):
+def outbox_message(request: Request, message_id: int = Path(ge=1, le=2 ** 31 - 1)):
     with Session(context_of(request).engine) as session:
         message = session.get(Message, message_id)
         if message is None:

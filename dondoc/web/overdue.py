@@ -21,6 +21,11 @@ HEADERS = ["Mã nhiệm vụ", "Nhiệm vụ", "Mục", "Cơ quan chủ trì", "
            "Tiến độ (%)", "Ghi chú"]
 
 
+# The filters, read from the query string by read_filter; named here for the OpenAPI description.
+FILTERS = {"parameters": [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                          for name in ("agency", "district", "section", "min_days", "sort", "page")]}
+
+
 def read_filter(request: Request) -> OverdueFilter:
     q = request.query_params
     return OverdueFilter(agency=q.get("agency") or None, district=q.get("district") or None,
@@ -34,7 +39,7 @@ def _query(flt: OverdueFilter, **extra) -> str:
     return urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
 
-@router.get("/overdue", dependencies=[Depends(staff)])
+@router.get("/overdue", dependencies=[Depends(staff)], openapi_extra=FILTERS)
 def overdue(request: Request):
     flt = read_filter(request)
     with Session(context_of(request).engine) as session:
@@ -66,7 +71,7 @@ def defuse(value):
     return value
 
 
-@router.get("/overdue.csv", dependencies=[Depends(staff)])
+@router.get("/overdue.csv", dependencies=[Depends(staff)], openapi_extra=FILTERS)
 def overdue_csv(request: Request):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -77,9 +82,10 @@ def overdue_csv(request: Request):
                     headers={"Content-Disposition": f'attachment; filename="{_filename(request, "csv")}"'})
 
 
-@router.get("/overdue.xlsx", dependencies=[Depends(staff)])
+@router.get("/overdue.xlsx", dependencies=[Depends(staff)], openapi_extra=FILTERS)
 def overdue_xlsx(request: Request):
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook()
@@ -89,7 +95,8 @@ def overdue_xlsx(request: Request):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in _rows(request):
-        sheet.append(row)
+        # Control characters a spreadsheet cannot hold (refused on input since; older rows may have them).
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":  # text that starts with "=": keep it text
                 cell.data_type = "s"

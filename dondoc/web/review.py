@@ -5,7 +5,8 @@ and stops working when the cycle closes. Inputs go through the same validation a
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from dondoc.web import TEMPLATES, context_of, page
+from dondoc.web import TEMPLATES, app_now, context_of, page
+from dondoc.web.limits import too_many, token_guessing_blocked, wrong_token
 from dondoc.web.security import check_csrf, set_csrf_cookie
 from models.db import transaction
 from models.review import INDICATORS, Channel, ReportedStatus, vn_moment
@@ -18,11 +19,12 @@ TASK_FIELDS = ("status", "completed_on", "progress", "result", "difficulties", "
 
 
 def _now(request: Request):
-    clock = getattr(request.app.state, "clock", None)
-    return (clock or context_of(request).clock()).now()
+    return app_now(request)
 
 
 def _refused(request: Request, reason: str):
+    if reason == "unknown":
+        wrong_token(request)
     status = 410 if reason == "expired" else 404
     response = page(request, "review_refused.html", reason=reason)
     response.status_code = status
@@ -60,6 +62,8 @@ def _prefill(form) -> dict:
 
 @router.get("/review/{token}", response_class=HTMLResponse)
 def review_form(request: Request, token: str):
+    if token_guessing_blocked(request):
+        return too_many(request)
     now = _now(request)
     with transaction(context_of(request).engine) as session:
         try:
@@ -69,10 +73,24 @@ def review_form(request: Request, token: str):
         return _show(request, form_for(session, review_request, now), now)
 
 
-@router.post("/review/{token}", response_class=HTMLResponse)
+def _form_fields() -> dict:
+    """The review form's inputs, for the OpenAPI description (the handler reads the form itself:
+    task lines are numbered, task-0-..., task-1-..., as many as the form shows)."""
+    fields = {"csrf_token": {"type": "string"}, "task_count": {"type": "string"}, "notes": {"type": "string"}}
+    for index in range(2):
+        for key in ("ref", "due", *TASK_FIELDS):
+            fields[f"task-{index}-{key}"] = {"type": "string"}
+    fields.update({f"ind-{indicator.code}": {"type": "string"} for indicator in INDICATORS})
+    return {"requestBody": {"content": {"application/x-www-form-urlencoded": {
+        "schema": {"type": "object", "properties": fields}}}}}
+
+
+@router.post("/review/{token}", response_class=HTMLResponse, openapi_extra=_form_fields())
 async def review_submit(request: Request, token: str):
     posted = dict(await request.form())
     check_csrf(request, posted.get("csrf_token"))
+    if token_guessing_blocked(request):
+        return too_many(request)
     now = _now(request)
     with transaction(context_of(request).engine) as session:
         try:
@@ -83,7 +101,9 @@ async def review_submit(request: Request, token: str):
         if form.refusal(now):
             return _show(request, form, now, values=posted, status_code=409)
         raw = {"tasks": [], "notes": posted.get("notes", "")}
-        count = int(posted.get("task_count", "0") or 0) if str(posted.get("task_count", "0")).isdigit() else 0
+        # As many lines as the form has, at most: the count is the browser's word, not ours.
+        said = str(posted.get("task_count", "0"))
+        count = min(int(said), len(form.lines)) if said.isascii() and said.isdigit() else 0
         for index in range(count):
             entry = {"ref": posted.get(f"task-{index}-ref", ""), "due": posted.get(f"task-{index}-due", "")}
             entry.update({key: posted.get(f"task-{index}-{key}", "") for key in TASK_FIELDS})

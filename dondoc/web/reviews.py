@@ -1,7 +1,9 @@
 """The annual review for Alliance staff (/reviews: each cycle, who submitted on time, late, or not at
 all, and what each agency sent), and the way in for a signed-in focal point: a fresh link to their
 agency's review form."""
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
@@ -15,6 +17,8 @@ from models.review import INDICATORS, ReportedStatus, ReviewCycle, ReviewRequest
 from models.review_ops import STATE_LABELS, cycle_phase, issue_token, status_rows
 
 router = APIRouter()
+# A year as the CLI takes it: anything else is a 422, never a number too large for the database.
+Year = Annotated[int, Path(ge=1900, le=2200)]
 
 
 def _cycles(session: Session, year: int) -> list[tuple[ReviewCycle, Plan]]:
@@ -54,7 +58,7 @@ def reviews(request: Request):
 
 
 @router.get("/reviews/{year}", dependencies=[Depends(staff)])
-def review_cycle(request: Request, year: int):
+def review_cycle(request: Request, year: Year):
     now = plan_now(request)
     with Session(context_of(request).engine) as session:
         cycles = [dict(cycle=cycle, plan=plan, phase=cycle_phase(cycle, now), rows=status_rows(session, cycle, now))
@@ -63,7 +67,7 @@ def review_cycle(request: Request, year: int):
 
 
 @router.get("/reviews/{year}/{agency_code}", dependencies=[Depends(staff)])
-def review_submissions(request: Request, year: int, agency_code: str):
+def review_submissions(request: Request, year: Year, agency_code: str):
     with Session(context_of(request).engine) as session:
         agency = _agency_or_404(session, agency_code)
         submissions = []
@@ -79,12 +83,14 @@ def review_submissions(request: Request, year: int, agency_code: str):
 
 
 @router.post("/reviews/{year}/{agency_code}/form")
-def review_form(request: Request, year: int, agency_code: str, user: User = Depends(signed_in), csrf: str = Form("")):
+def review_form(request: Request, year: Year, agency_code: str, user: User = Depends(signed_in), csrf: str = Form("")):
     now = context_of(request).clock().now()
     with transaction(context_of(request).engine) as session:
         agency = session.exec(select(Agency).where(Agency.code == agency_code)).first()
         require_agency(user, agency.id if agency else -1)
         check_csrf(request, csrf)
+        if agency is None:  # staff pass require_agency for any code, even one that does not exist
+            raise HTTPException(404)
         found = open_request_for(session, agency.id, now)
         if found is None or found[1].year != year:
             raise HTTPException(404, detail="no review cycle is open for this agency")

@@ -35,5 +35,5 @@ def set_csrf_cookie(request: Request, response) -> None:
 def check_csrf(request: Request, token: str | None) -> None:
     browser = request.cookies.get(CSRF_COOKIE)
     secret = request.app.state.context.settings.secret_key
-    if not browser or not token or unsign(token, secret, "csrf") != browser:
+    if not browser or not isinstance(token, str) or not token or unsign(token, secret, "csrf") != browser:
         raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
