@@ -46,9 +46,14 @@ class Message(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
     def retry_time(self, now: datetime, retry_after_minutes: int) -> datetime:
-        """After the n-th temporary failure wait retry_after * 2^(n-1), at most a day."""
-        minutes = retry_after_minutes * 2 ** max(0, self.attempts - 1)
-        return now + timedelta(minutes=min(minutes, 24 * 60))
+        return retry_time(self.attempts, now, retry_after_minutes)
+
+
+def retry_time(attempts: int, now: datetime, retry_after_minutes: int) -> datetime:
+    """After the n-th temporary failure wait retry_after * 2^(n-1), at most a day (`attempts` counts
+    the attempts before this failure)."""
+    minutes = retry_after_minutes * 2 ** max(0, attempts - 1)
+    return now + timedelta(minutes=min(minutes, 24 * 60))
 
 
 class OutboxItem(SQLModel, table=True):
