@@ -17,12 +17,14 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 T = TypeVar("T")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> Engine:
+    """An engine for `url`. On SQLite a connection waits up to `sqlite_busy_timeout` seconds for
+    another one's write lock before "database is locked" (see retry_locked for what follows)."""
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        engine = create_engine(url, connect_args={"timeout": sqlite_busy_timeout})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -31,7 +33,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL: a crash of the process loses nothing committed; only a power cut might.
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+            cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout * 1000)}")
             cursor.close()
 
         return engine

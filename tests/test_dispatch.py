@@ -1,7 +1,13 @@
 """The dispatcher: nothing lost, nothing sent twice, even with two at once or after a crash."""
+import os
+import random
+import signal
 import threading
+import time
 from collections import Counter
 from datetime import date, timedelta
+
+import pytest
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -13,6 +19,7 @@ from models.outbox import Message, MessageStatus
 from tests.conftest import at_vn
 from notifications.dispatch import dispatch
 from notifications.transports import SmtpTransport
+from tests.outbox_support import ConnectionMailbox, DispatcherForks, fill_outbox, start_server
 from tests.review_support import start_smtp
 
 
@@ -78,3 +85,55 @@ def test_a_message_whose_dispatcher_died_mid_send_is_sent_again_with_the_same_me
     finally:
         controller.stop()
         context.close()
+
+
+# --- crashes: a real dispatcher process, killed ----------------------------------------------
+
+KILLS = 20
+
+
+@pytest.mark.slow
+def test_a_dispatcher_killed_20_times_at_random_points_loses_nothing_and_repeats_only_the_message_in_flight(
+        settings, engine):
+    box = ConnectionMailbox()
+    controller = start_server(box)
+    now = at_vn(date(2016, 1, 15))
+    ids = fill_outbox(engine, 300, now=now)
+    lease = 60
+    smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port,
+                                                "dispatch_lease_seconds": lease})
+    rng = random.Random(8)
+    forks = DispatcherForks(smtp_settings, now=now)
+    try:
+        for kill in range(KILLS):
+            # Each run's wall clock is a lease past the last one's: the dead claims have expired.
+            pid = forks.start(wall_offset=kill * (lease + 1), batch=rng.choice([5, 20, 200]))
+            target = len(box.messages) + rng.randint(0, 20)
+            while len(box.messages) < target:
+                time.sleep(0.0005)
+            time.sleep(rng.uniform(0, 0.004))
+            os.kill(pid, signal.SIGKILL)
+            status, _ = forks.wait(pid)
+            assert status == -signal.SIGKILL, "killed while it still had mail to send"
+        survivor = forks.start(wall_offset=KILLS * (lease + 1))
+        status, printed = forks.wait(survivor)
+        assert status == 0, printed
+    finally:
+        forks.close()
+        controller.stop()
+    delivered = Counter(m.message_id for m in box.messages)
+    assert set(delivered) == set(ids), "every message arrived"
+    with Session(engine) as session:
+        statuses = Counter(session.exec(select(Message.status)))
+    assert statuses == {MessageStatus.SENT: len(ids)}
+    # Each dispatcher process sent over one connection of its own. A message that came again later
+    # was sent and not yet recorded when its process died: at most one per process killed.
+    later = Counter()
+    seen_after = set()
+    for message, connection in reversed(list(zip(box.messages, box.connections))):
+        if message.message_id in seen_after:
+            later[connection] += 1
+        seen_after.add(message.message_id)
+    assert len(set(box.connections)) <= KILLS + 1
+    assert max(later.values(), default=0) <= 1, "one message in flight per killed process, no more"
+    assert max(delivered.values()) <= 2 and sum(later.values()) == sum(n - 1 for n in delivered.values())
