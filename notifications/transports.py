@@ -167,8 +167,9 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, smtplib.SMTPResponseException):
         text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
         return f"{error.smtp_code} {text}"
-    if isinstance(error, TimeoutError):
-        return f"timeout: no answer from the SMTP server ({error or 'timed out'})"
+    if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
+        # smtplib reports a reply that never came as "SMTPServerDisconnected: ... timed out"
+        return "timeout: the SMTP server stopped answering"
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
