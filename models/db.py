@@ -1,4 +1,5 @@
 """Engine, sessions and schema migrations (Alembic, so a plan of record survives upgrades)."""
+import logging
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # How long a SQLite connection waits for another one's write lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 T = TypeVar("T")
+log = logging.getLogger("dondoc.db")
 
 
 def make_engine(url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> Engine:
@@ -82,5 +84,6 @@ def retry_locked(work: Callable[[], T], *, attempts: int = 5, first_wait: float 
         except OperationalError as error:
             if not is_locked(error) or attempt == attempts - 1:
                 raise
+            log.debug("database is locked; trying the transaction again (%d)", attempt + 1)
             time.sleep(first_wait * 2 ** attempt)
     raise AssertionError("unreachable")
