@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    # With TLS the server's certificate is verified against the system's CAs, or this CA file (PEM).
+    smtp_ca_file: str = ""
     # How long to wait for the SMTP server to connect or answer any command (a stalled server is
     # given up on after this; the message stays queued).
     smtp_timeout_seconds: float = 30.0

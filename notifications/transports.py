@@ -86,7 +86,7 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        context = ssl.create_default_context() if s.smtp_tls != "none" else None
+        context = ssl.create_default_context(cafile=s.smtp_ca_file or None) if s.smtp_tls != "none" else None
         client = None
         try:
             if s.smtp_tls == "ssl":
@@ -99,7 +99,7 @@ class SmtpTransport:
                 client.ehlo()
             if s.smtp_user:
                 client.login(s.smtp_user, s.smtp_password)
-        except (OSError, smtplib.SMTPException) as error:
+        except (OSError, smtplib.SMTPException, UnicodeEncodeError) as error:  # smtplib logs in with ASCII only
             if client is not None:
                 client.close()
             raise ConnectError(f"cannot open the SMTP connection to {s.smtp_host}:{s.smtp_port}: "
