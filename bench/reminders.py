@@ -371,7 +371,8 @@ def main() -> None:
             f"Sweep runs {', '.join(f'{x:.2f}' for x in b['sweep_runs'])} s -> {b['digests']} digests, "
             f"{b['items']:,} items. Horizon {b['horizon'].isoformat()}. Bare query plan: {b['plan']}.")
     lines += [
-        f"| peak RSS after (a) / after (b) | {rss_a:,.0f} MiB / {rss_b:,.0f} MiB | | |",
+        (f"| peak RSS after (a) / after (b) | {rss_a:,.0f} MiB / {rss_b:,.0f} MiB | | |" if a and b else
+         f"| peak RSS | {rss_b:,.0f} MiB | | |"),
         "",
         f"Details: {' '.join(details)} Whole run {time.perf_counter() - began:.0f} s.",
         "",
