@@ -7,7 +7,8 @@ sent over one SMTP connection that stays open for the whole dispatch.
 
 The crash guarantee. Each outcome is written in its own short transaction (one UPDATE of the
 message, compare-and-set on our claim, and one INSERT of the attempt with the server's reply),
-committed *before the next message is handed to the server*. So at any moment at most one message
+committed *before the next message's content is handed to the server*: the statements run while
+the server answers the next MAIL, the commit while it answers RCPT, and DATA waits for both. So at any moment at most one message
 is "accepted by the server but not yet recorded": the one in flight. If the process dies (SIGKILL,
 power cut of the process, OOM), its claims expire after the lease and the next dispatcher sends
 what they covered: the messages never sent go out once, and the one in flight, if the server had
@@ -16,7 +17,7 @@ crash, never a loss. A live dispatcher never outruns its own lease: when half of
 gives back the rest of the batch and claims again.
 
 Speed (bench/reminders.py): the per-message write is two prepared Core statements and a commit
-on one connection (SQLite WAL with synchronous=NORMAL: no fsync per commit; a crash of the
+on one connection, done while the client would otherwise wait for the server (SQLite WAL with synchronous=NORMAL: no fsync per commit; a crash of the
 process loses nothing committed), the messages are read with one Core SELECT per batch, and the
 stored MIME bytes go straight to smtplib.
 
@@ -31,10 +32,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from config.policy import ReminderPolicy
 from models.clock import Clock, SystemClock
-from models.db import retry_locked
+from models.db import is_locked, retry_locked
 from models.outbox import DeliveryAttempt, Message, MessageStatus, retry_time
 from notifications.transports import ConnectError, TransportError
 
@@ -128,24 +130,28 @@ def _outcome(message, *, now: datetime, policy: ReminderPolicy, reply: str | Non
     return "temporary", values
 
 
-def _record(connection: Connection, outcomes: list[tuple], *, worker: str, now: datetime) -> list[str]:
-    """Write attempts' outcomes in one committed transaction, each only if our claim still holds.
+def _write(connection: Connection, outcomes: list[tuple], *, worker: str, now: datetime) -> list[str]:
+    """Inside a transaction: each outcome, only if our claim still holds (compare-and-set), and its
+    attempt. Returns each outcome, or "lost" where our claim had expired and another dispatcher
+    took the message over."""
+    results, attempts = [], []
+    for message, outcome, values, detail in outcomes:
+        if connection.execute(_RECORD, dict(values, m_worker=worker)).rowcount != 1:
+            results.append("lost")
+            continue
+        results.append(outcome)
+        attempts.append(dict(message_id=message.id, at=now, worker=worker, outcome=outcome, detail=detail))
+    if attempts:
+        connection.execute(_ATTEMPT, attempts)
+    return results
 
-    Returns each outcome, or "lost" where our claim had expired and another dispatcher took over.
-    """
+
+def _record(connection: Connection, outcomes: list[tuple], *, worker: str, now: datetime) -> list[str]:
+    """Write attempts' outcomes in one committed transaction (tried again if SQLite is locked)."""
 
     def write() -> list[str]:
-        results, attempts = [], []
         with connection.begin():
-            for message, outcome, values, detail in outcomes:
-                if connection.execute(_RECORD, dict(values, m_worker=worker)).rowcount != 1:
-                    results.append("lost")
-                    continue
-                results.append(outcome)
-                attempts.append(dict(message_id=message.id, at=now, worker=worker, outcome=outcome, detail=detail))
-            if attempts:
-                connection.execute(_ATTEMPT, attempts)
-        return results
+            return _write(connection, outcomes, worker=worker, now=now)
 
     return retry_locked(write)
 
@@ -162,7 +168,8 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
     wall_clock = wall_clock or SystemClock()
     worker = worker_name()
     report = DispatchReport()
-    pending: list[tuple] = []  # the outcome of the message just sent, not yet written
+    pending: list[tuple] = []  # the outcome of the message just sent, not yet committed
+    written: list[list[str]] = []  # its statements' results, once run in a transaction not yet committed
 
     def tally(outcome: str, message, error: TransportError | None) -> None:
         if outcome == "sent":
@@ -180,14 +187,38 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
         for (message, _, _, _, error), result in zip(outcomes, results):
             tally(result, message, error)
 
-    def flush() -> None:
-        """Make the last outcome durable. The transport calls this before the next message's
-        content leaves (while the server answers MAIL), so a crash can leave at most one message
-        sent and unrecorded."""
-        if pending:
-            done = pending.copy()
+    def flush(final: bool = True) -> None:
+        """Make the last outcome durable. The transport calls this while the server answers the
+        next message's MAIL (final=False: the statements run) and RCPT (final=True: the commit),
+        and in any case before that message's content leaves; so a crash can leave at most one
+        message sent and not recorded."""
+        if pending and not written:
+            try:
+                connection.begin()
+                written.append(_write(connection, [p[:4] for p in pending], worker=worker, now=now))
+            except OperationalError as error:
+                connection.rollback()
+                if not is_locked(error):
+                    raise
+                return write_now()  # waits for the lock, trying again
+        if final and written:
+            try:
+                connection.commit()
+            except OperationalError as error:
+                connection.rollback()
+                written.clear()
+                if not is_locked(error):
+                    raise
+                return write_now()
+            results = written.pop()
+            for (message, _, _, _, error), result in zip(pending, results):
+                tally(result, message, error)
             pending.clear()
-            write(done, connection)
+
+    def write_now() -> None:
+        done = pending.copy()
+        pending.clear()
+        write(done, connection)
 
     def done_count() -> int:
         return report.sent + report.retrying + report.failed + len(pending)

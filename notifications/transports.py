@@ -46,7 +46,7 @@ class FileTransport:
 
     def send(self, message: Message, wait=None) -> str:
         if wait is not None:
-            wait()
+            wait(final=True)
         day = self.folder / message.send_date.isoformat()
         day.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^A-Za-z0-9@._-]", "_", message.recipient_email)
@@ -109,9 +109,9 @@ class SmtpTransport:
     def send(self, message, wait=None) -> str:
         """Send one message; the server's reply to its end of DATA, or TransportError.
 
-        `wait`, if given, is called once the MAIL command is on its way and before its reply is
-        read: the dispatcher writes the previous message's outcome while the server answers, and
-        no byte of this message's content leaves before `wait` has returned.
+        `wait`, if given, is called while the server answers MAIL (`final=False`) and RCPT
+        (`final=True`): the dispatcher writes the previous message's outcome meanwhile. No byte of
+        this message's content leaves before `wait(final=True)` has returned.
         """
         _check_address(message)
         if self.client is None:
@@ -122,16 +122,13 @@ class SmtpTransport:
             client.putcmd("mail", f"FROM:{smtplib.quoteaddr(self.envelope_from)}{size}")
         except OSError as error:
             raise self._broken(error) from error
-        if wait is not None:
-            try:
-                wait()
-            except BaseException:
-                self._drop()  # a MAIL reply is still unread: this connection is out of step
-                raise
+        self._wait(wait, final=False)
         try:
             code, reply = client.getreply()
             if code == 250:
-                code, reply = client.rcpt(message.recipient_email)
+                client.putcmd("rcpt", f"TO:{smtplib.quoteaddr(message.recipient_email)}")
+                self._wait(wait, final=True)
+                code, reply = client.getreply()
                 if code in (250, 251):
                     code, reply = client.data(message.raw)  # raises SMTPDataError unless DATA got 354
                     if code == 250:
@@ -149,6 +146,15 @@ class SmtpTransport:
             except (OSError, smtplib.SMTPException):
                 self._drop()
         raise TransportError(text, permanent=500 <= code < 600)
+
+    def _wait(self, wait, *, final: bool) -> None:
+        if wait is None:
+            return
+        try:
+            wait(final=final)
+        except BaseException:
+            self._drop()  # a reply is still unread: this connection is out of step
+            raise
 
     def _broken(self, error: BaseException) -> TransportError:
         """Dropped, reset or silent past the timeout: this connection is done, the next message
