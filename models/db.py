@@ -1,5 +1,6 @@
 """Engine, sessions and schema migrations (Alembic, so a plan of record survives upgrades)."""
 import logging
+import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,8 +68,11 @@ def transaction(engine: Engine):
 
 
 def is_locked(error: BaseException) -> bool:
-    """SQLite's "database is locked" / "database table is locked" (SQLITE_BUSY, SQLITE_LOCKED)."""
-    return isinstance(error, OperationalError) and "is locked" in str(error.orig)
+    """SQLite's "database is locked" / "database table is locked" (SQLITE_BUSY, SQLITE_LOCKED),
+    from SQLAlchemy or from the driver itself."""
+    if isinstance(error, OperationalError):
+        error = error.orig
+    return isinstance(error, sqlite3.OperationalError) and "is locked" in str(error)
 
 
 def retry_locked(work: Callable[[], T], *, attempts: int = 5, first_wait: float = 0.1) -> T:
