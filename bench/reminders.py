@@ -43,7 +43,7 @@ from models.clock import VN_TZ  # noqa: E402
 from models.db import make_engine, migrate, transaction  # noqa: E402
 from models.loading import load_agencies  # noqa: E402
 from models.occurrence import Occurrence  # noqa: E402
-from models.outbox import Message  # noqa: E402
+from models.outbox import Message, MessageContent  # noqa: E402
 from models.plan import Plan, Task, TaskCoordinator  # noqa: E402
 from models.reminders import lookahead_days  # noqa: E402
 from models.workdays import WorkCalendar  # noqa: E402
@@ -171,8 +171,8 @@ def queue_messages(engine, run: int, count: int, today: date, now: datetime, peo
                               send_date=today, rendered=rendered[n % len(rendered)], now=now, mail_from=MAIL_FROM)
             ids.append(message.id)
     with Session(engine) as session:
-        return session.execute(select(Message.raw, Message.recipient_email).where(Message.id.in_(ids))
-                               .order_by(Message.id)).all()
+        return session.execute(select(MessageContent.raw, Message.recipient_email).join(MessageContent)
+                               .where(Message.id.in_(ids)).order_by(Message.id)).all()
 
 
 def bench_dispatch(folder: Path, count: int, policy, runs: int = 3, in_process: bool = False) -> dict:

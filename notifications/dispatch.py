@@ -39,7 +39,7 @@ from sqlalchemy.exc import OperationalError
 from config.policy import ReminderPolicy
 from models.clock import Clock, SystemClock
 from models.db import is_locked, retry_locked
-from models.outbox import DeliveryAttempt, Message, MessageStatus, retry_time
+from models.outbox import DeliveryAttempt, Message, MessageContent, MessageStatus, retry_time
 from notifications.transports import ConnectError, TransportError
 
 
@@ -56,7 +56,7 @@ def worker_name() -> str:
 
 
 # What a transport needs from a message (rows with these attributes, not ORM objects).
-_SENDING_COLUMNS = (Message.id, Message.kind, Message.recipient_email, Message.send_date, Message.raw,
+_SENDING_COLUMNS = (Message.id, Message.kind, Message.recipient_email, Message.send_date, MessageContent.raw,
                     Message.attempts)
 
 # One outcome, compare-and-set on our claim. Prepared once; every value is a parameter.
@@ -277,8 +277,8 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
                          batch=size, only=only)
             if not ids:
                 break
-            messages = connection.execute(select(*_SENDING_COLUMNS).where(Message.id.in_(ids))
-                                          .order_by(Message.id)).all()
+            messages = connection.execute(select(*_SENDING_COLUMNS).join(MessageContent)
+                                          .where(Message.id.in_(ids)).order_by(Message.id)).all()
             connection.rollback()  # end the read: no transaction stays open while we send
             for position, message in enumerate(messages):
                 if position and wall_clock.now() - claimed_at > lease / 2:

@@ -8,7 +8,7 @@ import emails
 
 from sqlmodel import Session, select
 
-from models.outbox import Message, MessageStatus
+from models.outbox import Message, MessageContent, MessageStatus
 from notifications.render import Rendered
 
 
@@ -49,11 +49,13 @@ def enqueue(session: Session, *, key: str, kind: str, recipient_email: str, reci
     message_id = message_id_for(key, mail_from)
     message = Message(
         key=key, kind=kind, recipient_email=email, recipient_name=name, language=language, send_date=send_date,
-        subject=subject, text_body=rendered.text, html_body=rendered.html, message_id=message_id,
-        raw=build_mime(subject=subject, text=rendered.text, html=rendered.html, mail_from=mail_from, to_name=name,
-                       to_email=email, message_id=message_id, kind=kind, at=now),
-        status=MessageStatus.QUEUED, next_attempt_at=now, created_at=now,
+        subject=subject, message_id=message_id, status=MessageStatus.QUEUED, next_attempt_at=now, created_at=now,
     )
     session.add(message)
+    session.flush()
+    session.add(MessageContent(
+        message_id=message.id, text_body=rendered.text, html_body=rendered.html,
+        raw=build_mime(subject=subject, text=rendered.text, html=rendered.html, mail_from=mail_from, to_name=name,
+                       to_email=email, message_id=message_id, kind=kind, at=now)))
     session.flush()
     return message

@@ -39,25 +39,29 @@ def fill_outbox(engine, count: int, *, now: datetime, names: list[str] | None = 
     with the `emails` library takes seconds, and these tests are about delivery, not content)."""
     from email.utils import format_datetime
 
-    from sqlalchemy import insert
+    from sqlalchemy import insert, select
 
-    from models.outbox import Message, MessageStatus
+    from models.outbox import Message, MessageContent, MessageStatus
     from notifications.outbox import message_id_for
 
     addresses = names or [f"person{n:04d}@example.org" for n in range(count)]
-    rows = []
+    rows, contents = [], []
     for n, address in enumerate(addresses):
         key, subject, text, html = f"test|{address}|{n}", f"Nhắc việc {n}", f"Nội dung {n}\n", f"<p>Nội dung {n}</p>"
         message_id = message_id_for(key, mail_from)
         rows.append(dict(key=key, kind="daily", recipient_email=address, recipient_name=f"Người nhận {n}",
-                         language="vi", send_date=now.date(), subject=subject, text_body=text, html_body=html,
-                         message_id=message_id, status=MessageStatus.QUEUED, next_attempt_at=now, created_at=now,
-                         raw=(f"From: {mail_from}\r\nTo: {address}\r\nSubject: Nhac viec {n}\r\n"
-                              f"Message-ID: {message_id}\r\nDate: {format_datetime(now)}\r\nX-Dondoc-Kind: daily\r\n"
-                              f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
-                              f"Noi dung {n}\r\n").encode()))
+                         language="vi", send_date=now.date(), subject=subject, message_id=message_id,
+                         status=MessageStatus.QUEUED, next_attempt_at=now, created_at=now))
+        contents.append(dict(text_body=text, html_body=html,
+                             raw=(f"From: {mail_from}\r\nTo: {address}\r\nSubject: Nhac viec {n}\r\n"
+                                  f"Message-ID: {message_id}\r\nDate: {format_datetime(now)}\r\nX-Dondoc-Kind: daily\r\n"
+                                  f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                                  f"Noi dung {n}\r\n").encode()))
     with engine.begin() as connection:
         connection.execute(insert(Message), rows)
+        ids = dict(connection.execute(select(Message.key, Message.id).where(Message.key.in_([r["key"] for r in rows]))).all())
+        connection.execute(insert(MessageContent), [dict(content, message_id=ids[row["key"]])
+                                                    for row, content in zip(rows, contents)])
     return [row["message_id"] for row in rows]
 
 
