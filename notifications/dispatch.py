@@ -8,19 +8,20 @@ sent over one SMTP connection that stays open for the whole dispatch.
 The crash guarantee. Each outcome is written in its own short transaction (one UPDATE of the
 message, compare-and-set on our claim, and one INSERT of the attempt with the server's reply),
 committed *before the next message's content is handed to the server*: the statements run while
-the server answers the next MAIL, the commit while it answers RCPT, and DATA waits for both. So at any moment at most one message
-is "accepted by the server but not yet recorded": the one in flight. If the process dies (SIGKILL,
-power cut of the process, OOM), its claims expire after the lease and the next dispatcher sends
-what they covered: the messages never sent go out once, and the one in flight, if the server had
-already taken it, goes out a second time with the same Message-ID. At most one duplicate per
-crash, never a loss. A live dispatcher never outruns its own lease: when half of it has passed it
-gives back the rest of the batch and claims again.
+the server answers the next MAIL, the commit while it answers RCPT, and DATA waits for both. So
+at any moment at most one message is "accepted by the server but not yet recorded": the one in
+flight. If the process dies (SIGKILL, OOM, a power cut of the process), its claims expire after
+the lease and the next dispatcher sends what they covered: the messages never sent go out once,
+and the one in flight, if the server had already taken it, goes out a second time with the same
+Message-ID. At most one duplicate per crash, never a loss. A live dispatcher never outruns its
+own lease: when half of it has passed it gives back the rest of the batch and claims again.
 
 Speed (bench/reminders.py): the per-message write is two statements and a commit on one
-connection (on SQLite compiled once and run through the driver), done while the client would
-otherwise wait for the server (SQLite WAL with synchronous=NORMAL: no fsync per commit; a crash of the
-process loses nothing committed), the messages are read with one Core SELECT per batch, and the
-stored MIME bytes go straight to smtplib.
+connection (on SQLite compiled once and run through the driver; WAL with synchronous=NORMAL, so
+no fsync per commit and a crash of the process loses nothing committed), done while the client
+would otherwise wait for the server. The rows it updates are small: the bodies and MIME bytes
+live in MessageContent. The messages are read with one Core SELECT per batch, and the stored MIME
+bytes go straight to smtplib.
 
 A SQLite "database is locked" (another process writing for longer than the busy timeout) is
 retried (models.db.retry_locked); a transaction retried that way was rolled back first.
