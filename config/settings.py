@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     # Empty means SQLite at <data_dir>/dondoc.db; PostgreSQL: postgresql://user@host:5432/db
     database_url: str = ""
+    # SQLite: how long to wait for another process's write lock before retrying (models.db.retry_locked).
+    sqlite_busy_timeout_seconds: float = 30.0
 
     # A fixed date for long-running processes and demos. Empty: real today.
     today: date | None = None
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_tls: Literal["none", "starttls", "ssl"] = "none"
+    # With TLS the server's certificate is verified against the system's CAs, or this CA file (PEM).
+    smtp_ca_file: str = ""
+    # How long to wait for the SMTP server to connect or answer any command (a stalled server is
+    # given up on after this; the message stays queued).
     smtp_timeout_seconds: float = 30.0
     mail_from: str = "Dondoc <dondoc@example.org>"
     public_base_url: str = "http://127.0.0.1:8000"

@@ -18,7 +18,8 @@ class AppContext:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = make_engine(self.settings.resolved_database_url)
+            self._engine = make_engine(self.settings.resolved_database_url,
+                                       sqlite_busy_timeout=self.settings.sqlite_busy_timeout_seconds)
             migrate(self._engine)
         return self._engine
 

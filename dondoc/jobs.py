@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from config.policy import Policy, read_policy
 from dondoc.context import AppContext
 from models.clock import VN_TZ
-from models.db import transaction
+from models.db import retry_locked, transaction
 from models.workdays import WorkCalendar
 from notifications.daily import SweepResult, plan_daily_digests, queue_daily_reminders
 from notifications.dispatch import DispatchReport, dispatch
@@ -50,12 +50,16 @@ def plan_reminders(context: AppContext, day: date, policy: Policy | None = None)
 
 def queue_reminders(context: AppContext, day: date, policy: Policy | None = None) -> SweepResult:
     policy = policy or load_policy(context)
-    with transaction(context.engine) as session:
-        return queue_daily_reminders(
-            session, today=day, now=sending_time(day, policy), policy=policy.reminders,
-            calendar=WorkCalendar.from_policy(policy.working_days), base_url=context.settings.public_base_url,
-            mail_from=context.settings.mail_from,
-        )
+
+    def queue() -> SweepResult:  # one transaction, tried again if SQLite is locked
+        with transaction(context.engine) as session:
+            return queue_daily_reminders(
+                session, today=day, now=sending_time(day, policy), policy=policy.reminders,
+                calendar=WorkCalendar.from_policy(policy.working_days), base_url=context.settings.public_base_url,
+                mail_from=context.settings.mail_from,
+            )
+
+    return retry_locked(queue)
 
 
 def deliver(context: AppContext, now: datetime, policy: Policy | None = None) -> DispatchReport:

@@ -1,22 +1,33 @@
 """Engine, sessions and schema migrations (Alembic, so a plan of record survives upgrades)."""
+import logging
+import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# How long a SQLite connection waits for another one's write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+T = TypeVar("T")
+log = logging.getLogger("dondoc.db")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> Engine:
+    """An engine for `url`. On SQLite a connection waits up to `sqlite_busy_timeout` seconds for
+    another one's write lock before "database is locked" (see retry_locked for what follows)."""
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": sqlite_busy_timeout})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -25,7 +36,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL: a crash of the process loses nothing committed; only a power cut might.
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout * 1000)}")
             cursor.close()
 
         return engine
@@ -54,3 +65,29 @@ def transaction(engine: Engine):
         except BaseException:
             session.rollback()
             raise
+
+
+def is_locked(error: BaseException) -> bool:
+    """SQLite's "database is locked" / "database table is locked" (SQLITE_BUSY, SQLITE_LOCKED),
+    from SQLAlchemy or from the driver itself."""
+    if isinstance(error, OperationalError):
+        error = error.orig
+    return isinstance(error, sqlite3.OperationalError) and "is locked" in str(error)
+
+
+def retry_locked(work: Callable[[], T], *, attempts: int = 5, first_wait: float = 0.1) -> T:
+    """Run `work` (one whole transaction) again when SQLite says the database is locked.
+
+    The busy timeout already waits for another writer; this covers what it does not (a lock held
+    past the timeout, SQLite's deadlock avoidance). `work` must begin and end its own transaction,
+    so a failed try left nothing behind. Waits 0.1, 0.2, 0.4, 0.8 s between tries.
+    """
+    for attempt in range(attempts):
+        try:
+            return work()
+        except OperationalError as error:
+            if not is_locked(error) or attempt == attempts - 1:
+                raise
+            log.debug("database is locked; trying the transaction again (%d)", attempt + 1)
+            time.sleep(first_wait * 2 ** attempt)
+    raise AssertionError("unreachable")

@@ -1,6 +1,7 @@
 """The durable outbox: every email is a row before it is sent, and stays one after.
 
-A Message is one email to one person (a day's digest, a review request, a sign-in link). An
+A Message is one email to one person (a day's digest, a review request, a sign-in link), its
+MessageContent what it says (bodies and MIME bytes, kept apart from the delivery state). An
 OutboxItem is one reason it was sent: (recipient, occurrence, rule, day), unique, so the same
 reminder can never be queued twice. A task late for several periods is one reason (one digest
 line); its row points at one of the late occurrences. Each delivery attempt is recorded.
@@ -31,11 +32,9 @@ class Message(SQLModel, table=True):
     language: str = Field(default="vi", max_length=2)
     send_date: date = Field(index=True)
     subject: str = Field(sa_column=Column(Text, nullable=False))
-    text_body: str = Field(sa_column=Column(Text, nullable=False))
-    html_body: str = Field(sa_column=Column(Text, nullable=False))
     message_id: str = Field(max_length=300)  # the Message-ID header, the same on every attempt
-    # The whole MIME message, built once when queued: every attempt sends the same bytes.
-    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The bodies and the MIME bytes are in MessageContent: this row changes on every attempt, and
+    # SQLite rewrites a whole row (tens of KiB with them) on each update.
     status: str = Field(default=MessageStatus.QUEUED, max_length=20)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
@@ -47,9 +46,24 @@ class Message(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
     def retry_time(self, now: datetime, retry_after_minutes: int) -> datetime:
-        """After the n-th temporary failure wait retry_after * 2^(n-1), at most a day."""
-        minutes = retry_after_minutes * 2 ** max(0, self.attempts - 1)
-        return now + timedelta(minutes=min(minutes, 24 * 60))
+        return retry_time(self.attempts, now, retry_after_minutes)
+
+
+def retry_time(attempts: int, now: datetime, retry_after_minutes: int) -> datetime:
+    """After the n-th temporary failure wait retry_after * 2^(n-1), at most a day (`attempts` counts
+    the attempts before this failure)."""
+    minutes = retry_after_minutes * 2 ** max(0, attempts - 1)
+    return now + timedelta(minutes=min(minutes, 24 * 60))
+
+
+class MessageContent(SQLModel, table=True):
+    """What a message says, written once when it is queued and never changed."""
+
+    message_id: int = Field(foreign_key="message.id", primary_key=True)
+    text_body: str = Field(sa_column=Column(Text, nullable=False))
+    html_body: str = Field(sa_column=Column(Text, nullable=False))
+    # The whole MIME message, built once when queued: every attempt sends the same bytes.
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class OutboxItem(SQLModel, table=True):

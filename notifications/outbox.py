@@ -11,7 +11,7 @@ import emails
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from models.outbox import Message, MessageStatus
+from models.outbox import Message, MessageContent, MessageStatus
 from notifications.render import Rendered
 
 
@@ -86,18 +86,19 @@ class Draft:
     rendered: Rendered
 
 
-def _row(draft: Draft, *, now: datetime, mail_from: str) -> dict:
+def _rows(draft: Draft, *, now: datetime, mail_from: str) -> tuple[dict, dict]:
+    """The message's delivery row and its content row (without the message id the database gives)."""
     email, name, subject = (draft.recipient_email.strip(), clean_header(draft.recipient_name),
                             clean_header(draft.rendered.subject))
     message_id = message_id_for(draft.key, mail_from)
     text, html = draft.rendered.text, draft.rendered.html
-    return dict(
-        key=draft.key, kind=draft.kind, recipient_email=email, recipient_name=name, language=draft.language,
-        send_date=draft.send_date, subject=subject, text_body=text, html_body=html, message_id=message_id,
-        raw=build_mime(subject=subject, text=text, html=html, mail_from=mail_from, to_name=name, to_email=email,
-                       message_id=message_id, kind=draft.kind, at=now),
-        status=MessageStatus.QUEUED, attempts=0, next_attempt_at=now, created_at=now,
-    )
+    message = dict(key=draft.key, kind=draft.kind, recipient_email=email, recipient_name=name, language=draft.language,
+                   send_date=draft.send_date, subject=subject, message_id=message_id, status=MessageStatus.QUEUED,
+                   attempts=0, next_attempt_at=now, created_at=now)
+    content = dict(text_body=text, html_body=html,
+                   raw=build_mime(subject=subject, text=text, html=html, mail_from=mail_from, to_name=name,
+                                  to_email=email, message_id=message_id, kind=draft.kind, at=now))
+    return message, content
 
 
 def enqueue(session: Session, *, key: str, kind: str, recipient_email: str, recipient_name: str,
@@ -105,9 +106,12 @@ def enqueue(session: Session, *, key: str, kind: str, recipient_email: str, reci
     """Queue one message; None when a message with this key exists already."""
     if session.exec(select(Message.id).where(Message.key == key)).first() is not None:
         return None
-    message = Message(**_row(Draft(key, kind, recipient_email, recipient_name, language, send_date, rendered),
-                             now=now, mail_from=mail_from))
+    row, content = _rows(Draft(key, kind, recipient_email, recipient_name, language, send_date, rendered),
+                         now=now, mail_from=mail_from)
+    message = Message(**row)
     session.add(message)
+    session.flush()
+    session.add(MessageContent(message_id=message.id, **content))
     session.flush()
     return message
 
@@ -124,10 +128,12 @@ def enqueue_many(session: Session, drafts: list[Draft], *, now: datetime, mail_f
     """Queue many messages in one statement; returns the new messages' ids by key (a draft whose key
     is queued already is skipped, as `enqueue` does)."""
     existing = queued_keys(session, [d.key for d in drafts])
-    rows = [_row(d, now=now, mail_from=mail_from) for d in drafts if d.key not in existing]
-    if not rows:
+    built = [_rows(d, now=now, mail_from=mail_from) for d in drafts if d.key not in existing]
+    if not built:
         return {}
     session.flush()
-    inserted = session.execute(
-        insert(Message).returning(Message.id, Message.key, sort_by_parameter_order=True), rows)
+    inserted = list(session.execute(
+        insert(Message).returning(Message.id, Message.key, sort_by_parameter_order=True), [m for m, _ in built]))
+    session.execute(insert(MessageContent), [dict(content, message_id=message_id)
+                                              for (message_id, _), (_, content) in zip(inserted, built)])
     return {key: message_id for message_id, key in inserted}

@@ -1,14 +1,13 @@
 """Transports: how a message leaves. One small class per channel, each with send().
 
-A failure is a TransportError: temporary ones (connection refused, timeout, 4xx) are retried
-later, permanent ones (5xx, malformed address) are not.
+A failure is a TransportError: temporary ones (connection refused, dropped or timed out, 4xx)
+are retried later, permanent ones (5xx, malformed address) are not.
 """
 import re
 import smtplib
+import ssl
 from email.utils import parseaddr
 from pathlib import Path
-
-from emails.backend.smtp import SMTPBackend
 
 from config.settings import Settings
 from models.outbox import Message
@@ -21,14 +20,9 @@ class TransportError(Exception):
         self.permanent = permanent
 
 
-class _PreBuilt:
-    """What the `emails` SMTP backend sends: the bytes built when the message was queued."""
-
-    def __init__(self, raw: bytes):
-        self.raw = raw
-
-    def as_bytes(self) -> bytes:
-        return self.raw
+class ConnectError(TransportError):
+    """No connection to the server at all (refused, unreachable, TLS or login failed): temporary,
+    and the same for every message, so the dispatcher stops trying the rest of the batch."""
 
 
 def _check_address(message: Message) -> None:
@@ -50,7 +44,9 @@ class FileTransport:
     def __exit__(self, *exc):
         return False
 
-    def send(self, message: Message) -> str:
+    def send(self, message: Message, wait=None) -> str:
+        if wait is not None:
+            wait(final=True)
         day = self.folder / message.send_date.isoformat()
         day.mkdir(parents=True, exist_ok=True)
         safe = re.sub(r"[^A-Za-z0-9@._-]", "_", message.recipient_email)
@@ -64,67 +60,123 @@ class FileTransport:
 
 
 class SmtpTransport:
-    """SMTP from settings; one connection for a whole batch."""
+    """SMTP from settings, with the standard library's smtplib: one connection for a whole dispatch.
+
+    Sends the MIME bytes built (with the `emails` library) when the message was queued, and returns
+    the server's reply to the end of DATA. A connection the server closed (421, a drop, a timeout) is
+    dropped and the next message opens a new one; if that fails, ConnectError.
+    """
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.envelope_from = parseaddr(settings.mail_from)[1]
-        self.backend: SMTPBackend | None = None
+        self.client: smtplib.SMTP | None = None
 
     def __enter__(self):
-        s = self.settings
-        options = dict(host=s.smtp_host, port=s.smtp_port, timeout=s.smtp_timeout_seconds,
-                       ssl=s.smtp_tls == "ssl", tls=s.smtp_tls == "starttls", fail_silently=True)
-        if s.smtp_user:
-            options.update(user=s.smtp_user, password=s.smtp_password)
-        self.backend = SMTPBackend(**options)
-        return self
+        return self  # connects on the first message: a batch with nothing to send opens nothing
 
     def __exit__(self, *exc):
-        if self.backend is not None:
+        if self.client is not None:
             try:
-                self.backend.close()
+                self.client.quit()
             except (OSError, smtplib.SMTPException):
-                pass
+                self.client.close()
+            self.client = None
         return False
 
-    def send(self, message: Message) -> str:
-        _check_address(message)
-        response = self.backend.sendmail(from_addr=self.envelope_from, to_addrs=[message.recipient_email],
-                                         msg=_PreBuilt(message.raw))
-        if response is not None and response.success:
-            return f"{response.status_code} {(response.status_text or b'').decode(errors='replace')}".strip()
-        # The connection may be unusable now: drop it so the next message opens a fresh one.
-        self._reset()
-        raise _classify(response)
-
-    def _reset(self):
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context(cafile=s.smtp_ca_file or None) if s.smtp_tls != "none" else None
+        client = None
         try:
-            self.backend.close()
-        except (OSError, smtplib.SMTPException):
-            pass
+            if s.smtp_tls == "ssl":
+                client = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds, context=context)
+            else:
+                client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+            client.ehlo()
+            if s.smtp_tls == "starttls":
+                client.starttls(context=context)
+                client.ehlo()
+            if s.smtp_user:
+                client.login(s.smtp_user, s.smtp_password)
+        except (OSError, smtplib.SMTPException, UnicodeEncodeError) as error:  # smtplib logs in with ASCII only
+            if client is not None:
+                client.close()
+            raise ConnectError(f"cannot open the SMTP connection to {s.smtp_host}:{s.smtp_port}: "
+                               f"{_describe(error)}") from error
+        return client
+
+    def send(self, message, wait=None) -> str:
+        """Send one message; the server's reply to its end of DATA, or TransportError.
+
+        `wait`, if given, is called while the server answers MAIL (`final=False`) and RCPT
+        (`final=True`): the dispatcher writes the previous message's outcome meanwhile. No byte of
+        this message's content leaves before `wait(final=True)` has returned.
+        """
+        _check_address(message)
+        if self.client is None:
+            self.client = self._connect()
+        client = self.client
+        try:
+            size = f" SIZE={len(message.raw)}" if client.has_extn("size") else ""
+            client.putcmd("mail", f"FROM:{smtplib.quoteaddr(self.envelope_from)}{size}")
+        except OSError as error:
+            raise self._broken(error) from error
+        self._wait(wait, final=False)
+        try:
+            code, reply = client.getreply()
+            if code == 250:
+                client.putcmd("rcpt", f"TO:{smtplib.quoteaddr(message.recipient_email)}")
+                self._wait(wait, final=True)
+                code, reply = client.getreply()
+                if code in (250, 251):
+                    code, reply = client.data(message.raw)  # raises SMTPDataError unless DATA got 354
+                    if code == 250:
+                        return f"{code} {reply.decode(errors='replace')}"
+        except smtplib.SMTPResponseException as error:
+            code, reply = error.smtp_code, error.smtp_error
+        except (OSError, smtplib.SMTPException) as error:
+            raise self._broken(error) from error
+        text = f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
+        if code == 421 or code == -1:  # the server is closing the connection
+            self._drop()
+        else:
+            try:
+                client.rset()
+            except (OSError, smtplib.SMTPException):
+                self._drop()
+        raise TransportError(text, permanent=500 <= code < 600)
+
+    def _wait(self, wait, *, final: bool) -> None:
+        if wait is None:
+            return
+        try:
+            wait(final=final)
+        except BaseException:
+            self._drop()  # a reply is still unread: this connection is out of step
+            raise
+
+    def _broken(self, error: BaseException) -> TransportError:
+        """Dropped, reset or silent past the timeout: this connection is done, the next message
+        opens a new one. The server may have taken the message just before; its retry then
+        repeats it (same Message-ID)."""
+        self._drop()
+        return TransportError(_describe(error))
+
+    def _drop(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
 
 
-def _classify(response) -> TransportError:
-    error = getattr(response, "error", None)
-    refused = getattr(response, "refused_recipients", None) or {}
-    if refused:
-        code, text = next(iter(refused.values()))
-        return TransportError(f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}",
-                              permanent=500 <= code < 600)
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        code, text = next(iter(error.recipients.values()))
-        return TransportError(f"{code} {text!r}", permanent=500 <= code < 600)
+def _describe(error: BaseException) -> str:
     if isinstance(error, smtplib.SMTPResponseException):
         text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
-        return TransportError(f"{error.smtp_code} {text}", permanent=500 <= error.smtp_code < 600)
-    if error is not None:
-        return TransportError(f"{type(error).__name__}: {error}", permanent=False)
-    code = getattr(response, "status_code", None)
-    if code:
-        text = (response.status_text or b"").decode(errors="replace")
-        return TransportError(f"{code} {text}", permanent=500 <= code < 600)
-    return TransportError("no answer from the SMTP server", permanent=False)
+        return f"{error.smtp_code} {text}"
+    if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
+        # smtplib reports a reply that never came as "SMTPServerDisconnected: ... timed out"
+        return "timeout: the SMTP server stopped answering"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def transport_for(settings: Settings):

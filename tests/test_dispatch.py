@@ -1,7 +1,17 @@
 """The dispatcher: nothing lost, nothing sent twice, even with two at once or after a crash."""
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections import Counter
 from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -9,10 +19,11 @@ from sqlmodel import Session, select
 from dondoc import jobs
 from dondoc.context import AppContext
 from models.clock import FixedClock
-from models.outbox import Message, MessageStatus
-from tests.conftest import at_vn
+from models.outbox import DeliveryAttempt, Message, MessageStatus
+from tests.conftest import at_vn, requires_postgres
 from notifications.dispatch import dispatch
 from notifications.transports import SmtpTransport
+from tests.outbox_support import ConnectionMailbox, DispatcherForks, dispatcher_process, fill_outbox, start_server
 from tests.review_support import start_smtp
 
 
@@ -78,3 +89,112 @@ def test_a_message_whose_dispatcher_died_mid_send_is_sent_again_with_the_same_me
     finally:
         controller.stop()
         context.close()
+
+
+# --- crashes: a real dispatcher process, killed ----------------------------------------------
+
+KILLS = 20
+
+
+@pytest.mark.slow
+def test_a_dispatcher_killed_20_times_at_random_points_loses_nothing_and_repeats_only_the_message_in_flight(
+        settings, engine):
+    box = ConnectionMailbox()
+    controller = start_server(box)
+    now = at_vn(date(2016, 1, 15))
+    ids = fill_outbox(engine, 300, now=now)
+    lease = 60
+    smtp_settings = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port,
+                                                "dispatch_lease_seconds": lease})
+    rng = random.Random(8)
+    forks = DispatcherForks(smtp_settings, now=now)
+    try:
+        for kill in range(KILLS):
+            # Each run's wall clock is a lease past the last one's: the dead claims have expired.
+            pid = forks.start(wall_offset=kill * (lease + 1), batch=rng.choice([5, 20, 200]))
+            target = len(box.messages) + rng.randint(0, 20)
+            while len(box.messages) < target:
+                time.sleep(0.0005)
+            time.sleep(rng.uniform(0, 0.004))
+            os.kill(pid, signal.SIGKILL)
+            status, _ = forks.wait(pid)
+            assert status == -signal.SIGKILL, "killed while it still had mail to send"
+        survivor = forks.start(wall_offset=KILLS * (lease + 1))
+        status, printed = forks.wait(survivor)
+        assert status == 0, printed
+    finally:
+        forks.close()
+        controller.stop()
+    delivered = Counter(m.message_id for m in box.messages)
+    assert set(delivered) == set(ids), "every message arrived"
+    with Session(engine) as session:
+        statuses = Counter(session.exec(select(Message.status)))
+    assert statuses == {MessageStatus.SENT: len(ids)}
+    # Each dispatcher process sent over one connection of its own. A message that came again later
+    # was sent and not yet recorded when its process died: at most one per process killed.
+    later = Counter()
+    seen_after = set()
+    for message, connection in reversed(list(zip(box.messages, box.connections))):
+        if message.message_id in seen_after:
+            later[connection] += 1
+        seen_after.add(message.message_id)
+    assert len(set(box.connections)) <= KILLS + 1
+    assert max(later.values(), default=0) <= 1, "one message in flight per killed process, no more"
+    assert max(delivered.values()) <= 2 and sum(later.values()) == sum(n - 1 for n in delivered.values())
+
+
+# --- concurrency: four processes on one PostgreSQL outbox -------------------------------------
+
+class Gate(ConnectionMailbox):
+    """Holds its first answers to DATA until `parties` connections are sending (or `deadline` s),
+    so that every process is in the middle of its work at the same time."""
+
+    def __init__(self, parties: int, deadline: float):
+        super().__init__()
+        self.parties, self.deadline, self.peers, self.open = parties, deadline, set(), None
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.open is None:
+            self.open = asyncio.Event()
+        self.peers.add(session.peer)
+        if len(self.peers) >= self.parties:
+            self.open.set()
+        try:
+            await asyncio.wait_for(self.open.wait(), self.deadline)
+        except TimeoutError:
+            self.open.set()
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@requires_postgres
+def test_two_dispatchers_and_two_remind_runs_at_once_send_3000_messages_each_exactly_once(settings, engine, tmp_path):
+    box = Gate(parties=4, deadline=90)
+    controller = start_server(box)
+    now = jobs.sending_time(date(2016, 1, 15), jobs.load_policy(AppContext(settings)))
+    ids = fill_outbox(engine, 3000, now=now)
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port,
+                                       "smtp_timeout_seconds": 120})
+    dondoc = Path(sys.executable).parent / "dondoc"
+    try:
+        processes = [dispatcher_process(smtp, now=now) for _ in range(2)]
+        for n in range(2):
+            env = dict(os.environ, DONDOC_DATABASE_URL=smtp.resolved_database_url, DONDOC_SMTP_HOST="127.0.0.1",
+                       DONDOC_SMTP_PORT=str(controller.port), DONDOC_SMTP_TIMEOUT_SECONDS="120",
+                       DONDOC_DATA_DIR=str(tmp_path / f"remind{n}"))
+            env.pop("PREFECT_API_URL", None)
+            processes.append(subprocess.Popen([dondoc, "remind", "--today", "2016-01-15"], env=env,
+                                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        outputs = [p.communicate(timeout=240) for p in processes]
+    finally:
+        controller.stop()
+    for process, (out, err) in zip(processes, outputs):
+        assert process.returncode == 0, out + err
+    delivered = Counter(m.message_id for m in box.messages)
+    assert set(delivered) == set(ids) and max(delivered.values()) == 1, "each exactly once"
+    with Session(engine) as session:
+        assert Counter(session.exec(select(Message.status))) == {MessageStatus.SENT: 3000}
+        workers = Counter(w.split(":")[1] for w in session.exec(select(DeliveryAttempt.worker)))
+    assert sum(workers.values()) == 3000
+    assert {str(p.pid) for p in processes} == set(workers), "all four processes sent some of it"

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from dondoc.cli import app
 from dondoc.context import AppContext
 
-from models.outbox import Message
+from models.outbox import Message, MessageContent
 from notifications.outbox import build_mime, enqueue
 from notifications.render import render
 from tests.abuse_support import snapshot
@@ -62,7 +62,7 @@ def test_a_focal_points_name_with_line_breaks_makes_no_header_in_the_sign_in_ema
                           recipient_name=INJECTED, language="vi", send_date=date(2016, 1, 15), rendered=rendered,
                           now=now, mail_from="Dondoc <dondoc@example.org>")
         session.commit()
-        email = parsed(session.get(Message, message.id).raw)
+        email = parsed(session.get(MessageContent, message.id).raw)
     assert set(email.keys()) == HEADERS and len(email.keys()) == len(HEADERS)
     assert [a.addr_spec for a in email["To"].addresses] == ["bob@skhdt.example.org"]
     assert email["To"].addresses[0].display_name == "X Bcc: evil@attacker.example"

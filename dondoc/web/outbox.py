@@ -5,7 +5,7 @@ from sqlmodel import Session, select
 
 from dondoc.web import context_of, int_param, page
 from dondoc.web.access import staff
-from models.outbox import DeliveryAttempt, Message, MessageStatus
+from models.outbox import DeliveryAttempt, Message, MessageContent, MessageStatus
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -37,5 +37,6 @@ def outbox_message(request: Request, message_id: int = Path(ge=1, le=2 ** 31 - 1
             raise HTTPException(404)
         attempts = session.exec(select(DeliveryAttempt).where(DeliveryAttempt.message_id == message_id)
                                 .order_by(DeliveryAttempt.id)).all()
-    return page(request, "outbox_message.html", message=message, attempts=attempts,
+        text_body = session.exec(select(MessageContent.text_body).where(MessageContent.message_id == message_id)).one()
+    return page(request, "outbox_message.html", message=message, attempts=attempts, text_body=text_body,
                 body_hidden=message.kind in SECRET_BODIES)
