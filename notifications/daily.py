@@ -165,10 +165,7 @@ class Person:
     name: str
     language: str
     is_head: bool
-
-    @property
-    def key(self) -> str:
-        return self.email.lower()
+    key: str  # the email in lower case: one digest per address
 
 
 def _recipients(session: Session) -> dict[int, list[Person]]:
@@ -178,7 +175,7 @@ def _recipients(session: Session) -> dict[int, list[Person]]:
                            FocalPoint.role)
                  .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
     for agency_id, email, name, language, role in session.execute(statement):
-        by_agency[agency_id].append(Person(email, name, language, role == FocalPointRole.HEAD))
+        by_agency[agency_id].append(Person(email, name, language, role == FocalPointRole.HEAD, email.lower()))
     return by_agency
 
 
@@ -222,115 +219,91 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
         OutboxItem.rule.not_in(OVERDUE_RULES))))
     has_sent = {key.split("|", 1)[0] for key in sent_keys}
 
-    def already_sent(person: Person, item: Item) -> bool:
-        return person.key in has_sent and item.key_for(person.key) in sent_keys
-
-    # Each person's own items (those that trigger a digest) and the agencies they came from.
-    own: dict[str, list[Item]] = defaultdict(list)
-    from_agencies: dict[str, list[int]] = defaultdict(list)
-    who: dict[str, Person] = {}
-
-    def offer(person: Person, agency_id: int, item: Item) -> None:
-        if last_digest.get(person.key) == today or already_sent(person, item):
-            return  # one digest a day: what comes after today's went out waits for the next one
-        own[person.key].append(item)
-        who.setdefault(person.key, person)
-        if agency_id not in from_agencies[person.key]:
-            from_agencies[person.key].append(agency_id)
+    def unsent(person: Person, items: list[Item]) -> list[Item]:
+        if person.key not in has_sent:
+            return items
+        return [item for item in items if item.key_for(person.key) not in sent_keys]
 
     upcoming = _upcoming(session, today, policy)
     late = _overdue_lines(session, today)
     coordinators = _coordinators(session, {row[2] for row in upcoming} | {line.task_id for line in late}, policy)
 
+    # What each agency's people read, built once per agency (and language, where the lead's name is
+    # in it): its upcoming reminders, the reminders it is told of as coordinator, its late tasks.
+    reminded: dict[int, list[Item]] = defaultdict(list)
+    informed: dict[int, list[tuple[Item, int]]] = defaultdict(list)
     for occ_id, due, task_id, ref, title, lead_id in upcoming:
         firing = latest_firing(due, today, policy, calendar)
         if firing is None:
             continue
         section, days = _section(due, today)
         item = Item(occ_id, firing.rule, firing.nominal, section, ref, title, due, days, task_link(base_url, ref))
-        for person in people.get(lead_id, ()):
-            if not person.is_head:
-                offer(person, lead_id, item)
+        reminded[lead_id].append(item)
         if firing.rule in policy.coordinators_informed_on:
-            fyi: dict[str, Item] = {}  # by language: the lead's name is in the reader's language
             for agency_id in coordinators.get(task_id, ()):
-                for person in people.get(agency_id, ()):
-                    if person.is_head:
-                        continue
-                    if person.language not in fyi:
-                        fyi[person.language] = replace(item, rule=f"fyi:{firing.rule}", section="fyi",
-                                                       lead_name=_name(agencies[lead_id], person))
-                    offer(person, agency_id, fyi[person.language])
-
-    # Late tasks: each agency's lines, and whether a person's weekly nag is due. It is due when the
-    # person's last digest, or the newest late due date of a line, is old enough; after days
-    # without a run that is once, then the rhythm resumes from that digest.
-    nagged_up_to = latest_nagged_since(today, policy, calendar)
+                informed[agency_id].append((replace(item, rule=f"fyi:{firing.rule}", section="fyi"), lead_id))
     led: dict[int, list[OverdueLine]] = defaultdict(list)
     coordinated: dict[int, list[OverdueLine]] = defaultdict(list)
-    inform_on_overdue = "overdue" in policy.coordinators_informed_on
     for line in late:
         led[line.lead_id].append(line)
-        if inform_on_overdue:
+        if "overdue" in policy.coordinators_informed_on:
             for agency_id in coordinators.get(line.task_id, ()):
                 coordinated[agency_id].append(line)
-    late_items: dict[tuple, list[Item]] = {}
 
-    def lines_for(agency_id: int, person: Person) -> list[Item]:
-        """The late lines a person of this agency reads: its own tasks (for the head, only those
-        escalated), and those it coordinates when the policy says so."""
+    reading: dict[tuple, tuple[list[Item], list[Item]]] = {}
+
+    def read_by(agency_id: int, person: Person) -> tuple[list[Item], list[Item]]:
+        """(the reminders that trigger a digest, the late lines that ride along) for a person of
+        this agency; the head reads only the late lines escalated to them."""
         key = (agency_id, person.is_head, person.language)
-        if key not in late_items:
-            items = [_late_item(line, "overdue", today, policy, None, base_url) for line in led.get(agency_id, ())]
+        if key not in reading:
+            late_lines = [_late_item(line, "overdue", today, policy, None, base_url) for line in led.get(agency_id, ())]
             if person.is_head:
-                items = [i for i in items if i.escalated]
+                reading[key] = ([], [i for i in late_lines if i.escalated])
             else:
-                items += [_late_item(line, "fyi:overdue", today, policy, _name(agencies[line.lead_id], person),
-                                     base_url) for line in coordinated.get(agency_id, ())]
-            late_items[key] = items
-        return late_items[key]
+                fyi = [replace(item, lead_name=_name(agencies[lead_id], person))
+                       for item, lead_id in informed.get(agency_id, ())]
+                late_lines += [_late_item(line, "fyi:overdue", today, policy, _name(agencies[line.lead_id], person),
+                                          base_url) for line in coordinated.get(agency_id, ())]
+                reading[key] = (reminded.get(agency_id, []) + fyi, late_lines)
+        return reading[key]
 
-    reading: dict[str, list[tuple[int, Person]]] = defaultdict(list)
-    triggered: set[str] = set(own)
-    for agency_id in set(led) | set(coordinated):
-        for person in people.get(agency_id, ()):
-            if last_digest.get(person.key) == today or not lines_for(agency_id, person):
-                continue
-            reading[person.key].append((agency_id, person))
-            who.setdefault(person.key, person)
-            last = last_digest.get(person.key)
-            if last is None or last <= nagged_up_to:
-                if any(i.newest <= nagged_up_to for i in lines_for(agency_id, person)):
-                    triggered.add(person.key)
-
+    # A person's weekly nag for late tasks is due when their last digest, and the newest late due
+    # date of a line, are old enough; after days without a run that is once, then weekly from it.
+    nagged_up_to = latest_nagged_since(today, policy, calendar)
     summary = _weekly_summary(today, policy, calendar, agencies, late, base_url)
-    for agency in agencies.values():
-        if summary is None or agency.kind != AgencyKind.ALLIANCE:
-            continue
-        for person in people.get(agency.id, ()):
-            if not person.is_head and not already_sent(person, summary.item) and last_digest.get(person.key) != today:
-                own[person.key].append(summary.item)
-                who.setdefault(person.key, person)
-                if agency.id not in from_agencies[person.key]:
-                    from_agencies[person.key].append(agency.id)
+    digests: dict[str, PlannedDigest] = {}
+    triggered: set[str] = set()
+    for agency_id in set(reminded) | set(informed) | set(led) | set(coordinated) | (
+            {a.id for a in agencies.values() if a.kind == AgencyKind.ALLIANCE} if summary else set()):
+        agency = agencies[agency_id]
+        for person in people.get(agency_id, ()):
+            if last_digest.get(person.key) == today:
+                continue  # one digest a day: what comes after today's waits for the next one
+            triggers, rides = read_by(agency_id, person)
+            triggers = unsent(person, triggers)
+            summarised = (summary is not None and agency.kind == AgencyKind.ALLIANCE and not person.is_head
+                          and bool(unsent(person, [summary.item])))
+            if summarised:
+                triggers = triggers + [summary.item]
+            if not triggers and not rides:
+                continue
+            digest = digests.get(person.key)
+            if digest is None:
+                digest = digests[person.key] = PlannedDigest(email=person.email, name=person.name,
+                                                             language=person.language)
+            digest.items.extend(triggers)
+            digest.items.extend(rides)
+            name = _name(agency, person)
+            if name not in digest.agency_names:
+                digest.agency_names.append(name)
+            if summarised:
+                digest.summary, digest.summary_total = summary.for_language(person.language), summary.total
+            last = last_digest.get(person.key)
+            if triggers or ((last is None or last <= nagged_up_to)
+                            and any(i.newest <= nagged_up_to for i in rides)):
                 triggered.add(person.key)
-
-    for email in triggered:
-        person = who[email]
-        digest = PlannedDigest(email=person.email, name=person.name, language=person.language)
-        digest.items = list(own.get(email, ()))
-        agency_ids = list(from_agencies.get(email, ()))
-        for agency_id, reader in reading.get(email, ()):
-            digest.items.extend(lines_for(agency_id, reader))
-            if agency_id not in agency_ids:
-                agency_ids.append(agency_id)
-        digest.agency_names = list(dict.fromkeys(_name(agencies[a], person) for a in agency_ids))
-        if summary is not None and summary.item in digest.items:
-            digest.summary = summary.for_language(person.language)
-            digest.summary_total = summary.total
-        if digest.items:
-            result.digests.append(digest)
-    result.digests.sort(key=lambda d: d.email.lower())
+    result.digests = sorted((d for email, d in digests.items() if email in triggered), key=lambda d: d.email.lower())
     return result
 
 
