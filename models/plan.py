@@ -38,6 +38,8 @@ class Task(SQLModel, table=True):
         # The retired tasks (the overdue page leaves them out) and the sections of the live ones,
         # without reading every task (migration 0007_overdue_page).
         Index("ix_task_retired_section", "retired", "section"),
+        # Each task's lead agency from a narrow index (the overdue page's counts per agency).
+        Index("ix_task_id_lead", "id", "lead_agency_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
