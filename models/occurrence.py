@@ -59,9 +59,10 @@ class Occurrence(SQLModel, table=True):
         # The overdue list reads open rows by due date. A plain (due_date) index makes SQLite
         # slower (its planner picks it for the whole table); a partial one on open rows does not.
         # kind and task_id make it covering: the web's overdue page counts and pages 1M rows from
-        # the index alone (migration 0003_web).
+        # the index alone (migration 0003_web); id right after due_date gives the page's order
+        # (due_date, id) straight from the index (migration 0007_overdue_page).
         Index(
-            "ix_occurrence_open_due", "due_date", "kind", "task_id",
+            "ix_occurrence_open_due", "due_date", "id", "kind", "task_id",
             sqlite_where=text("progress != 'done'"), postgresql_where=text("progress != 'done'"),
         ),
     )

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -33,7 +33,14 @@ class Plan(SQLModel, table=True):
 
 
 class Task(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("plan_id", "ref"),)
+    __table_args__ = (
+        UniqueConstraint("plan_id", "ref"),
+        # The retired tasks (the overdue page leaves them out) and the sections of the live ones,
+        # without reading every task (migration 0007_overdue_page).
+        Index("ix_task_retired_section", "retired", "section"),
+        # Each task's lead agency from a narrow index (the overdue page's counts per agency).
+        Index("ix_task_id_lead", "id", "lead_agency_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
