@@ -7,7 +7,7 @@ is read from the index in order (no sort of every row falling due on the same da
 agency of each open row's task (the agency sort's counts) without reading the wide task rows.
 
 Revision ID: 0007_overdue_page
-Revises: 0005_scheduler
+Revises: 0006_message_content
 Create Date: 2026-11-27
 """
 from alembic import op
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0007_overdue_page'
-down_revision = '0005_scheduler'
+down_revision = '0006_message_content'
 branch_labels = None
 depends_on = None
 
