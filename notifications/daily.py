@@ -143,6 +143,7 @@ class OverdueLine:
     newest: date
     periods: int
     anchor: int  # an occurrence of the line: the outbox row's reference to the task
+    plan_id: int
 
 
 def _overdue_lines(session: Session, today: date) -> list[OverdueLine]:
@@ -150,10 +151,10 @@ def _overdue_lines(session: Session, today: date) -> list[OverdueLine]:
     national scale most open occurrences can be late, and they are summed per task, not listed)."""
     statement = (
         sa_select(Task.id, Task.ref, Task.title, Task.lead_agency_id, func.min(Occurrence.due_date),
-                  func.max(Occurrence.due_date), func.count(), func.min(Occurrence.id))
+                  func.max(Occurrence.due_date), func.count(), func.min(Occurrence.id), Task.plan_id)
         .join(Task, Occurrence.task_id == Task.id)
         .where(*_open_filters(), Occurrence.due_date < today)
-        .group_by(Task.id, Task.ref, Task.title, Task.lead_agency_id)
+        .group_by(Task.id, Task.ref, Task.title, Task.lead_agency_id, Task.plan_id)
     )
     return [OverdueLine(*row) for row in session.execute(statement)]
 
@@ -271,19 +272,22 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     # A person's weekly nag for late tasks is due when their last digest, and the newest late due
     # date of a line, are old enough; after days without a run that is once, then weekly from it.
     nagged_up_to = latest_nagged_since(today, policy, calendar)
-    summary = _weekly_summary(today, policy, calendar, agencies, late, base_url)
+    alliance_plans = _alliance_plans(session, {a.id for a in agencies.values() if a.kind == AgencyKind.ALLIANCE})
+    summaries: dict[frozenset[int], WeeklySummary | None] = {}
+    for plan_ids in set(alliance_plans.values()):
+        summaries[plan_ids] = _weekly_summary(today, policy, calendar, agencies,
+                                              [line for line in late if line.plan_id in plan_ids], base_url)
     digests: dict[str, PlannedDigest] = {}
     triggered: set[str] = set()
-    for agency_id in set(reminded) | set(informed) | set(led) | set(coordinated) | (
-            {a.id for a in agencies.values() if a.kind == AgencyKind.ALLIANCE} if summary else set()):
+    for agency_id in set(reminded) | set(informed) | set(led) | set(coordinated) | set(alliance_plans):
         agency = agencies[agency_id]
+        summary = summaries.get(alliance_plans.get(agency_id))
         for person in people.get(agency_id, ()):
             if last_digest.get(person.key) == today:
                 continue  # one digest a day: what comes after today's waits for the next one
             triggers, rides = read_by(agency_id, person)
             triggers = unsent(person, triggers)
-            summarised = (summary is not None and agency.kind == AgencyKind.ALLIANCE and not person.is_head
-                          and bool(unsent(person, [summary.item])))
+            summarised = summary is not None and not person.is_head and bool(unsent(person, [summary.item]))
             if summarised:
                 triggers = triggers + [summary.item]
             if not triggers and not rides:
@@ -338,14 +342,35 @@ class WeeklySummary:
     item: Item
     total: int
     by_agency: list[tuple[Agency, int, list[TaskLine]]]
+    _by_language: dict[str, list[dict]] = field(default_factory=dict)
 
     def for_language(self, language: str) -> list[dict]:
-        return [{"name": agency.name_en if language == "en" else agency.name_vi, "count": count, "occurrences": lines}
+        if language not in self._by_language:
+            self._by_language[language] = [
+                {"name": agency.name_en if language == "en" else agency.name_vi, "count": count, "occurrences": lines}
                 for agency, count, lines in self.by_agency]
+        return self._by_language[language]
+
+
+def _alliance_plans(session: Session, alliance_ids: set[int]) -> dict[int, frozenset[int]]:
+    """The plans each Alliance takes part in (leads or coordinates a live task): its summary covers
+    those, never another province's plans in a shared database."""
+    plans: dict[int, set[int]] = defaultdict(set)
+    if not alliance_ids:
+        return {}
+    live = Task.retired == False  # noqa: E712
+    for agency_id, plan_id in session.execute(sa_select(Task.lead_agency_id, Task.plan_id).distinct()
+                                              .where(live, Task.lead_agency_id.in_(alliance_ids))):
+        plans[agency_id].add(plan_id)
+    for agency_id, plan_id in session.execute(
+            sa_select(TaskCoordinator.agency_id, Task.plan_id).distinct().join(Task, Task.id == TaskCoordinator.task_id)
+            .where(live, TaskCoordinator.agency_id.in_(alliance_ids))):
+        plans[agency_id].add(plan_id)
+    return {agency_id: frozenset(ids) for agency_id, ids in plans.items()}
 
 
 def _weekly_summary(today, policy, calendar, agencies, late: list[OverdueLine], base_url) -> WeeklySummary | None:
-    """Alliance staff get, on the summary day, every late task grouped by agency."""
+    """Alliance staff get, on the summary day, every late task of their plans grouped by agency."""
     if not late:
         return None
     firing: Firing = latest_summary_firing(today, policy, calendar)

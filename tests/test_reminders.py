@@ -252,3 +252,32 @@ def test_the_remind_command_runs_the_prefect_flow_into_the_local_outbox(loaded, 
     with Session(AppContext(settings).engine) as session:
         statuses = {m.status for m in session.exec(select(Message))}
     assert statuses == {MessageStatus.SENT}
+
+
+def test_each_alliance_gets_the_summary_of_its_own_province_when_two_share_a_database(context, smtp):
+    from models.agency import Agency, AgencyKind, FocalPoint
+    from models.db import transaction
+    from models.plan import Plan, TaskCoordinator
+
+    with transaction(context.engine) as session:
+        district = Agency(code="CB-HA-QUANG", name_vi="Ủy ban nhân dân huyện Hà Quảng", name_en="Ha Quang District",
+                          kind=AgencyKind.DISTRICT)
+        alliance = Agency(code="CB-LMHTX", name_vi="Liên minh Hợp tác xã tỉnh Cao Bằng",
+                          name_en="Cao Bang Cooperative Alliance", kind=AgencyKind.ALLIANCE)
+        plan = Plan(code="CB-KTTT", title="Kế hoạch phát triển kinh tế tập thể tỉnh Cao Bằng", province="Cao Bằng",
+                    horizon_start=date(2015, 1, 1), horizon_end=date(2020, 12, 31))
+        session.add_all([district, alliance, plan])
+        session.flush()
+        session.add(FocalPoint(agency_id=alliance.id, name="Nông Thị Mai", email="mai.nt@lmhtx-caobang.invalid"))
+        task = Task(plan_id=plan.id, ref="CB-3.3-a", section="3.3", title="Rà soát hợp tác xã Hà Quảng",
+                    source_text="Rà soát hợp tác xã.", lead_agency_id=district.id, timing="one_off")
+        session.add(task)
+        session.flush()
+        session.add_all([TaskCoordinator(task_id=task.id, agency_id=alliance.id),
+                         Occurrence(task_id=task.id, due_date=date(2015, 9, 30), starts_on=date(2015, 1, 1))])
+    box, _ = smtp
+    run(context, date(2016, 1, 18))  # a Monday
+    [bac_kan] = box.to(THANH)
+    assert "3.3-a/PAC-NAM" in bac_kan.text and "CB-3.3-a" not in bac_kan.text
+    [cao_bang] = box.to("mai.nt@lmhtx-caobang.invalid")
+    assert "CB-3.3-a" in cao_bang.text and "3.3-a/PAC-NAM" not in cao_bang.text
