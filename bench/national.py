@@ -738,8 +738,6 @@ def markdown(results: dict[str, dict], args, counts: dict, info: dict, stamp: st
     lines += details
     lines += [
         "",
-        "The sweep and dispatch figures are from before the speed work on notifications/daily.py, models/reminders.py "
-        "and the dispatcher merged: re-measure them after it lands (`make bench`).",
         f"Whole benchmark {whole / 60:.1f} min.",
         END,
     ]
