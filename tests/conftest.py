@@ -15,6 +15,7 @@ from config import CONFIG_DIR
 from config.settings import Settings
 from dondoc.context import AppContext
 from models.clock import VN_TZ
+from tests.review_support import start_smtp
 
 PG_URL = os.environ.get("DONDOC_DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith("postgresql")
@@ -65,6 +66,22 @@ def app_context(settings):
 @pytest.fixture
 def engine(app_context):
     return app_context.engine
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on loopback (aiosmtpd): (its mailbox, its port)."""
+    controller, box = start_smtp()
+    yield box, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def context(loaded, settings, smtp):
+    """The bundled plan, with mail going to the loopback SMTP server."""
+    ctx = AppContext(settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp[1]}))
+    yield ctx
+    ctx.close()
 
 
 class Cli:

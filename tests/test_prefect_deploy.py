@@ -17,7 +17,7 @@ from dondoc.context import AppContext
 from dondoc.scheduling import job_table
 from models.outbox import Message, MessageStatus
 from tests.conftest import CONFIG_DIR
-from tests.review_support import free_port, start_smtp
+from tests.review_support import free_port
 
 BIN = Path(sys.executable).parent
 LAN = "lan.nt@skhdt.example.org"
@@ -69,13 +69,6 @@ def prefect_server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
-
-
-@pytest.fixture
-def smtp():
-    controller, box = start_smtp()
-    yield box, controller.port
-    controller.stop()
 
 
 def project_env(env: dict, settings, smtp_port: int, **extra) -> dict:

@@ -3,7 +3,6 @@ import json
 from collections import Counter
 from datetime import date, timedelta
 
-import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
@@ -16,7 +15,7 @@ from models.plan import Task
 from models.reminders import is_escalated, latest_firing, latest_nagged_since, overdue_nag
 from models.workdays import WorkCalendar
 from tests.conftest import CONFIG_DIR, Cli
-from tests.review_support import Mailbox, free_port, start_smtp
+from tests.review_support import Mailbox, free_port
 
 POLICY = read_policy(CONFIG_DIR / "policy.yaml")
 CALENDAR = WorkCalendar.from_policy(POLICY.working_days)
@@ -24,21 +23,6 @@ LAN = "lan.nt@skhdt.example.org"  # primary focal point of the Department of Pla
 PETER = "peter.nguyen@sttt.example.org"  # reads English
 THANH = "thanh.ht@lmhtx.example.org"  # Alliance staff
 PAC_NAM = "hai.tv@pacnam.invalid"  # Pác Nặm district's focal point
-
-
-@pytest.fixture
-def smtp():
-    controller, box = start_smtp()
-    yield box, controller.port
-    controller.stop()
-
-
-@pytest.fixture
-def context(loaded, settings, smtp):
-    """The bundled plan, with mail going to the loopback SMTP server."""
-    ctx = AppContext(settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp[1]}))
-    yield ctx
-    ctx.close()
 
 
 def run(context, day: date):

@@ -20,27 +20,11 @@ from models.scheduler import (
     LeaseHeld, LeaseLost, acquire_lease, current_lease, last_runs, record_run, release_lease, renew_lease,
 )
 from tests.conftest import CONFIG_DIR, at_vn
-from tests.review_support import start_smtp
 
 POLICY = read_policy(CONFIG_DIR / "policy.yaml")
 LAN = "lan.nt@skhdt.example.org"
 TTL = timedelta(seconds=180)
 T0 = datetime(2026, 11, 27, 21, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def smtp():
-    controller, box = start_smtp()
-    yield box, controller.port
-    controller.stop()
-
-
-@pytest.fixture
-def context(loaded, settings, smtp):
-    """The bundled plan, with mail going to the loopback SMTP server."""
-    ctx = AppContext(settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp[1]}))
-    yield ctx
-    ctx.close()
 
 
 def ran(runs) -> list[tuple[str, date]]:
