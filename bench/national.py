@@ -386,18 +386,12 @@ def step_dispatch(cfg: dict) -> dict:
 
 # --- step 4: the overdue page ----------------------------------------------------------------
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
 def step_overdue(cfg: dict) -> dict:
     import random
 
-    from fastapi.testclient import TestClient
     from sqlmodel import select
 
-    from dondoc.web import create_app
+    from bench.overdue_page import percentile, signed_in_client
     from models.accounts import add_staff_user
     from models.agency import Agency
     from models.clock import FixedClock
@@ -410,10 +404,7 @@ def step_overdue(cfg: dict) -> dict:
                        now=FixedClock.on(day).now(), actor="bench", update_existing=True)
         codes = [c for c in session.exec(select(Agency.code))
                  if c.split("-", 1)[1] in ("SKHDT", "STC", "SNNPTNT", "BA-BE", "PAC-NAM", "LMHTX")]
-    client = TestClient(create_app(context))
-    page = client.get("/signin").text
-    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    client.post("/signin/password", data=dict(email=STAFF_EMAIL, password=STAFF_PASSWORD, csrf=csrf))
+    client = signed_in_client(context, STAFF_EMAIL, STAFF_PASSWORD)
     first = client.get("/overdue")
     assert first.status_code == 200 and "/signin" not in str(first.url), first.url
     kinds = {

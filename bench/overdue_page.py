@@ -92,6 +92,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
+def signed_in_client(context: AppContext, email: str, password: str) -> TestClient:
+    """A client of the real app, signed in as this staff member through the sign-in form."""
+    client = TestClient(create_app(context))
+    page = client.get("/signin").text
+    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    client.post("/signin/password", data=dict(email=email, password=password, csrf=csrf))
+    return client
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--occurrences", type=int, default=1_000_000)
@@ -110,10 +119,7 @@ def main() -> None:
         if not session.execute(text("SELECT 1 FROM staffuser")).first():
             add_staff_user(session, email="alice@lmhtx.example.org", name="Alice", password="bench password 2020",
                            now=FixedClock.on(TODAY).now(), actor="bench")
-    client = TestClient(create_app(context))
-    page = client.get("/signin").text
-    csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-    client.post("/signin/password", data=dict(email="alice@lmhtx.example.org", password="bench password 2020", csrf=csrf))
+    client = signed_in_client(context, "alice@lmhtx.example.org", "bench password 2020")
     assert client.get("/overdue").status_code == 200
     kinds = {
         "first page": lambda r: "/overdue",
