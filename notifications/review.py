@@ -7,13 +7,12 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
-from models.outbox import Message
 from models.plan import Plan
 from models.reminders import is_escalated
 from models.review import INDICATORS, ReviewCycle, ReviewRequest, chaser_firing, missing_list_firing
 from models.review_ops import form_for, issue_token, review_link
 from models.workdays import WorkCalendar
-from notifications.outbox import enqueue
+from notifications.outbox import enqueue, queued_keys
 from notifications.render import render
 
 
@@ -36,10 +35,6 @@ def _people(session: Session, agency_id: int, *, with_head: bool = False) -> lis
             if with_head or fp.role != FocalPointRole.HEAD]
 
 
-def _existing(session: Session, keys: list[str]) -> set[str]:
-    return set(session.exec(select(Message.key).where(Message.key.in_(keys)))) if keys else set()
-
-
 def _context(form, request: ReviewRequest, fp: FocalPoint, link: str, today: date) -> dict:
     english = fp.language == "en"
     return dict(
@@ -60,7 +55,7 @@ def _mail_request(session, request, cycle, *, kind: str, key_of, reason: str, no
     """Queue `kind` to the request's focal points not yet sent that key; one new link for them."""
     people = _people(session, request.agency_id, with_head=with_head)
     keys = {fp.id: key_of(fp) for fp in people}
-    done = _existing(session, list(keys.values()))
+    done = queued_keys(session, list(keys.values()))
     pending = [fp for fp in people if keys[fp.id] not in done]
     if not pending:
         return 0
