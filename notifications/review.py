@@ -12,7 +12,7 @@ from models.reminders import is_escalated
 from models.review import INDICATORS, ReviewCycle, ReviewRequest, chaser_firing, missing_list_firing
 from models.review_ops import form_for, issue_token, review_link
 from models.workdays import WorkCalendar
-from notifications.outbox import enqueue, queued_keys
+from notifications.outbox import Draft, enqueue_many, queued_keys
 from notifications.render import render
 
 
@@ -28,11 +28,17 @@ class ReviewMail:
         return self.requests + self.chasers + self.missing_lists
 
 
-def _people(session: Session, agency_id: int, *, with_head: bool = False) -> list[FocalPoint]:
-    return [fp for fp in session.exec(select(FocalPoint).where(FocalPoint.agency_id == agency_id,
-                                                               FocalPoint.active == True)  # noqa: E712
-                                      .order_by(FocalPoint.id))
-            if with_head or fp.role != FocalPointRole.HEAD]
+def _people(session: Session, agency_ids, *, with_head: bool = False) -> dict[int, list[FocalPoint]]:
+    """The active focal points of these agencies, by agency (one query for a whole cycle's requests)."""
+    by_agency: dict[int, list[FocalPoint]] = {agency_id: [] for agency_id in agency_ids}
+    if not by_agency:
+        return by_agency
+    for fp in session.exec(select(FocalPoint).where(FocalPoint.agency_id.in_(list(by_agency)),
+                                                   FocalPoint.active == True)  # noqa: E712
+                           .order_by(FocalPoint.id)):
+        if with_head or fp.role != FocalPointRole.HEAD:
+            by_agency[fp.agency_id].append(fp)
+    return by_agency
 
 
 def _context(form, request: ReviewRequest, fp: FocalPoint, link: str, today: date) -> dict:
@@ -50,40 +56,40 @@ def _context(form, request: ReviewRequest, fp: FocalPoint, link: str, today: dat
     )
 
 
-def _mail_request(session, request, cycle, *, kind: str, key_of, reason: str, now: datetime, today: date,
-                  base_url: str, mail_from: str, with_head: bool = False) -> int:
-    """Queue `kind` to the request's focal points not yet sent that key; one new link for them."""
-    people = _people(session, request.agency_id, with_head=with_head)
-    keys = {fp.id: key_of(fp) for fp in people}
-    done = queued_keys(session, list(keys.values()))
-    pending = [fp for fp in people if keys[fp.id] not in done]
-    if not pending:
-        return 0
-    link = review_link(base_url, issue_token(session, request, cycle, now=now, reason=reason))
-    form = form_for(session, request, now)
-    queued = 0
-    for fp in pending:
-        message = enqueue(session, key=keys[fp.id], kind=kind, recipient_email=fp.email, recipient_name=fp.name,
-                          language=fp.language, send_date=today,
-                          rendered=render(kind, fp.language, _context(form, request, fp, link, today)),
-                          now=now, mail_from=mail_from)
-        queued += message is not None
-    return queued
+def _mail_requests(session, cycle, requests, *, kind: str, key_of, reason: str, now: datetime, today: date,
+                   base_url: str, mail_from: str, with_head: bool = False) -> int:
+    """Queue `kind` to each request's focal points not yet sent that key, with one new link per
+    request that has someone to write to. Which keys are queued already is one query for them all."""
+    people = _people(session, {request.agency_id for request in requests}, with_head=with_head)
+    keys = {(request.id, fp.id): key_of(fp) for request in requests for fp in people[request.agency_id]}
+    done = queued_keys(session, list(set(keys.values())))
+    drafts: list[Draft] = []
+    for request in requests:
+        pending = [fp for fp in people[request.agency_id] if keys[request.id, fp.id] not in done]
+        if not pending:
+            continue
+        link = review_link(base_url, issue_token(session, request, cycle, now=now, reason=reason))
+        form = form_for(session, request, now)
+        for fp in pending:
+            key = keys[request.id, fp.id]
+            done.add(key)  # a person who is the focal point of two agencies gets the first one's
+            drafts.append(Draft(key, kind, fp.email, fp.name, fp.language, today,
+                                render(kind, fp.language, _context(form, request, fp, link, today))))
+    return len(enqueue_many(session, drafts, now=now, mail_from=mail_from))
 
 
 def queue_review_requests(session: Session, cycle: ReviewCycle, *, now: datetime, today: date, base_url: str,
                           mail_from: str) -> ReviewMail:
     """The opening email to every reporting agency's focal points (once per person and cycle)."""
     result = ReviewMail(without_focal_point=[])
-    for request, agency in session.exec(select(ReviewRequest, Agency).join(Agency)
-                                        .where(ReviewRequest.cycle_id == cycle.id).order_by(ReviewRequest.id)):
-        if not _people(session, agency.id):
-            result.without_focal_point.append(agency.code)
-            continue
-        result.requests += _mail_request(
-            session, request, cycle, kind="review_request", reason="request", now=now, today=today,
-            base_url=base_url, mail_from=mail_from,
-            key_of=lambda fp: f"review_request|{cycle.id}|{fp.email.lower()}")
+    requests = session.exec(select(ReviewRequest, Agency).join(Agency)
+                            .where(ReviewRequest.cycle_id == cycle.id).order_by(ReviewRequest.id)).all()
+    people = _people(session, {agency.id for _, agency in requests})
+    result.without_focal_point = [agency.code for _, agency in requests if not people[agency.id]]
+    result.requests = _mail_requests(
+        session, cycle, [request for request, agency in requests if people[agency.id]], kind="review_request",
+        reason="request", now=now, today=today, base_url=base_url, mail_from=mail_from,
+        key_of=lambda fp: f"review_request|{cycle.id}|{fp.email.lower()}")
     return result
 
 
@@ -94,20 +100,21 @@ def queue_review_chasers(session: Session, cycle: ReviewCycle, *, now: datetime,
     result = ReviewMail()
     if not calendar.is_working_day(today) or cycle.is_closed(now) or today < cycle.opens_on:
         return result
+    firing = chaser_firing(opens_on=cycle.opens_on, inputs_due=cycle.inputs_due, today=today,
+                           reminder_policy=reminder_policy, calendar=calendar)
+    listing = missing_list_firing(inputs_due=cycle.inputs_due, today=today, reminder_policy=reminder_policy,
+                                  calendar=calendar)
+    if firing is None and listing is None:
+        return result
     missing = session.exec(select(ReviewRequest, Agency).join(Agency)
                            .where(ReviewRequest.cycle_id == cycle.id, ReviewRequest.submitted_at == None)  # noqa: E711
                            .order_by(ReviewRequest.id)).all()
-    firing = chaser_firing(opens_on=cycle.opens_on, inputs_due=cycle.inputs_due, today=today,
-                           reminder_policy=reminder_policy, calendar=calendar)
     if firing is not None:
         escalated = firing.rule.startswith("overdue") and is_escalated(cycle.inputs_due, firing.nominal, reminder_policy)
-        for request, agency in missing:
-            result.chasers += _mail_request(
-                session, request, cycle, kind="review_chaser", reason=f"chaser:{firing.rule}", now=now, today=today,
-                base_url=base_url, mail_from=mail_from, with_head=escalated,
-                key_of=lambda fp: f"review_chaser|{cycle.id}|{fp.email.lower()}|{firing.rule}|{firing.nominal}")
-    listing = missing_list_firing(inputs_due=cycle.inputs_due, today=today, reminder_policy=reminder_policy,
-                                  calendar=calendar)
+        result.chasers = _mail_requests(
+            session, cycle, [request for request, _ in missing], kind="review_chaser", reason=f"chaser:{firing.rule}",
+            now=now, today=today, base_url=base_url, mail_from=mail_from, with_head=escalated,
+            key_of=lambda fp: f"review_chaser|{cycle.id}|{fp.email.lower()}|{firing.rule}|{firing.nominal}")
     if listing is not None and missing:
         result.missing_lists += _queue_missing_list(session, cycle, missing, listing, now=now, today=today,
                                                     mail_from=mail_from)
@@ -115,22 +122,27 @@ def queue_review_chasers(session: Session, cycle: ReviewCycle, *, now: datetime,
 
 
 def _queue_missing_list(session, cycle, missing, firing, *, now, today, mail_from) -> int:
+    """To the staff of the Alliance the plan asks to report (its own province's, not every one in a
+    shared database): which agencies have not reported, with whom to call."""
     plan = session.get(Plan, cycle.plan_id)
-    staff = [fp for agency in session.exec(select(Agency).where(Agency.kind == AgencyKind.ALLIANCE))
-             for fp in _people(session, agency.id)]
-    total = session.exec(select(ReviewRequest.id).where(ReviewRequest.cycle_id == cycle.id)).all()
-    queued = 0
-    for fp in staff:
+    requests = session.exec(select(ReviewRequest, Agency).join(Agency).where(ReviewRequest.cycle_id == cycle.id)).all()
+    alliances = [agency.id for _, agency in requests if agency.kind == AgencyKind.ALLIANCE]
+    contacts = _people(session, {agency.id for _, agency in missing} | set(alliances))
+    drafts = []
+    for fp in (fp for agency_id in sorted(alliances) for fp in contacts[agency_id]):
         english = fp.language == "en"
         rows = [dict(code=agency.code, name=agency.name_en if english else agency.name_vi,
-                     contacts=", ".join(p.email for p in _people(session, agency.id)) or "—")
+                     contacts=", ".join(p.email for p in contacts[agency.id]) or "—")
                 for _, agency in missing]
         context = dict(recipient_name=fp.name, year=cycle.year, plan_title=plan.title, inputs_due=cycle.inputs_due,
                        report_due=cycle.report_due, days_late=(today - cycle.inputs_due).days, missing=rows,
-                       total=len(total), submitted=len(total) - len(rows), send_date=today)
-        message = enqueue(session, key=f"review_missing|{cycle.id}|{fp.email.lower()}|{firing.rule}|{firing.nominal}",
-                          kind="review_missing", recipient_email=fp.email, recipient_name=fp.name,
-                          language=fp.language, send_date=today, rendered=render("review_missing", fp.language, context),
-                          now=now, mail_from=mail_from)
-        queued += message is not None
-    return queued
+                       total=len(requests), submitted=len(requests) - len(rows), send_date=today)
+        drafts.append(Draft(f"review_missing|{cycle.id}|{fp.email.lower()}|{firing.rule}|{firing.nominal}",
+                            "review_missing", fp.email, fp.name, fp.language, today,
+                            render("review_missing", fp.language, context)))
+    return len(enqueue_many(session, _first_of_each_key(drafts), now=now, mail_from=mail_from))
+
+
+def _first_of_each_key(drafts: list[Draft]) -> list[Draft]:
+    seen: set[str] = set()
+    return [d for d in drafts if not (d.key in seen or seen.add(d.key))]

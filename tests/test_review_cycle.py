@@ -204,3 +204,34 @@ def test_a_review_asks_only_the_agencies_of_its_own_plan_when_two_provinces_shar
         asked = {agency.code for _, agency in opened.new_requests}
     assert "LMHTX" in asked and "BA-BE" in asked
     assert not asked & {"CB-HA-QUANG", "CB-LMHTX"}
+
+
+def test_the_missing_list_goes_to_the_plans_own_alliance_not_another_provinces(loaded, engine):
+    from datetime import datetime
+
+    from config.policy import ReminderPolicy, ReviewPolicy, WorkingDaysPolicy
+    from models.agency import Agency, AgencyKind, FocalPoint
+    from models.clock import VN_TZ
+    from models.db import transaction
+    from models.outbox import Message
+    from models.plan import Plan
+    from models.review_ops import open_cycle
+    from models.workdays import WorkCalendar
+    from notifications.review import queue_review_chasers
+
+    with transaction(engine) as session:
+        other = Agency(code="CB-LMHTX", name_vi="Liên minh Hợp tác xã tỉnh Cao Bằng",
+                       name_en="Cao Bang Cooperative Alliance", kind=AgencyKind.ALLIANCE)
+        session.add(other)
+        session.flush()
+        session.add(FocalPoint(agency_id=other.id, name="Nông Văn Bằng", email="bang.nv@lmhtx-caobang.example.org"))
+    with transaction(engine) as session:
+        plan = session.exec(select(Plan)).one()
+        cycle = open_cycle(session, plan, 2015, now=datetime(2015, 11, 2, 8, tzinfo=VN_TZ),
+                           review_policy=ReviewPolicy(), actor="test").cycle
+        mail = queue_review_chasers(session, cycle, now=datetime(2015, 12, 1, 8, tzinfo=VN_TZ), today=date(2015, 12, 1),
+                                    reminder_policy=ReminderPolicy(),
+                                    calendar=WorkCalendar.from_policy(WorkingDaysPolicy()),
+                                    base_url="http://localhost", mail_from="dondoc@example.org")
+        listed_to = set(session.exec(select(Message.recipient_email).where(Message.kind == "review_missing")))
+    assert listed_to == {ALLIANCE, "cuong.mv@lmhtx.example.org"} and mail.missing_lists == 2  # its head is not
