@@ -8,7 +8,7 @@ from dondoc.context import AppContext
 from models.clock import VN_TZ
 from models.db import retry_locked, transaction
 from models.workdays import WorkCalendar
-from notifications.daily import SweepResult, plan_daily_digests, queue_daily_reminders
+from notifications.daily import Directory, SweepResult, plan_daily_digests, queue_daily_reminders
 from notifications.dispatch import DispatchReport, dispatch
 from notifications.transports import transport_for
 
@@ -48,7 +48,16 @@ def plan_reminders(context: AppContext, day: date, policy: Policy | None = None)
                                   base_url=context.settings.public_base_url)
 
 
-def queue_reminders(context: AppContext, day: date, policy: Policy | None = None) -> SweepResult:
+def read_directory(context: AppContext) -> Directory:
+    """The directory as the sweep reads it, for every task: for a run of many days (a simulation)."""
+    from sqlmodel import Session
+
+    with Session(context.engine) as session:
+        return Directory.read(session, every_task=True)
+
+
+def queue_reminders(context: AppContext, day: date, policy: Policy | None = None,
+                    directory: Directory | None = None) -> SweepResult:
     policy = policy or load_policy(context)
 
     def queue() -> SweepResult:  # one transaction, tried again if SQLite is locked
@@ -56,7 +65,7 @@ def queue_reminders(context: AppContext, day: date, policy: Policy | None = None
             return queue_daily_reminders(
                 session, today=day, now=sending_time(day, policy), policy=policy.reminders,
                 calendar=WorkCalendar.from_policy(policy.working_days), base_url=context.settings.public_base_url,
-                mail_from=context.settings.mail_from,
+                mail_from=context.settings.mail_from, directory=directory,
             )
 
     return retry_locked(queue)
@@ -71,10 +80,12 @@ def deliver(context: AppContext, now: datetime, policy: Policy | None = None) ->
                     lease=timedelta(seconds=context.settings.dispatch_lease_seconds))
 
 
-def run_reminder_day(context: AppContext, day: date, policy: Policy | None = None) -> DayReport:
-    """The daily reminder job: queue the day's digests, then deliver the outbox."""
+def run_reminder_day(context: AppContext, day: date, policy: Policy | None = None,
+                     directory: Directory | None = None) -> DayReport:
+    """The daily reminder job: queue the day's digests, then deliver the outbox. `directory`: one read
+    for many days (a simulation); by default it is read afresh."""
     policy = policy or load_policy(context)
-    swept = queue_reminders(context, day, policy)
+    swept = queue_reminders(context, day, policy, directory)
     report = DayReport(day=day, working_day=swept.working_day, queued=swept.queued)
     delivered = deliver(context, sending_time(day, policy), policy)
     report.sent, report.retrying, report.failed, report.errors = (

@@ -169,15 +169,50 @@ class Person:
     key: str  # the email in lower case: one digest per address
 
 
-def _recipients(session: Session) -> dict[int, list[Person]]:
-    """Active focal points by agency."""
-    by_agency: dict[int, list[Person]] = defaultdict(list)
-    statement = (sa_select(FocalPoint.agency_id, FocalPoint.email, FocalPoint.name, FocalPoint.language,
-                           FocalPoint.role)
-                 .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
-    for agency_id, email, name, language, role in session.execute(statement):
-        by_agency[agency_id].append(Person(email, name, language, role == FocalPointRole.HEAD, email.lower()))
-    return by_agency
+@dataclass(frozen=True)
+class AgencyName:
+    id: int
+    kind: str
+    name_vi: str
+    name_en: str
+
+
+@dataclass
+class Directory:
+    """Who is who, as the sweep reads it: the agencies, their active focal points, each Alliance's
+    plans and (read for the day's tasks, or once for all) each task's coordinating agencies.
+
+    The daily job reads it fresh every run. A simulation reads it once for all of its days: nothing
+    in it changes while simulated time passes, and re-reading it was a third of each day's sweep."""
+    agencies: dict[int, AgencyName]
+    people: dict[int, list[Person]]
+    alliance_plans: dict[int, frozenset[int]]
+    coordinators: dict[int, list[int]] | None = None  # every task's, when read once for all
+
+    @classmethod
+    def read(cls, session: Session, *, every_task: bool = False) -> "Directory":
+        agencies = {row[0]: AgencyName(*row) for row in session.execute(
+            sa_select(Agency.id, Agency.kind, Agency.name_vi, Agency.name_en))}
+        people: dict[int, list[Person]] = defaultdict(list)
+        statement = (sa_select(FocalPoint.agency_id, FocalPoint.email, FocalPoint.name, FocalPoint.language,
+                               FocalPoint.role)
+                     .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
+        for agency_id, email, name, language, role in session.execute(statement):
+            people[agency_id].append(Person(email, name, language, role == FocalPointRole.HEAD, email.lower()))
+        alliances = {a.id for a in agencies.values() if a.kind == AgencyKind.ALLIANCE}
+        directory = cls(agencies, people, _alliance_plans(session, alliances))
+        if every_task:
+            directory.coordinators = defaultdict(list)
+            for task_id, agency_id in session.execute(sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)):
+                directory.coordinators[task_id].append(agency_id)
+        return directory
+
+    def coordinators_of(self, session: Session, task_ids: set[int], policy: ReminderPolicy) -> dict[int, list[int]]:
+        if not policy.coordinators_informed_on:
+            return {}
+        if self.coordinators is not None:
+            return self.coordinators
+        return _coordinators(session, task_ids)
 
 
 def _last_digest_days(session: Session, today: date, policy: ReminderPolicy) -> dict[str, date]:
@@ -197,7 +232,7 @@ def _last_digest_days(session: Session, today: date, policy: ReminderPolicy) -> 
 
 
 def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy, calendar: WorkCalendar,
-                       base_url: str) -> SweepResult:
+                       base_url: str, directory: Directory | None = None) -> SweepResult:
     """What goes out today and to whom, without writing anything (a dry run shows exactly this).
 
     A person gets a digest when at least one of their reminders is due today; the digest then
@@ -210,8 +245,8 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     result = SweepResult(day=today, working_day=calendar.is_working_day(today))
     if not result.working_day:
         return result
-    agencies = {a.id: a for a in session.exec(select(Agency))}
-    people = _recipients(session)
+    directory = directory or Directory.read(session)
+    agencies, people = directory.agencies, directory.people
     last_digest = _last_digest_days(session, today, policy)
     # "Before", due-day and summary items are keyed by their nominal day, at most the lookahead
     # before today; they went out on that day or a few days before it (ahead of days off).
@@ -227,7 +262,8 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
 
     upcoming = _upcoming(session, today, policy)
     late = _overdue_lines(session, today)
-    coordinators = _coordinators(session, {row[2] for row in upcoming} | {line.task_id for line in late}, policy)
+    coordinators = directory.coordinators_of(session, {row[2] for row in upcoming} | {line.task_id for line in late},
+                                             policy)
 
     # What each agency's people read, built once per agency (and language, where the lead's name is
     # in it): its upcoming reminders, the reminders it is told of as coordinator, its late tasks.
@@ -272,7 +308,7 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     # A person's weekly nag for late tasks is due when their last digest, and the newest late due
     # date of a line, are old enough; after days without a run that is once, then weekly from it.
     nagged_up_to = latest_nagged_since(today, policy, calendar)
-    alliance_plans = _alliance_plans(session, {a.id for a in agencies.values() if a.kind == AgencyKind.ALLIANCE})
+    alliance_plans = directory.alliance_plans
     summaries: dict[frozenset[int], WeeklySummary | None] = {}
     for plan_ids in set(alliance_plans.values()):
         summaries[plan_ids] = _weekly_summary(today, policy, calendar, agencies,
@@ -311,7 +347,7 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     return result
 
 
-def _name(agency: Agency, person: Person) -> str:
+def _name(agency: AgencyName, person: Person) -> str:
     return agency.name_en if person.language == "en" else agency.name_vi
 
 
@@ -325,10 +361,8 @@ def _late_item(line: OverdueLine, rule: str, today: date, policy: ReminderPolicy
     return item
 
 
-def _coordinators(session: Session, task_ids: set[int], policy: ReminderPolicy) -> dict[int, list[int]]:
+def _coordinators(session: Session, task_ids: set[int]) -> dict[int, list[int]]:
     coordinators: dict[int, list[int]] = defaultdict(list)
-    if not policy.coordinators_informed_on:
-        return coordinators
     ordered = sorted(task_ids)
     for start in range(0, len(ordered), 500):
         for task_id, agency_id in session.exec(select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
@@ -341,7 +375,7 @@ def _coordinators(session: Session, task_ids: set[int], policy: ReminderPolicy) 
 class WeeklySummary:
     item: Item
     total: int
-    by_agency: list[tuple[Agency, int, list[TaskLine]]]
+    by_agency: list[tuple[AgencyName, int, list[TaskLine]]]
     _by_language: dict[str, list[dict]] = field(default_factory=dict)
 
     def for_language(self, language: str) -> list[dict]:
@@ -385,13 +419,15 @@ def _weekly_summary(today, policy, calendar, agencies, late: list[OverdueLine], 
 
 
 def queue_daily_reminders(session: Session, *, today: date, now: datetime, policy: ReminderPolicy,
-                          calendar: WorkCalendar, base_url: str, mail_from: str) -> SweepResult:
+                          calendar: WorkCalendar, base_url: str, mail_from: str,
+                          directory: Directory | None = None) -> SweepResult:
     """Write today's digests into the outbox: one message per person per day, one row per reason.
 
     A person who already has today's digest gets nothing more today; what would have been added
     stays unsent and goes out in the next working day's digest.
     """
-    result = plan_daily_digests(session, today=today, policy=policy, calendar=calendar, base_url=base_url)
+    result = plan_daily_digests(session, today=today, policy=policy, calendar=calendar, base_url=base_url,
+                                directory=directory)
     digests = {f"daily|{d.email.lower()}|{today.isoformat()}": d for d in result.digests}
     already = queued_keys(session, list(digests))
     drafts = []

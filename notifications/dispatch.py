@@ -16,6 +16,10 @@ and the one in flight, if the server had already taken it, goes out a second tim
 Message-ID. At most one duplicate per crash, never a loss. A live dispatcher never outruns its
 own lease: when half of it has passed it gives back the rest of the batch and claims again.
 
+The local .eml folder is idempotent (a message is always the same file, written whole and renamed):
+sending one again leaves one copy, so its outcomes are written once per batch, and a crash only
+means the batch's files are written again.
+
 Speed (bench/reminders.py): the per-message write is two statements and a commit on one
 connection (on SQLite compiled once and run through the driver; WAL with synchronous=NORMAL, so
 no fsync per commit and a crash of the process loses nothing committed), done while the client
@@ -155,18 +159,9 @@ class _DriverWriter:
     work). The driver's transaction is the connection's: begun by the UPDATE, ended by commit()."""
 
     def __init__(self, connection: Connection):
-        dialect = connection.dialect
         self.driver = connection.connection.driver_connection
-        update_sql = _RECORD.compile(dialect=dialect)
-        insert_sql = insert(DeliveryAttempt).values(
-            message_id=bindparam("a_message_id"), at=bindparam("a_at"), worker=bindparam("a_worker"),
-            outcome=bindparam("a_outcome"), detail=bindparam("a_detail")).compile(dialect=dialect)
-        self.update, self.update_names = str(update_sql), list(update_sql.positiontup)
-        self.insert, self.insert_names = str(insert_sql), list(insert_sql.positiontup)
-        # The statement's own literals (claimed_at=NULL, status='sending', ...), as SQLAlchemy binds them.
-        self.constants = {name: value for name, value in update_sql.construct_params(
-            {name: None for name in self.update_names if name.startswith("m_")}).items() if not name.startswith("m_")}
-        self.moment = DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
+        (self.update, self.update_names, self.insert, self.insert_names, self.constants,
+         self.moment) = _driver_statements(connection.dialect)
 
     def execute(self, outcomes: list[tuple], *, worker: str, now: datetime) -> list[str]:
         cursor = self.driver.cursor()
@@ -186,6 +181,26 @@ class _DriverWriter:
             cursor.executemany(self.insert, attempts)
         cursor.close()
         return results
+
+
+_compiled: dict[str, tuple] = {}
+
+
+def _driver_statements(dialect) -> tuple:
+    """_DriverWriter's SQL, compiled once per dialect (a simulation dispatches on every working day)."""
+    if dialect.name not in _compiled:
+        update_sql = _RECORD.compile(dialect=dialect)
+        insert_sql = insert(DeliveryAttempt).values(
+            message_id=bindparam("a_message_id"), at=bindparam("a_at"), worker=bindparam("a_worker"),
+            outcome=bindparam("a_outcome"), detail=bindparam("a_detail")).compile(dialect=dialect)
+        update_names = list(update_sql.positiontup)
+        # The statement's own literals (claimed_at=NULL, status='sending', ...), as SQLAlchemy binds them.
+        constants = {name: value for name, value in update_sql.construct_params(
+            {name: None for name in update_names if name.startswith("m_")}).items() if not name.startswith("m_")}
+        moment = DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
+        _compiled[dialect.name] = (str(update_sql), update_names, str(insert_sql), list(insert_sql.positiontup),
+                                   constants, moment)
+    return _compiled[dialect.name]
 
 
 def _record(connection: Connection, outcomes: list[tuple], *, worker: str, now: datetime) -> list[str]:
@@ -268,6 +283,9 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
     def done_count() -> int:
         return report.sent + report.retrying + report.failed + len(pending)
 
+    # A transport whose sending can be repeated without a second copy reaching anyone (the .eml
+    # folder: a message is always the same file) has its outcomes written once per batch.
+    idempotent = getattr(transport, "idempotent", False)
     with transport as open_transport, engine.connect() as connection:
         driver = _DriverWriter(connection) if engine.dialect.name == "sqlite" else None
         while limit is None or done_count() < limit:
@@ -289,7 +307,7 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
                     _release(connection, [m.id for m in messages[position:]], worker)
                     break
                 try:
-                    reply, error = open_transport.send(message, flush), None
+                    reply, error = open_transport.send(message, None if idempotent else flush), None
                 except ConnectError as failure:
                     # No server at all: every message left in the batch stays queued for later.
                     flush()
@@ -300,7 +318,8 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
                     return report
                 except TransportError as failure:
                     reply, error = None, failure
-                flush()  # in case the transport failed before it called flush
+                if not idempotent:
+                    flush()  # in case the transport failed before it called flush
                 outcome, values = _outcome(message, now=now, policy=policy, reply=reply, error=error)
                 pending.append((message, outcome, values, reply if error is None else str(error), error))
             else:

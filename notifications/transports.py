@@ -31,11 +31,17 @@ def _check_address(message: Message) -> None:
 
 
 class FileTransport:
-    """The embedded default: each message becomes an .eml file in the outbox folder."""
+    """The embedded default: each message becomes an .eml file in the outbox folder.
+
+    Idempotent: a message is always the same file (named by its id, written whole and renamed), so
+    sending it again after a crash leaves one copy; the dispatcher records a batch's outcomes at once."""
+
+    idempotent = True
 
     def __init__(self, folder: Path, mail_from: str):
         self.folder = Path(folder)
         self.mail_from = mail_from
+        self._made: set[Path] = set()
 
     def __enter__(self):
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -48,7 +54,9 @@ class FileTransport:
         if wait is not None:
             wait(final=True)
         day = self.folder / message.send_date.isoformat()
-        day.mkdir(parents=True, exist_ok=True)
+        if day not in self._made:
+            day.mkdir(parents=True, exist_ok=True)
+            self._made.add(day)
         safe = re.sub(r"[^A-Za-z0-9@._-]", "_", message.recipient_email)
         path = day / f"{message.id:08d}-{message.kind}-{safe}.eml"
         # Same name on a resend: a crash never leaves two files for one message.

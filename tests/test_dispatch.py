@@ -22,7 +22,7 @@ from models.clock import FixedClock
 from models.outbox import DeliveryAttempt, Message, MessageStatus
 from tests.conftest import at_vn, requires_postgres
 from notifications.dispatch import dispatch
-from notifications.transports import SmtpTransport
+from notifications.transports import FileTransport, SmtpTransport
 from tests.outbox_support import ConnectionMailbox, DispatcherForks, dispatcher_process, fill_outbox, start_server
 from tests.review_support import start_smtp
 
@@ -198,3 +198,42 @@ def test_two_dispatchers_and_two_remind_runs_at_once_send_3000_messages_each_exa
         workers = Counter(w.split(":")[1] for w in session.exec(select(DeliveryAttempt.worker)))
     assert sum(workers.values()) == 3000
     assert {str(p.pid) for p in processes} == set(workers), "all four processes sent some of it"
+
+
+class _FolderThatDies(FileTransport):
+    """The local outbox folder, in a process that dies after writing `files` messages."""
+
+    def __init__(self, folder, files: int):
+        super().__init__(folder, "Dondoc <dondoc@example.org>")
+        self.left = files
+
+    def send(self, message, wait=None):
+        if self.left == 0:
+            raise SystemExit("killed")  # nothing after this point runs, as after a SIGKILL
+        self.left -= 1
+        return super().send(message, wait)
+
+
+def test_the_local_outbox_folder_killed_mid_batch_ends_with_one_file_per_message(settings, engine, tmp_path):
+
+    now = at_vn(date(2016, 1, 15))
+    message_ids = fill_outbox(engine, 120, now=now)
+    policy = jobs.load_policy(AppContext(settings)).reminders
+    folder = tmp_path / "outbox"
+    with pytest.raises(SystemExit):
+        dispatch(engine, _FolderThatDies(folder, 75), now=now, policy=policy, batch=50, wall_clock=FixedClock(now))
+    written_before = sorted(p.name for p in folder.rglob("*.eml"))
+    assert len(written_before) == 75
+    with Session(engine) as session:  # the second batch's outcomes were never written
+        assert len(session.exec(select(Message).where(Message.status == MessageStatus.SENT)).all()) == 50
+
+    later = FixedClock(at_vn(date(2016, 1, 15), 9))  # past the dead process's lease
+    report = dispatch(engine, FileTransport(folder, "Dondoc <dondoc@example.org>"), now=now, policy=policy,
+                      wall_clock=later, lease=timedelta(minutes=10))
+    assert report.sent == 70 and not report.errors
+    files = sorted(folder.rglob("*.eml"))
+    assert len(files) == 120 and set(written_before) <= {p.name for p in files}
+    assert sorted(f.read_bytes().split(b"Message-ID: ")[1].split(b"\r\n")[0].decode() for f in files) == sorted(message_ids)
+    with Session(engine) as session:
+        assert {m.status for m in session.exec(select(Message))} == {MessageStatus.SENT}
+        assert len(session.exec(select(DeliveryAttempt)).all()) == 120

@@ -14,6 +14,7 @@ from models.outbox import Message, MessageStatus, OutboxItem
 from models.plan import Task
 from models.reminders import is_escalated, latest_firing, latest_nagged_since, overdue_nag
 from models.workdays import WorkCalendar
+from notifications.daily import plan_daily_digests
 from tests.conftest import CONFIG_DIR, Cli
 from tests.review_support import Mailbox, free_port
 
@@ -265,3 +266,20 @@ def test_each_alliance_gets_the_summary_of_its_own_province_when_two_share_a_dat
     assert "3.3-a/PAC-NAM" in bac_kan.text and "CB-3.3-a" not in bac_kan.text
     [cao_bang] = box.to("mai.nt@lmhtx-caobang.invalid")
     assert "CB-3.3-a" in cao_bang.text and "3.3-a/PAC-NAM" not in cao_bang.text
+
+
+def test_a_directory_read_once_for_a_simulation_plans_the_same_digests_as_one_read_each_day(context):
+    """`dondoc simulate` reads the directory (agencies, people, coordinators) once for all its days."""
+    once = jobs.read_directory(context)
+    assert once.coordinators  # every task's, not only one day's
+    day, checked = date(2015, 6, 1), 0
+    while day < date(2016, 3, 1):
+        fresh = jobs.plan_reminders(context, day)
+        with Session(context.engine) as session:
+            shared = plan_daily_digests(session, today=day, policy=POLICY.reminders, calendar=CALENDAR,
+                                        base_url=context.settings.public_base_url, directory=once)
+        assert shared.digests == fresh.digests, day
+        checked += bool(fresh.digests)
+        jobs.run_reminder_day(context, day, directory=once)  # time passes: what was sent is not sent again
+        day += timedelta(days=5)
+    assert checked > 20
