@@ -185,16 +185,19 @@ def simulate_agencies(session: Session, cycle, day: date, now: datetime, seed: i
     return count
 
 
+def read_plans(context: AppContext) -> list[Plan]:
+    with Session(context.engine) as session:
+        return session.exec(select(Plan).order_by(Plan.id)).all()
+
+
 def run_review_day(context: AppContext, day: date, policy: Policy | None = None,
-                   demo_agencies: bool = False) -> ReviewDay:
+                   demo_agencies: bool = False, plans: list[Plan] | None = None) -> ReviewDay:
     """What the annual review does on `day`, for every plan: open on the opening date (or the first
     run after it), chase on the reminder rhythm, compile on the report's due date. Delivery is left
-    to the day's reminder job (run after this one)."""
+    to the day's reminder job (run after this one). `plans`: read once for many days (a simulation)."""
     policy = policy or load_policy(context)
     report = ReviewDay(day)
-    with Session(context.engine) as session:
-        plans = session.exec(select(Plan).order_by(Plan.id)).all()
-    for plan in plans:
+    for plan in plans if plans is not None else read_plans(context):
         year = day.year
         if not plan.horizon_start.year <= year <= plan.horizon_end.year:
             continue

@@ -14,11 +14,12 @@ def simulate(start: date, end: date, demo_agencies: bool = False) -> list[dict]:
     reminders (which also deliver the outbox)."""
     context = runtime.current()
     policy = jobs.load_policy(context)
-    directory = jobs.read_directory(context)  # nothing in it changes while simulated time passes
+    # Nothing in the directory or the plans changes while simulated time passes: read them once.
+    directory, plans = jobs.read_directory(context), review_jobs.read_plans(context)
     reports = []
     day = start
     while day <= end:
-        review = review_jobs.run_review_day(context, day, policy, demo_agencies=demo_agencies)
+        review = review_jobs.run_review_day(context, day, policy, demo_agencies=demo_agencies, plans=plans)
         report = jobs.run_reminder_day(context, day, policy, directory).as_dict()
         busy = review.opened or review.requests or review.chasers or review.missing_lists
         if busy or review.simulated_submissions or review.reports:
