@@ -5,7 +5,9 @@ those rules, and writes the outbox rows (one per reason) and one message per rec
 """
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from functools import cached_property, lru_cache
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, or_, select as sa_select
 from sqlmodel import Session, select
@@ -45,9 +47,14 @@ class Item:
 
     def key_for(self, email: str) -> str:
         """The outbox row's unique key: recipient|occurrence|rule|nominal day."""
+        return f"{email}|{self.tail}"
+
+    @cached_property
+    def tail(self) -> str:
+        """The key without its recipient (the same for everyone the item goes to)."""
         if self.occurrence_id is None:
-            return f"{email}|{self.rule}|{self.nominal.isoformat()}"
-        return f"{email}|{self.occurrence_id}|{self.rule}|{self.nominal.isoformat()}"
+            return f"{self.rule}|{self.nominal.isoformat()}"
+        return f"{self.occurrence_id}|{self.rule}|{self.nominal.isoformat()}"
 
 
 @dataclass
@@ -129,11 +136,10 @@ def _upcoming(session: Session, today: date, policy: ReminderPolicy):
         .join(Task, Occurrence.task_id == Task.id)
         .where(*_open_filters(), Occurrence.due_date >= today, Occurrence.due_date <= horizon)
     )
-    return session.execute(statement).all()
+    return session.connection().execute(statement).all()
 
 
-@dataclass(frozen=True)
-class OverdueLine:
+class OverdueLine(NamedTuple):  # a tuple: one is made per late task, tens of thousands at national scale
     """A task's late occurrences, as one digest line: the oldest due date and how many periods."""
     task_id: int
     ref: str
@@ -156,12 +162,11 @@ def _overdue_lines(session: Session, today: date) -> list[OverdueLine]:
         .where(*_open_filters(), Occurrence.due_date < today)
         .group_by(Task.id, Task.ref, Task.title, Task.lead_agency_id, Task.plan_id)
     )
-    return [OverdueLine(*row) for row in session.execute(statement)]
+    return list(map(OverdueLine._make, session.connection().execute(statement)))
 
 
-@dataclass(frozen=True)
-class Person:
-    """A focal point as the sweep needs it (plain values: this runs for every line of the day)."""
+class Person(NamedTuple):
+    """A focal point as the sweep needs it (plain values, a tuple: one per focal point in the country)."""
     email: str
     name: str
     language: str
@@ -191,35 +196,55 @@ class Directory:
 
     @classmethod
     def read(cls, session: Session, *, every_task: bool = False) -> "Directory":
-        agencies = {row[0]: AgencyName(*row) for row in session.execute(
+        agencies = {row[0]: AgencyName(*row) for row in session.connection().execute(
             sa_select(Agency.id, Agency.kind, Agency.name_vi, Agency.name_en))}
         people: dict[int, list[Person]] = defaultdict(list)
         statement = (sa_select(FocalPoint.agency_id, FocalPoint.email, FocalPoint.name, FocalPoint.language,
                                FocalPoint.role)
                      .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
-        for agency_id, email, name, language, role in session.execute(statement):
+        for agency_id, email, name, language, role in session.connection().execute(statement):
             people[agency_id].append(Person(email, name, language, role == FocalPointRole.HEAD, email.lower()))
         alliances = {a.id for a in agencies.values() if a.kind == AgencyKind.ALLIANCE}
         directory = cls(agencies, people, _alliance_plans(session, alliances))
         if every_task:
             directory.coordinators = defaultdict(list)
-            for task_id, agency_id in session.execute(sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)):
+            every = sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
+            for task_id, agency_id in session.connection().execute(every):
                 directory.coordinators[task_id].append(agency_id)
         return directory
 
-    def coordinators_of(self, session: Session, task_ids: set[int], policy: ReminderPolicy) -> dict[int, list[int]]:
+    def coordinators_of(self, session: Session, today: date, policy: ReminderPolicy) -> dict[int, list[int]]:
+        """The coordinating agencies of every task with an open occurrence due by the horizon."""
         if not policy.coordinators_informed_on:
             return {}
         if self.coordinators is not None:
             return self.coordinators
-        return _coordinators(session, task_ids)
+        due_tasks = sa_select(Occurrence.task_id).where(
+            Occurrence.progress != Progress.DONE, Occurrence.kind != OccurrenceKind.WITHDRAWN,
+            Occurrence.due_date <= today + timedelta(days=lookahead_days(policy)))
+        coordinators: dict[int, list[int]] = defaultdict(list)
+        rows = session.connection().execute(sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
+                               .where(TaskCoordinator.task_id.in_(due_tasks))).all()
+        for task_id, agency_id in rows:
+            coordinators[task_id].append(agency_id)
+        return coordinators
+
+
+@dataclass
+class Reading:
+    """What the people of one agency (and role and language) read today: the reminders that trigger
+    a digest, and the late lines that ride along; `newest` is the newest due date among those lines
+    (a weekly nag is due once it is old enough)."""
+    triggers: list[Item]
+    rides: list[Item]
+    newest: date | None = None
 
 
 def _last_digest_days(session: Session, today: date, policy: ReminderPolicy) -> dict[str, date]:
     """The day of each person's last digest, within the overdue rhythm (older ones no longer matter).
 
     A digest carries all of its person's late tasks, so it is when each of them was last reminded."""
-    rows = session.execute(
+    rows = session.connection().execute(
         sa_select(Message.recipient_email, func.max(Message.send_date))
         .where(Message.kind == "daily", Message.send_date >= today - timedelta(days=policy.overdue_every_days),
                Message.send_date <= today)
@@ -258,12 +283,14 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     def unsent(person: Person, items: list[Item]) -> list[Item]:
         if person.key not in has_sent:
             return items
-        return [item for item in items if item.key_for(person.key) not in sent_keys]
+        prefix = person.key + "|"
+        return [item for item in items if prefix + item.tail not in sent_keys]
+
+    link = lru_cache(maxsize=None)(lambda ref: task_link(base_url, ref))
 
     upcoming = _upcoming(session, today, policy)
     late = _overdue_lines(session, today)
-    coordinators = directory.coordinators_of(session, {row[2] for row in upcoming} | {line.task_id for line in late},
-                                             policy)
+    coordinators = directory.coordinators_of(session, today, policy)
 
     # What each agency's people read, built once per agency (and language, where the lead's name is
     # in it): its upcoming reminders, the reminders it is told of as coordinator, its late tasks.
@@ -274,7 +301,7 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
         if firing is None:
             continue
         section, days = _section(due, today)
-        item = Item(occ_id, firing.rule, firing.nominal, section, ref, title, due, days, task_link(base_url, ref))
+        item = Item(occ_id, firing.rule, firing.nominal, section, ref, title, due, days, link(ref))
         reminded[lead_id].append(item)
         if firing.rule in policy.coordinators_informed_on:
             for agency_id in coordinators.get(task_id, ()):
@@ -287,64 +314,80 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
             for agency_id in coordinators.get(line.task_id, ()):
                 coordinated[agency_id].append(line)
 
-    reading: dict[tuple, tuple[list[Item], list[Item]]] = {}
+    reading: dict[tuple, Reading] = {}
+    late_items: dict[int, list[Item]] = {}
 
-    def read_by(agency_id: int, person: Person) -> tuple[list[Item], list[Item]]:
-        """(the reminders that trigger a digest, the late lines that ride along) for a person of
-        this agency; the head reads only the late lines escalated to them."""
+    def read_by(agency_id: int, person: Person) -> Reading:
+        """What a person of this agency reads; the head reads only the late lines escalated to them."""
         key = (agency_id, person.is_head, person.language)
         if key not in reading:
-            late_lines = [_late_item(line, "overdue", today, policy, None, base_url) for line in led.get(agency_id, ())]
+            if agency_id not in late_items:
+                late_items[agency_id] = [_late_item(line, "overdue", today, policy, None, link(line.ref))
+                                         for line in led.get(agency_id, ())]
+            late_lines = late_items[agency_id]
             if person.is_head:
-                reading[key] = ([], [i for i in late_lines if i.escalated])
+                read = Reading([], [i for i in late_lines if i.escalated])
             else:
                 fyi = [replace(item, lead_name=_name(agencies[lead_id], person))
                        for item, lead_id in informed.get(agency_id, ())]
-                late_lines += [_late_item(line, "fyi:overdue", today, policy, _name(agencies[line.lead_id], person),
-                                          base_url) for line in coordinated.get(agency_id, ())]
-                reading[key] = (reminded.get(agency_id, []) + fyi, late_lines)
+                late_lines = late_lines + [
+                    _late_item(line, "fyi:overdue", today, policy, _name(agencies[line.lead_id], person), link(line.ref))
+                    for line in coordinated.get(agency_id, ())]
+                read = Reading(reminded.get(agency_id, []) + fyi, late_lines)
+            read.newest = min((i.newest for i in read.rides), default=None)
+            reading[key] = read
         return reading[key]
 
     # A person's weekly nag for late tasks is due when their last digest, and the newest late due
     # date of a line, are old enough; after days without a run that is once, then weekly from it.
     nagged_up_to = latest_nagged_since(today, policy, calendar)
     alliance_plans = directory.alliance_plans
+    late_by_plan: dict[int, list[OverdueLine]] = defaultdict(list)
+    for line in late:
+        late_by_plan[line.plan_id].append(line)
     summaries: dict[frozenset[int], WeeklySummary | None] = {}
     for plan_ids in set(alliance_plans.values()):
         summaries[plan_ids] = _weekly_summary(today, policy, calendar, agencies,
-                                              [line for line in late if line.plan_id in plan_ids], base_url)
-    digests: dict[str, PlannedDigest] = {}
+                                              [line for plan_id in sorted(plan_ids) for line in late_by_plan[plan_id]],
+                                              base_url)
+    # Each person's share from each of their agencies (references to the shared lists, not copies);
+    # a digest is put together only for those who get one today.
+    shares: dict[str, list[tuple]] = defaultdict(list)
     triggered: set[str] = set()
     for agency_id in set(reminded) | set(informed) | set(led) | set(coordinated) | set(alliance_plans):
         agency = agencies[agency_id]
         summary = summaries.get(alliance_plans.get(agency_id))
         for person in people.get(agency_id, ()):
-            if last_digest.get(person.key) == today:
+            last = last_digest.get(person.key)
+            if last == today:
                 continue  # one digest a day: what comes after today's waits for the next one
-            triggers, rides = read_by(agency_id, person)
-            triggers = unsent(person, triggers)
+            read = read_by(agency_id, person)
+            triggers = unsent(person, read.triggers)
             summarised = summary is not None and not person.is_head and bool(unsent(person, [summary.item]))
             if summarised:
                 triggers = triggers + [summary.item]
-            if not triggers and not rides:
+            if not triggers and not read.rides:
                 continue
-            digest = digests.get(person.key)
-            if digest is None:
-                digest = digests[person.key] = PlannedDigest(email=person.email, name=person.name,
-                                                             language=person.language)
-            digest.items.extend(triggers)
-            digest.items.extend(rides)
-            name = _name(agency, person)
-            if name not in digest.agency_names:
-                digest.agency_names.append(name)
-            if summarised:
-                digest.summary, digest.summary_total = summary.for_language(person.language), summary.total
-            last = last_digest.get(person.key)
+            shares[person.key].append((person, agency, triggers, read.rides, summary if summarised else None))
             if triggers or ((last is None or last <= nagged_up_to)
-                            and any(i.newest <= nagged_up_to for i in rides)):
+                            and read.newest is not None and read.newest <= nagged_up_to):
                 triggered.add(person.key)
-    result.digests = sorted((d for email, d in digests.items() if email in triggered), key=lambda d: d.email.lower())
+    result.digests = [_digest(shares[key]) for key in sorted(triggered)]
     return result
+
+
+def _digest(shares: list[tuple]) -> PlannedDigest:
+    first = shares[0][0]
+    digest = PlannedDigest(email=first.email, name=first.name, language=first.language)
+    for person, agency, triggers, rides, summary in shares:
+        digest.items.extend(triggers)
+        digest.items.extend(rides)
+        name = _name(agency, person)
+        if name not in digest.agency_names:
+            digest.agency_names.append(name)
+        if summary is not None:
+            digest.summary, digest.summary_total = summary.for_language(person.language), summary.total
+    return digest
 
 
 def _name(agency: AgencyName, person: Person) -> str:
@@ -352,23 +395,13 @@ def _name(agency: AgencyName, person: Person) -> str:
 
 
 def _late_item(line: OverdueLine, rule: str, today: date, policy: ReminderPolicy, lead_name: str | None,
-               base_url: str) -> Item:
+               link: str) -> Item:
     fyi = rule.startswith("fyi:")
     item = Item(line.anchor, rule, today, "fyi" if fyi else "overdue", line.ref, line.title, line.oldest,
-                (today - line.oldest).days, task_link(base_url, line.ref), lead_name=lead_name,
+                (today - line.oldest).days, link, lead_name=lead_name,
                 escalated=not fyi and is_escalated(line.oldest, today, policy), periods=line.periods,
                 newest=line.newest)
     return item
-
-
-def _coordinators(session: Session, task_ids: set[int]) -> dict[int, list[int]]:
-    coordinators: dict[int, list[int]] = defaultdict(list)
-    ordered = sorted(task_ids)
-    for start in range(0, len(ordered), 500):
-        for task_id, agency_id in session.exec(select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
-                                               .where(TaskCoordinator.task_id.in_(ordered[start:start + 500]))):
-            coordinators[task_id].append(agency_id)
-    return coordinators
 
 
 @dataclass
