@@ -35,10 +35,13 @@ def signin_form(request: Request, next: str | None = None):
 def signin_password(request: Request, email: str = Form(""), password: str = Form(""), csrf: str = Form(""),
                     next: str = Form("")):
     check_csrf(request, csrf)
+    if token_guessing_blocked(request):  # a wrong password counts as a wrong secret, like a wrong link
+        return too_many(request)
     with Session(context_of(request).engine) as session:
         # No address holds a NUL (and PostgreSQL cannot look one up): a wrong password, like any other.
         user = authenticate_staff(session, email=email, password=password) if "\x00" not in email else None
     if user is None:
+        wrong_token(request)
         return page(request, "signin.html", status_code=400, next=safe_next(next, ""), email=email,
                     password_error=True)
     response = RedirectResponse(safe_next(next, "/overview"), status_code=303)

@@ -1,8 +1,9 @@
 """Limits on guessing: secret links tried from one client, sign-in links asked for one address.
 
 Three limits, each over a sliding window of DONDOC_RATE_LIMIT_WINDOW_SECONDS:
-- wrong tokens (review links, sign-in links) from one client: DONDOC_TOKEN_FAILURES_PER_CLIENT;
-  past it, that client's token pages answer 429 until the window has moved on, even for a right token;
+- wrong secrets (review links, sign-in links, staff passwords) from one client:
+  DONDOC_TOKEN_FAILURES_PER_CLIENT; past it, that client's token pages and password sign-in answer 429
+  until the window has moved on, even for a right one;
 - sign-in link requests from one client: DONDOC_SIGNIN_REQUESTS_PER_CLIENT;
 - sign-in link requests for one email address: DONDOC_SIGNIN_REQUESTS_PER_EMAIL, counted both here
   and in the database (the sign-in links issued to that address in the window), so the database's

@@ -126,3 +126,18 @@ def test_sign_in_and_review_tokens_carry_256_bits_and_only_their_hashes_are_stor
         review_rows = session.exec(select(ReviewToken.token_hash)).all()
     assert token_hash(signin) in signin_rows and signin not in signin_rows
     assert all(len(h) == 64 for h in signin_rows + review_rows) and review not in review_rows
+
+
+def test_wrong_staff_passwords_are_limited_like_wrong_links_and_the_right_one_works_after_the_window(app, visitor):
+    from tests.web.conftest import ALICE
+
+    app.state.clock = FixedClock(at_vn(TODAY, 8))
+    for attempt in range(TOKEN_FAILURES):
+        wrong = visitor.post("/signin/password", data=dict(email=ALICE[0], password=f"đoán {attempt}", csrf=visitor.csrf()))
+        assert wrong.status_code == 400
+    refused = visitor.post("/signin/password", data=dict(email=ALICE[0], password=ALICE[2], csrf=visitor.csrf()))
+    assert refused.status_code == 429 and "Quá nhiều lần thử" in refused.text
+    app.state.clock.advance(WINDOW)
+    signed_in = visitor.post("/signin/password", data=dict(email=ALICE[0], password=ALICE[2], csrf=visitor.csrf()),
+                             follow_redirects=False)
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/overview"
