@@ -2,8 +2,13 @@
 
 
 class InputError(Exception):
-    def __init__(self, message: str, *, path=None, line: int | None = None, field: str | None = None):
+    """`message` is for the command line (English); `vi`, where given, is the same in Vietnamese for
+    the web pages focal points read."""
+
+    def __init__(self, message: str, *, path=None, line: int | None = None, field: str | None = None,
+                 vi: str | None = None):
         self.message = message
+        self.vi = vi
         self.path = path
         self.line = line
         self.field = field

@@ -34,11 +34,13 @@ def pick_occurrence(session: Session, *, task: Task, due: date | None) -> Occurr
         if occ is None:
             dates = ", ".join(d.strftime("%d/%m/%Y") for d in session.exec(
                 select(Occurrence.due_date).where(Occurrence.task_id == task.id).order_by(Occurrence.due_date)))
-            raise InputError(f"{task.ref} has no occurrence due {due:%d/%m/%Y} (its due dates: {dates})", field="due")
+            raise InputError(f"{task.ref} has no occurrence due {due:%d/%m/%Y} (its due dates: {dates})", field="due",
+                             vi=f"Nhiệm vụ {task.ref} không có kỳ hạn ngày {due:%d/%m/%Y} (các kỳ hạn: {dates})")
         return occ
     occ = session.exec(statement.where(Occurrence.progress != Progress.DONE).order_by(Occurrence.due_date)).first()
     if occ is None:
-        raise InputError(f"every occurrence of {task.ref} is already done", field="ref")
+        raise InputError(f"every occurrence of {task.ref} is already done", field="ref",
+                         vi=f"Mọi kỳ của nhiệm vụ {task.ref} đều đã hoàn thành")
     return occ
 
 
@@ -49,9 +51,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def check_note(note: str | None) -> None:
     """A note is text people typed: at most MAX_NOTE characters, no control characters."""
     if note and len(note) > MAX_NOTE:
-        raise InputError(f"the note is longer than {MAX_NOTE} characters", field="note")
+        raise InputError(f"the note is longer than {MAX_NOTE} characters", field="note",
+                         vi=f"Ghi chú dài quá {MAX_NOTE} ký tự")
     if note and _CONTROL.search(note):
-        raise InputError("the note contains a control character", field="note")
+        raise InputError("the note contains a control character", field="note", vi="Ghi chú có ký tự điều khiển")
 
 
 def _set(session, occ: Occurrence, ref: str, *, at: datetime, actor: str, why: str | None, **values) -> None:
@@ -79,7 +82,8 @@ def mark_done(session: Session, *, ref: str, on: date, note: str | None, at: dat
 def record_progress(session: Session, *, ref: str, percent: int | None, note: str | None, at: datetime,
                     actor: str, due: date | None = None, plan_code: str | None = None) -> Occurrence:
     if percent is not None and not 0 <= percent <= 100:
-        raise InputError(f"progress must be between 0 and 100, not {percent}", field="percent")
+        raise InputError(f"progress must be between 0 and 100, not {percent}", field="percent",
+                         vi=f"Tiến độ phải từ 0 đến 100, không phải {percent}")
     check_note(note)
     task = find_task(session, ref=ref, plan_code=plan_code)
     occ = pick_occurrence(session, task=task, due=due)

@@ -101,5 +101,6 @@ def task_record(request: Request, ref: str, user: User = Depends(signed_in), csr
             else:
                 raise HTTPException(400, "unknown action")
     except InputError as error:
-        return _show(request, ref, user, status_code=400, error=error.message, form=form)
+        message = error.message if lang_en or not error.vi else error.vi
+        return _show(request, ref, user, status_code=400, error=message, form=form)
     return RedirectResponse(f"/tasks/{task.ref}?saved={action}", status_code=303)

@@ -195,7 +195,15 @@ def test_a_completion_after_today_or_a_bad_percentage_is_refused_with_a_message(
     future = bob.post("/tasks/3.1.1-a", data=dict(csrf=token, action="done", due="2015-12-31", on="01/02/2016"))
     assert future.status_code == 400 and "Ngày hoàn thành không thể sau hôm nay" in future.text
     big = bob.post("/tasks/3.1.1-a", data=dict(csrf=token, action="progress", due="2015-12-31", percent="140"))
-    assert big.status_code == 400 and "between 0 and 100" in big.text
+    assert big.status_code == 400 and "Tiến độ phải từ 0 đến 100, không phải 140" in big.text
+    wrong_due = bob.post("/tasks/3.1.1-a", data=dict(csrf=token, action="progress", due="2015-07-01", percent="10"))
+    assert wrong_due.status_code == 400 and "không có kỳ hạn ngày 01/07/2015" in wrong_due.text
+    long_note = bob.post("/tasks/3.1.1-a", data=dict(csrf=token, action="progress", due="2015-12-31", percent="10",
+                                                     note="x" * 4001))
+    assert long_note.status_code == 400 and "Ghi chú dài quá 4000 ký tự" in long_note.text
+    bob.client.cookies.set("lang", "en")
+    english = bob.post("/tasks/3.1.1-a", data=dict(csrf=token, action="progress", due="2015-12-31", percent="140"))
+    assert english.status_code == 400 and "progress must be between 0 and 100" in english.text
     with Session(web_context.engine) as session:
         assert not session.exec(select(AuditEntry).where(AuditEntry.ref == "3.1.1-a", AuditEntry.actor.startswith("web:"))).all()
 
