@@ -61,7 +61,9 @@ def _boundaries_from(message_id: str):
     """Fixed MIME boundaries derived from the Message-ID: the same message builds to the same bytes,
     and the generator need not search each body for a random boundary that does not occur in it
     (bodies are base64, which never contains the '-' and '_' a boundary line starts with)."""
-    seed = hashlib.sha256(message_id.encode()).hexdigest()[:24]
+    # 64 bits of it: short enough that "Content-Type: multipart/alternative; boundary=..." fits one
+    # line and skips the header folding machinery.
+    seed = hashlib.sha256(message_id.encode()).hexdigest()[:16]
 
     def set_boundaries(_message, mime) -> None:
         for n, part in enumerate(p for p in mime.walk() if p.is_multipart()):
