@@ -25,6 +25,7 @@ _env = Environment(
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
     undefined=StrictUndefined,
     keep_trailing_newline=False,
+    auto_reload=False,  # templates ship with the code: no stat of three files for every message
 )
 _env.filters["vn_date"] = vn_date
 
