@@ -59,6 +59,8 @@ class Item:
 
 @dataclass
 class PlannedDigest:
+    """One person's digest. Its `items` list may be the one its agency's other people read too:
+    read it, never change it."""
     email: str
     name: str
     language: str
@@ -239,6 +241,10 @@ class Reading:
     rides: list[Item]
     newest: date | None = None
 
+    @cached_property
+    def everything(self) -> list[Item]:
+        return self.triggers + self.rides
+
 
 def _last_digest_days(session: Session, today: date, policy: ReminderPolicy) -> dict[str, date]:
     """The day of each person's last digest, within the overdue rhythm (older ones no longer matter).
@@ -368,7 +374,8 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
                 triggers = triggers + [summary.item]
             if not triggers and not read.rides:
                 continue
-            shares[person.key].append((person, agency, triggers, read.rides, summary if summarised else None))
+            items = read.everything if triggers is read.triggers else triggers + read.rides
+            shares[person.key].append((person, agency, items, summary if summarised else None))
             if triggers or ((last is None or last <= nagged_up_to)
                             and read.newest is not None and read.newest <= nagged_up_to):
                 triggered.add(person.key)
@@ -378,10 +385,9 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
 
 def _digest(shares: list[tuple]) -> PlannedDigest:
     first = shares[0][0]
-    digest = PlannedDigest(email=first.email, name=first.name, language=first.language)
-    for person, agency, triggers, rides, summary in shares:
-        digest.items.extend(triggers)
-        digest.items.extend(rides)
+    digest = PlannedDigest(email=first.email, name=first.name, language=first.language,
+                           items=shares[0][2] if len(shares) == 1 else [i for share in shares for i in share[2]])
+    for person, agency, _, summary in shares:
         name = _name(agency, person)
         if name not in digest.agency_names:
             digest.agency_names.append(name)
