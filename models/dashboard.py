@@ -216,15 +216,24 @@ def _by_due(session: Session, conditions: list, sort: str, limit: int, offset: i
     return [rows[i] for i in ids]
 
 
-# The sort by agency counts agencies in code order, in batches growing 4x: a first page needs one small
-# query; the last page, a handful whose work adds up to about one count of every agency.
-FIRST_AGENCY_BATCH = 8
+# The sort by agency counts agencies in code order only as far as the page: the first pages need the
+# first few agencies, counted task by task in two small batches; a page further on needs most of the
+# list, counted at once by reading every listable row (cheaper than probing each of ~160,000 tasks).
+AGENCY_BATCHES = (8, 32)
 
 
-def _agency_counts(session: Session, conditions: list, agency_ids: list[int]) -> dict[int, int]:
-    """Rows per lead agency, for these agencies only, task by task: their tasks from
-    ix_task_lead_retired_section, each task's rows from ix_occurrence_overdue_task. (Written as a
-    join, PostgreSQL read every listable row and kept the agencies' by hashing.)"""
+def _agency_counts(session: Session, conditions: list, agency_ids: list[int] | None) -> dict[int, int]:
+    """Rows per lead agency. For a few agencies, task by task: their tasks from
+    ix_task_lead_retired_section, each task's rows from ix_occurrence_overdue_task (written as a join,
+    PostgreSQL would read every listable row and hash the agencies' tasks). For every agency (None),
+    the listable rows joined to their tasks (ix_task_id_lead)."""
+    if agency_ids is None:
+        # task_id + 0: read the open rows from the index, then each one's task (ix_task_id_lead); otherwise
+        # SQLite walks every task and reads all its due rows, done or not (4x slower at national scale).
+        by_task = Occurrence.task_id + literal_column("0") == Task.id
+        return dict(session.execute(
+            select(Task.lead_agency_id, func.count()).select_from(Occurrence).join(Task, by_task)
+            .where(*conditions).group_by(Task.lead_agency_id)).all())
     lead = aliased(Task)  # the conditions' own subqueries of task stay theirs, not correlated
     rows_of_task = (select(func.count()).select_from(Occurrence)
                     .where(Occurrence.task_id == lead.id, *conditions).scalar_subquery())
@@ -234,17 +243,19 @@ def _agency_counts(session: Session, conditions: list, agency_ids: list[int]) ->
 
 
 def _by_agency(session: Session, conditions: list, limit: int, offset: int) -> list:
-    """A page by agency code, then due date: count agencies in code order only until the page is
-    reached (whole agencies before it are skipped by their counts), then read the agencies it spans,
-    each in (due_date, id) order."""
+    """A page by agency code, then due date: count agencies in code order until the page is reached
+    (whole agencies before it are skipped by their counts), then read the agencies it spans, each in
+    (due_date, id) order."""
     # The database orders the codes (its collation, as ORDER BY agency.code would).
     agency_ids = list(session.scalars(select(Agency.id).order_by(Agency.code)))
     rows: list = []
-    start, batch_size = 0, FIRST_AGENCY_BATCH
-    while start < len(agency_ids) and len(rows) < limit:
-        batch = agency_ids[start:start + batch_size]
-        start, batch_size = start + len(batch), batch_size * 4
-        counts = _agency_counts(session, conditions, batch)
+    start = 0
+    for size in (*AGENCY_BATCHES, None):  # None: all the others
+        if start >= len(agency_ids) or len(rows) >= limit:
+            break
+        batch = agency_ids[start:start + size] if size else agency_ids[start:]
+        start += len(batch)
+        counts = _agency_counts(session, conditions, batch if size else None)
         for agency_id in batch:
             count = counts.get(agency_id, 0)
             if offset >= count:

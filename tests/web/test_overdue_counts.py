@@ -118,10 +118,10 @@ def test_the_reference_is_not_trivial(varied):
             Occurrence.due_date < TODAY)).first()
 
 
-def test_the_agency_sort_lines_up_across_its_growing_batches_of_agencies(varied, monkeypatch):
-    """One agency per first batch (then 4, 16, 64): pages that straddle batches and agencies still
-    hold every row once, in order."""
-    monkeypatch.setattr(dashboard, "FIRST_AGENCY_BATCH", 1)
+def test_the_agency_sort_lines_up_across_its_batches_of_agencies(varied, monkeypatch):
+    """Batches of one agency, then two, then all the others: pages that straddle batches and agencies
+    still hold every row once, in order."""
+    monkeypatch.setattr(dashboard, "AGENCY_BATCHES", (1, 2))
     with Session(varied.engine) as session:
         for filters in (dict(), dict(district="*"), dict(section="3.1", min_days=30)):
             flt = OverdueFilter(**filters, sort="agency")
