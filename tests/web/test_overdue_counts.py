@@ -194,3 +194,20 @@ def test_the_started_app_freezes_what_startup_made_out_of_the_garbage_collectors
             assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_the_agency_filters_list_every_agency_with_a_live_task_the_chosen_one_selected(alice, web_context):
+    from models.dashboard import agencies_with_tasks
+
+    with Session(web_context.engine) as session:
+        leading = agencies_with_tasks(session)
+        district = next(a for a in leading if a.kind == AgencyKind.DISTRICT.value)
+    page = alice.get(f"/overdue?district={district.code}&agency=SKHDT").text
+    agency_select = page.split('id="f-agency"', 1)[1].split("</select>", 1)[0]
+    district_select = page.split('id="f-district"', 1)[1].split("</select>", 1)[0]
+    assert agency_select.count("<option") == len(leading) + 1  # and "Tất cả"
+    assert '<option value="SKHDT" selected>' in agency_select and agency_select.count(" selected") == 1
+    assert f'<option value="{district.code}" selected>{district.name_vi}</option>' in district_select
+    assert district_select.count("<option") == len([a for a in leading if a.kind == AgencyKind.DISTRICT.value]) + 2
+    english = alice.get("/overdue?lang=en").text.split('id="f-agency"', 1)[1].split("</select>", 1)[0]
+    assert f">{leading[0].name_en}</option>" in english
