@@ -166,7 +166,8 @@ def _open_overdue(today: date, flt: OverdueFilter) -> list:
     reading the table."""
     latest_due = today - timedelta(days=max(1, flt.min_days))
     # The literals are written into the SQL: SQLite uses a partial index only when the query's WHERE
-    # visibly implies the index's (progress != 'done'), which a bound parameter does not.
+    # visibly implies the index's (progress != 'done' AND kind != 'withdrawn'), which a bound parameter
+    # does not.
     conditions = [Occurrence.progress != literal_column(f"'{Progress.DONE.value}'"), Occurrence.due_date <= latest_due,
                   Occurrence.kind != literal_column(f"'{OccurrenceKind.WITHDRAWN.value}'")]
     task_conditions = []

@@ -75,7 +75,8 @@ def reference(session: Session, flt: OverdueFilter) -> list[int]:
             continue
         if flt.district == "*" and agency.kind != AgencyKind.DISTRICT.value:
             continue
-        if flt.district not in (None, "*") and (agency.code != flt.district or agency.kind != AgencyKind.DISTRICT.value):
+        is_district = agency.kind == AgencyKind.DISTRICT.value
+        if flt.district not in (None, "*") and (agency.code != flt.district or not is_district):
             continue
         if flt.section and not (task.section == flt.section or task.section.startswith(flt.section + ".")):
             continue
