@@ -299,8 +299,8 @@ def step_load(cfg: dict) -> dict:
                                 "WHERE due_date < :day AND id % 20 = 17"), dict(day=date.fromisoformat(cfg["day"])))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         # After a bulk load a DBA (or autovacuum, soon after) runs VACUUM ANALYZE: on PostgreSQL the
-        # VACUUM sets the visibility map, without which an index-only scan still visits the heap for
-        # every row (the overdue page's counts would read ~75,000 table pages). SQLite has no such map.
+        # VACUUM sets the visibility map, without which an index-only scan still visits the table for
+        # every row (~75,000 heap fetches for each count of the overdue page). SQLite has no such map.
         connection.execute(text("ANALYZE" if is_sqlite(cfg) else "VACUUM ANALYZE"))
         counted = {name: connection.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
                    for name in ("plan", "task", "occurrence", "agency", "focalpoint")}
