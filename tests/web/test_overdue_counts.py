@@ -212,3 +212,12 @@ def test_the_agency_filters_list_every_agency_with_a_live_task_the_chosen_one_se
     assert district_select.count("<option") == len([a for a in leading if a.kind == AgencyKind.DISTRICT.value]) + 2
     english = alice.get("/overdue?lang=en").text.split('id="f-agency"', 1)[1].split("</select>", 1)[0]
     assert f">{leading[0].name_en}</option>" in english
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a PostgreSQL setting")
+def test_the_page_runs_without_parallel_workers_for_its_transaction_only(varied):
+    with Session(varied.engine) as session:
+        overdue_page(session, now=NOW, flt=OverdueFilter(), page=1)
+        assert session.execute(text("SHOW max_parallel_workers_per_gather")).scalar_one() == "0"
+        session.commit()
+        assert session.execute(text("SHOW max_parallel_workers_per_gather")).scalar_one() != "0"
