@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Boolean, Integer, and_, bindparam, case, cast, func, literal, literal_column, or_, select, text
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.agency import Agency, AgencyKind
@@ -160,11 +161,13 @@ class OverduePage:
 
 
 def _open_overdue(today: date, flt: OverdueFilter) -> list:
-    """Conditions on the occurrence table alone, so the covering partial index ix_occurrence_open_due
-    (due_date, kind, task_id WHERE progress != 'done') answers them without reading the table."""
+    """Conditions on the occurrence table alone, so the partial index ix_occurrence_overdue_due
+    (due_date, id, task_id WHERE progress != 'done' AND kind != 'withdrawn') answers them without
+    reading the table."""
     latest_due = today - timedelta(days=max(1, flt.min_days))
     # The literals are written into the SQL: SQLite uses a partial index only when the query's WHERE
-    # visibly implies the index's (progress != 'done'), which a bound parameter does not.
+    # visibly implies the index's (progress != 'done' AND kind != 'withdrawn'), which a bound parameter
+    # does not.
     conditions = [Occurrence.progress != literal_column(f"'{Progress.DONE.value}'"), Occurrence.due_date <= latest_due,
                   Occurrence.kind != literal_column(f"'{OccurrenceKind.WITHDRAWN.value}'")]
     task_conditions = []
@@ -182,7 +185,7 @@ def _open_overdue(today: date, flt: OverdueFilter) -> list:
         chosen = (select(Task.id).join(Agency, Task.lead_agency_id == Agency.id)
                   .where(Task.retired.is_not(True), *task_conditions))
         # One agency's tasks: look their rows up by task. Many tasks (every district, a section): read the
-        # open rows from ix_occurrence_open_due and test each task (task_id + 0 keeps SQLite from
+        # open rows from ix_occurrence_overdue_due and test each task (task_id + 0 keeps SQLite from
         # probing the table task by task instead, which reads every due row, done or not).
         narrow = bool(flt.agency) or (flt.district not in (None, "*"))
         conditions.append((Occurrence.task_id if narrow else Occurrence.task_id + literal_column("0")).in_(chosen))
@@ -214,55 +217,84 @@ def _by_due(session: Session, conditions: list, sort: str, limit: int, offset: i
     return [rows[i] for i in ids]
 
 
-def _agency_counts(session: Session, conditions: list) -> list[tuple[int, int]]:
-    """(agency id, rows) for each lead agency with rows, in the order of the agencies' codes."""
-    # task_id + 0: read the open rows from the index, then each one's task (ix_task_id_lead); otherwise
-    # SQLite walks every task and reads all its due rows, done or not (4x slower at national scale).
-    by_task = Occurrence.task_id + literal_column("0") == Task.id
-    counted = dict(session.execute(
-        select(Task.lead_agency_id, func.count()).select_from(Occurrence).join(Task, by_task)
-        .where(*conditions).group_by(Task.lead_agency_id)).all())
-    if not counted:
-        return []
+# The sort by agency counts agencies in code order only as far as the page: the first pages need the
+# first few agencies, counted task by task in two small batches; a page further on needs most of the
+# list, counted at once by reading every listable row (cheaper than probing each of ~160,000 tasks).
+AGENCY_BATCHES = (8, 32)
+
+
+def _agency_counts(session: Session, conditions: list, agency_ids: list[int] | None) -> dict[int, int]:
+    """Rows per lead agency. For a few agencies, task by task: their tasks from
+    ix_task_lead_retired_section, each task's rows from ix_occurrence_overdue_task (written as a join,
+    PostgreSQL would read every listable row and hash the agencies' tasks). For every agency (None),
+    the listable rows joined to their tasks (ix_task_id_lead)."""
+    if agency_ids is None:
+        # task_id + 0: read the open rows from the index, then each one's task (ix_task_id_lead); otherwise
+        # SQLite walks every task and reads all its due rows, done or not (4x slower at national scale).
+        by_task = Occurrence.task_id + literal_column("0") == Task.id
+        return dict(session.execute(
+            select(Task.lead_agency_id, func.count()).select_from(Occurrence).join(Task, by_task)
+            .where(*conditions).group_by(Task.lead_agency_id)).all())
+    lead = aliased(Task)  # the conditions' own subqueries of task stay theirs, not correlated
+    rows_of_task = (select(func.count()).select_from(Occurrence)
+                    .where(Occurrence.task_id == lead.id, *conditions).scalar_subquery())
+    return {agency_id: int(count) for agency_id, count in session.execute(
+        select(lead.lead_agency_id, func.sum(rows_of_task)).where(lead.lead_agency_id.in_(agency_ids))
+        .group_by(lead.lead_agency_id)).all()}
+
+
+def _by_agency(session: Session, conditions: list, limit: int, offset: int) -> list:
+    """A page by agency code, then due date: count agencies in code order until the page is reached
+    (whole agencies before it are skipped by their counts), then read the agencies it spans, each in
+    (due_date, id) order."""
     # The database orders the codes (its collation, as ORDER BY agency.code would).
-    order = session.scalars(select(Agency.id).order_by(Agency.code))
-    return [(agency_id, counted[agency_id]) for agency_id in order if agency_id in counted]
-
-
-def _by_agency(session: Session, conditions: list, counts: list[tuple[int, int]], limit: int, offset: int) -> list:
-    """A page by agency code, then due date: skip whole agencies by their counts, then read only the
-    agencies the page spans, each in (due_date, id) order from the index."""
+    agency_ids = list(session.scalars(select(Agency.id).order_by(Agency.code)))
     rows: list = []
-    for agency_id, count in counts:
-        if offset >= count:
-            offset -= count
-            continue
-        mine = Occurrence.task_id.in_(select(Task.id).where(Task.lead_agency_id == agency_id))
-        rows += _by_due(session, [*conditions, mine], "due", limit - len(rows), offset)
-        offset = 0
-        if len(rows) >= limit:
+    start = 0
+    for size in (*AGENCY_BATCHES, None):  # None: all the others
+        if start >= len(agency_ids) or len(rows) >= limit:
             break
+        batch = agency_ids[start:start + size] if size else agency_ids[start:]
+        start += len(batch)
+        counts = _agency_counts(session, conditions, batch if size else None)
+        for agency_id in batch:
+            count = counts.get(agency_id, 0)
+            if offset >= count:
+                offset -= count
+                continue
+            mine = Occurrence.task_id.in_(select(Task.id).where(Task.lead_agency_id == agency_id))
+            rows += _by_due(session, [*conditions, mine], "due", limit - len(rows), offset)
+            offset = 0
+            if len(rows) >= limit:
+                break
     return rows
+
+
+def _without_parallel_workers(session: Session) -> None:
+    """PostgreSQL, for the rest of this transaction: no parallel workers. The page's queries read tens
+    of thousands of index entries; starting workers for them cost more than it saved and took the
+    cores other requests wait for (a count: 16-19 ms alone, 28-38 ms with two workers, on the shared
+    2 cores; the district/section count 52-56 ms against 97-111)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 def overdue_page(session: Session, *, now: datetime, flt: OverdueFilter, page: int = 1,
                  page_size: int = PAGE_SIZE) -> OverduePage:
     """One page of the filtered list and the total: the page's ids from the index, then their details.
     Only the page's rows are joined to their tasks and agencies."""
+    _without_parallel_workers(session)
     today = local_date(now)
     conditions = _open_overdue(today, flt)
-    if flt.sort == "agency":
-        counts = _agency_counts(session, conditions)
-        total = sum(count for _, count in counts)
-    else:
-        total = session.execute(select(func.count()).select_from(Occurrence).where(*conditions)).scalar_one()
+    # Every sort lists the same rows: one count from ix_occurrence_overdue_due.
+    total = session.execute(select(func.count()).select_from(Occurrence).where(*conditions)).scalar_one()
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
     offset = (page - 1) * page_size
     if total == 0:
         ordered = []
     elif flt.sort == "agency":
-        ordered = _by_agency(session, conditions, counts, page_size, offset)
+        ordered = _by_agency(session, conditions, page_size, offset)
     else:
         ordered = _by_due(session, conditions, flt.sort, page_size, offset)
     return OverduePage(items=_items(today, ordered), total=total, page=page, page_size=page_size)
@@ -303,11 +335,14 @@ def sections(session: Session) -> list[str]:
     return sorted(found, key=lambda s: [int(p) if p.isdigit() else p for p in s.split(".")])
 
 
-def agencies_with_tasks(session: Session, *, kind: str | None = None) -> list[Agency]:
+def agencies_with_tasks(session: Session, *, kind: str | None = None) -> list:
+    """The agencies leading a live task, by Vietnamese name: rows with the id, code, name_vi, name_en
+    and kind of Agency (plain rows: the overdue page's filter lists ~1,200 of them on every request,
+    and as ORM objects they were its largest share of garbage, collected in 100-200 ms pauses)."""
     # EXISTS, one probe of ix_task_lead_agency_id per agency, rather than reading every task
     # ("IS NOT true", not "= false", so that ix_task_retired_section is not walked instead).
-    statement = select(Agency).where(select(Task.id).where(Task.lead_agency_id == Agency.id,
-                                                           Task.retired.is_not(True)).exists())
+    statement = (select(Agency.id, Agency.code, Agency.name_vi, Agency.name_en, Agency.kind)
+                 .where(select(Task.id).where(Task.lead_agency_id == Agency.id, Task.retired.is_not(True)).exists()))
     if kind:
         statement = statement.where(Agency.kind == kind)
-    return list(session.scalars(statement.order_by(Agency.name_vi)))
+    return list(session.execute(statement.order_by(Agency.name_vi)).all())

@@ -40,6 +40,8 @@ class Task(SQLModel, table=True):
         Index("ix_task_retired_section", "retired", "section"),
         # Each task's lead agency from a narrow index (the overdue page's counts per agency).
         Index("ix_task_id_lead", "id", "lead_agency_id"),
+        # The live tasks of some agencies and sections from the index, not the wide rows (0008_overdue_counts).
+        Index("ix_task_lead_retired_section", "lead_agency_id", "retired", "section", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -3,6 +3,8 @@ the table has every row (SQLite only; a few seconds)."""
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -29,3 +31,18 @@ def test_national_benchmark_tiny(tmp_path):
     # Writing again replaces the section instead of adding another.
     national.write_section(out, report["section"])
     assert out.read_text(encoding="utf-8").count(national.START) == 1
+
+
+def test_some_steps_only_run_those_and_print_their_results(capsys):
+    report = national.main(["--provinces", "1", "--loader-provinces", "1", "--blocks", "1", "--focal-points", "1",
+                            "--db", "sqlite", "--requests", "8", "--in-process", "--steps", "load,overdue"])
+    assert list(report["results"]["sqlite"]) == ["load", "overdue", "whole"]
+    assert report["results"]["sqlite"]["overdue"]["requests"] == 8
+    assert "overdue: {" in capsys.readouterr().out
+
+
+def test_an_unknown_step_or_writing_the_table_from_some_steps_is_refused(capsys):
+    for argv in (["--steps", "load,nap"], ["--steps", "load", "--write", "BENCHMARKS.md"]):
+        with pytest.raises(SystemExit):
+            national.main(argv)
+    assert "unknown steps: nap" in capsys.readouterr().err
