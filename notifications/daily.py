@@ -162,7 +162,7 @@ def _overdue_lines(session: Session, today: date) -> list[OverdueLine]:
                   func.max(Occurrence.due_date), func.count(), func.min(Occurrence.id), Task.plan_id)
         .join(Task, Occurrence.task_id == Task.id)
         .where(*_open_filters(), Occurrence.due_date < today)
-        .group_by(Task.id, Task.ref, Task.title, Task.lead_agency_id, Task.plan_id)
+        .group_by(Task.id)  # the task's other columns depend on its key (PostgreSQL accepts that too)
     )
     return list(map(OverdueLine._make, session.connection().execute(statement)))
 
