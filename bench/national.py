@@ -394,11 +394,9 @@ def step_dispatch(cfg: dict) -> dict:
 # --- step 4: the overdue page ----------------------------------------------------------------
 
 def step_overdue(cfg: dict) -> dict:
-    import random
-
     from sqlmodel import select
 
-    from bench.overdue_page import percentile, signed_in_client
+    from bench.overdue_page import percentile, request_kinds, signed_in_client, time_requests
     from models.accounts import add_staff_user
     from models.agency import Agency
     from models.clock import FixedClock
@@ -415,25 +413,7 @@ def step_overdue(cfg: dict) -> dict:
     with signed_in_client(context, STAFF_EMAIL, STAFF_PASSWORD) as client:
         first = client.get("/overdue")
         assert first.status_code == 200 and "/signin" not in str(first.url), first.url
-        kinds = {
-            "first page": lambda r: "/overdue",
-            "page 2-20": lambda r: f"/overdue?page={r.randrange(2, 21)}",
-            "deep page": lambda r: f"/overdue?page={r.randrange(50, 500)}",
-            "agency": lambda r: f"/overdue?agency={r.choice(codes)}",
-            "district *, section": lambda r: f"/overdue?district=*&section={r.choice(['3.1', '3.3', '4.2'])}",
-            "min days 365": lambda r: "/overdue?min_days=365",
-            "sort by agency": lambda r: "/overdue?sort=agency",
-            "newest first": lambda r: "/overdue?sort=-due",
-        }
-        rng = random.Random(11)
-        timings: dict[str, list[float]] = {k: [] for k in kinds}
-        for n in range(cfg["requests"]):
-            kind = list(kinds)[n % len(kinds)]
-            url = kinds[kind](rng)
-            started = time.perf_counter()
-            response = client.get(url)
-            timings[kind].append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
+        timings = time_requests(client, request_kinds(codes, (50, 500)), cfg["requests"])
     every = [t for values in timings.values() for t in values]
     context.close()
     return dict(p50=statistics.median(every), p95=percentile(every, 0.95), requests=len(every),
