@@ -109,9 +109,10 @@ class SmtpTransport:
     def send(self, message, wait=None) -> str:
         """Send one message; the server's reply to its end of DATA, or TransportError.
 
-        `wait`, if given, is called while the server answers MAIL (`final=False`) and RCPT
-        (`final=True`): the dispatcher writes the previous message's outcome meanwhile. No byte of
-        this message's content leaves before `wait(final=True)` has returned.
+        `wait`, if given, is called while the server answers MAIL (`final=False`) and once it has
+        accepted RCPT, before DATA (`final=True`): the dispatcher writes the previous message's
+        outcome meanwhile. No byte of this message's content leaves before `wait(final=True)` has
+        returned.
         """
         _check_address(message)
         if self.client is None:
@@ -127,9 +128,9 @@ class SmtpTransport:
             code, reply = client.getreply()
             if code == 250:
                 client.putcmd("rcpt", f"TO:{smtplib.quoteaddr(message.recipient_email)}")
-                self._wait(wait, final=True)
                 code, reply = client.getreply()
                 if code in (250, 251):
+                    self._wait(wait, final=True)
                     code, reply = client.data(message.raw)  # raises SMTPDataError unless DATA got 354
                     if code == 250:
                         return f"{code} {reply.decode(errors='replace')}"
