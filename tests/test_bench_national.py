@@ -29,3 +29,14 @@ def test_national_benchmark_tiny(tmp_path):
     # Writing again replaces the section instead of adding another.
     national.write_section(out, report["section"])
     assert out.read_text(encoding="utf-8").count(national.START) == 1
+
+
+def test_the_dispatch_step_can_be_measured_again_on_the_data_an_earlier_run_kept(tmp_path):
+    tiny = ["--provinces", "2", "--loader-provinces", "1", "--blocks", "1", "--focal-points", "2", "--db", "sqlite",
+            "--messages", "5", "--runs", "1", "--in-process", "--folder", str(tmp_path)]
+    national.main(tiny + ["--steps", "load", "--keep"])
+    for _ in range(2):  # the second time, its digests' keys follow the first's
+        report = national.main(tiny + ["--steps", "dispatch"])
+        rows = {row[0]: row[1] for row in report["rows"]}
+        assert rows["dispatch to aiosmtpd"].endswith("digests/s") and rows["peak RSS: load"] == "not run"
+    assert (tmp_path / "sqlite" / "national.db").exists()
