@@ -228,6 +228,7 @@ class _PostgresWriter:
 
         self.connection = engine.raw_connection()
         self.pgconn = self.connection.driver_connection.pgconn
+        self.encoding = self.connection.driver_connection.info.encoding  # the session's client_encoding
         self.idle, self.command_ok = pq.TransactionStatus.IDLE, pq.ExecStatus.COMMAND_OK
         self.sqlstate = pq.DiagnosticField.SQLSTATE
         self.in_flight: list[tuple] | None = None
@@ -250,11 +251,11 @@ class _PostgresWriter:
         message = result.get_error_message() if result is not None else "no result from PostgreSQL"
         raise psycopg.errors.lookup(code.decode())(message) if code else psycopg.OperationalError(message)
 
-    @staticmethod
-    def _text(value) -> bytes | None:
+    def _text(self, value) -> bytes | None:
+        """A parameter in PostgreSQL's text format (the statement casts it to its column's type)."""
         if value is None:
             return None
-        return (value.isoformat() if isinstance(value, datetime) else str(value)).encode()
+        return (value.isoformat() if isinstance(value, datetime) else str(value)).encode(self.encoding)
 
     def start(self, outcomes: list[tuple], *, worker: str, now: datetime) -> None:
         assert self.in_flight is None and len(outcomes) == 1, "one outcome at a time"
