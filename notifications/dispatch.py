@@ -8,10 +8,10 @@ sent over one SMTP connection that stays open for the whole dispatch.
 The crash guarantee. Each outcome is written in its own short transaction (one UPDATE of the
 message, compare-and-set on our claim, and one INSERT of the attempt with the server's reply),
 committed *before the next message's content is handed to the server*: it is written while the
-server answers the next MAIL and RCPT, and DATA waits for the commit. So at any moment at most
-one message is "accepted by the server but not yet recorded": the one in
-flight. If the process dies (SIGKILL, OOM, a power cut of the process), its claims expire after
-the lease and the next dispatcher sends what they covered: the messages never sent go out once,
+server answers the next MAIL, RCPT and DATA, and the content waits for the commit. So at any
+moment at most one message is "accepted by the server but not yet recorded": the one in flight.
+If the process dies (SIGKILL, OOM, a power cut of the process), its claims expire after the
+lease and the next dispatcher sends what they covered: the messages never sent go out once,
 and the one in flight, if the server had already taken it, goes out a second time with the same
 Message-ID. At most one duplicate per crash, never a loss. A live dispatcher never outruns its
 own lease: when half of it has passed it gives back the rest of the batch and claims again.
@@ -21,8 +21,8 @@ would otherwise wait for the server. On SQLite it is two statements and a commit
 run through the driver (WAL with synchronous=NORMAL, so no fsync per commit and a crash of the
 process loses nothing committed). On PostgreSQL it is one prepared statement that is its own
 transaction (_PostgresWriter), sent as soon as the message is sent and read back once the server
-has accepted the next RCPT: one round trip per message to the database, its WAL flush included,
-overlapping the SMTP exchange instead of adding four round trips to it. The rows it updates are
+has answered the next message's DATA with 354: one round trip per message to the database, its WAL
+flush included, overlapping the SMTP exchange instead of adding four round trips to it. The rows it updates are
 small: the bodies and MIME bytes live in MessageContent. The messages are read with one Core
 SELECT per batch, and the stored MIME bytes go straight to smtplib.
 
@@ -212,7 +212,7 @@ class _PostgresWriter:
     """PostgreSQL (psycopg): the outcome of the message just sent is recorded by one prepared
     statement (_RECORD_POSTGRES) sent through libpq's asynchronous calls without waiting for it
     (`start`), so the server runs it and flushes its WAL to disk while the SMTP server answers the
-    next MAIL and RCPT; `finish` reads its result before that message's content leaves. (Waiting
+    next MAIL, RCPT and DATA; `finish` reads its result before that message's content leaves. (Waiting
     for BEGIN, the UPDATE, the INSERT and COMMIT's WAL flush in turn, four round trips to a server
     process competing for the same cores, cost three times the whole SMTP exchange.)
 
@@ -332,9 +332,9 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
     def flush(final: bool = True) -> None:
         """Make the last outcome durable. The transport calls this while the server answers the
         next message's MAIL (final=False: the statements run; on PostgreSQL the one statement is
-        sent, if it was not already) and once RCPT is accepted (final=True: the commit; on
-        PostgreSQL its result is read), and in any case before that message's content leaves; so
-        a crash can leave at most one message sent and not recorded."""
+        sent, if it was not already) and once RCPT and DATA are accepted (final=True: the commit;
+        on PostgreSQL its result is read), and in any case before that message's content leaves;
+        so a crash can leave at most one message sent and not recorded."""
         if pending and not written and postgres is not None:
             postgres.start([p[:4] for p in pending], worker=worker, now=now)
             written.append([])  # its results come with finish()
