@@ -34,6 +34,13 @@ includes the interpreter and imports, shown as the "imports only" baseline):
    one request per reporting agency, emails queued, not sent), plan after plan while the next one fits
    in `--review-budget` seconds; what was not opened is extrapolated (and said so).
 
+To measure again only some steps on data kept by an earlier run (`--keep` prints its folder):
+
+    .venv/bin/python -m bench.national --db postgresql --steps dispatch --folder /tmp/dondoc-bench-national-XXXX
+
+Without `load` in `--steps` nothing is dropped or loaded: the steps run on the SQLite file in that folder
+and on the PostgreSQL schema as they are (dispatch queues its digests after the ones already sent).
+
 Prints one table per database side by side and, with --write, replaces the section between
 `<!-- national:start -->` and `<!-- national:end -->` in that file. Loopback only. PostgreSQL: the
 schema bench_national in postgresql://postgres@127.0.0.1:5432/test (BENCH_PG_URL), dropped and
@@ -359,11 +366,13 @@ def step_sweep(cfg: dict) -> dict:
 # --- step 3: dispatch ------------------------------------------------------------------------
 
 def step_dispatch(cfg: dict) -> dict:
+    from sqlalchemy import func
     from sqlmodel import Session, select
 
     from bench.reminders import Server, queue_messages
     from dondoc.jobs import deliver, load_policy, sending_time
     from models.agency import FocalPoint
+    from models.outbox import Message
 
     day = date.fromisoformat(cfg["day"])
     ours, raw, size = [], [], 0
@@ -373,8 +382,11 @@ def step_dispatch(cfg: dict) -> dict:
         now = sending_time(day, policy)
         with Session(context.engine) as session:
             people = [(fp.email, fp.name) for fp in session.exec(select(FocalPoint).order_by(FocalPoint.id).limit(5000))]
+            # Measured again on kept data, the runs follow the earlier ones: their keys are taken.
+            first_run = session.exec(select(func.count()).select_from(Message)
+                                     .where(Message.key.like("bench|%|0"))).one()
         envelope_from = parseaddr(MAIL_FROM)[1]
-        for run in range(cfg["runs"]):
+        for run in range(first_run, first_run + cfg["runs"]):
             messages = queue_messages(context.engine, run, cfg["messages"], day, now, people)
             started = time.perf_counter()
             report = deliver(context, now, policy)
@@ -535,6 +547,10 @@ def pg_prepare() -> str:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
         connection.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
     engine.dispose()
+    return pg_schema_url()
+
+
+def pg_schema_url() -> str:
     base = pg_admin_url()
     return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{PG_SCHEMA}"
 
@@ -567,7 +583,14 @@ ALL_STEPS = ("imports", "load", "sweep", "dispatch", "overdue", "review")
 def run_database(kind: str, base: dict, folder: Path, keep: bool, steps: tuple[str, ...] = ALL_STEPS) -> dict:
     cfg = dict(base, folder=str(folder / kind))
     Path(cfg["folder"]).mkdir(parents=True, exist_ok=True)
-    cfg["url"] = f"sqlite:///{(Path(cfg['folder']) / 'national.db').as_posix()}" if kind == "sqlite" else pg_prepare()
+    if kind == "sqlite":
+        database = Path(cfg["folder"]) / "national.db"
+        if "load" in steps:  # a load starts from an empty database, also in a reused --folder
+            for leftover in (database, database.with_name("national.db-wal"), database.with_name("national.db-shm")):
+                leftover.unlink(missing_ok=True)
+        cfg["url"] = f"sqlite:///{database.as_posix()}"
+    else:  # a fresh schema for a load; the kept one as it is for the other steps
+        cfg["url"] = pg_prepare() if "load" in steps else pg_schema_url()
     began = time.perf_counter()
     print(f"{kind}:", file=sys.stderr)
     results = {}
@@ -606,32 +629,47 @@ def verdict(ok: bool) -> str:
 
 
 def cells(r: dict) -> dict[str, str]:
-    """The table's cells for one database."""
-    load, sweep, dispatch, overdue, review = r["load"], r["sweep"], r["dispatch"], r["overdue"], r["review"]
-    sweep_ratio = sweep["sweep"] / sweep["bare"] if sweep["bare"] else float("inf")
-    dispatch_ratio = dispatch["ours"] / dispatch["raw"] if dispatch["raw"] else 0.0
-    return dict(
-        load_rate=f"{load['rate']:,.0f} tasks/s ({load['tasks']:,} tasks of {load['loaded_provinces']} provinces "
-                  f"in {load['plan_seconds']:.0f} s)",
-        directory=f"{load['directory_seconds']:.1f} s ({load['loaded_provinces']} provinces, "
-                  f"{load['loaded_provinces'] * load['counted']['focalpoint'] // max(1, load['provinces']):,} focal points)",
-        sweep=f"{sweep['sweep']:.2f} s ({sweep['digests']:,} digests, {sweep['items']:,} items)",
-        bare=f"{sweep['bare']:.2f} s ({sweep['rows']:,} rows)",
-        sweep_ratio=f"{sweep_ratio:.1f}x {verdict(sweep_ratio <= 3)}",
-        dispatch=f"{dispatch['ours']:,.0f} digests/s",
-        raw=f"{dispatch['raw']:,.0f} msgs/s",
-        dispatch_ratio=f"{dispatch_ratio:.2f} {verdict(dispatch_ratio >= 0.7)}",
-        p50=f"{overdue['p50']:.0f} ms",
-        p95=f"{overdue['p95']:.0f} ms {verdict(overdue['p95'] < 200)}",
-        review=review_cell(review),
-        mem_base=f"{r['imports']['rss']:,.0f} MiB",
-        mem_load=f"{load['rss']:,.0f} MiB",
-        mem_sweep=f"{sweep['rss']:,.0f} MiB",
-        mem_dispatch=f"{dispatch['rss']:,.0f} MiB",
-        mem_overdue=f"{overdue['rss']:,.0f} MiB",
-        mem_review=(f"{review['rss']:,.0f} MiB" if "rss" in review else "n/a")
-                   + ("" if review.get("finished") else " (as far as it got)"),
-    )
+    """The table's cells for one database ("not run" for the steps left out by --steps)."""
+    found = {key: "not run" for key, _, _ in ROWS}
+    if "load" in r:
+        load = r["load"]
+        found.update(
+            load_rate=f"{load['rate']:,.0f} tasks/s ({load['tasks']:,} tasks of {load['loaded_provinces']} provinces "
+                      f"in {load['plan_seconds']:.0f} s)",
+            directory=f"{load['directory_seconds']:.1f} s ({load['loaded_provinces']} provinces, "
+                      f"{load['loaded_provinces'] * load['counted']['focalpoint'] // max(1, load['provinces']):,} focal points)",
+            mem_load=f"{load['rss']:,.0f} MiB")
+    if "sweep" in r:
+        sweep = r["sweep"]
+        sweep_ratio = sweep["sweep"] / sweep["bare"] if sweep["bare"] else float("inf")
+        found.update(
+            sweep=f"{sweep['sweep']:.2f} s ({sweep['digests']:,} digests, {sweep['items']:,} items)",
+            bare=f"{sweep['bare']:.2f} s ({sweep['rows']:,} rows)",
+            sweep_ratio=f"{sweep_ratio:.1f}x {verdict(sweep_ratio <= 3)}",
+            mem_sweep=f"{sweep['rss']:,.0f} MiB")
+    if "dispatch" in r:
+        dispatch = r["dispatch"]
+        dispatch_ratio = dispatch["ours"] / dispatch["raw"] if dispatch["raw"] else 0.0
+        found.update(
+            dispatch=f"{dispatch['ours']:,.0f} digests/s",
+            raw=f"{dispatch['raw']:,.0f} msgs/s",
+            dispatch_ratio=f"{dispatch_ratio:.2f} {verdict(dispatch_ratio >= 0.7)}",
+            mem_dispatch=f"{dispatch['rss']:,.0f} MiB")
+    if "overdue" in r:
+        overdue = r["overdue"]
+        found.update(
+            p50=f"{overdue['p50']:.0f} ms",
+            p95=f"{overdue['p95']:.0f} ms {verdict(overdue['p95'] < 200)}",
+            mem_overdue=f"{overdue['rss']:,.0f} MiB")
+    if "review" in r:
+        review = r["review"]
+        found.update(
+            review=review_cell(review),
+            mem_review=(f"{review['rss']:,.0f} MiB" if "rss" in review else "n/a")
+                       + ("" if review.get("finished") else " (as far as it got)"))
+    if "imports" in r:
+        found.update(mem_base=f"{r['imports']['rss']:,.0f} MiB")
+    return found
 
 
 def duration(seconds: float) -> str:
@@ -758,11 +796,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--write", type=Path, default=None, help="update the national section of this file")
     parser.add_argument("--note", default="the 2 cores were shared with other developers' jobs running at the same time")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and the PostgreSQL schema")
+    parser.add_argument("--steps", default=",".join(ALL_STEPS),
+                        help="comma-separated steps to run (default: all; with fewer, each step's result is "
+                             "printed too); without load, the data of --folder and the PostgreSQL schema kept by "
+                             "an earlier --keep run are used as they are")
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="the working folder (default: a new temporary one), e.g. one kept by --keep")
     parser.add_argument("--in-process", action="store_true",
                         help="run the steps in this process (quicker, for the test; peak RSS is then cumulative)")
-    parser.add_argument("--steps", default=",".join(ALL_STEPS),
-                        help="comma-separated steps to run (load is needed on a fresh database); with fewer than "
-                             "all, each step's result is printed instead of the table")
     parser.add_argument("--step", choices=list(STEPS), help=argparse.SUPPRESS)
     parser.add_argument("--config", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -771,42 +812,44 @@ def main(argv: list[str] | None = None) -> dict:
         return {}
 
     steps = tuple(name.strip() for name in args.steps.split(",") if name.strip())
-    unknown = [name for name in steps if name not in STEPS]
-    if unknown:
+    if unknown := [name for name in steps if name not in STEPS]:
         parser.error(f"unknown steps: {', '.join(unknown)} (choose from {', '.join(ALL_STEPS)})")
     if set(steps) != set(ALL_STEPS) and args.write:
         parser.error("--write needs every step")
-
+    if "load" not in steps and args.folder is None:
+        parser.error("without the load step, --folder names the folder an earlier --keep run kept")
     began = time.perf_counter()
     info = machine()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     info["postgresql"] = pg_version() if "postgresql" in kinds else "not measured"
-    folder = Path(tempfile.mkdtemp(prefix="dondoc-bench-national-"))
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="dondoc-bench-national-"))
     try:
-        counts = write_workload(folder / "workload", args.provinces, args.plans, args.blocks, args.focal_points,
-                                args.loader_provinces)
-        print(f"workload files (loader provinces): {counts}", file=sys.stderr)
+        if "load" in steps:
+            counts = write_workload(folder / "workload", args.provinces, args.plans, args.blocks, args.focal_points,
+                                    args.loader_provinces)
+            print(f"workload files (loader provinces): {counts}", file=sys.stderr)
+        else:
+            counts = dict(provinces=args.provinces)
         base = dict(workload=str(folder / "workload"), provinces=args.provinces, day=args.day, sweeps=args.sweeps, messages=args.messages,
                     runs=args.runs, requests=args.requests, review_year=args.review_year,
                     review_budget=args.review_budget, in_process=args.in_process)
-        results = {kind: run_database(kind, base, folder, args.keep, steps) for kind in kinds}
+        results = {kind: run_database(kind, base, folder, args.keep or "load" not in steps, steps) for kind in kinds}
     finally:
-        if not args.keep:
+        if args.keep or "load" not in steps:
+            print(f"kept: {folder}", file=sys.stderr)
+        elif args.folder is None:
             shutil.rmtree(folder, ignore_errors=True)
-        else:
-            print(f"kept {folder} (re-run a step: python -m bench.national --step overdue "
-                  f"--config {folder}/<db>/step-overdue.json)", file=sys.stderr)
-    if set(steps) != set(ALL_STEPS):
-        info["load_end"] = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-        for kind, result in results.items():
-            print(f"{NAMES[kind]} (load average at the end {info['load_end']}):")
-            for name, step in result.items():
-                print(f"  {name}: {json.dumps(step, default=str)}")
-        return dict(results=results, counts=counts)
     info["load_end"] = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     whole = time.perf_counter() - began
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print_table(results, f"dondoc national benchmark, {stamp}")
+    if set(steps) != set(ALL_STEPS):
+        for kind, result in results.items():
+            print(f"{NAMES[kind]}:")
+            for name, step in result.items():
+                print(f"  {name}: {json.dumps(step, default=str)}")
+        print(f"load average 1/5/15 min at the start: {info['load']}; at the end: {info['load_end']}", file=sys.stderr)
+        return dict(results=results, counts=counts, rows=table_rows(results))
     section = markdown(results, args, counts, info, stamp, whole)
     if args.write:
         write_section(args.write, section)

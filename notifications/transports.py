@@ -117,9 +117,10 @@ class SmtpTransport:
     def send(self, message, wait=None) -> str:
         """Send one message; the server's reply to its end of DATA, or TransportError.
 
-        `wait`, if given, is called while the server answers MAIL (`final=False`) and RCPT
-        (`final=True`): the dispatcher writes the previous message's outcome meanwhile. No byte of
-        this message's content leaves before `wait(final=True)` has returned.
+        `wait`, if given, is called while the server answers MAIL (`final=False`) and once it has
+        accepted RCPT and DATA (354), before the content (`final=True`): the dispatcher writes the
+        previous message's outcome meanwhile. No byte of this message's content leaves before
+        `wait(final=True)` has returned.
         """
         _check_address(message)
         if self.client is None:
@@ -135,12 +136,16 @@ class SmtpTransport:
             code, reply = client.getreply()
             if code == 250:
                 client.putcmd("rcpt", f"TO:{smtplib.quoteaddr(message.recipient_email)}")
-                self._wait(wait, final=True)
                 code, reply = client.getreply()
                 if code in (250, 251):
-                    code, reply = client.data(message.raw)  # raises SMTPDataError unless DATA got 354
-                    if code == 250:
-                        return f"{code} {reply.decode(errors='replace')}"
+                    client.putcmd("data")  # smtplib's data(), with the wait between 354 and the content
+                    code, reply = client.getreply()
+                    if code == 354:
+                        self._wait(wait, final=True)
+                        client.send(_dot_terminated(message.raw))
+                        code, reply = client.getreply()
+                        if code == 250:
+                            return f"{code} {reply.decode(errors='replace')}"
         except smtplib.SMTPResponseException as error:
             code, reply = error.smtp_code, error.smtp_error
         except (OSError, smtplib.SMTPException) as error:
@@ -175,6 +180,15 @@ class SmtpTransport:
         if self.client is not None:
             self.client.close()
             self.client = None
+
+
+def _dot_terminated(raw: bytes) -> bytes:
+    """The content as DATA carries it (RFC 5321 4.5.2, as smtplib's data() sends it): a line
+    starting with a dot gets another, and a line with a single dot ends it."""
+    quoted = re.sub(rb"(?m)^\.", b"..", raw)
+    if not quoted.endswith(b"\r\n"):
+        quoted += b"\r\n"
+    return quoted + b".\r\n"
 
 
 def _describe(error: BaseException) -> str:

@@ -46,3 +46,14 @@ def test_an_unknown_step_or_writing_the_table_from_some_steps_is_refused(capsys)
         with pytest.raises(SystemExit):
             national.main(argv)
     assert "unknown steps: nap" in capsys.readouterr().err
+
+
+def test_the_dispatch_step_can_be_measured_again_on_the_data_an_earlier_run_kept(tmp_path):
+    tiny = ["--provinces", "2", "--loader-provinces", "1", "--blocks", "1", "--focal-points", "2", "--db", "sqlite",
+            "--messages", "5", "--runs", "1", "--in-process", "--folder", str(tmp_path)]
+    national.main(tiny + ["--steps", "load", "--keep"])
+    for _ in range(2):  # the second time, its digests' keys follow the first's
+        report = national.main(tiny + ["--steps", "dispatch"])
+        rows = {row[0]: row[1] for row in report["rows"]}
+        assert rows["dispatch to aiosmtpd"].endswith("digests/s") and rows["peak RSS: load"] == "not run"
+    assert (tmp_path / "sqlite" / "national.db").exists()

@@ -237,3 +237,96 @@ def test_the_local_outbox_folder_killed_mid_batch_ends_with_one_file_per_message
     with Session(engine) as session:
         assert {m.status for m in session.exec(select(Message))} == {MessageStatus.SENT}
         assert len(session.exec(select(DeliveryAttempt)).all()) == 120
+
+
+# --- what is recorded when: watched from the server's side --------------------------------------
+
+class RecordWatcher(ConnectionMailbox):
+    """A mailbox that, each time a message's content has come in (before it answers 250), reads the
+    outbox through a connection of its own: which of the messages it took earlier are not yet
+    recorded as sent. `steal`: a Message-ID whose claim another dispatcher takes over while it is
+    being sent (as when a lease expired), so the sender's compare-and-set must fail."""
+
+    def __init__(self, engine, steal: str | None = None):
+        super().__init__()
+        self.engine, self.steal, self.unrecorded = engine, steal, []
+
+    async def handle_DATA(self, server, session, envelope):
+        reply = await super().handle_DATA(server, session, envelope)
+        taken_before = {m.message_id for m in self.messages[:-1]}
+        with Session(self.engine) as session_:
+            statuses = dict(session_.exec(select(Message.message_id, Message.status)
+                                          .where(Message.message_id.in_(taken_before))).all())
+            self.unrecorded.append(sorted(mid for mid in taken_before if statuses[mid] != MessageStatus.SENT))
+            if self.messages[-1].message_id == self.steal:
+                session_.exec(update(Message).where(Message.message_id == self.steal)
+                              .values(claimed_by="another:1", status=MessageStatus.SENDING))
+                session_.commit()
+        return reply
+
+
+def test_when_the_server_takes_a_message_every_message_it_took_before_is_already_recorded_as_sent(
+        settings, engine):
+    now = at_vn(date(2016, 1, 15))
+    ids = fill_outbox(engine, 60, now=now)
+    box = RecordWatcher(engine)
+    controller = start_server(box)
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
+    try:
+        report = dispatch(engine, SmtpTransport(smtp), now=now, policy=jobs.load_policy(AppContext(smtp)).reminders,
+                          batch=25)
+    finally:
+        controller.stop()
+    assert report.sent == len(ids) and [m.message_id for m in box.messages] == ids
+    # At most one message (the one the server is taking) is ever sent and not yet recorded.
+    assert box.unrecorded == [[]] * len(ids)
+    with Session(engine) as session:
+        assert Counter(session.exec(select(DeliveryAttempt.outcome))) == {"sent": len(ids)}
+
+
+def test_a_message_whose_claim_another_dispatcher_took_over_mid_send_is_left_to_it_and_not_recorded_as_ours(
+        settings, engine):
+    now = at_vn(date(2016, 1, 15))
+    ids = fill_outbox(engine, 5, now=now)
+    box = RecordWatcher(engine, steal=ids[2])
+    controller = start_server(box)
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
+    try:
+        report = dispatch(engine, SmtpTransport(smtp), now=now, policy=jobs.load_policy(AppContext(smtp)).reminders)
+    finally:
+        controller.stop()
+    assert report.sent == 4 and not report.errors and len(box.messages) == 5
+    with Session(engine) as session:
+        stolen = session.exec(select(Message).where(Message.message_id == ids[2])).one()
+        assert (stolen.status, stolen.claimed_by, stolen.attempts) == (MessageStatus.SENDING, "another:1", 0)
+        assert session.exec(select(DeliveryAttempt).where(DeliveryAttempt.message_id == stolen.id)).all() == []
+        assert Counter(session.exec(select(Message.status))) == {MessageStatus.SENT: 4, MessageStatus.SENDING: 1}
+
+
+def test_the_dispatcher_writes_each_outcome_beside_the_orm_so_sqlalchemy_runs_a_few_statements_per_batch_not_per_message(
+        settings, engine):
+    """Per message, SQLAlchemy's execution costs about as much as the database's own work, and on
+    PostgreSQL each of its statements was a round trip of its own (BEGIN, UPDATE, INSERT, COMMIT):
+    the outcomes go through the driver (SQLite) or libpq (PostgreSQL, one statement each)."""
+    from sqlalchemy import event
+
+    now = at_vn(date(2016, 1, 15))
+    ids = fill_outbox(engine, 100, now=now)
+    box = ConnectionMailbox()
+    controller = start_server(box)
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = dispatch(engine, SmtpTransport(smtp), now=now, policy=jobs.load_policy(AppContext(smtp)).reminders,
+                          batch=25)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        controller.stop()
+    assert report.sent == len(ids) == len(box.messages)
+    batches = len(ids) // 25 + 1  # the last claim finds nothing
+    assert len(statements) <= 4 * batches, statements
