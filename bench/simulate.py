@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DONDOC = Path(sys.executable).parent / "dondoc"
 PLAN = ROOT / "config" / "plans" / "bac-kan-2015-2020.yaml"
 START, END = "<!-- simulate:start -->", "<!-- simulate:end -->"
-TARGET_SECONDS = 60
+TARGET_SECONDS = 40  # "well under a minute", taken as two thirds of one at most
 
 
 def children_cpu() -> float:
@@ -70,7 +70,7 @@ def simulate_once(data_dir: Path, start: str, end: str, prefect_home: Path) -> d
 
 def markdown(runs: dict, args, info: dict, stamp: str) -> str:
     cold, warm = runs["cold"], runs["warm"]
-    verdict = "met" if max(cold["wall"], warm["wall"]) < TARGET_SECONDS else "MISSED"
+    verdict = "met" if max(cold["wall"], warm["wall"]) <= TARGET_SECONDS else "MISSED"
     return "\n".join([
         START,
         f"## The whole plan simulated ({stamp}, `python -m bench.simulate`)",
@@ -87,7 +87,7 @@ def markdown(runs: dict, args, info: dict, stamp: str) -> str:
           for name, r in (("cold: Prefect's first start (creates its database)", cold),
                           ("warm: Prefect's folder kept, as on an installed machine", warm))],
         "",
-        f"Target: well under a minute ({verdict}: both under {TARGET_SECONDS} s).",
+        f"Target: well under a minute, taken here as at most {TARGET_SECONDS} s: {verdict}.",
         END,
     ])
 
