@@ -59,14 +59,15 @@ def read_directory(context: AppContext) -> Directory:
 def queue_reminders(context: AppContext, day: date, policy: Policy | None = None,
                     directory: Directory | None = None) -> SweepResult:
     policy = policy or load_policy(context)
-    if not WorkCalendar.from_policy(policy.working_days).is_working_day(day):
+    calendar = WorkCalendar.from_policy(policy.working_days)
+    if not calendar.is_working_day(day):
         return SweepResult(day=day, working_day=False)  # nothing goes out on a day off
 
     def queue() -> SweepResult:  # one transaction, tried again if SQLite is locked
         with transaction(context.engine) as session:
             return queue_daily_reminders(
                 session, today=day, now=sending_time(day, policy), policy=policy.reminders,
-                calendar=WorkCalendar.from_policy(policy.working_days), base_url=context.settings.public_base_url,
+                calendar=calendar, base_url=context.settings.public_base_url,
                 mail_from=context.settings.mail_from, directory=directory,
             )
 

@@ -225,9 +225,9 @@ class Directory:
             Occurrence.progress != Progress.DONE, Occurrence.kind != OccurrenceKind.WITHDRAWN,
             Occurrence.due_date <= today + timedelta(days=lookahead_days(policy)))
         coordinators: dict[int, list[int]] = defaultdict(list)
-        rows = session.connection().execute(sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
-                               .where(TaskCoordinator.task_id.in_(due_tasks))).all()
-        for task_id, agency_id in rows:
+        statement = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
+                     .where(TaskCoordinator.task_id.in_(due_tasks)))
+        for task_id, agency_id in session.connection().execute(statement):
             coordinators[task_id].append(agency_id)
         return coordinators
 
@@ -235,11 +235,14 @@ class Directory:
 @dataclass
 class Reading:
     """What the people of one agency (and role and language) read today: the reminders that trigger
-    a digest, and the late lines that ride along; `newest` is the newest due date among those lines
-    (a weekly nag is due once it is old enough)."""
+    a digest, and the late lines that ride along."""
     triggers: list[Item]
     rides: list[Item]
-    newest: date | None = None
+
+    @cached_property
+    def newest(self) -> date | None:
+        """The newest late due date among the lines: a weekly nag is due once it is old enough."""
+        return min((i.newest for i in self.rides), default=None)
 
     @cached_property
     def everything(self) -> list[Item]:
@@ -340,7 +343,6 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
                     _late_item(line, "fyi:overdue", today, policy, _name(agencies[line.lead_id], person), link(line.ref))
                     for line in coordinated.get(agency_id, ())]
                 read = Reading(reminded.get(agency_id, []) + fyi, late_lines)
-            read.newest = min((i.newest for i in read.rides), default=None)
             reading[key] = read
         return reading[key]
 

@@ -128,9 +128,10 @@ def queued_keys(session: Session, keys: list[str]) -> set[str]:
 
 def enqueue_many(session: Session, drafts: list[Draft], *, now: datetime, mail_from: str) -> dict[str, int]:
     """Queue many messages in one statement; returns the new messages' ids by key (a draft whose key
-    is queued already is skipped, as `enqueue` does)."""
-    existing = queued_keys(session, [d.key for d in drafts])
-    built = [_rows(d, now=now, mail_from=mail_from) for d in drafts if d.key not in existing]
+    is queued already, or comes again in `drafts`, is skipped, as `enqueue` does)."""
+    skipped = queued_keys(session, [d.key for d in drafts])
+    built = [_rows(d, now=now, mail_from=mail_from) for d in drafts
+             if not (d.key in skipped or skipped.add(d.key))]
     if not built:
         return {}
     session.flush()

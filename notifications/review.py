@@ -72,7 +72,7 @@ def _mail_requests(session, cycle, requests, *, kind: str, key_of, reason: str, 
         form = form_for(session, request, now)
         for fp in pending:
             key = keys[request.id, fp.id]
-            done.add(key)  # a person who is the focal point of two agencies gets the first one's
+            done.add(key)  # the focal point of two agencies gets the first one's (and no second link)
             drafts.append(Draft(key, kind, fp.email, fp.name, fp.language, today,
                                 render(kind, fp.language, _context(form, request, fp, link, today))))
     return len(enqueue_many(session, drafts, now=now, mail_from=mail_from))
@@ -140,9 +140,4 @@ def _queue_missing_list(session, cycle, missing, firing, *, now, today, mail_fro
         drafts.append(Draft(f"review_missing|{cycle.id}|{fp.email.lower()}|{firing.rule}|{firing.nominal}",
                             "review_missing", fp.email, fp.name, fp.language, today,
                             render("review_missing", fp.language, context)))
-    return len(enqueue_many(session, _first_of_each_key(drafts), now=now, mail_from=mail_from))
-
-
-def _first_of_each_key(drafts: list[Draft]) -> list[Draft]:
-    seen: set[str] = set()
-    return [d for d in drafts if not (d.key in seen or seen.add(d.key))]
+    return len(enqueue_many(session, drafts, now=now, mail_from=mail_from))
