@@ -1,29 +1,17 @@
 """Simulation: every daily job for each day of a period, in order, in one flow run."""
-from datetime import date, timedelta
+import asyncio
+from datetime import date
 
 from prefect import flow
 
-from dondoc import jobs, review_jobs
+from dondoc.simulation import simulate_days
 from flows import runtime
 
 
 @flow(name="simulate")
-def simulate(start: date, end: date, demo_agencies: bool = False) -> list[dict]:
-    """Run the daily jobs for each day from `start` to `end` (inclusive), as if time passed: the annual
-    review's (open, chase, compile; with `demo_agencies`, simulated agencies answer it), then the
-    reminders (which also deliver the outbox)."""
-    context = runtime.current()
-    policy = jobs.load_policy(context)
-    # Nothing in the directory or the plans changes while simulated time passes: read them once.
-    directory, plans = jobs.read_directory(context), review_jobs.read_plans(context)
-    reports = []
-    day = start
-    while day <= end:
-        review = review_jobs.run_review_day(context, day, policy, demo_agencies=demo_agencies, plans=plans)
-        report = jobs.run_reminder_day(context, day, policy, directory).as_dict()
-        busy = review.opened or review.requests or review.chasers or review.missing_lists
-        if busy or review.simulated_submissions or review.reports:
-            report["review"] = review.as_dict()
-        reports.append(report)
-        day += timedelta(days=1)
-    return reports
+async def simulate(start: date, end: date, demo_agencies: bool = False) -> list[dict]:
+    """Run the daily jobs for each day from `start` to `end` (inclusive), as if time passed.
+
+    Async so that Prefect ends the run without the sync engine's closing wait (about a second);
+    the days run in a worker thread, leaving Prefect's event loop free."""
+    return await asyncio.to_thread(simulate_days, runtime.current(), start, end, demo_agencies)

@@ -15,22 +15,29 @@ FormatOption = typer.Option(Format.table, "--format", help="table, json or csv."
 
 def run_flow(context, name: str, **parameters):
     """Run one of our Prefect flows in this process, with this command's context."""
-    from flows import prepare_prefect
+    import asyncio
+    import inspect
+
+    from flows import prepare_prefect, start_temporary_server
     prepare_prefect(context.settings)
+    server_up = start_temporary_server()
     from flows import runtime
     runtime.use(context)
     try:
         if name == "send-reminders":
-            from flows.send_reminders import send_reminders
-            return send_reminders(**parameters)
-        if name == "simulate":
-            from flows.simulate import simulate
-            return simulate(**parameters)
-        if name.startswith("review-"):
+            from flows.send_reminders import send_reminders as chosen
+        elif name == "simulate":
+            from flows.simulate import simulate as chosen
+        elif name.startswith("review-"):
             from flows import annual_review
-            return {"review-open": annual_review.review_open, "review-chase": annual_review.review_chase,
-                    "review-compile": annual_review.review_compile}[name](**parameters)
-        raise ValueError(name)
+            chosen = {"review-open": annual_review.review_open, "review-chase": annual_review.review_chase,
+                      "review-compile": annual_review.review_compile}[name]
+        else:
+            raise ValueError(name)
+        server_up()
+        if inspect.iscoroutinefunction(chosen.fn):
+            return asyncio.run(chosen(**parameters))
+        return chosen(**parameters)
     finally:
         runtime.use(None)
 
