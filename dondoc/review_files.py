@@ -369,10 +369,21 @@ def _fill_rows(grid, rows) -> None:
     template = grid.rows[1]._tr
     tbl = template.getparent()
     tbl.remove(template)
+    tc_tag, p_tag, r_tag, t_tag, space = qn("w:tc"), qn("w:p"), qn("w:r"), qn("w:t"), qn("xml:space")
     for row in rows:
         tr = deepcopy(template)
-        for tc, value in zip(tr.iterchildren(qn("w:tc")), row):
-            tc.find(qn("w:p")).add_r().text = value  # tabs and line breaks as python-docx writes them
+        for tc, value in zip(tr.iterchildren(tc_tag), row):
+            paragraph = tc.find(p_tag)
+            if not value or "\t" in value or "\n" in value or "\r" in value:
+                paragraph.add_r().text = value  # tabs and line breaks as python-docx writes them
+                continue
+            # Plain text: the one <w:r><w:t> python-docx would write, made directly.
+            run, text = paragraph.makeelement(r_tag), paragraph.makeelement(t_tag)
+            text.text = value
+            if value.strip() != value:
+                text.set(space, "preserve")
+            run.append(text)
+            paragraph.append(run)
         tbl.append(tr)
 
 

@@ -7,6 +7,7 @@ from email._policybase import Compat32
 from email.utils import format_datetime
 
 import emails
+from emails.utils import SafeMIMEText
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
@@ -35,12 +36,23 @@ def build_mime(*, subject: str, text: str, html: str, mail_from: str, to_name: s
     subject, to_name = clean_header(subject), clean_header(to_name)
     # Date from our clock, not the library's: a simulated day's mail is dated that day. (Given as a
     # header as well, the library's own Date stayed first: two Date headers, the wall clock's read.)
-    built = emails.Message(subject=subject, text=text, html=html, mail_from=mail_from, mail_to=(to_name, to_email),
+    built = _Email(subject=subject, text=text, html=html, mail_from=mail_from, mail_to=(to_name, to_email),
                            charset="utf-8", message_id=message_id, date=format_datetime(at),
                            headers={"X-Dondoc-Kind": kind})
     built.after_build = _boundaries_from(message_id)
     built.policy = _HEADERS
     return built.as_bytes()  # CRLF line ends, as SMTP wants them
+
+
+class _Email(emails.Message):
+    """The library's message, each text part given its charset once (it sets it a second time, which
+    parses and rewrites the part's Content-Type again for the same bytes)."""
+
+    def _build_text_part(self):
+        return SafeMIMEText(self.text_body, "plain", self.charset) if self.text_body else None
+
+    def _build_html_part(self):
+        return SafeMIMEText(self.html_body, "html", self.charset) if self.html_body else None
 
 
 class _PlainHeadersAsTheyAre(Compat32):
