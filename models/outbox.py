@@ -57,12 +57,10 @@ def retry_time(attempts: int, now: datetime, retry_after_minutes: int) -> dateti
 
 
 class MessageContent(SQLModel, table=True):
-    """What a message says, written once when it is queued and never changed."""
+    """What a message says, written once when it is queued and never changed: the whole MIME message
+    (its text and HTML parts included), so every attempt sends the same bytes."""
 
     message_id: int = Field(foreign_key="message.id", primary_key=True)
-    text_body: str = Field(sa_column=Column(Text, nullable=False))
-    html_body: str = Field(sa_column=Column(Text, nullable=False))
-    # The whole MIME message, built once when queued: every attempt sends the same bytes.
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 

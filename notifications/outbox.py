@@ -83,6 +83,15 @@ def _boundaries_from(message_id: str):
     return set_boundaries
 
 
+def bodies_of(raw: bytes) -> tuple[str, str]:
+    """The text and HTML bodies of a message as built by build_mime (for reading, not sending)."""
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes(raw, policy=policy.default)
+    text, html = message.get_body(("plain",)), message.get_body(("html",))
+    return (text.get_content() if text else ""), (html.get_content() if html else "")
+
+
 def clean_header(value: str) -> str:
     """Names and subjects go into headers: no line breaks, so no injected headers."""
     return " ".join(value.replace("\r", " ").replace("\n", " ").split())
@@ -109,8 +118,7 @@ def _rows(draft: Draft, *, now: datetime, mail_from: str) -> tuple[dict, dict]:
     message = dict(key=draft.key, kind=draft.kind, recipient_email=email, recipient_name=name, language=draft.language,
                    send_date=draft.send_date, subject=subject, message_id=message_id, status=MessageStatus.QUEUED,
                    attempts=0, next_attempt_at=now, created_at=now)
-    content = dict(text_body=text, html_body=html,
-                   raw=build_mime(subject=subject, text=text, html=html, mail_from=mail_from, to_name=name,
+    content = dict(raw=build_mime(subject=subject, text=text, html=html, mail_from=mail_from, to_name=name,
                                   to_email=email, message_id=message_id, kind=draft.kind, at=now))
     return message, content
 

@@ -47,13 +47,12 @@ def fill_outbox(engine, count: int, *, now: datetime, names: list[str] | None = 
     addresses = names or [f"person{n:04d}@example.org" for n in range(count)]
     rows, contents = [], []
     for n, address in enumerate(addresses):
-        key, subject, text, html = f"test|{address}|{n}", f"Nhắc việc {n}", f"Nội dung {n}\n", f"<p>Nội dung {n}</p>"
+        key, subject = f"test|{address}|{n}", f"Nhắc việc {n}"
         message_id = message_id_for(key, mail_from)
         rows.append(dict(key=key, kind="daily", recipient_email=address, recipient_name=f"Người nhận {n}",
                          language="vi", send_date=now.date(), subject=subject, message_id=message_id,
                          status=MessageStatus.QUEUED, next_attempt_at=now, created_at=now))
-        contents.append(dict(text_body=text, html_body=html,
-                             raw=(f"From: {mail_from}\r\nTo: {address}\r\nSubject: Nhac viec {n}\r\n"
+        contents.append(dict(raw=(f"From: {mail_from}\r\nTo: {address}\r\nSubject: Nhac viec {n}\r\n"
                                   f"Message-ID: {message_id}\r\nDate: {format_datetime(now)}\r\nX-Dondoc-Kind: daily\r\n"
                                   f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
                                   f"Noi dung {n}\r\n").encode()))

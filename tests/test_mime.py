@@ -4,7 +4,7 @@ from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
 
 from models.clock import VN_TZ
-from notifications.outbox import build_mime
+from notifications.outbox import bodies_of, build_mime
 
 AT = datetime(2016, 1, 18, 8, 0, tzinfo=VN_TZ)
 
@@ -36,3 +36,7 @@ def test_both_parts_decode_to_the_vietnamese_text():
     message = message_from_bytes(built(), policy=policy.default)
     assert message.get_body(("plain",)).get_content().startswith("Kính gửi anh Hải,")
     assert "Kính gửi anh Hải" in message.get_body(("html",)).get_content()
+
+
+def test_the_bodies_read_back_from_the_stored_mime_are_the_ones_built():
+    assert bodies_of(built()) == ("Kính gửi anh Hải,\nQuá hạn.", "<p>Kính gửi anh Hải,</p>")

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 from dondoc.web import context_of, int_param, page
 from dondoc.web.access import staff
 from models.outbox import DeliveryAttempt, Message, MessageContent, MessageStatus
+from notifications.outbox import bodies_of
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -37,6 +38,7 @@ def outbox_message(request: Request, message_id: int = Path(ge=1, le=2 ** 31 - 1
             raise HTTPException(404)
         attempts = session.exec(select(DeliveryAttempt).where(DeliveryAttempt.message_id == message_id)
                                 .order_by(DeliveryAttempt.id)).all()
-        text_body = session.exec(select(MessageContent.text_body).where(MessageContent.message_id == message_id)).one()
+        raw = session.exec(select(MessageContent.raw).where(MessageContent.message_id == message_id)).one()
+    text_body = bodies_of(raw)[0]
     return page(request, "outbox_message.html", message=message, attempts=attempts, text_body=text_body,
                 body_hidden=message.kind in SECRET_BODIES)
