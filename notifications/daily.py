@@ -9,8 +9,8 @@ from functools import cached_property, lru_cache
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import func, or_, select as sa_select
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, func, select as sa_select
+from sqlmodel import Session
 
 from config.policy import ReminderPolicy
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
@@ -130,15 +130,19 @@ def _open_filters():
             Task.retired == False)  # noqa: E712
 
 
+# The sweep's statements are built once, their days bound at each run: a simulation sweeps
+# thousands of days, and building a statement cost as much as running it on a province's data.
+_UPCOMING = (
+    sa_select(Occurrence.id, Occurrence.due_date, Task.id, Task.ref, Task.title, Task.lead_agency_id)
+    .join(Task, Occurrence.task_id == Task.id)
+    .where(*_open_filters(), Occurrence.due_date >= bindparam("today"), Occurrence.due_date <= bindparam("horizon"))
+)
+
+
 def _upcoming(session: Session, today: date, policy: ReminderPolicy):
     """Open occurrences due from today up to the horizon: each may have a "before" or due-day reminder."""
     horizon = today + timedelta(days=lookahead_days(policy))
-    statement = (
-        sa_select(Occurrence.id, Occurrence.due_date, Task.id, Task.ref, Task.title, Task.lead_agency_id)
-        .join(Task, Occurrence.task_id == Task.id)
-        .where(*_open_filters(), Occurrence.due_date >= today, Occurrence.due_date <= horizon)
-    )
-    return session.connection().execute(statement).all()
+    return session.connection().execute(_UPCOMING, dict(today=today, horizon=horizon)).all()
 
 
 class OverdueLine(NamedTuple):  # a tuple: one is made per late task, tens of thousands at national scale
@@ -157,14 +161,16 @@ class OverdueLine(NamedTuple):  # a tuple: one is made per late task, tens of th
 def _overdue_lines(session: Session, today: date) -> list[OverdueLine]:
     """Every task with late open occurrences, aggregated by the database (this is the hot path: at
     national scale most open occurrences can be late, and they are summed per task, not listed)."""
-    statement = (
-        sa_select(Task.id, Task.ref, Task.title, Task.lead_agency_id, func.min(Occurrence.due_date),
-                  func.max(Occurrence.due_date), func.count(), func.min(Occurrence.id), Task.plan_id)
-        .join(Task, Occurrence.task_id == Task.id)
-        .where(*_open_filters(), Occurrence.due_date < today)
-        .group_by(Task.id)  # the task's other columns depend on its key (PostgreSQL accepts that too)
-    )
-    return list(map(OverdueLine._make, session.connection().execute(statement)))
+    return list(map(OverdueLine._make, session.connection().execute(_OVERDUE_LINES, dict(today=today))))
+
+
+_OVERDUE_LINES = (
+    sa_select(Task.id, Task.ref, Task.title, Task.lead_agency_id, func.min(Occurrence.due_date),
+              func.max(Occurrence.due_date), func.count(), func.min(Occurrence.id), Task.plan_id)
+    .join(Task, Occurrence.task_id == Task.id)
+    .where(*_open_filters(), Occurrence.due_date < bindparam("today"))
+    .group_by(Task.id)  # the task's other columns depend on its key (PostgreSQL accepts that too)
+)
 
 
 class Person(NamedTuple):
@@ -249,15 +255,22 @@ class Reading:
         return self.triggers + self.rides
 
 
+_LAST_DIGESTS = (
+    sa_select(Message.recipient_email, func.max(Message.send_date))
+    .where(Message.kind == "daily", Message.send_date >= bindparam("since"), Message.send_date <= bindparam("today"))
+    .group_by(Message.recipient_email))
+_INSERT_ITEMS = OutboxItem.__table__.insert()
+_SENT_KEYS = sa_select(OutboxItem.key).where(
+    OutboxItem.fire_date >= bindparam("since"), OutboxItem.fire_date <= bindparam("today"),
+    OutboxItem.rule.not_in(OVERDUE_RULES))
+
+
 def _last_digest_days(session: Session, today: date, policy: ReminderPolicy) -> dict[str, date]:
     """The day of each person's last digest, within the overdue rhythm (older ones no longer matter).
 
     A digest carries all of its person's late tasks, so it is when each of them was last reminded."""
     rows = session.connection().execute(
-        sa_select(Message.recipient_email, func.max(Message.send_date))
-        .where(Message.kind == "daily", Message.send_date >= today - timedelta(days=policy.overdue_every_days),
-               Message.send_date <= today)
-        .group_by(Message.recipient_email))
+        _LAST_DIGESTS, dict(since=today - timedelta(days=policy.overdue_every_days), today=today))
     last: dict[str, date] = {}
     for email, day in rows:
         key = email.lower()
@@ -284,9 +297,8 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     last_digest = _last_digest_days(session, today, policy)
     # "Before", due-day and summary items are keyed by their nominal day, at most the lookahead
     # before today; they went out on that day or a few days before it (ahead of days off).
-    sent_keys = set(session.exec(select(OutboxItem.key).where(
-        OutboxItem.fire_date >= today - timedelta(days=lookahead_days(policy) + 14), OutboxItem.fire_date <= today,
-        OutboxItem.rule.not_in(OVERDUE_RULES))))
+    sent_keys = set(session.connection().execute(
+        _SENT_KEYS, dict(since=today - timedelta(days=lookahead_days(policy) + 14), today=today)).scalars())
     has_sent = {key.split("|", 1)[0] for key in sent_keys}
 
     def unsent(person: Person, items: list[Item]) -> list[Item]:
@@ -485,5 +497,5 @@ def queue_daily_reminders(session: Session, *, today: date, now: datetime, polic
                  occurrence_id=i.occurrence_id, rule=i.rule, section=i.section, fire_date=today)
             for key, digest in digests.items() if key in message_ids for i in digest.items]
     if rows:
-        session.execute(OutboxItem.__table__.insert(), rows)
+        session.execute(_INSERT_ITEMS, rows)
     return result

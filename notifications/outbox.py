@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import emails
 from emails.utils import SafeMIMEText
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, select as sa_select
 from sqlmodel import Session, select
 
 from models.outbox import Message, MessageContent, MessageStatus
@@ -138,11 +138,17 @@ def enqueue(session: Session, *, key: str, kind: str, recipient_email: str, reci
     return message
 
 
+# Built once: queueing runs every day, thousands of days in a simulation.
+_QUEUED_KEYS = sa_select(Message.key).where(Message.key.in_(bindparam("keys", expanding=True)))
+_INSERT_MESSAGES = insert(Message).returning(Message.id, Message.key, sort_by_parameter_order=True)
+_INSERT_CONTENTS = insert(MessageContent)
+
+
 def queued_keys(session: Session, keys: list[str]) -> set[str]:
     """Which of these message keys are in the outbox already."""
     found: set[str] = set()
     for start in range(0, len(keys), 500):
-        found.update(session.exec(select(Message.key).where(Message.key.in_(keys[start:start + 500]))))
+        found.update(session.connection().execute(_QUEUED_KEYS, dict(keys=keys[start:start + 500])).scalars())
     return found
 
 
@@ -155,8 +161,7 @@ def enqueue_many(session: Session, drafts: list[Draft], *, now: datetime, mail_f
     if not built:
         return {}
     session.flush()
-    inserted = list(session.execute(
-        insert(Message).returning(Message.id, Message.key, sort_by_parameter_order=True), [m for m, _ in built]))
-    session.execute(insert(MessageContent), [dict(content, message_id=message_id)
-                                              for (message_id, _), (_, content) in zip(inserted, built)])
+    inserted = list(session.execute(_INSERT_MESSAGES, [m for m, _ in built]))
+    session.execute(_INSERT_CONTENTS, [dict(content, message_id=message_id)
+                                        for (message_id, _), (_, content) in zip(inserted, built)])
     return {key: message_id for message_id, key in inserted}
