@@ -421,3 +421,54 @@ def test_on_postgresql_a_batch_is_claimed_and_read_in_one_statement(settings, en
     claims = [s for s in statements if "FOR UPDATE SKIP LOCKED" in s]
     assert len(claims) == len(statements), statements  # the outcomes go through libpq
     assert len(claims) <= len(ids) // 25 + 2  # the batches, the end of the queue, its start again
+
+
+class AheadWatcher(ConnectionMailbox):
+    """A mailbox that, when the message `at` comes in, reads (through a connection of its own) the
+    status of the messages `then` (waiting up to 5 s for them to change)."""
+
+    def __init__(self, engine, at: str, then: list[str]):
+        super().__init__()
+        self.engine, self.at, self.then, self.seen = engine, at, then, None
+
+    async def handle_DATA(self, server, session, envelope):
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.messages[-1].message_id == self.at:
+            for _ in range(100):
+                with Session(self.engine) as session_:
+                    self.seen = Counter(session_.exec(select(Message.status).where(Message.message_id.in_(self.then))))
+                if self.seen.get(MessageStatus.SENDING) == len(self.then):
+                    break
+                await asyncio.sleep(0.05)
+        return reply
+
+
+@requires_postgres
+def test_on_postgresql_the_next_batch_is_claimed_while_this_one_is_sent(settings, engine):
+    """A claim updates a whole batch and commits; the SMTP server need not wait for it."""
+    now = at_vn(date(2016, 1, 15))
+    ids = fill_outbox(engine, 60, now=now)
+    box = AheadWatcher(engine, at=ids[10], then=ids[25:50])
+    controller = start_server(box)
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
+    try:
+        report = dispatch(engine, SmtpTransport(smtp), now=now, policy=jobs.load_policy(AppContext(smtp)).reminders,
+                          batch=25)
+    finally:
+        controller.stop()
+    assert report.sent == 60 and [m.message_id for m in box.messages] == ids
+    assert box.seen == {MessageStatus.SENDING: 25}, "the second batch was claimed during the first"
+
+
+def test_a_dispatcher_that_stops_mid_batch_leaves_claimed_only_the_batch_it_was_sending(settings, engine, tmp_path):
+    """On PostgreSQL the next batch may already be claimed: it goes back to the queue at once
+    rather than waiting for its lease to expire."""
+    now = at_vn(date(2016, 1, 15))
+    fill_outbox(engine, 120, now=now)
+    policy = jobs.load_policy(AppContext(settings)).reminders
+    with pytest.raises(SystemExit):
+        dispatch(engine, _FolderThatDies(tmp_path / "outbox", 75), now=now, policy=policy, batch=50,
+                 wall_clock=FixedClock(now))
+    with Session(engine) as session:
+        statuses = Counter(session.exec(select(Message.status)))
+    assert statuses == {MessageStatus.SENT: 50, MessageStatus.SENDING: 50, MessageStatus.QUEUED: 20}
