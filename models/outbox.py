@@ -9,7 +9,7 @@ line); its row points at one of the late occurrences. Each delivery attempt is r
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, Text
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 
 
@@ -20,8 +20,13 @@ class MessageStatus(StrEnum):
     FAILED = "failed"  # permanently: shown to Alliance staff, never retried
 
 
+# The states a dispatcher may claim a message in (queued, or sending under a claim that may have expired).
+CLAIMABLE = "status IN ('queued', 'sending')"
+
+
 class Message(SQLModel, table=True):
-    __table_args__ = (Index("ix_message_status_next", "status", "next_attempt_at"),)
+    # The claimable rows by id, the order they are claimed in (migration 0009_claimable_messages).
+    __table_args__ = (Index("ix_message_claimable", "id", sqlite_where=text(CLAIMABLE), postgresql_where=text(CLAIMABLE)),)
 
     id: int | None = Field(default=None, primary_key=True)
     # kind|recipient|day or another natural key: queuing the same message twice is impossible.

@@ -3,7 +3,12 @@
 Claiming is a compare-and-set (UPDATE ... WHERE id IN (...) AND still due) so two dispatchers
 never send the same message; on PostgreSQL candidates are read FOR UPDATE SKIP LOCKED. A claim is
 a lease: `claimed_at` on the wall clock, valid for `lease`. A batch is claimed in one statement and
-sent over one SMTP connection that stays open for the whole dispatch.
+sent over one SMTP connection that stays open for the whole dispatch. Claims read the partial index
+of claimable messages (ix_message_claimable) in id order from where the previous batch ended, so
+what they scan is the rest of the queue, not the dead entries of the messages already sent (on
+PostgreSQL, until a VACUUM); the dispatch ends with a claim from the start of the queue. On
+PostgreSQL the claim also returns what is sent (one statement per batch), and the next batch is
+claimed in a thread while this one is sent (_ClaimAhead).
 
 The crash guarantee. Each outcome is written in its own short transaction (one UPDATE of the
 message, compare-and-set on our claim, and one INSERT of the attempt with the server's reply),
@@ -28,7 +33,7 @@ transaction (_PostgresWriter), sent as soon as the message is sent and read back
 has answered the next message's DATA with 354: one round trip per message to the database, its WAL
 flush included, overlapping the SMTP exchange instead of adding four round trips to it. The rows it updates are
 small: the bodies and MIME bytes live in MessageContent. The messages are read with one Core
-SELECT per batch, and the stored MIME bytes go straight to smtplib.
+SELECT per batch (on PostgreSQL, by the claim itself), and the stored MIME bytes go straight to smtplib.
 
 A SQLite "database is locked" (another process writing for longer than the busy timeout) is
 retried (models.db.retry_locked); a transaction retried that way was rolled back first.
@@ -38,18 +43,19 @@ import os
 import socket
 import sqlite3
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from select import select as wait_for_sockets
 
-from sqlalchemy import DateTime, bindparam, insert, or_, select, update
+from sqlalchemy import DateTime, any_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from config.policy import ReminderPolicy
 from models.clock import Clock, SystemClock
 from models.db import is_locked, retry_locked
-from models.outbox import DeliveryAttempt, Message, MessageContent, MessageStatus, retry_time
+from models.outbox import CLAIMABLE, DeliveryAttempt, Message, MessageContent, MessageStatus, retry_time
 from notifications.transports import ConnectError, TransportError
 
 
@@ -86,30 +92,68 @@ def _due(now: datetime, lease_until: datetime):
     )
 
 
-def _claim(engine: Engine, *, now: datetime, lease_until: datetime, wall_now: datetime, worker: str,
-           batch: int, only: list[int] | None = None) -> list[int]:
-    """Claim up to `batch` messages that are due: queued ones, and ones whose claim has expired."""
-    due = _due(now, lease_until)
-    candidates = select(Message.id).where(due).order_by(Message.id).limit(batch)
+def _candidates(now: datetime, lease_until: datetime, *, after: int, batch: int, only: list[int] | None):
+    """The ids of the first `batch` due messages after id `after`, from ix_message_claimable: its
+    condition is repeated word for word (SQLite uses a partial index only when the query says so),
+    and `after` starts the scan where the last batch ended, not at the dead entries PostgreSQL
+    leaves for every message already sent (until a VACUUM)."""
+    candidates = (select(Message.id).where(text(CLAIMABLE), Message.id > after, _due(now, lease_until))
+                  .order_by(Message.id).limit(batch))
     if only is not None:
         candidates = candidates.where(Message.id.in_(only))
+    return candidates
+
+
+def _claim(engine: Engine, connection: Connection, *, now: datetime, lease_until: datetime, wall_now: datetime,
+           worker: str, batch: int, after: int = 0, only: list[int] | None = None) -> list:
+    """Claim up to `batch` messages that are due (queued ones, and ones whose claim has expired),
+    the first after id `after`; the claimed messages in id order, with what a transport sends."""
     if engine.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        return _claim_postgres(connection, now=now, lease_until=lease_until, wall_now=wall_now, worker=worker,
+                               batch=batch, after=after, only=only)
+    due = _due(now, lease_until)
+    candidates = _candidates(now, lease_until, after=after, batch=batch, only=only)
 
     def claim() -> list[int]:
-        with engine.begin() as connection:
-            ids = list(connection.execute(candidates).scalars())
+        with engine.begin() as claiming:
+            ids = list(claiming.execute(candidates).scalars())
             if not ids:
                 return []
             # One compare-and-set for the batch: a row another dispatcher claimed in between no
             # longer matches `due` and is left to it.
-            connection.execute(update(Message).where(Message.id.in_(ids), due)
-                               .values(status=MessageStatus.SENDING, claimed_at=wall_now, claimed_by=worker))
-            return list(connection.execute(select(Message.id).where(
+            claiming.execute(update(Message).where(Message.id.in_(ids), due)
+                             .values(status=MessageStatus.SENDING, claimed_at=wall_now, claimed_by=worker))
+            return list(claiming.execute(select(Message.id).where(
                 Message.id.in_(ids), Message.status == MessageStatus.SENDING,
                 Message.claimed_by == worker).order_by(Message.id)).scalars())
 
-    return retry_locked(claim)
+    ids = retry_locked(claim)
+    if not ids:
+        return []
+    messages = connection.execute(select(*_SENDING_COLUMNS).join(MessageContent)
+                                  .where(Message.id.in_(ids)).order_by(Message.id)).all()
+    connection.rollback()  # end the read: no transaction stays open while we send
+    return messages
+
+
+def _claim_postgres(connection: Connection, *, now: datetime, lease_until: datetime, wall_now: datetime, worker: str,
+                    batch: int, after: int, only: list[int] | None) -> list:
+    """PostgreSQL: the claim and the read of what is sent in one statement (with its BEGIN and
+    COMMIT three round trips, where the four statements in two transactions took nine). The
+    candidates are locked FOR UPDATE SKIP LOCKED (rows another dispatcher is claiming are passed
+    over, not waited for), collected once into an array, and the UPDATE claims them compare-and-set
+    on `due` again."""
+    due = _due(now, lease_until)
+    candidates = _candidates(now, lease_until, after=after, batch=batch, only=only).with_for_update(skip_locked=True)
+    claimed = (update(Message).where(Message.id == any_(func.array(candidates.scalar_subquery())), due)
+               .values(status=MessageStatus.SENDING, claimed_at=wall_now, claimed_by=worker)
+               .returning(*(column for column in _SENDING_COLUMNS if column.table is Message.__table__))
+               .cte("claimed"))
+    sending = (select(*(claimed.c[column.name] if column.table is Message.__table__ else column
+                        for column in _SENDING_COLUMNS))
+               .join_from(claimed, MessageContent, MessageContent.message_id == claimed.c.id).order_by(claimed.c.id))
+    with connection.begin():
+        return connection.execute(sending).all()
 
 
 def _release(connection: Connection, ids: list[int], worker: str) -> None:
@@ -313,6 +357,46 @@ def _record(connection: Connection, outcomes: list[tuple], *, worker: str, now: 
     return retry_locked(write)
 
 
+@dataclass
+class _Batch:
+    messages: list  # claimed, in id order, with what a transport sends
+    claimed_at: datetime  # on the wall clock: the lease runs from here
+    size: int  # how many were asked for
+    after: int  # the claim read on from this id (0: from the start of the queue)
+
+
+class _ClaimAhead:
+    """PostgreSQL: the next batch is claimed in a thread, on a connection of its own, while this one
+    is sent. A claim updates a whole batch's rows and commits: tens of milliseconds the SMTP server
+    would otherwise wait for, ten times per 2,000 messages. What it claimed and was not sent (the
+    dispatch ended early, or gave its claims back) is given back; after a crash it waits for the
+    lease to expire, like the batch being sent."""
+
+    def __init__(self, engine: Engine, claim, worker: str):
+        self.connection = engine.connect()
+        self.threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-claim")
+        self.claim, self.worker, self.next = claim, worker, None
+
+    def start(self, *, size: int, after: int) -> None:
+        self.next = self.threads.submit(self.claim, self.connection, size=size, after=after)
+
+    def take(self) -> _Batch | None:
+        next_, self.next = self.next, None
+        return next_.result() if next_ is not None else None
+
+    def give_back(self) -> None:
+        batch = self.take()
+        if batch is not None:
+            _release(self.connection, [m.id for m in batch.messages], self.worker)
+
+    def close(self) -> None:
+        try:
+            self.give_back()
+        finally:
+            self.threads.shutdown()
+            self.connection.close()
+
+
 def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy, wall_clock: Clock | None = None,
              lease: timedelta = timedelta(minutes=10), batch: int = 200, limit: int | None = None,
              only: list[int] | None = None) -> DispatchReport:
@@ -401,24 +485,47 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
         # (a transport written to once per batch records its outcomes the plain way)
         postgres = _PostgresWriter(engine) if (engine.dialect.name, engine.dialect.driver) == (
             "postgresql", "psycopg") and not idempotent else None
+
+        def claim(claiming: Connection, *, size: int, after: int) -> _Batch:
+            claimed_at = wall_clock.now()
+            return _Batch(_claim(engine, claiming, now=now, lease_until=claimed_at - lease, wall_now=claimed_at,
+                                 worker=worker, batch=size, after=after, only=only), claimed_at, size, after)
+
+        # PostgreSQL: the next batch is claimed while this one is sent. (SQLite has one writer at a
+        # time: a claim in a thread would hold the lock the outcomes wait for.)
+        ahead = None
+        after = 0  # each claim reads on from the last message claimed before it
         try:
+            if engine.dialect.name == "postgresql":
+                ahead = _ClaimAhead(engine, claim, worker)
             while limit is None or done_count() < limit:
                 flush()
-                claimed_at = wall_clock.now()
-                size = batch if limit is None else min(batch, limit - done_count())
-                ids = _claim(engine, now=now, lease_until=claimed_at - lease, wall_now=claimed_at, worker=worker,
-                             batch=size, only=only)
-                if not ids:
-                    break
-                messages = connection.execute(select(*_SENDING_COLUMNS).join(MessageContent)
-                                              .where(Message.id.in_(ids)).order_by(Message.id)).all()
-                connection.rollback()  # end the read: no transaction stays open while we send
+                claimed = ahead.take() if ahead is not None else None
+                if claimed is None:
+                    claimed = claim(connection, size=batch if limit is None else min(batch, limit - done_count()),
+                                    after=after)
+                messages, claimed_at = claimed.messages, claimed.claimed_at
+                # A short batch is the end of the queue; the dispatch ends with a claim from its start
+                # that comes back short (as every claim was before `after`): it takes the claims that
+                # expired meanwhile and the messages another dispatcher gave back.
+                finished = len(messages) < claimed.size and not claimed.after
+                after = messages[-1].id if len(messages) == claimed.size else 0
+                if not messages:
+                    if finished:
+                        break
+                    continue
+                left = None if limit is None else limit - done_count() - len(messages)
+                if ahead is not None and not finished and (left is None or left > 0):
+                    ahead.start(size=batch if left is None else min(batch, left), after=after)  # the next claim
                 for position, message in enumerate(messages):
                     if position and wall_clock.now() - claimed_at > lease / 2:
                         # Our claim is getting old: hand the rest back and claim afresh, so a slow
                         # server never lets another dispatcher take over messages we are still sending.
                         flush()
                         _release(connection, [m.id for m in messages[position:]], worker)
+                        if ahead is not None:
+                            ahead.give_back()
+                        after = messages[position - 1].id
                         break
                     try:
                         reply, error = open_transport.send(message, None if idempotent else flush), None
@@ -439,10 +546,14 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
                     if postgres is not None:
                         flush(final=False)  # on its way now: its commit overlaps the next MAIL and RCPT
                 else:
-                    if len(ids) < size:
+                    if finished:
                         break
             flush()
         finally:
-            if postgres is not None:
-                postgres.close()
+            try:
+                if ahead is not None:
+                    ahead.close()
+            finally:
+                if postgres is not None:
+                    postgres.close()
     return report

@@ -78,6 +78,8 @@ class SmtpTransport:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.envelope_from = parseaddr(settings.mail_from)[1]
+        # The same on every message: quoted once (smtplib parses the address again on each quoteaddr).
+        self.mail_from = f"FROM:{smtplib.quoteaddr(self.envelope_from)}"
         self.client: smtplib.SMTP | None = None
 
     def __enter__(self):
@@ -128,7 +130,7 @@ class SmtpTransport:
         client = self.client
         try:
             size = f" SIZE={len(message.raw)}" if client.has_extn("size") else ""
-            client.putcmd("mail", f"FROM:{smtplib.quoteaddr(self.envelope_from)}{size}")
+            client.putcmd("mail", f"{self.mail_from}{size}")
         except OSError as error:
             raise self._broken(error) from error
         self._wait(wait, final=False)

@@ -330,3 +330,145 @@ def test_the_dispatcher_writes_each_outcome_beside_the_orm_so_sqlalchemy_runs_a_
     assert report.sent == len(ids) == len(box.messages)
     batches = len(ids) // 25 + 1  # the last claim finds nothing
     assert len(statements) <= 4 * batches, statements
+
+
+# --- the claim --------------------------------------------------------------------------------
+
+class ClockThatMovesOn:
+    """The wall clock standing still for the first `calls` readings, then `later`."""
+
+    def __init__(self, start, later, calls: int):
+        self.start, self.later, self.calls = start, later, calls
+
+    def now(self):
+        self.calls -= 1
+        return self.start if self.calls >= 0 else self.later
+
+
+def test_a_claim_that_expires_while_the_dispatcher_works_through_the_queue_is_sent_before_it_finishes(
+        settings, engine):
+    """Each claim reads on from the last message claimed; the dispatch still ends with a claim from
+    the start of the queue, which takes a dead dispatcher's message whose lease ran out meanwhile."""
+    now = at_vn(date(2016, 1, 15))
+    ids = fill_outbox(engine, 60, now=now)
+    wall = at_vn(date(2026, 11, 27), 9, 0)
+    with Session(engine) as session:
+        first = session.exec(select(Message).order_by(Message.id)).first()
+        session.exec(update(Message).where(Message.id == first.id).values(
+            status=MessageStatus.SENDING, claimed_by="dead:1", claimed_at=wall - timedelta(minutes=9, seconds=30)))
+        session.commit()
+    box = ConnectionMailbox()
+    controller = start_server(box)
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
+    try:
+        report = dispatch(engine, SmtpTransport(smtp), now=now, policy=jobs.load_policy(AppContext(smtp)).reminders,
+                          batch=25, lease=timedelta(minutes=10),
+                          wall_clock=ClockThatMovesOn(wall, wall + timedelta(minutes=1), calls=5))
+    finally:
+        controller.stop()
+    assert report.sent == 60 and not report.errors
+    assert sorted(m.message_id for m in box.messages) == sorted(ids)
+    assert box.messages[-1].message_id == ids[0], "taken last, once its lease had run out"
+    with Session(engine) as session:
+        assert Counter(session.exec(select(Message.status))) == {MessageStatus.SENT: 60}
+
+
+def test_the_claim_reads_the_due_messages_in_id_order_from_an_index_of_the_claimable_ones_only(engine):
+    """On PostgreSQL every message sent leaves dead entries in an index of its status until a VACUUM:
+    a claim that scanned (status, next_attempt_at) visited every message ever queued. The claim's
+    condition repeats ix_message_claimable's word for word, which SQLite needs to use a partial index."""
+    from sqlalchemy import text as sql
+    from notifications.dispatch import _candidates
+
+    now = at_vn(date(2016, 1, 15))
+    fill_outbox(engine, 30, now=now)
+    claim = _candidates(now, now - timedelta(minutes=10), after=10, batch=5, only=None)
+    compiled = claim.compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sql("SET LOCAL enable_seqscan = off"))  # a table this small is read whole
+            plan = "\n".join(connection.execute(sql(f"EXPLAIN {compiled}")).scalars())
+        else:
+            plan = "\n".join(row[-1] for row in connection.execute(sql(f"EXPLAIN QUERY PLAN {compiled}")))
+        assert "ix_message_claimable" in plan, plan
+        assert [row.id for row in connection.execute(claim)] == list(range(11, 16))
+
+
+@requires_postgres
+def test_on_postgresql_a_batch_is_claimed_and_read_in_one_statement(settings, engine):
+    """The claim (FOR UPDATE SKIP LOCKED, compare-and-set) and the read of what is sent were four
+    statements in two transactions, each a round trip (and a ping, as the pool checked a connection out)."""
+    from sqlalchemy import event
+
+    now = at_vn(date(2016, 1, 15))
+    ids = fill_outbox(engine, 100, now=now)
+    box = ConnectionMailbox()
+    controller = start_server(box)
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = dispatch(engine, SmtpTransport(smtp), now=now, policy=jobs.load_policy(AppContext(smtp)).reminders,
+                          batch=25)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        controller.stop()
+    assert report.sent == len(ids) == len(box.messages)
+    claims = [s for s in statements if "FOR UPDATE SKIP LOCKED" in s]
+    assert len(claims) == len(statements), statements  # the outcomes go through libpq
+    assert len(claims) <= len(ids) // 25 + 2  # the batches, the end of the queue, its start again
+
+
+class AheadWatcher(ConnectionMailbox):
+    """A mailbox that, when the message `at` comes in, reads (through a connection of its own) the
+    status of the messages `then` (waiting up to 5 s for them to change)."""
+
+    def __init__(self, engine, at: str, then: list[str]):
+        super().__init__()
+        self.engine, self.at, self.then, self.seen = engine, at, then, None
+
+    async def handle_DATA(self, server, session, envelope):
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.messages[-1].message_id == self.at:
+            for _ in range(100):
+                with Session(self.engine) as session_:
+                    self.seen = Counter(session_.exec(select(Message.status).where(Message.message_id.in_(self.then))))
+                if self.seen.get(MessageStatus.SENDING) == len(self.then):
+                    break
+                await asyncio.sleep(0.05)
+        return reply
+
+
+@requires_postgres
+def test_on_postgresql_the_next_batch_is_claimed_while_this_one_is_sent(settings, engine):
+    """A claim updates a whole batch and commits; the SMTP server need not wait for it."""
+    now = at_vn(date(2016, 1, 15))
+    ids = fill_outbox(engine, 60, now=now)
+    box = AheadWatcher(engine, at=ids[10], then=ids[25:50])
+    controller = start_server(box)
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
+    try:
+        report = dispatch(engine, SmtpTransport(smtp), now=now, policy=jobs.load_policy(AppContext(smtp)).reminders,
+                          batch=25)
+    finally:
+        controller.stop()
+    assert report.sent == 60 and [m.message_id for m in box.messages] == ids
+    assert box.seen == {MessageStatus.SENDING: 25}, "the second batch was claimed during the first"
+
+
+def test_a_dispatcher_that_stops_mid_batch_leaves_claimed_only_the_batch_it_was_sending(settings, engine, tmp_path):
+    """On PostgreSQL the next batch may already be claimed: it goes back to the queue at once
+    rather than waiting for its lease to expire."""
+    now = at_vn(date(2016, 1, 15))
+    fill_outbox(engine, 120, now=now)
+    policy = jobs.load_policy(AppContext(settings)).reminders
+    with pytest.raises(SystemExit):
+        dispatch(engine, _FolderThatDies(tmp_path / "outbox", 75), now=now, policy=policy, batch=50,
+                 wall_clock=FixedClock(now))
+    with Session(engine) as session:
+        statuses = Counter(session.exec(select(Message.status)))
+    assert statuses == {MessageStatus.SENT: 50, MessageStatus.SENDING: 50, MessageStatus.QUEUED: 20}
