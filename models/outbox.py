@@ -25,7 +25,7 @@ CLAIMABLE = "status IN ('queued', 'sending')"
 
 
 class Message(SQLModel, table=True):
-    # The claimable rows by id, the order they are claimed in (migration 0009_claimable_messages).
+    # The claimable rows by id, the order they are claimed in (migration 0010_claimable_messages).
     __table_args__ = (Index("ix_message_claimable", "id", sqlite_where=text(CLAIMABLE), postgresql_where=text(CLAIMABLE)),)
 
     id: int | None = Field(default=None, primary_key=True)

@@ -11,16 +11,16 @@ rows in a claimable state, keyed by id: the claim reads it from where the previo
 It replaces ix_message_status_next, which nothing else reads (the staff outbox page counts every
 status over the whole table and lists by id); one index fewer to update on every attempt.
 
-Revision ID: 0009_claimable_messages
-Revises: 0008_overdue_counts
+Revision ID: 0010_claimable_messages
+Revises: 0009_mime_only
 Create Date: 2026-11-28
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009_claimable_messages'
-down_revision = '0008_overdue_counts'
+revision = '0010_claimable_messages'
+down_revision = '0009_mime_only'
 branch_labels = None
 depends_on = None
 
