@@ -139,6 +139,7 @@ def _upcoming(session: Session, today: date, policy: ReminderPolicy):
         sa_select(Occurrence.id, Occurrence.due_date, Task.id, Task.ref, Task.title, Task.lead_agency_id)
         .join(Task, Occurrence.task_id == Task.id)
         .where(*_open_filters(), Occurrence.due_date >= today, Occurrence.due_date <= horizon)
+        .order_by(Occurrence.due_date, Occurrence.id)  # the index's order: the same items' order everywhere
     )
     return session.connection().execute(statement).all()
 
@@ -213,7 +214,8 @@ class Directory:
         directory = cls(agencies, people, _alliance_plans(session, alliances))
         if every_task:
             directory.coordinators = defaultdict(list)
-            every = sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
+            every = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
+                     .order_by(TaskCoordinator.task_id, TaskCoordinator.agency_id))
             for task_id, agency_id in session.connection().execute(every):
                 directory.coordinators[task_id].append(agency_id)
         return directory
@@ -233,7 +235,8 @@ class Directory:
             Occurrence.progress != Progress.DONE, Occurrence.kind != OccurrenceKind.WITHDRAWN, *due)
         coordinators: dict[int, list[int]] = defaultdict(list)
         statement = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
-                     .where(TaskCoordinator.task_id.in_(due_tasks)))
+                     .where(TaskCoordinator.task_id.in_(due_tasks))
+                     .order_by(TaskCoordinator.task_id, TaskCoordinator.agency_id))
         for task_id, agency_id in session.connection().execute(statement):
             coordinators[task_id].append(agency_id)
         return coordinators
