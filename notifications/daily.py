@@ -3,7 +3,9 @@
 Rules about *when* live in models/reminders.py; this module reads the open occurrences, asks
 those rules, and writes the outbox rows (one per reason) and one message per recipient.
 """
+import gc
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from datetime import date, datetime, timedelta
@@ -136,6 +138,7 @@ _UPCOMING = (
     sa_select(Occurrence.id, Occurrence.due_date, Task.id, Task.ref, Task.title, Task.lead_agency_id)
     .join(Task, Occurrence.task_id == Task.id)
     .where(*_open_filters(), Occurrence.due_date >= bindparam("today"), Occurrence.due_date <= bindparam("horizon"))
+    .order_by(Occurrence.due_date, Occurrence.id)  # the index's order: the same items' order everywhere
 )
 
 
@@ -170,6 +173,7 @@ _OVERDUE_LINES = (
     .join(Task, Occurrence.task_id == Task.id)
     .where(*_open_filters(), Occurrence.due_date < bindparam("today"))
     .group_by(Task.id)  # the task's other columns depend on its key (PostgreSQL accepts that too)
+    .order_by(Task.id)  # the digests' order of items, the same on every database
 )
 
 
@@ -216,7 +220,8 @@ class Directory:
         directory = cls(agencies, people, _alliance_plans(session, alliances))
         if every_task:
             directory.coordinators = defaultdict(list)
-            every = sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
+            every = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
+                     .order_by(TaskCoordinator.task_id, TaskCoordinator.agency_id))
             for task_id, agency_id in session.connection().execute(every):
                 directory.coordinators[task_id].append(agency_id)
         return directory
@@ -227,12 +232,17 @@ class Directory:
             return {}
         if self.coordinators is not None:
             return self.coordinators
+        due = [Occurrence.due_date <= today + timedelta(days=lookahead_days(policy))]
+        if "overdue" not in policy.coordinators_informed_on:
+            # Coordinators then only hear of reminders before or on the due day: the late tasks'
+            # coordinators (most of the country's, at national scale) are not needed.
+            due.append(Occurrence.due_date >= today)
         due_tasks = sa_select(Occurrence.task_id).where(
-            Occurrence.progress != Progress.DONE, Occurrence.kind != OccurrenceKind.WITHDRAWN,
-            Occurrence.due_date <= today + timedelta(days=lookahead_days(policy)))
+            Occurrence.progress != Progress.DONE, Occurrence.kind != OccurrenceKind.WITHDRAWN, *due)
         coordinators: dict[int, list[int]] = defaultdict(list)
         statement = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
-                     .where(TaskCoordinator.task_id.in_(due_tasks)))
+                     .where(TaskCoordinator.task_id.in_(due_tasks))
+                     .order_by(TaskCoordinator.task_id, TaskCoordinator.agency_id))
         for task_id, agency_id in session.connection().execute(statement):
             coordinators[task_id].append(agency_id)
         return coordinators
@@ -278,6 +288,20 @@ def _last_digest_days(session: Session, today: date, policy: ReminderPolicy) -> 
     return last
 
 
+@contextmanager
+def _cyclic_gc_paused():
+    """The sweep makes hundreds of thousands of small objects and no reference cycles: Python's
+    cycle collector would scan them all again and again as they pile up (a third of the national
+    sweep), for nothing. Reference counting still frees them; the collector resumes afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy, calendar: WorkCalendar,
                        base_url: str, directory: Directory | None = None) -> SweepResult:
     """What goes out today and to whom, without writing anything (a dry run shows exactly this).
@@ -289,6 +313,13 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     The lines are built once per agency and shared by its people: at national scale an agency has
     many focal points, and the sweep's work must not grow with people times lines.
     """
+    with _cyclic_gc_paused():
+        return _plan_daily_digests(session, today=today, policy=policy, calendar=calendar, base_url=base_url,
+                                   directory=directory)
+
+
+def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy, calendar: WorkCalendar,
+                        base_url: str, directory: Directory | None) -> SweepResult:
     result = SweepResult(day=today, working_day=calendar.is_working_day(today))
     if not result.working_day:
         return result
@@ -317,8 +348,10 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     # in it): its upcoming reminders, the reminders it is told of as coordinator, its late tasks.
     reminded: dict[int, list[Item]] = defaultdict(list)
     informed: dict[int, list[tuple[Item, int]]] = defaultdict(list)
+    # Many occurrences share a due date (monthly, quarterly tasks): each date's firing is worked out once.
+    firing_for = lru_cache(maxsize=None)(lambda due: latest_firing(due, today, policy, calendar))
     for occ_id, due, task_id, ref, title, lead_id in upcoming:
-        firing = latest_firing(due, today, policy, calendar)
+        firing = firing_for(due)
         if firing is None:
             continue
         section, days = _section(due, today)
@@ -369,7 +402,7 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     for plan_ids in set(alliance_plans.values()):
         summaries[plan_ids] = _weekly_summary(today, policy, calendar, agencies,
                                               [line for plan_id in sorted(plan_ids) for line in late_by_plan[plan_id]],
-                                              base_url)
+                                              link)
     # Each person's share from each of their agencies (references to the shared lists, not copies);
     # a digest is put together only for those who get one today.
     shares: dict[str, list[tuple]] = defaultdict(list)
@@ -381,9 +414,13 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
             last = last_digest.get(person.key)
             if last == today:
                 continue  # one digest a day: what comes after today's waits for the next one
-            read = read_by(agency_id, person)
-            triggers = unsent(person, read.triggers)
-            summarised = summary is not None and not person.is_head and bool(unsent(person, [summary.item]))
+            read = reading.get((agency_id, person.is_head, person.language)) or read_by(agency_id, person)
+            if person.key in has_sent:
+                triggers = unsent(person, read.triggers)
+                summarised = summary is not None and not person.is_head and bool(unsent(person, [summary.item]))
+            else:  # nothing sent to them lately (most people, most days): all of it is unsent
+                triggers = read.triggers
+                summarised = summary is not None and not person.is_head
             if summarised:
                 triggers = triggers + [summary.item]
             if not triggers and not read.rides:
@@ -398,6 +435,12 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
 
 
 def _digest(shares: list[tuple]) -> PlannedDigest:
+    if len(shares) == 1:  # one agency (nearly everyone): its list as it is, its name
+        person, agency, items, summary = shares[0]
+        digest = PlannedDigest(person.email, person.name, person.language, [_name(agency, person)], items)
+        if summary is not None:
+            digest.summary, digest.summary_total = summary.for_language(person.language), summary.total
+        return digest
     first = shares[0][0]
     digest = PlannedDigest(email=first.email, name=first.name, language=first.language,
                            items=shares[0][2] if len(shares) == 1 else [i for share in shares for i in share[2]])
@@ -456,7 +499,7 @@ def _alliance_plans(session: Session, alliance_ids: set[int]) -> dict[int, froze
     return {agency_id: frozenset(ids) for agency_id, ids in plans.items()}
 
 
-def _weekly_summary(today, policy, calendar, agencies, late: list[OverdueLine], base_url) -> WeeklySummary | None:
+def _weekly_summary(today, policy, calendar, agencies, late: list[OverdueLine], link) -> WeeklySummary | None:
     """Alliance staff get, on the summary day, every late task of their plans grouped by agency."""
     if not late:
         return None
@@ -464,7 +507,7 @@ def _weekly_summary(today, policy, calendar, agencies, late: list[OverdueLine], 
     by_agency: dict[int, list[TaskLine]] = defaultdict(list)
     for line in sorted(late, key=lambda l: (l.oldest, l.ref)):
         by_agency[line.lead_id].append(TaskLine(line.ref, line.title, line.oldest, (today - line.oldest).days,
-                                                task_link(base_url, line.ref), periods=line.periods))
+                                                link(line.ref), periods=line.periods))
     counts = {agency_id: sum(l.periods for l in lines) for agency_id, lines in by_agency.items()}
     grouped = [(agencies[a], counts[a], lines) for a, lines in sorted(by_agency.items(), key=lambda kv: -counts[kv[0]])]
     item = Item(None, "summary", firing.nominal, "summary", "", "", today, 0, "")

@@ -283,3 +283,18 @@ def test_a_directory_read_once_for_a_simulation_plans_the_same_digests_as_one_re
         jobs.run_reminder_day(context, day, directory=once)  # time passes: what was sent is not sent again
         day += timedelta(days=5)
     assert checked > 20
+
+
+def test_coordinators_told_of_late_tasks_hear_of_them_when_the_directory_is_read_for_the_day(context):
+    """The day's directory reads only the coordinators it needs: those of late tasks too when the
+    policy tells coordinators of late tasks."""
+    policy = POLICY.reminders.model_copy(update=dict(coordinators_informed_on=["before:7", "overdue"]))
+    once = jobs.read_directory(context)
+    day = date(2016, 1, 15)
+    with Session(context.engine) as session:
+        fresh = plan_daily_digests(session, today=day, policy=policy, calendar=CALENDAR,
+                                   base_url=context.settings.public_base_url)
+        shared = plan_daily_digests(session, today=day, policy=policy, calendar=CALENDAR,
+                                    base_url=context.settings.public_base_url, directory=once)
+    assert any(item.rule == "fyi:overdue" for digest in fresh.digests for item in digest.items)
+    assert fresh.digests == shared.digests
