@@ -3,7 +3,6 @@ from datetime import date, timedelta
 
 from dondoc import jobs, review_jobs
 from dondoc.context import AppContext
-from notifications.outbox import mime_built_by_two_processes
 
 
 def simulate_days(context: AppContext, start: date, end: date, demo_agencies: bool = False) -> list[dict]:
@@ -15,13 +14,12 @@ def simulate_days(context: AppContext, start: date, end: date, demo_agencies: bo
     directory, plans = jobs.read_directory(context), review_jobs.read_plans(context)
     reports = []
     day = start
-    with mime_built_by_two_processes():
-        while day <= end:
-            review = review_jobs.run_review_day(context, day, policy, demo_agencies=demo_agencies, plans=plans)
-            report = jobs.run_reminder_day(context, day, policy, directory).as_dict()
-            busy = review.opened or review.requests or review.chasers or review.missing_lists
-            if busy or review.simulated_submissions or review.reports:
-                report["review"] = review.as_dict()
-            reports.append(report)
-            day += timedelta(days=1)
+    while day <= end:
+        review = review_jobs.run_review_day(context, day, policy, demo_agencies=demo_agencies, plans=plans)
+        report = jobs.run_reminder_day(context, day, policy, directory).as_dict()
+        busy = review.opened or review.requests or review.chasers or review.missing_lists
+        if busy or review.simulated_submissions or review.reports:
+            report["review"] = review.as_dict()
+        reports.append(report)
+        day += timedelta(days=1)
     return reports

@@ -24,7 +24,7 @@ from models.reminders import (
 )
 from models.workdays import WorkCalendar
 from notifications.outbox import Draft, enqueue_many, queued_keys
-from notifications.render import Unrendered
+from notifications.render import render
 
 SECTIONS = ("overdue", "due_today", "due_soon", "fyi", "summary")
 OVERDUE_RULES = ("overdue", "fyi:overdue")
@@ -533,7 +533,7 @@ def queue_daily_reminders(session: Session, *, today: date, now: datetime, polic
         context = dict(recipient_name=digest.name, agency_names=digest.agency_names, send_date=today,
                        summary=digest.summary, summary_total=digest.summary_total, **digest.sections())
         drafts.append(Draft(key, "daily", digest.email, digest.name, digest.language, today,
-                            Unrendered("daily", digest.language, context)))
+                            render("daily", digest.language, context)))
     message_ids = enqueue_many(session, drafts, now=now, mail_from=mail_from)
     result.queued = len(message_ids)
     rows = [dict(key=i.key_for(digest.email.lower()), message_id=message_ids[key], recipient_email=digest.email.lower(),

@@ -1,11 +1,6 @@
 """Putting messages into the durable outbox. Queuing is idempotent by the message's key."""
 import hashlib
-import multiprocessing
-import os
 import re
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from email._policybase import Compat32
@@ -18,7 +13,7 @@ from sqlalchemy import bindparam, insert, select as sa_select
 from sqlmodel import Session, select
 
 from models.outbox import Message, MessageContent, MessageStatus
-from notifications.render import Rendered, Unrendered
+from notifications.render import Rendered
 
 
 def message_id_for(key: str, mail_from: str) -> str:
@@ -111,59 +106,21 @@ class Draft:
     recipient_name: str
     language: str
     send_date: date
-    rendered: Rendered | Unrendered
+    rendered: Rendered
 
 
 def _rows(draft: Draft, *, now: datetime, mail_from: str) -> tuple[dict, dict]:
     """The message's delivery row and its content row (without the message id the database gives)."""
-    rendered = draft.rendered.render() if isinstance(draft.rendered, Unrendered) else draft.rendered
     email, name, subject = (draft.recipient_email.strip(), clean_header(draft.recipient_name),
-                            clean_header(rendered.subject))
+                            clean_header(draft.rendered.subject))
     message_id = message_id_for(draft.key, mail_from)
-    text, html = rendered.text, rendered.html
+    text, html = draft.rendered.text, draft.rendered.html
     message = dict(key=draft.key, kind=draft.kind, recipient_email=email, recipient_name=name, language=draft.language,
                    send_date=draft.send_date, subject=subject, message_id=message_id, status=MessageStatus.QUEUED,
                    attempts=0, next_attempt_at=now, created_at=now)
     content = dict(raw=build_mime(subject=subject, text=text, html=html, mail_from=mail_from, to_name=name,
                                   to_email=email, message_id=message_id, kind=draft.kind, at=now))
     return message, content
-
-
-def _rows_of(drafts: list[Draft], now: datetime, mail_from: str) -> list[tuple[dict, dict]]:
-    return [_rows(d, now=now, mail_from=mail_from) for d in drafts]
-
-
-# A second process that builds MIME as well, inside `mime_built_by_two_processes` (a simulation).
-_second_builder: ContextVar[Executor | None] = ContextVar("second_builder", default=None)
-
-
-@contextmanager
-def mime_built_by_two_processes():
-    """Inside this, queueing hands half of each batch's rendering and MIME building to a second process.
-
-    For a run that queues thousands of messages in one thread (a simulation): rendering them and
-    building their MIME with the `emails` library is the largest part of its time, and the machine's
-    other core is idle. The bytes are the same either way (a pure function of the draft and the time).
-    On a machine with one core, nothing changes."""
-    if (os.cpu_count() or 1) < 2:
-        yield
-        return
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pool.submit(int)  # start it now: its imports overlap with the first days' work
-        token = _second_builder.set(pool)
-        try:
-            yield
-        finally:
-            _second_builder.reset(token)
-
-
-def _build(drafts: list[Draft], now: datetime, mail_from: str) -> list[tuple[dict, dict]]:
-    second = _second_builder.get()
-    if second is None or len(drafts) < 4:  # a few messages: not worth the round trip
-        return _rows_of(drafts, now, mail_from)
-    half = len(drafts) // 2
-    theirs = second.submit(_rows_of, drafts[half:], now, mail_from)
-    return _rows_of(drafts[:half], now, mail_from) + theirs.result()
 
 
 def enqueue(session: Session, *, key: str, kind: str, recipient_email: str, recipient_name: str,
@@ -199,7 +156,8 @@ def enqueue_many(session: Session, drafts: list[Draft], *, now: datetime, mail_f
     """Queue many messages in one statement; returns the new messages' ids by key (a draft whose key
     is queued already, or comes again in `drafts`, is skipped, as `enqueue` does)."""
     skipped = queued_keys(session, [d.key for d in drafts])
-    built = _build([d for d in drafts if not (d.key in skipped or skipped.add(d.key))], now, mail_from)
+    built = [_rows(d, now=now, mail_from=mail_from) for d in drafts
+             if not (d.key in skipped or skipped.add(d.key))]
     if not built:
         return {}
     session.flush()

@@ -5,7 +5,6 @@ Templates live in notifications/templates/<kind>/<language>/{subject.txt, body.t
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -49,14 +48,3 @@ def render(kind: str, language: str, context: dict) -> Rendered:
     text = _env.get_template(f"{folder}/body.txt").render(subject=subject, **context)
     html = _env.get_template(f"{folder}/body.html").render(subject=subject, **context)
     return Rendered(subject, text, html)
-
-
-class Unrendered(NamedTuple):
-    """A message's kind, language and data, rendered when its MIME is built: with the MIME, perhaps
-    by a second process (see notifications.outbox.mime_built_by_two_processes)."""
-    kind: str
-    language: str
-    context: dict
-
-    def render(self) -> Rendered:
-        return render(self.kind, self.language, self.context)

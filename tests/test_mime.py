@@ -1,14 +1,10 @@
 """The MIME message as queued: built once with `emails`, dated by our clock, the same bytes every time."""
-import os
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
 
 from models.clock import VN_TZ
-from notifications.outbox import (
-    Draft, _build, _second_builder, bodies_of, build_mime, mime_built_by_two_processes,
-)
-from notifications.render import Rendered
+from notifications.outbox import bodies_of, build_mime
 
 AT = datetime(2016, 1, 18, 8, 0, tzinfo=VN_TZ)
 
@@ -44,14 +40,3 @@ def test_both_parts_decode_to_the_vietnamese_text():
 
 def test_the_bodies_read_back_from_the_stored_mime_are_the_ones_built():
     assert bodies_of(built()) == ("Kính gửi anh Hải,\nQuá hạn.", "<p>Kính gửi anh Hải,</p>")
-
-
-def test_a_batch_built_by_two_processes_is_the_same_bytes_as_one_built_here():
-    drafts = [Draft(f"test|{n}", "daily", f"nguoi{n}@example.org", f"Người nhận {n}", "vi", AT.date(),
-                    Rendered(f"Nhắc việc {n}", f"Nội dung {n}", f"<p>Nội dung {n}</p>")) for n in range(10)]
-    here = _build(drafts, AT, "Hệ thống đôn đốc <dondoc@example.org>")
-    with mime_built_by_two_processes():
-        assert _second_builder.get().submit(os.getpid).result() != os.getpid()  # a process of its own
-        both = _build(drafts, AT, "Hệ thống đôn đốc <dondoc@example.org>")
-    assert both == here and len({content["raw"] for _, content in both}) == 10
-    assert _second_builder.get() is None  # and only inside
