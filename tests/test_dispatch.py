@@ -265,18 +265,23 @@ class RecordWatcher(ConnectionMailbox):
         return reply
 
 
+def dispatch_to_a_local_server(settings, engine, mailbox, *, now, batch: int):
+    """One dispatch of what is queued to an SMTP server on loopback that hands what it gets to `mailbox`."""
+    controller = start_server(mailbox)
+    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
+    try:
+        return dispatch(engine, SmtpTransport(smtp), now=now, policy=jobs.load_policy(AppContext(smtp)).reminders,
+                        batch=batch)
+    finally:
+        controller.stop()
+
+
 def test_when_the_server_takes_a_message_every_message_it_took_before_is_already_recorded_as_sent(
         settings, engine):
     now = at_vn(date(2016, 1, 15))
     ids = fill_outbox(engine, 60, now=now)
     box = RecordWatcher(engine)
-    controller = start_server(box)
-    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
-    try:
-        report = dispatch(engine, SmtpTransport(smtp), now=now, policy=jobs.load_policy(AppContext(smtp)).reminders,
-                          batch=25)
-    finally:
-        controller.stop()
+    report = dispatch_to_a_local_server(settings, engine, box, now=now, batch=25)
     assert report.sent == len(ids) and [m.message_id for m in box.messages] == ids
     # At most one message (the one the server is taking) is ever sent and not yet recorded.
     assert box.unrecorded == [[]] * len(ids)
@@ -303,18 +308,14 @@ def test_a_message_whose_claim_another_dispatcher_took_over_mid_send_is_left_to_
         assert Counter(session.exec(select(Message.status))) == {MessageStatus.SENT: 4, MessageStatus.SENDING: 1}
 
 
-def test_the_dispatcher_writes_each_outcome_beside_the_orm_so_sqlalchemy_runs_a_few_statements_per_batch_not_per_message(
-        settings, engine):
-    """Per message, SQLAlchemy's execution costs about as much as the database's own work, and on
-    PostgreSQL each of its statements was a round trip of its own (BEGIN, UPDATE, INSERT, COMMIT):
-    the outcomes go through the driver (SQLite) or libpq (PostgreSQL, one statement each)."""
+def statements_of_a_dispatch(settings, engine, *, messages: int, batch: int) -> tuple[list[str], list[str]]:
+    """Dispatch `messages` queued messages to a local SMTP server in batches of `batch`, checking
+    every one arrived; their Message-IDs and the SQL the dispatch ran."""
     from sqlalchemy import event
 
     now = at_vn(date(2016, 1, 15))
-    ids = fill_outbox(engine, 100, now=now)
+    ids = fill_outbox(engine, messages, now=now)
     box = ConnectionMailbox()
-    controller = start_server(box)
-    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
     statements = []
 
     def count(conn, cursor, statement, *args):
@@ -322,12 +323,19 @@ def test_the_dispatcher_writes_each_outcome_beside_the_orm_so_sqlalchemy_runs_a_
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        report = dispatch(engine, SmtpTransport(smtp), now=now, policy=jobs.load_policy(AppContext(smtp)).reminders,
-                          batch=25)
+        report = dispatch_to_a_local_server(settings, engine, box, now=now, batch=batch)
     finally:
         event.remove(engine, "before_cursor_execute", count)
-        controller.stop()
     assert report.sent == len(ids) == len(box.messages)
+    return ids, statements
+
+
+def test_the_dispatcher_writes_each_outcome_beside_the_orm_so_sqlalchemy_runs_a_few_statements_per_batch_not_per_message(
+        settings, engine):
+    """Per message, SQLAlchemy's execution costs about as much as the database's own work, and on
+    PostgreSQL each of its statements was a round trip of its own (BEGIN, UPDATE, INSERT, COMMIT):
+    the outcomes go through the driver (SQLite) or libpq (PostgreSQL, one statement each)."""
+    ids, statements = statements_of_a_dispatch(settings, engine, messages=100, batch=25)
     batches = len(ids) // 25 + 1  # the last claim finds nothing
     assert len(statements) <= 4 * batches, statements
 
@@ -398,26 +406,7 @@ def test_the_claim_reads_the_due_messages_in_id_order_from_an_index_of_the_claim
 def test_on_postgresql_a_batch_is_claimed_and_read_in_one_statement(settings, engine):
     """The claim (FOR UPDATE SKIP LOCKED, compare-and-set) and the read of what is sent were four
     statements in two transactions, each a round trip (and a ping, as the pool checked a connection out)."""
-    from sqlalchemy import event
-
-    now = at_vn(date(2016, 1, 15))
-    ids = fill_outbox(engine, 100, now=now)
-    box = ConnectionMailbox()
-    controller = start_server(box)
-    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        report = dispatch(engine, SmtpTransport(smtp), now=now, policy=jobs.load_policy(AppContext(smtp)).reminders,
-                          batch=25)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-        controller.stop()
-    assert report.sent == len(ids) == len(box.messages)
+    ids, statements = statements_of_a_dispatch(settings, engine, messages=100, batch=25)
     claims = [s for s in statements if "FOR UPDATE SKIP LOCKED" in s]
     assert len(claims) == len(statements), statements  # the outcomes go through libpq
     assert len(claims) <= len(ids) // 25 + 2  # the batches, the end of the queue, its start again
@@ -449,13 +438,7 @@ def test_on_postgresql_the_next_batch_is_claimed_while_this_one_is_sent(settings
     now = at_vn(date(2016, 1, 15))
     ids = fill_outbox(engine, 60, now=now)
     box = AheadWatcher(engine, at=ids[10], then=ids[25:50])
-    controller = start_server(box)
-    smtp = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": controller.port})
-    try:
-        report = dispatch(engine, SmtpTransport(smtp), now=now, policy=jobs.load_policy(AppContext(smtp)).reminders,
-                          batch=25)
-    finally:
-        controller.stop()
+    report = dispatch_to_a_local_server(settings, engine, box, now=now, batch=25)
     assert report.sent == 60 and [m.message_id for m in box.messages] == ids
     assert box.seen == {MessageStatus.SENDING: 25}, "the second batch was claimed during the first"
 
