@@ -725,7 +725,8 @@ def markdown(results: dict[str, dict], args, counts: dict, info: dict, stamp: st
         "",
         f"Machine: {info['cpus']} cores ({info['cpu']}), {info['memory']} RAM, {info['system']}, "
         f"Python {info['python']}, SQLite {info['sqlite']}, PostgreSQL {info['postgresql']}. "
-        f"**Shared**: {args.note} (load average 1/5/15 min at the start: {info['load']}; at the end: {info['load_end']}).",
+        + (f"{args.note} " if args.note else "")
+        + f"(load average 1/5/15 min at the start: {info['load']}; at the end: {info['load_end']}).",
         "",
         f"Workload: {counts['provinces']} provinces x {args.plans} plan(s) x {args.blocks} copies of the seed plan's 48 "
         f"entries; {first['plan']:,} plans, {first['task']:,} tasks, {first['occurrence']:,} occurrences, "
@@ -794,7 +795,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--review-budget", type=float, default=240,
                         help="seconds for the review step: plans are opened in turn while the next one fits")
     parser.add_argument("--write", type=Path, default=None, help="update the national section of this file")
-    parser.add_argument("--note", default="the 2 cores were shared with other developers' jobs running at the same time")
+    parser.add_argument("--note", default="",
+                        help="what else ran on the machine meanwhile, said next to its load averages")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and the PostgreSQL schema")
     parser.add_argument("--steps", default=",".join(ALL_STEPS),
                         help="comma-separated steps to run (default: all; with fewer, each step's result is "
