@@ -414,13 +414,9 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
             last = last_digest.get(person.key)
             if last == today:
                 continue  # one digest a day: what comes after today's waits for the next one
-            read = reading.get((agency_id, person.is_head, person.language)) or read_by(agency_id, person)
-            if person.key in has_sent:
-                triggers = unsent(person, read.triggers)
-                summarised = summary is not None and not person.is_head and bool(unsent(person, [summary.item]))
-            else:  # nothing sent to them lately (most people, most days): all of it is unsent
-                triggers = read.triggers
-                summarised = summary is not None and not person.is_head
+            read = read_by(agency_id, person)
+            triggers = unsent(person, read.triggers)
+            summarised = summary is not None and not person.is_head and bool(unsent(person, [summary.item]))
             if summarised:
                 triggers = triggers + [summary.item]
             if not triggers and not read.rides:
@@ -435,12 +431,6 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
 
 
 def _digest(shares: list[tuple]) -> PlannedDigest:
-    if len(shares) == 1:  # one agency (nearly everyone): its list as it is, its name
-        person, agency, items, summary = shares[0]
-        digest = PlannedDigest(person.email, person.name, person.language, [_name(agency, person)], items)
-        if summary is not None:
-            digest.summary, digest.summary_total = summary.for_language(person.language), summary.total
-        return digest
     first = shares[0][0]
     digest = PlannedDigest(email=first.email, name=first.name, language=first.language,
                            items=shares[0][2] if len(shares) == 1 else [i for share in shares for i in share[2]])

@@ -92,12 +92,12 @@ def _due(now: datetime, lease_until: datetime):
     )
 
 
-def _candidates(now: datetime, lease_until: datetime, *, after: int, batch: int, only: list[int] | None):
-    """The ids of the first `batch` due messages after id `after`, from ix_message_claimable: its
+def _candidates(due, *, after: int, batch: int, only: list[int] | None):
+    """The ids of the first `batch` `due` messages after id `after`, from ix_message_claimable: its
     condition is repeated word for word (SQLite uses a partial index only when the query says so),
     and `after` starts the scan where the last batch ended, not at the dead entries PostgreSQL
     leaves for every message already sent (until a VACUUM)."""
-    candidates = (select(Message.id).where(text(CLAIMABLE), Message.id > after, _due(now, lease_until))
+    candidates = (select(Message.id).where(text(CLAIMABLE), Message.id > after, due)
                   .order_by(Message.id).limit(batch))
     if only is not None:
         candidates = candidates.where(Message.id.in_(only))
@@ -112,7 +112,7 @@ def _claim(engine: Engine, connection: Connection, *, now: datetime, lease_until
         return _claim_postgres(connection, now=now, lease_until=lease_until, wall_now=wall_now, worker=worker,
                                batch=batch, after=after, only=only)
     due = _due(now, lease_until)
-    candidates = _candidates(now, lease_until, after=after, batch=batch, only=only)
+    candidates = _candidates(due, after=after, batch=batch, only=only)
 
     def claim() -> list[int]:
         with engine.begin() as claiming:
@@ -144,7 +144,7 @@ def _claim_postgres(connection: Connection, *, now: datetime, lease_until: datet
     over, not waited for), collected once into an array, and the UPDATE claims them compare-and-set
     on `due` again."""
     due = _due(now, lease_until)
-    candidates = _candidates(now, lease_until, after=after, batch=batch, only=only).with_for_update(skip_locked=True)
+    candidates = _candidates(due, after=after, batch=batch, only=only).with_for_update(skip_locked=True)
     claimed = (update(Message).where(Message.id == any_(func.array(candidates.scalar_subquery())), due)
                .values(status=MessageStatus.SENDING, claimed_at=wall_now, claimed_by=worker)
                .returning(*(column for column in _SENDING_COLUMNS if column.table is Message.__table__))

@@ -386,11 +386,11 @@ def test_the_claim_reads_the_due_messages_in_id_order_from_an_index_of_the_claim
     a claim that scanned (status, next_attempt_at) visited every message ever queued. The claim's
     condition repeats ix_message_claimable's word for word, which SQLite needs to use a partial index."""
     from sqlalchemy import text as sql
-    from notifications.dispatch import _candidates
+    from notifications.dispatch import _candidates, _due
 
     now = at_vn(date(2016, 1, 15))
     fill_outbox(engine, 30, now=now)
-    claim = _candidates(now, now - timedelta(minutes=10), after=10, batch=5, only=None)
+    claim = _candidates(_due(now, now - timedelta(minutes=10)), after=10, batch=5, only=None)
     compiled = claim.compile(engine, compile_kwargs={"literal_binds": True})
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
