@@ -1,4 +1,5 @@
-"""The error every bad input becomes: where (file, line, field) and what is wrong."""
+"""The error every bad input becomes: where (file, line, field) and what is wrong; and the one for a
+service we need that is not there."""
 
 
 class InputError(Exception):
@@ -21,3 +22,7 @@ class InputError(Exception):
         prefix = f"{where}: " if where else ""
         field = f"{self.field}: " if self.field else ""
         return f"{prefix}{field}{self.message}"
+
+
+class ServiceUnavailable(Exception):
+    """A service the command needs did not start or answer (not the user's input: exit status 1)."""

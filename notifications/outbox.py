@@ -1,10 +1,15 @@
 """Putting messages into the durable outbox. Queuing is idempotent by the message's key."""
+import binascii
 import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from email._policybase import Compat32
+from email.charset import Charset
+from email.generator import BytesGenerator
 from email.utils import format_datetime
+from io import BytesIO
 
 import emails
 from emails.utils import SafeMIMEText
@@ -41,7 +46,24 @@ def build_mime(*, subject: str, text: str, html: str, mail_from: str, to_name: s
                            headers={"X-Dondoc-Kind": kind})
     built.after_build = _boundaries_from(message_id)
     built.policy = _HEADERS
-    return built.as_bytes()  # CRLF line ends, as SMTP wants them
+    out = BytesIO()  # what the library's as_bytes() does, with a generator that writes bodies whole
+    _BodiesWhole(out, mangle_from_=False).flatten(built.build_message(), linesep="\r\n")  # CRLF, as SMTP wants
+    return out.getvalue()
+
+
+class _Utf8(Charset):
+    """UTF-8 with base64 bodies, as the library's parts use it, encoded in one call rather than one
+    per 57 bytes (the same 76-character lines)."""
+
+    def body_encode(self, string):
+        if not string:
+            return string
+        data = string.encode("utf-8") if isinstance(string, str) else string
+        encoded = binascii.b2a_base64(data, newline=False).decode("ascii")
+        return "".join(encoded[i:i + 76] + "\n" for i in range(0, len(encoded), 76))
+
+
+_UTF8 = _Utf8("utf-8")
 
 
 class _Email(emails.Message):
@@ -49,10 +71,37 @@ class _Email(emails.Message):
     parses and rewrites the part's Content-Type again for the same bytes)."""
 
     def _build_text_part(self):
-        return SafeMIMEText(self.text_body, "plain", self.charset) if self.text_body else None
+        return SafeMIMEText(self.text_body, "plain", _UTF8) if self.text_body else None
 
     def _build_html_part(self):
-        return SafeMIMEText(self.html_body, "html", self.charset) if self.html_body else None
+        return SafeMIMEText(self.html_body, "html", _UTF8) if self.html_body else None
+
+    def set_header(self, msg, key, value, encode=True):
+        """The library's address headers, worked out once per address: the sender and each person
+        recur all year, and parsing them again was a tenth of the time to build a message."""
+        if isinstance(value, str) and key.lower() in self.ADDRESS_HEADERS:
+            msg[key] = _library_address_header(key, value, encode)
+        else:
+            super().set_header(msg, key, value, encode)
+
+
+@lru_cache(maxsize=4096)
+def _library_address_header(key: str, value: str, encode: bool) -> str:
+    header: dict[str, str] = {}
+    emails.Message.set_header(_LIBRARY_DEFAULTS, header, key, value, encode)
+    return header[key]
+
+
+_LIBRARY_DEFAULTS = emails.Message(charset="utf-8")  # the settings our messages are built with
+
+
+class _BodiesWhole(BytesGenerator):
+    """The standard generator writes a body line by line, two writes a line: most of the time it took
+    for a digest's 150 lines of base64. This one writes it in one piece, with the same line ends."""
+
+    def _write_lines(self, lines):
+        if lines:
+            self.write(lines.replace("\r\n", "\n").replace("\r", "\n").replace("\n", self._NL))
 
 
 class _PlainHeadersAsTheyAre(Compat32):
@@ -63,7 +112,14 @@ class _PlainHeadersAsTheyAre(Compat32):
         if (isinstance(value, str) and value.isascii() and len(name) + 2 + len(value) <= 78
                 and value == " ".join(value.split())):
             return f"{name}: {value}{self.linesep}"
+        if name.lower() in ("to", "from") and isinstance(value, str):
+            return _folded_address(self, name, value, sanitize)  # each person's name: folded once
         return super()._fold(name, value, sanitize)
+
+
+@lru_cache(maxsize=4096)
+def _folded_address(policy: Compat32, name: str, value: str, sanitize: bool) -> str:
+    return Compat32._fold(policy, name, value, sanitize)
 
 
 _HEADERS = _PlainHeadersAsTheyAre()

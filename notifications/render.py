@@ -4,6 +4,7 @@ Templates live in notifications/templates/<kind>/<language>/{subject.txt, body.t
 """
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -16,6 +17,7 @@ KINDS = frozenset(child.name for child in TEMPLATES.iterdir() if child.is_dir())
 LANGUAGES = ("vi", "en")
 
 
+@lru_cache(maxsize=4096)  # a digest shows the same few dates again and again
 def vn_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 

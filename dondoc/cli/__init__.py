@@ -6,7 +6,7 @@ from datetime import date, datetime
 import typer
 from sqlalchemy.exc import OperationalError
 
-from config.errors import InputError
+from config.errors import InputError, ServiceUnavailable
 from config.settings import get_settings
 from dondoc.context import AppContext
 
@@ -35,6 +35,9 @@ def handles_errors(command):
             raise typer.Exit(2) from None
         except OperationalError as exc:
             typer.echo(f"error: the database did not answer: {exc.orig}", err=True)
+            raise typer.Exit(1) from None
+        except ServiceUnavailable as exc:
+            typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
 
     return wrapper

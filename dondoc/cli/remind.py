@@ -18,9 +18,10 @@ def run_flow(context, name: str, **parameters):
     import asyncio
     import inspect
 
-    from flows import prepare_prefect, start_temporary_server
+    from flows import prepare_prefect, temporary_server
     prepare_prefect(context.settings)
-    server_up = start_temporary_server()
+    # Without a configured Prefect server: start the temporary one now, to boot while we import.
+    server = temporary_server.start() if temporary_server.is_wanted() else None
     from flows import runtime
     runtime.use(context)
     try:
@@ -34,10 +35,10 @@ def run_flow(context, name: str, **parameters):
                       "review-compile": annual_review.review_compile}[name]
         else:
             raise ValueError(name)
-        server_up()
-        if inspect.iscoroutinefunction(chosen.fn):
-            return asyncio.run(chosen(**parameters))
-        return chosen(**parameters)
+        with temporary_server.runs_on(server):
+            if inspect.iscoroutinefunction(chosen.fn):
+                return asyncio.run(chosen(**parameters))
+            return chosen(**parameters)
     finally:
         runtime.use(None)
 
