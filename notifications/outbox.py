@@ -112,13 +112,13 @@ class _PlainHeadersAsTheyAre(Compat32):
         if (isinstance(value, str) and value.isascii() and len(name) + 2 + len(value) <= 78
                 and value == " ".join(value.split())):
             return f"{name}: {value}{self.linesep}"
-        if name.lower() in ("to", "from") and isinstance(value, str):
-            return _folded_address(self, name, value, sanitize)  # each person's name: folded once
+        if isinstance(value, str):
+            return _folded(self, name, value, sanitize)  # names and subjects recur: each is folded once
         return super()._fold(name, value, sanitize)
 
 
 @lru_cache(maxsize=4096)
-def _folded_address(policy: Compat32, name: str, value: str, sanitize: bool) -> str:
+def _folded(policy: Compat32, name: str, value: str, sanitize: bool) -> str:
     return Compat32._fold(policy, name, value, sanitize)
 
 
