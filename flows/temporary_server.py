@@ -6,15 +6,19 @@ that it first imports its own server code into this process (1.5 s of CPU) and o
 the subprocess and waits for it. We start that same subprocess ourselves as soon as a command
 knows it will run a flow, before this process imports Prefect: it boots on the other core while
 this one imports, and this process never loads the server code. The flow call is then pointed at
-it. One server per process, stopped when the process exits, as Prefect's own is.
+it. One server per process, stopped when the process exits, as Prefect's own is, and (on Linux)
+also when the process is killed.
 """
 import atexit
+import ctypes
 import importlib.util
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -72,7 +76,8 @@ class TemporaryServer:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "--app-dir", str(site_packages), "--factory", _SERVER_APP,
                  "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
-                env={**os.environ, **_SERVER_ENV}, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+                env={**os.environ, **_SERVER_ENV}, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                preexec_fn=_ends_with_this_process if _can_watch_parent() else None)
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -122,6 +127,24 @@ def runs_on(server: TemporaryServer | None):
     if server is None or PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
         return nullcontext()
     return temporary_settings(updates={PREFECT_API_URL: server.wait()})
+
+
+def _can_watch_parent() -> bool:
+    # Linux's "parent died" signal follows the thread that started the child: only the main thread's
+    # children can have it, or the server would stop when a worker thread ends.
+    return sys.platform == "linux" and threading.current_thread() is threading.main_thread()
+
+
+def _ends_with_this_process() -> None:
+    """In the server's process, before it runs: Linux sends it SIGTERM if we die without stopping it
+    (killed with SIGKILL, say), so no orphan server is left running."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # no prctl: the server then outlives a killed command, as Prefect's own would
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _last_error(log_path: Path) -> str:

@@ -3,9 +3,11 @@ a flow: the flow runs on it, this process never loads Prefect's server code, and
 when the process exits. A configured server is used instead; a server that cannot start is one
 clear error line."""
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 from tests.conftest import BUNDLED_PLAN
 
@@ -59,6 +61,25 @@ def test_the_flow_runs_on_the_temporary_server_we_started_and_it_stops_with_the_
     assert (before, on_ours, runs, server_code_loaded) == ("False", "True", "1", "False"), result.stdout + result.stderr
     assert not answers(int(port))  # stopped when the probe exited
     assert (tmp_path / "prefect" / "prefect.db").exists()  # Prefect's database is under our data folder
+
+
+def test_a_command_killed_with_sigkill_leaves_no_server_running(tmp_path):
+    probe = ("import os, signal, time\n"
+             "from config.settings import get_settings\n"
+             "from flows import prepare_prefect, temporary_server\n"
+             "prepare_prefect(get_settings())\n"
+             "server = temporary_server.start()\n"
+             "server.wait()\n"
+             "print(server.port, flush=True)\n"
+             "os.kill(os.getpid(), signal.SIGKILL)\n")
+    result = subprocess.run([sys.executable, "-c", probe], env=probe_env(tmp_path), capture_output=True, text=True,
+                            timeout=180)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    port = int(result.stdout.split()[0])
+    deadline = time.monotonic() + 15
+    while answers(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not answers(port)
 
 
 def test_a_port_taken_by_another_program_moves_the_server_to_another_port(tmp_path):
