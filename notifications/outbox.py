@@ -4,11 +4,11 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from email._policybase import Compat32
 from email.charset import Charset
 from email.generator import BytesGenerator
 from email.utils import format_datetime
+from functools import lru_cache
 from io import BytesIO
 
 import emails

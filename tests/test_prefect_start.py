@@ -13,8 +13,6 @@ from tests.conftest import BUNDLED_PLAN
 
 PROBE = """
 import sys
-
-from tests.conftest import BUNDLED_PLAN
 from config.settings import get_settings
 from flows import prepare_prefect, temporary_server
 prepare_prefect(get_settings())
