@@ -6,10 +6,9 @@ those rules, and writes the outbox rows (one per reason) and one message per rec
 import gc
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from datetime import date, datetime, timedelta
-from operator import attrgetter
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, literal_column, select as sa_select
@@ -31,9 +30,9 @@ SECTIONS = ("overdue", "due_today", "due_soon", "fyi", "summary")
 OVERDUE_RULES = ("overdue", "fyi:overdue")
 
 
-@dataclass
-class Item:
-    """One reason to write to a person. The same item is shared by everyone it goes to."""
+class Item(NamedTuple):
+    """One reason to write to a person. The same item is shared by everyone it goes to (a tuple:
+    one is made per late task, tens of thousands at national scale)."""
     occurrence_id: int | None
     rule: str
     nominal: date  # the day the rule names (for a late task: the day it is sent)
@@ -52,7 +51,7 @@ class Item:
         """The outbox row's unique key: recipient|occurrence|rule|nominal day."""
         return f"{email}|{self.tail}"
 
-    @cached_property
+    @property
     def tail(self) -> str:
         """The key without its recipient (the same for everyone the item goes to)."""
         if self.occurrence_id is None:
@@ -80,6 +79,11 @@ class PlannedDigest:
                 grouped[item.section].append(item)
         grouped["overdue"] = by_task(grouped["overdue"])
         return grouped
+
+    def template_context(self, send_date: date) -> dict:
+        """What the daily templates are given."""
+        return dict(recipient_name=self.name, agency_names=self.agency_names, send_date=send_date,
+                    summary=self.summary, summary_total=self.summary_total, **self.sections())
 
 
 @dataclass
@@ -374,34 +378,39 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
         reminded[lead_id].append(item)
         if firing.rule in policy.coordinators_informed_on:
             for agency_id in coordinators.get(task_id, ()):
-                informed[agency_id].append((replace(item, rule=f"fyi:{firing.rule}", section="fyi"), lead_id))
-    led: dict[int, list[OverdueLine]] = defaultdict(list)
-    coordinated: dict[int, list[OverdueLine]] = defaultdict(list)
+                informed[agency_id].append((item._replace(rule=f"fyi:{firing.rule}", section="fyi"), lead_id))
+    # Each late task is one item, made once and read by its lead agency's people, by their head when
+    # escalated, and (unchanged) in its Alliance's weekly summary; coordinators get a copy naming the lead.
+    led: dict[int, list[Item]] = defaultdict(list)
+    coordinated: dict[int, list[tuple[Item, int]]] = defaultdict(list)
+    late_by_plan: dict[int, list[tuple[int, Item]]] = defaultdict(list)
+    coordinators_hear_of_late = "overdue" in policy.coordinators_informed_on
     for line in late:
-        led[line.lead_id].append(line)
-        if "overdue" in policy.coordinators_informed_on:
+        item = Item(line.anchor, "overdue", today, "overdue", line.ref, line.title, line.oldest,
+                    (today - line.oldest).days, link(line.ref), None, is_escalated(line.oldest, today, policy),
+                    line.periods, line.newest)
+        led[line.lead_id].append(item)
+        late_by_plan[line.plan_id].append((line.lead_id, item))
+        if coordinators_hear_of_late:
             for agency_id in coordinators.get(line.task_id, ()):
-                coordinated[agency_id].append(line)
+                coordinated[agency_id].append((item, line.lead_id))
 
     reading: dict[tuple, Reading] = {}
-    late_items: dict[int, list[Item]] = {}
 
     def read_by(agency_id: int, person: Person) -> Reading:
         """What a person of this agency reads; the head reads only the late lines escalated to them."""
         key = (agency_id, person.is_head, person.language)
         if key not in reading:
-            if agency_id not in late_items:
-                late_items[agency_id] = [_late_item(line, "overdue", today, policy, None, link(line.ref))
-                                         for line in led.get(agency_id, ())]
-            late_lines = late_items[agency_id]
+            late_lines = led.get(agency_id, [])
             if person.is_head:
                 read = Reading([], [i for i in late_lines if i.escalated])
             else:
-                fyi = [replace(item, lead_name=_name(agencies[lead_id], person))
+                fyi = [item._replace(lead_name=_name(agencies[lead_id], person))
                        for item, lead_id in informed.get(agency_id, ())]
                 late_lines = late_lines + [
-                    _late_item(line, "fyi:overdue", today, policy, _name(agencies[line.lead_id], person), link(line.ref))
-                    for line in coordinated.get(agency_id, ())]
+                    item._replace(rule="fyi:overdue", section="fyi", lead_name=_name(agencies[lead_id], person),
+                                  escalated=False)
+                    for item, lead_id in coordinated.get(agency_id, ())]
                 read = Reading(reminded.get(agency_id, []) + fyi, late_lines)
             reading[key] = read
         return reading[key]
@@ -410,14 +419,10 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
     # date of a line, are old enough; after days without a run that is once, then weekly from it.
     nagged_up_to = latest_nagged_since(today, policy, calendar)
     alliance_plans = directory.alliance_plans
-    late_by_plan: dict[int, list[OverdueLine]] = defaultdict(list)
-    for line in late:
-        late_by_plan[line.plan_id].append(line)
     summaries: dict[frozenset[int], WeeklySummary | None] = {}
     for plan_ids in set(alliance_plans.values()):
         summaries[plan_ids] = _weekly_summary(today, policy, calendar, agencies,
-                                              [line for plan_id in sorted(plan_ids) for line in late_by_plan[plan_id]],
-                                              link)
+                                              [line for plan_id in sorted(plan_ids) for line in late_by_plan[plan_id]])
     # Each person's share from each of their agencies (references to the shared lists, not copies);
     # a digest is put together only for those who get one today.
     shares: dict[str, list[tuple]] = defaultdict(list)
@@ -462,21 +467,11 @@ def _name(agency: AgencyName, person: Person) -> str:
     return agency.name_en if person.language == "en" else agency.name_vi
 
 
-def _late_item(line: OverdueLine, rule: str, today: date, policy: ReminderPolicy, lead_name: str | None,
-               link: str) -> Item:
-    fyi = rule.startswith("fyi:")
-    item = Item(line.anchor, rule, today, "fyi" if fyi else "overdue", line.ref, line.title, line.oldest,
-                (today - line.oldest).days, link, lead_name=lead_name,
-                escalated=not fyi and is_escalated(line.oldest, today, policy), periods=line.periods,
-                newest=line.newest)
-    return item
-
-
 @dataclass
 class WeeklySummary:
     item: Item
     total: int
-    by_agency: list[tuple[AgencyName, int, list[TaskLine]]]
+    by_agency: list[tuple[AgencyName, int, list[Item]]]  # the lead agencies' late items
     _by_language: dict[str, list[dict]] = field(default_factory=dict)
 
     def for_language(self, language: str) -> list[dict]:
@@ -504,19 +499,23 @@ def _alliance_plans(session: Session, alliance_ids: set[int]) -> dict[int, froze
     return {agency_id: frozenset(ids) for agency_id, ids in plans.items()}
 
 
-def _weekly_summary(today, policy, calendar, agencies, late: list[OverdueLine], link) -> WeeklySummary | None:
-    """Alliance staff get, on the summary day, every late task of their plans grouped by agency."""
+def _weekly_summary(today, policy, calendar, agencies, late: list[tuple[int, Item]]) -> WeeklySummary | None:
+    """Alliance staff get, on the summary day, every late task of their plans grouped by agency:
+    the lead agencies' own items (`late` pairs each with its lead)."""
     if not late:
         return None
     firing: Firing = latest_summary_firing(today, policy, calendar)
-    by_agency: dict[int, list[TaskLine]] = defaultdict(list)
-    for line in sorted(late, key=attrgetter("oldest", "ref")):
-        by_agency[line.lead_id].append(TaskLine(line.ref, line.title, line.oldest, (today - line.oldest).days,
-                                                link(line.ref), periods=line.periods))
-    counts = {agency_id: sum(l.periods for l in lines) for agency_id, lines in by_agency.items()}
-    grouped = [(agencies[a], counts[a], lines) for a, lines in sorted(by_agency.items(), key=lambda kv: -counts[kv[0]])]
+    by_agency: dict[int, list[Item]] = defaultdict(list)
+    for lead_id, item in sorted(late, key=_oldest_first):
+        by_agency[lead_id].append(item)
+    counts = {agency_id: sum(i.periods for i in items) for agency_id, items in by_agency.items()}
+    grouped = [(agencies[a], counts[a], items) for a, items in sorted(by_agency.items(), key=lambda kv: -counts[kv[0]])]
     item = Item(None, "summary", firing.nominal, "summary", "", "", today, 0, "")
     return WeeklySummary(item, sum(counts.values()), grouped)
+
+
+def _oldest_first(pair: tuple[int, Item]) -> tuple[date, str]:
+    return pair[1].due, pair[1].ref
 
 
 def queue_daily_reminders(session: Session, *, today: date, now: datetime, policy: ReminderPolicy,
@@ -535,10 +534,8 @@ def queue_daily_reminders(session: Session, *, today: date, now: datetime, polic
     for key, digest in digests.items():
         if key in already:
             continue
-        context = dict(recipient_name=digest.name, agency_names=digest.agency_names, send_date=today,
-                       summary=digest.summary, summary_total=digest.summary_total, **digest.sections())
         drafts.append(Draft(key, "daily", digest.email, digest.name, digest.language, today,
-                            render("daily", digest.language, context)))
+                            render("daily", digest.language, digest.template_context(today))))
     message_ids = enqueue_many(session, drafts, now=now, mail_from=mail_from)
     result.queued = len(message_ids)
     rows = [dict(key=i.key_for(digest.email.lower()), message_id=message_ids[key], recipient_email=digest.email.lower(),

@@ -15,6 +15,7 @@ from models.plan import Task
 from models.reminders import is_escalated, latest_firing, latest_nagged_since, overdue_nag
 from models.workdays import WorkCalendar
 from notifications.daily import plan_daily_digests
+from notifications.render import render
 from tests.conftest import CONFIG_DIR, Cli
 from tests.review_support import Mailbox, free_port
 
@@ -237,6 +238,18 @@ def test_the_remind_command_runs_the_prefect_flow_into_the_local_outbox(loaded, 
     with Session(AppContext(settings).engine) as session:
         statuses = {m.status for m in session.exec(select(Message))}
     assert statuses == {MessageStatus.SENT}
+
+
+def test_the_alliance_summary_lists_late_tasks_without_the_note_that_their_heads_were_told(context):
+    """The summary shows the lead agencies' own late items; "reported to the head" is for the lead's digest."""
+    day = date(2016, 1, 18)  # 3.3-d-2 of Pác Nặm is late since 31/03/2015: escalated
+    with Session(context.engine) as session:
+        digests = {d.email: d for d in plan_daily_digests(session, today=day, policy=POLICY.reminders, calendar=CALENDAR,
+                                                          base_url=context.settings.public_base_url).digests}
+    lead = render("daily", "vi", digests[PAC_NAM].template_context(day)).html
+    summary = render("daily", "vi", digests[THANH].template_context(day)).html.split("Tổng hợp nhiệm vụ quá hạn toàn tỉnh")[1]
+    assert "3.3-d-2/PAC-NAM" in summary and "(4 kỳ)" in summary
+    assert "đã báo cáo lãnh đạo" in lead and "đã báo cáo lãnh đạo" not in summary
 
 
 def test_each_alliance_gets_the_summary_of_its_own_province_when_two_share_a_database(context, smtp):
