@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from models.agency import Agency, AgencyKind
 from models.clock import local_date
-from models.occurrence import Occurrence, OccurrenceKind, Progress, StatusCategory
+from models.occurrence import NOT_DONE, NOT_WITHDRAWN, Occurrence, OccurrenceKind, Progress, StatusCategory
 from models.plan import Task
 
 PAGE_SIZE = 50
@@ -165,11 +165,7 @@ def _open_overdue(today: date, flt: OverdueFilter) -> list:
     (due_date, id, task_id WHERE progress != 'done' AND kind != 'withdrawn') answers them without
     reading the table."""
     latest_due = today - timedelta(days=max(1, flt.min_days))
-    # The literals are written into the SQL: SQLite uses a partial index only when the query's WHERE
-    # visibly implies the index's (progress != 'done' AND kind != 'withdrawn'), which a bound parameter
-    # does not.
-    conditions = [Occurrence.progress != literal_column(f"'{Progress.DONE.value}'"), Occurrence.due_date <= latest_due,
-                  Occurrence.kind != literal_column(f"'{OccurrenceKind.WITHDRAWN.value}'")]
+    conditions = [NOT_DONE, Occurrence.due_date <= latest_due, NOT_WITHDRAWN]
     task_conditions = []
     if flt.section:
         task_conditions.append(or_(Task.section == flt.section, Task.section.startswith(f"{flt.section}.")))

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from models.agency import Agency
 from models.clock import local_date
-from models.occurrence import Occurrence, OccurrenceKind, Progress, status_category
+from models.occurrence import NOT_DONE, NOT_WITHDRAWN, Occurrence, status_category
 from models.plan import Task, TaskCoordinator
 
 
@@ -65,8 +65,7 @@ def list_tasks(session: Session, *, now: datetime, agency_code: str | None = Non
         coordinating.setdefault(task_id, []).append(code)
     next_open: dict[int, Occurrence] = {}
     for occ in session.exec(
-        select(Occurrence).where(Occurrence.task_id.in_(task_ids), Occurrence.progress != Progress.DONE,
-                                 Occurrence.kind != OccurrenceKind.WITHDRAWN).order_by(Occurrence.due_date)
+        select(Occurrence).where(Occurrence.task_id.in_(task_ids), NOT_DONE, NOT_WITHDRAWN).order_by(Occurrence.due_date)
     ):
         next_open.setdefault(occ.task_id, occ)
     result = []
@@ -91,8 +90,7 @@ def overdue(session: Session, *, now: datetime, agency_code: str | None = None,
         select(Occurrence, Task, Agency)
         .join(Task, Occurrence.task_id == Task.id)
         .join(Agency, Task.lead_agency_id == Agency.id)
-        .where(Occurrence.progress != Progress.DONE, Occurrence.due_date < today,
-               Occurrence.kind != OccurrenceKind.WITHDRAWN, Task.retired == False),  # noqa: E712
+        .where(NOT_DONE, Occurrence.due_date < today, NOT_WITHDRAWN, Task.retired == False),  # noqa: E712
         agency_code,
     ).order_by(Occurrence.due_date, Task.ref).offset(offset)
     if limit is not None:

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from config.policy import ReminderPolicy
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
-from models.occurrence import Occurrence, OccurrenceKind, Progress
+from models.occurrence import NOT_DONE, NOT_WITHDRAWN, Occurrence
 from models.outbox import Message, OutboxItem
 from models.plan import Task, TaskCoordinator
 from models.reminders import (
@@ -133,7 +133,7 @@ def _section(due: date, today: date) -> tuple[str, int]:
 
 
 def _open_filters():
-    return (Occurrence.progress != Progress.DONE, Occurrence.kind != OccurrenceKind.WITHDRAWN,
+    return (NOT_DONE, NOT_WITHDRAWN,
             Task.retired == False)  # noqa: E712
 
 
@@ -182,7 +182,7 @@ _LATE_BY_TASK = (
     sa_select(_TASK_OF_LATE.label("task_id"), func.min(Occurrence.due_date).label("oldest"),
               func.max(Occurrence.due_date).label("newest"), func.count().label("periods"),
               func.min(Occurrence.id).label("anchor"))
-    .where(Occurrence.progress != Progress.DONE, Occurrence.kind != OccurrenceKind.WITHDRAWN,
+    .where(NOT_DONE, NOT_WITHDRAWN,
            Occurrence.due_date < bindparam("today"))
     .group_by(_TASK_OF_LATE)
     .subquery("late")
@@ -257,7 +257,7 @@ class Directory:
             # coordinators (most of the country's, at national scale) are not needed.
             due.append(Occurrence.due_date >= today)
         due_tasks = sa_select(Occurrence.task_id).where(
-            Occurrence.progress != Progress.DONE, Occurrence.kind != OccurrenceKind.WITHDRAWN, *due)
+            NOT_DONE, NOT_WITHDRAWN, *due)
         coordinators: dict[int, list[int]] = defaultdict(list)
         statement = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
                      .where(TaskCoordinator.task_id.in_(due_tasks))

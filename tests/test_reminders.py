@@ -4,6 +4,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 from aiosmtpd.controller import Controller
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from config.policy import ReminderPolicy, read_policy
@@ -250,6 +251,24 @@ def test_the_alliance_summary_lists_late_tasks_without_the_note_that_their_heads
     summary = render("daily", "vi", digests[THANH].template_context(day)).html.split("Tổng hợp nhiệm vụ quá hạn toàn tỉnh")[1]
     assert "3.3-d-2/PAC-NAM" in summary and "(4 kỳ)" in summary
     assert "đã báo cáo lãnh đạo" in lead and "đã báo cáo lãnh đạo" not in summary
+
+
+def test_the_sweep_writes_the_partial_indexes_conditions_into_its_sql_so_sqlite_reads_the_index_alone(context):
+    """A bound `progress != ?` makes SQLite fetch every late row from the table (see models/occurrence.py)."""
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, execution_context, executemany):
+        statements.append(statement)
+
+    event.listen(context.engine, "before_cursor_execute", keep)
+    try:
+        jobs.plan_reminders(context, date(2016, 1, 18))
+    finally:
+        event.remove(context.engine, "before_cursor_execute", keep)
+    reading_occurrences = [s for s in statements if "occurrence.progress" in s]
+    assert len(reading_occurrences) >= 2  # the upcoming reminders and the late lines
+    for statement in reading_occurrences:
+        assert "occurrence.progress != 'done'" in statement and "occurrence.kind != 'withdrawn'" in statement, statement
 
 
 def test_each_alliance_gets_the_summary_of_its_own_province_when_two_share_a_database(context, smtp):
