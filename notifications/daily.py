@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
-from sqlalchemy import bindparam, func, literal_column, select as sa_select
+from sqlalchemy import Row, bindparam, func, literal_column, select as sa_select
 from sqlmodel import Session
 
 from config.policy import ReminderPolicy
@@ -133,8 +133,7 @@ def _section(due: date, today: date) -> tuple[str, int]:
 
 
 def _open_filters():
-    return (NOT_DONE, NOT_WITHDRAWN,
-            Task.retired == False)  # noqa: E712
+    return NOT_DONE, NOT_WITHDRAWN, Task.retired == False  # noqa: E712
 
 
 # The sweep's statements are built once, their days bound at each run: a simulation sweeps
@@ -153,24 +152,14 @@ def _upcoming(session: Session, today: date, policy: ReminderPolicy):
     return session.connection().execute(_UPCOMING, dict(today=today, horizon=horizon)).all()
 
 
-class OverdueLine(NamedTuple):  # a tuple: one is made per late task, tens of thousands at national scale
-    """A task's late occurrences, as one digest line: the oldest due date and how many periods."""
-    task_id: int
-    ref: str
-    title: str
-    lead_id: int
-    oldest: date
-    newest: date
-    periods: int
-    anchor: int  # an occurrence of the line: the outbox row's reference to the task
-    plan_id: int
-
-
-def _overdue_lines(session: Session, today: date) -> list[OverdueLine]:
+def _overdue_lines(session: Session, today: date) -> Sequence[Row]:
     """Every task with late open occurrences, aggregated by the database (this is the hot path: at
-    national scale most open occurrences can be late, and they are summed per task, not listed)."""
+    national scale most open occurrences can be late, and they are summed per task, not listed).
+
+    One row per task: task_id, ref, title, lead_id, oldest and newest late due date, how many late
+    periods, an occurrence of it (the outbox row's reference to the task), plan_id."""
     # .all(): the rows fetched at once, not one by one (41,000 of them at national scale)
-    return list(map(OverdueLine._make, session.connection().execute(_OVERDUE_LINES, dict(today=today)).all()))
+    return session.connection().execute(_OVERDUE_LINES, dict(today=today)).all()
 
 
 # Each task's late open occurrences, summed by the database. Grouped on `task_id + 0`, not on the
@@ -182,8 +171,7 @@ _LATE_BY_TASK = (
     sa_select(_TASK_OF_LATE.label("task_id"), func.min(Occurrence.due_date).label("oldest"),
               func.max(Occurrence.due_date).label("newest"), func.count().label("periods"),
               func.min(Occurrence.id).label("anchor"))
-    .where(NOT_DONE, NOT_WITHDRAWN,
-           Occurrence.due_date < bindparam("today"))
+    .where(NOT_DONE, NOT_WITHDRAWN, Occurrence.due_date < bindparam("today"))
     .group_by(_TASK_OF_LATE)
     .subquery("late")
 )
@@ -256,13 +244,12 @@ class Directory:
             # Coordinators then only hear of reminders before or on the due day: the late tasks'
             # coordinators (most of the country's, at national scale) are not needed.
             due.append(Occurrence.due_date >= today)
-        due_tasks = sa_select(Occurrence.task_id).where(
-            NOT_DONE, NOT_WITHDRAWN, *due)
+        due_tasks = sa_select(Occurrence.task_id).where(NOT_DONE, NOT_WITHDRAWN, *due)
         coordinators: dict[int, list[int]] = defaultdict(list)
         statement = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
                      .where(TaskCoordinator.task_id.in_(due_tasks))
                      .order_by(TaskCoordinator.task_id, TaskCoordinator.agency_id))
-        for task_id, agency_id in session.connection().execute(statement):
+        for task_id, agency_id in session.connection().execute(statement).all():
             coordinators[task_id].append(agency_id)
         return coordinators
 
@@ -329,8 +316,9 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     holds all of their late tasks too (each counts as reminded today), so the overdue rhythm of
     one person's tasks falls into step and they hear about them once a week, not daily. A task
     late for several periods is one line (and one outbox row): its oldest due date and how many.
-    The lines are built once per agency and shared by its people: at national scale an agency has
-    many focal points, and the sweep's work must not grow with people times lines.
+    Each line is built once and shared by everyone who reads it (the lead agency's people, its head,
+    the Alliance's summary): at national scale an agency has many focal points, and the sweep's work
+    must not grow with people times lines.
     """
     with _cyclic_gc_paused():
         return _plan_daily_digests(session, today=today, policy=policy, calendar=calendar, base_url=base_url,
@@ -357,7 +345,7 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
         prefix = person.key + "|"
         return [item for item in items if prefix + item.tail not in sent_keys]
 
-    link = lru_cache(maxsize=None)(lambda ref: task_link(base_url, ref))
+    tasks_url = task_link(base_url, "")  # a task's link is this and its ref
 
     upcoming = _upcoming(session, today, policy)
     late = _overdue_lines(session, today)
@@ -374,7 +362,7 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
         if firing is None:
             continue
         section, days = _section(due, today)
-        item = Item(occ_id, firing.rule, firing.nominal, section, ref, title, due, days, link(ref))
+        item = Item(occ_id, firing.rule, firing.nominal, section, ref, title, due, days, tasks_url + ref)
         reminded[lead_id].append(item)
         if firing.rule in policy.coordinators_informed_on:
             for agency_id in coordinators.get(task_id, ()):
@@ -385,15 +373,14 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
     coordinated: dict[int, list[tuple[Item, int]]] = defaultdict(list)
     late_by_plan: dict[int, list[tuple[int, Item]]] = defaultdict(list)
     coordinators_hear_of_late = "overdue" in policy.coordinators_informed_on
-    for line in late:
-        item = Item(line.anchor, "overdue", today, "overdue", line.ref, line.title, line.oldest,
-                    (today - line.oldest).days, link(line.ref), None, is_escalated(line.oldest, today, policy),
-                    line.periods, line.newest)
-        led[line.lead_id].append(item)
-        late_by_plan[line.plan_id].append((line.lead_id, item))
+    for task_id, ref, title, lead_id, oldest, newest, periods, anchor, plan_id in late:
+        item = Item(anchor, "overdue", today, "overdue", ref, title, oldest, (today - oldest).days, tasks_url + ref,
+                    None, is_escalated(oldest, today, policy), periods, newest)
+        led[lead_id].append(item)
+        late_by_plan[plan_id].append((lead_id, item))
         if coordinators_hear_of_late:
-            for agency_id in coordinators.get(line.task_id, ()):
-                coordinated[agency_id].append((item, line.lead_id))
+            for agency_id in coordinators.get(task_id, ()):
+                coordinated[agency_id].append((item, lead_id))
 
     reading: dict[tuple, Reading] = {}
 
@@ -422,7 +409,7 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
     summaries: dict[frozenset[int], WeeklySummary | None] = {}
     for plan_ids in set(alliance_plans.values()):
         summaries[plan_ids] = _weekly_summary(today, policy, calendar, agencies,
-                                              [line for plan_id in sorted(plan_ids) for line in late_by_plan[plan_id]])
+                                              [pair for plan_id in sorted(plan_ids) for pair in late_by_plan[plan_id]])
     # Each person's share from each of their agencies (references to the shared lists, not copies);
     # a digest is put together only for those who get one today.
     shares: dict[str, list[tuple]] = defaultdict(list)
@@ -451,16 +438,16 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
 
 
 def _digest(shares: list[tuple]) -> PlannedDigest:
-    first = shares[0][0]
-    digest = PlannedDigest(email=first.email, name=first.name, language=first.language,
-                           items=shares[0][2] if len(shares) == 1 else [i for share in shares for i in share[2]])
+    agency_names, summary_lines, summary_total = [], [], 0
     for person, agency, _, summary in shares:
         name = _name(agency, person)
-        if name not in digest.agency_names:
-            digest.agency_names.append(name)
+        if name not in agency_names:
+            agency_names.append(name)
         if summary is not None:
-            digest.summary, digest.summary_total = summary.for_language(person.language), summary.total
-    return digest
+            summary_lines, summary_total = summary.for_language(person.language), summary.total
+    items = shares[0][2] if len(shares) == 1 else [i for share in shares for i in share[2]]
+    first = shares[0][0]
+    return PlannedDigest(first.email, first.name, first.language, agency_names, items, summary_lines, summary_total)
 
 
 def _name(agency: AgencyName, person: Person) -> str:
