@@ -4,10 +4,11 @@ Rules about *when* live in models/reminders.py; this module reads the open occur
 those rules, and writes the outbox rows (one per reason) and one message per recipient.
 """
 import gc
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from operator import itemgetter
 from datetime import date, datetime, timedelta
 from typing import NamedTuple, Sequence
 
@@ -213,6 +214,12 @@ class Directory:
     alliance_plans: dict[int, frozenset[int]]
     coordinators: dict[int, list[int]] | None = None  # every task's, when read once for all
 
+    @cached_property
+    def shared_addresses(self) -> frozenset[str]:
+        """The addresses (in lower case) of more than one focal point: one digest gathers their shares."""
+        counted = Counter(person.key for persons in self.people.values() for person in persons)
+        return frozenset(key for key, focal_points in counted.items() if focal_points > 1)
+
     @classmethod
     def read(cls, session: Session, *, every_task: bool = False) -> "Directory":
         agencies = {row[0]: AgencyName(*row) for row in session.connection().execute(
@@ -341,7 +348,7 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
 
     def unsent(person: Person, items: list[Item]) -> list[Item]:
         if person.key not in has_sent:
-            return items
+            return items  # (the same list: the digest can then share it)
         prefix = person.key + "|"
         return [item for item in items if prefix + item.tail not in sent_keys]
 
@@ -410,18 +417,21 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
     for plan_ids in set(alliance_plans.values()):
         summaries[plan_ids] = _weekly_summary(today, policy, calendar, agencies,
                                               [pair for plan_id in sorted(plan_ids) for pair in late_by_plan[plan_id]])
-    # Each person's share from each of their agencies (references to the shared lists, not copies);
-    # a digest is put together only for those who get one today.
+    # A digest for each person who gets one today, made at once for those in one agency; the others'
+    # shares from each of their agencies (references to the shared lists) are put together after.
+    made: list[tuple[str, PlannedDigest]] = []
     shares: dict[str, list[tuple]] = defaultdict(list)
     triggered: set[str] = set()
+    in_several = directory.shared_addresses
     for agency_id in set(reminded) | set(informed) | set(led) | set(coordinated) | set(alliance_plans):
         agency = agencies[agency_id]
         summary = summaries.get(alliance_plans.get(agency_id))
         for person in people.get(agency_id, ()):
-            last = last_digest.get(person.key)
+            key = person.key
+            last = last_digest.get(key)
             if last == today:
                 continue  # one digest a day: what comes after today's waits for the next one
-            read = read_by(agency_id, person)
+            read = reading.get((agency_id, person.is_head, person.language)) or read_by(agency_id, person)
             triggers = unsent(person, read.triggers)
             summarised = summary is not None and not person.is_head and bool(unsent(person, [summary.item]))
             if summarised:
@@ -429,15 +439,31 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
             if not triggers and not read.rides:
                 continue
             items = read.everything if triggers is read.triggers else triggers + read.rides
-            shares[person.key].append((person, agency, items, summary if summarised else None))
-            if triggers or ((last is None or last <= nagged_up_to)
-                            and read.newest is not None and read.newest <= nagged_up_to):
-                triggered.add(person.key)
-    result.digests = [_digest(shares[key]) for key in sorted(triggered)]
+            goes_today = bool(triggers) or ((last is None or last <= nagged_up_to)
+                                            and read.newest is not None and read.newest <= nagged_up_to)
+            if key in in_several:
+                shares[key].append((person, agency, items, summary if summarised else None))
+                if goes_today:
+                    triggered.add(key)
+            elif goes_today:
+                made.append((key, _one_agency_digest(person, agency, items, summary if summarised else None)))
+    made += [(key, _digest(shares[key])) for key in triggered]
+    made.sort(key=_FIRST)
+    result.digests = [digest for _, digest in made]
     return result
 
 
+_FIRST = itemgetter(0)
+
+
+def _one_agency_digest(person: Person, agency: AgencyName, items: list[Item],
+                       summary: "WeeklySummary | None") -> PlannedDigest:
+    return PlannedDigest(person.email, person.name, person.language, [_name(agency, person)], items,
+                         summary.for_language(person.language) if summary else [], summary.total if summary else 0)
+
+
 def _digest(shares: list[tuple]) -> PlannedDigest:
+    """The digest of an address in several agencies: its shares from each, in one message."""
     agency_names, summary_lines, summary_total = [], [], 0
     for person, agency, _, summary in shares:
         name = _name(agency, person)

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from config.policy import ReminderPolicy, read_policy
 from dondoc import jobs
 from dondoc.context import AppContext
+from models.agency import FocalPoint
 from models.occurrence import Occurrence
 from models.outbox import Message, MessageStatus, OutboxItem
 from models.plan import Task
@@ -269,6 +270,22 @@ def test_the_sweep_writes_the_partial_indexes_conditions_into_its_sql_so_sqlite_
     assert len(reading_occurrences) >= 2  # the upcoming reminders and the late lines
     for statement in reading_occurrences:
         assert "occurrence.progress != 'done'" in statement and "occurrence.kind != 'withdrawn'" in statement, statement
+
+
+def test_an_address_in_two_agencies_gets_one_digest_with_both_agencies_tasks(context):
+    day = date(2016, 1, 18)
+    with Session(context.engine) as session:
+        pac_nam = session.exec(select(FocalPoint).where(FocalPoint.email == PAC_NAM)).one()
+        session.add(FocalPoint(agency_id=pac_nam.agency_id, name="Nguyễn Thị Lan", email=LAN.upper()))
+        session.commit()
+    with Session(context.engine) as session:
+        digests = plan_daily_digests(session, today=day, policy=POLICY.reminders, calendar=CALENDAR,
+                                     base_url=context.settings.public_base_url).digests
+    [digest] = [d for d in digests if d.email.lower() == LAN]
+    assert len(digest.agency_names) == 2 and "Ủy ban nhân dân huyện Pác Nặm" in digest.agency_names
+    refs = {item.ref for item in digest.items}
+    assert "3.3-d-2/PAC-NAM" in refs and any(not ref.endswith("/PAC-NAM") for ref in refs)
+    assert [d.email.lower() for d in digests] == sorted(d.email.lower() for d in digests)  # one order on every run
 
 
 def test_each_alliance_gets_the_summary_of_its_own_province_when_two_share_a_database(context, smtp):
