@@ -312,6 +312,11 @@ def _cyclic_gc_paused():
         yield
     finally:
         if was_enabled:
+            if not gc.get_freeze_count():
+                # What the sweep made and returns goes straight to the oldest generation (two list
+                # merges): left young, all of it would be traversed at the next allocation.
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

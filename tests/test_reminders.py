@@ -347,3 +347,30 @@ def test_coordinators_told_of_late_tasks_hear_of_them_when_the_directory_is_read
                                     base_url=context.settings.public_base_url, directory=once)
     assert any(item.rule == "fyi:overdue" for digest in fresh.digests for item in digest.items)
     assert fresh.digests == shared.digests
+
+
+
+def test_the_sweep_turns_the_cycle_collector_back_on_with_its_objects_already_in_the_oldest_generation(context):
+    import gc
+
+    with Session(context.engine) as session:
+        digests = plan_daily_digests(session, today=date(2016, 1, 18), policy=POLICY.reminders, calendar=CALENDAR,
+                                     base_url=context.settings.public_base_url).digests
+    assert gc.isenabled() and digests and gc.is_tracked(digests[0])
+    # Left young, the sweep's thousands of objects would all be traversed at the next allocation.
+    assert any(o is digests[0] for o in gc.get_objects(generation=2))
+
+
+def test_the_sweep_leaves_what_the_application_froze_frozen(context):
+    import gc
+
+    kept_out_of_collections = [object()]
+    gc.freeze()
+    try:
+        with Session(context.engine) as session:
+            plan_daily_digests(session, today=date(2016, 1, 18), policy=POLICY.reminders, calendar=CALENDAR,
+                               base_url=context.settings.public_base_url)
+        assert gc.isenabled()
+        assert not any(o is kept_out_of_collections for o in gc.get_objects())  # still in the permanent generation
+    finally:
+        gc.unfreeze()
