@@ -42,6 +42,8 @@ class Task(SQLModel, table=True):
         Index("ix_task_id_lead", "id", "lead_agency_id"),
         # The live tasks of some agencies and sections from the index, not the wide rows (0008_overdue_counts).
         Index("ix_task_lead_retired_section", "lead_agency_id", "retired", "section", "id"),
+        # Each live task's plan from a narrow index (the sweep's plans of each Alliance, 0011_task_plans).
+        Index("ix_task_id_plan_retired", "id", "plan_id", "retired"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -374,3 +374,26 @@ def test_the_sweep_leaves_what_the_application_froze_frozen(context):
         assert not any(o is kept_out_of_collections for o in gc.get_objects())  # still in the permanent generation
     finally:
         gc.unfreeze()
+
+
+def test_the_sweep_reads_each_alliances_plans_from_the_task_index_not_the_wide_task_rows(context):
+    """At national scale the Alliances coordinate ~43,000 tasks; joined to the task rows (titles,
+    source text) PostgreSQL read the whole table (migration 0011_task_plans)."""
+    import re
+
+    from sqlalchemy import inspect
+
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, execution_context, executemany):
+        statements.append(statement)
+
+    event.listen(context.engine, "before_cursor_execute", keep)
+    try:
+        jobs.plan_reminders(context, date(2016, 1, 18))
+    finally:
+        event.remove(context.engine, "before_cursor_execute", keep)
+    [statement] = [s for s in statements if "JOIN task" in s and "taskcoordinator.agency_id IN" in s]
+    indexes = {index["name"]: index["column_names"] for index in inspect(context.engine).get_indexes("task")}
+    assert indexes["ix_task_id_plan_retired"] == ["id", "plan_id", "retired"]
+    assert set(re.findall(r"\btask\.(\w+)", statement)) <= {"id", "plan_id", "retired"}, statement
