@@ -23,7 +23,9 @@ includes the interpreter and imports, shown as the "imports only" baseline):
 1. load: the directories and plans through the loader (rate = tasks created / seconds spent
    reading the files and loading them, committed);
 2. sweep: `dondoc.jobs.plan_reminders` (the daily sweep, dry run: it builds every digest and
-   writes nothing) on `--day`, against the bare indexed SQL selecting the same due rows;
+   writes nothing) on `--day`, against the bare indexed SQL selecting the same due rows; the
+   median of `--sweeps` runs (3) against the median of 3 runs of the SQL, the first of each in a
+   process whose caches are still cold;
 3. dispatch: `--messages` digests queued through the outbox and sent by `dondoc.jobs.deliver` (the
    dispatcher and SmtpTransport) to a local aiosmtpd in a child process, against raw smtplib sending
    the same pre-built bytes over one reused connection to the same server; median of `--runs`;
@@ -749,7 +751,7 @@ def markdown(results: dict[str, dict], args, counts: dict, info: dict, stamp: st
             f"- {NAMES[kind]}: whole run {r['whole'] / 60:.1f} min (load step {r['load']['wall']:.0f} s, of which "
             f"marking progress and (VACUUM) ANALYZE {r['load']['progress_seconds']:.0f} s). Sweep runs "
             f"{', '.join(f'{x:.2f}' for x in s['sweep_runs'])} s, bare SQL runs {', '.join(f'{x:.2f}' for x in s['bare_runs'])} s "
-            f"(due up to {s['horizon']}). Dispatch: {args.messages:,} digests (~{d['size'] / 1024:.1f} KiB MIME) per run, "
+            f"(medians compared; due up to {s['horizon']}). Dispatch: {args.messages:,} digests (~{d['size'] / 1024:.1f} KiB MIME) per run, "
             f"dispatcher {', '.join(f'{x:,.0f}' for x in d['ours_runs'])}/s, raw {', '.join(f'{x:,.0f}' for x in d['raw_runs'])}/s "
             f"(median of {args.runs}; aiosmtpd in a child process on loopback). Overdue page: {o['requests']} requests, "
             f"p50/p95 by kind: {'; '.join(f'{k} {v[0]:.0f}/{v[1]:.0f} ms' for k, v in o['by_kind'].items())}. Review: opening the first plan's "
@@ -787,7 +789,7 @@ def main(argv: list[str] | None = None) -> dict:
                         help="provinces loaded through the real loader; the others are copied in SQL")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--day", default="2018-06-13", help="the swept day (a working day)")
-    parser.add_argument("--sweeps", type=int, default=1, help="sweep runs (median)")
+    parser.add_argument("--sweeps", type=int, default=3, help="sweep runs (median; the bare SQL runs 3 times too)")
     parser.add_argument("--messages", type=int, default=2000, help="digests dispatched per run")
     parser.add_argument("--runs", type=int, default=3, help="dispatch runs (median)")
     parser.add_argument("--requests", type=int, default=80, help="overdue page requests")

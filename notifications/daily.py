@@ -315,7 +315,8 @@ def _cyclic_gc_paused():
         if was_enabled:
             if not gc.get_freeze_count():
                 # What the sweep made and returns goes straight to the oldest generation (two list
-                # merges): left young, all of it would be traversed at the next allocation.
+                # merges): left young, all of it would be traversed at the next allocation. Not where
+                # something is frozen (the web app's startup objects): unfreezing would undo that.
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()

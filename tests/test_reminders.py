@@ -353,6 +353,7 @@ def test_coordinators_told_of_late_tasks_hear_of_them_when_the_directory_is_read
 def test_the_sweep_turns_the_cycle_collector_back_on_with_its_objects_already_in_the_oldest_generation(context):
     import gc
 
+    gc.unfreeze()  # what the web apps of earlier tests froze at their start: this is a process without a web app
     with Session(context.engine) as session:
         digests = plan_daily_digests(session, today=date(2016, 1, 18), policy=POLICY.reminders, calendar=CALENDAR,
                                      base_url=context.settings.public_base_url).digests
