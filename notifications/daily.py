@@ -8,8 +8,8 @@ from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from operator import itemgetter
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import NamedTuple, Sequence
 
 from sqlalchemy import Row, bindparam, func, literal_column, select as sa_select

@@ -254,8 +254,8 @@ def test_the_alliance_summary_lists_late_tasks_without_the_note_that_their_heads
     assert "đã báo cáo lãnh đạo" in lead and "đã báo cáo lãnh đạo" not in summary
 
 
-def test_the_sweep_writes_the_partial_indexes_conditions_into_its_sql_so_sqlite_reads_the_index_alone(context):
-    """A bound `progress != ?` makes SQLite fetch every late row from the table (see models/occurrence.py)."""
+def sql_of_a_sweep(context) -> list[str]:
+    """The statements one dry-run sweep sends to the database."""
     statements = []
 
     def keep(conn, cursor, statement, parameters, execution_context, executemany):
@@ -266,6 +266,12 @@ def test_the_sweep_writes_the_partial_indexes_conditions_into_its_sql_so_sqlite_
         jobs.plan_reminders(context, date(2016, 1, 18))
     finally:
         event.remove(context.engine, "before_cursor_execute", keep)
+    return statements
+
+
+def test_the_sweep_writes_the_partial_indexes_conditions_into_its_sql_so_sqlite_reads_the_index_alone(context):
+    """A bound `progress != ?` makes SQLite fetch every late row from the table (see models/occurrence.py)."""
+    statements = sql_of_a_sweep(context)
     reading_occurrences = [s for s in statements if "occurrence.progress" in s]
     assert len(reading_occurrences) >= 2  # the upcoming reminders and the late lines
     for statement in reading_occurrences:
@@ -384,16 +390,7 @@ def test_the_sweep_reads_each_alliances_plans_from_the_task_index_not_the_wide_t
 
     from sqlalchemy import inspect
 
-    statements = []
-
-    def keep(conn, cursor, statement, parameters, execution_context, executemany):
-        statements.append(statement)
-
-    event.listen(context.engine, "before_cursor_execute", keep)
-    try:
-        jobs.plan_reminders(context, date(2016, 1, 18))
-    finally:
-        event.remove(context.engine, "before_cursor_execute", keep)
+    statements = sql_of_a_sweep(context)
     [statement] = [s for s in statements if "JOIN task" in s and "taskcoordinator.agency_id IN" in s]
     indexes = {index["name"]: index["column_names"] for index in inspect(context.engine).get_indexes("task")}
     assert indexes["ix_task_id_plan_retired"] == ["id", "plan_id", "retired"]
