@@ -228,7 +228,7 @@ class Directory:
         statement = (sa_select(FocalPoint.agency_id, FocalPoint.email, FocalPoint.name, FocalPoint.language,
                                FocalPoint.role)
                      .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
-        head, person = str(FocalPointRole.HEAD), Person._make  # (50,000 focal points at national scale)
+        head, person = FocalPointRole.HEAD.value, Person._make  # (50,000 focal points at national scale)
         for agency_id, email, name, language, role in session.connection().execute(statement).all():
             people[agency_id].append(person((email, name, language, role == head, email.lower())))
         alliances = {a.id for a in agencies.values() if a.kind == AgencyKind.ALLIANCE}

@@ -1,10 +1,12 @@
 """Deadline reminders end to end, over a real SMTP server on loopback (aiosmtpd)."""
+import gc
 import json
+import re
 from collections import Counter
 from datetime import date, timedelta
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlmodel import Session, select
 
 from config.policy import ReminderPolicy, read_policy
@@ -355,28 +357,26 @@ def test_coordinators_told_of_late_tasks_hear_of_them_when_the_directory_is_read
     assert fresh.digests == shared.digests
 
 
+def planned_digests(context, day: date):
+    """The digests a dry-run sweep plans for the day."""
+    with Session(context.engine) as session:
+        return plan_daily_digests(session, today=day, policy=POLICY.reminders, calendar=CALENDAR,
+                                  base_url=context.settings.public_base_url).digests
+
 
 def test_the_sweep_turns_the_cycle_collector_back_on_with_its_objects_already_in_the_oldest_generation(context):
-    import gc
-
     gc.unfreeze()  # what the web apps of earlier tests froze at their start: this is a process without a web app
-    with Session(context.engine) as session:
-        digests = plan_daily_digests(session, today=date(2016, 1, 18), policy=POLICY.reminders, calendar=CALENDAR,
-                                     base_url=context.settings.public_base_url).digests
+    digests = planned_digests(context, date(2016, 1, 18))
     assert gc.isenabled() and digests and gc.is_tracked(digests[0])
     # Left young, the sweep's thousands of objects would all be traversed at the next allocation.
     assert any(o is digests[0] for o in gc.get_objects(generation=2))
 
 
 def test_the_sweep_leaves_what_the_application_froze_frozen(context):
-    import gc
-
     kept_out_of_collections = [object()]
     gc.freeze()
     try:
-        with Session(context.engine) as session:
-            plan_daily_digests(session, today=date(2016, 1, 18), policy=POLICY.reminders, calendar=CALENDAR,
-                               base_url=context.settings.public_base_url)
+        planned_digests(context, date(2016, 1, 18))
         assert gc.isenabled()
         assert not any(o is kept_out_of_collections for o in gc.get_objects())  # still in the permanent generation
     finally:
@@ -386,10 +386,6 @@ def test_the_sweep_leaves_what_the_application_froze_frozen(context):
 def test_the_sweep_reads_each_alliances_plans_from_the_task_index_not_the_wide_task_rows(context):
     """At national scale the Alliances coordinate ~43,000 tasks; joined to the task rows (titles,
     source text) PostgreSQL read the whole table (migration 0011_task_plans)."""
-    import re
-
-    from sqlalchemy import inspect
-
     statements = sql_of_a_sweep(context)
     [statement] = [s for s in statements if "JOIN task" in s and "taskcoordinator.agency_id IN" in s]
     indexes = {index["name"]: index["column_names"] for index in inspect(context.engine).get_indexes("task")}
