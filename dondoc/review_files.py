@@ -11,6 +11,7 @@ from models.review import INDICATORS, ReportedStatus, vn_moment
 from models.review_ops import Form
 from models.review_report import Report
 from models.review_validation import ReviewInvalid
+from models.status import COUNTED, StatusCategory
 
 SUBMISSION_SUFFIXES = (".json", ".yaml", ".yml", ".xlsx")
 REPORT_SUFFIXES = (".docx", ".xlsx", ".md")
@@ -254,19 +255,55 @@ def _title(report: Report) -> str:
     return f"BÁO CÁO SƠ KẾT NĂM {report.year}"
 
 
+def _tally_line(tally, unit: str) -> str:
+    return (f"{tally.with_deadline} {unit} có thời hạn: {tally[StatusCategory.DONE_ON_TIME]} hoàn thành đúng hạn, "
+            f"{tally[StatusCategory.DONE_LATE]} hoàn thành quá hạn, {tally[StatusCategory.OPEN_IN_TIME]} chưa hoàn thành "
+            f"trong hạn, {tally[StatusCategory.OPEN_OVERDUE]} chưa hoàn thành quá hạn")
+
+
+def _status_lines(report: Report) -> list[str]:
+    s = report.summary
+    if s is None:
+        return []
+    as_of = f"tính đến ngày {_d(s.today)}"
+    return [
+        f"Nhiệm vụ của năm {report.year} ({as_of}; đơn vị tính: nhiệm vụ, mỗi đơn vị chủ trì một nhiệm vụ): "
+        f"{_tally_line(s.duties, 'nhiệm vụ')}; {s.duties[StatusCategory.NO_DEADLINE]} nhiệm vụ thường xuyên, "
+        f"không thời hạn ({s.no_deadline_reported} đã báo cáo kết quả năm, {s.no_deadline_not_reported} chưa báo cáo).",
+        f"Theo các mục của Kế hoạch (đơn vị tính: mục nhiệm vụ như văn bản đánh số): {_tally_line(s.entries, 'mục')}; "
+        f"{s.entries[StatusCategory.NO_DEADLINE]} mục thường xuyên, không thời hạn.",
+        f"Theo kỳ của các nhiệm vụ định kỳ (đơn vị tính: kỳ): {_tally_line(s.periods, 'kỳ')}.",
+    ]
+
+
+STATUS_HEADINGS = ["Đơn vị chủ trì", "Hoàn thành đúng hạn", "Hoàn thành quá hạn", "Chưa hoàn thành, trong hạn",
+                   "Chưa hoàn thành, quá hạn", "Thường xuyên / không thời hạn", "Tổng số nhiệm vụ"]
+
+
+def _status_rows(report: Report, cumulative: bool = False) -> list[list]:
+    """Duties per lead agency (by name), then the total: of the year, or from the plan's start to the
+    compiling day (cumulative), the same counts as every other surface."""
+    s = report.to_date if cumulative else report.summary
+    if s is None:
+        return []
+    rows = []
+    for code in sorted(s.by_agency, key=lambda c: s.agency_names[c][0]):
+        tally = s.by_agency[code]
+        rows.append([s.agency_names[code][0]] + [tally[c] for c in COUNTED] + [sum(tally[c] for c in COUNTED)])
+    rows.append(["Tổng số"] + [s.duties[c] for c in COUNTED] + [sum(s.duties[c] for c in COUNTED)])
+    return rows
+
+
 def _summary(report: Report) -> list[str]:
     c = report.status_counts
     total = len(report.agencies)
-    t = report.task_counts
     return [
         f"Kế hoạch: {report.plan_title}.",
         f"Hạn các đơn vị gửi báo cáo: {_d(report.inputs_due)}; hạn tổng hợp: {_d(report.report_due)}; "
         f"tổng hợp ngày {_d(report.compiled_on)}.",
         f"{total} đơn vị được đề nghị báo cáo: {c.get('submitted', 0)} nộp đúng hạn, {c.get('submitted_late', 0)} nộp muộn, "
         f"{c.get('missing', 0) + c.get('waiting', 0)} chưa nộp.",
-        f"Nhiệm vụ trong năm: {t.get('done_on_time', 0)} hoàn thành đúng hạn, {t.get('done_late', 0)} hoàn thành quá hạn, "
-        f"{t.get('in_progress', 0)} đang thực hiện, {t.get('overdue', 0)} quá hạn chưa hoàn thành, "
-        f"{t.get('not_yet_due', 0)} chưa đến hạn.",
+        *_status_lines(report),
         f"Chỉ tiêu mục 1.3: {sum(1 for r in report.targets if r.met)} đạt, "
         f"{sum(1 for r in report.targets if r.met is False)} chưa đạt, "
         f"{sum(1 for r in report.targets if r.met is None)} chưa có số liệu.",
@@ -279,7 +316,7 @@ def _missing(report: Report) -> list[str]:
 
 TASK_HEADINGS = ["Mã", "Nhiệm vụ", "Hạn", "Tình trạng", "Tiến độ", "Kết quả đạt được"]
 TARGET_HEADINGS = ["Chỉ tiêu", "Mục tiêu", "Kết quả", "Đánh giá", "Ghi chú"]
-OVERDUE_HEADINGS = ["Mã", "Nhiệm vụ", "Đơn vị chủ trì", "Hạn", "Số ngày quá hạn"]
+OVERDUE_HEADINGS = ["Mã", "Nhiệm vụ", "Đơn vị chủ trì", "Hạn", "Số ngày quá hạn"]  # one row per late period
 
 
 def _task_row(t) -> list[str]:
@@ -327,6 +364,11 @@ def _docx(report: Report):
     missing = _missing(report)
     if missing:
         doc.add_paragraph("Đơn vị chưa gửi báo cáo: " + "; ".join(missing) + ".")
+    doc.add_paragraph(f"Tình trạng nhiệm vụ theo đơn vị chủ trì (đơn vị tính: nhiệm vụ; tính đến ngày "
+                      f"{_d(report.compiled_on)}):")
+    table(STATUS_HEADINGS, [[str(v) for v in row] for row in _status_rows(report)])
+    doc.add_paragraph(f"Lũy kế từ đầu Kế hoạch đến ngày {_d(report.compiled_on)} (đơn vị tính: nhiệm vụ):")
+    table(STATUS_HEADINGS, [[str(v) for v in row] for row in _status_rows(report, cumulative=True)])
     doc.add_heading("II. Kết quả thực hiện các chỉ tiêu (mục 1.3)", level=1)
     table(TARGET_HEADINGS, [_target_row(r) for r in report.targets])
     doc.add_paragraph("Số liệu theo báo cáo của UBND các huyện, thị xã và Liên minh Hợp tác xã tỉnh:")
@@ -407,6 +449,8 @@ def _xlsx(report: Report):
 
     summary = [[line] for line in _summary(report)] + ([[SIMULATED_NOTE]] if report.simulated else [])
     sheet("Tổng hợp", [_title(report)], summary, first=True)
+    sheet("Tình trạng", STATUS_HEADINGS, _status_rows(report))
+    sheet("Lũy kế", STATUS_HEADINGS, _status_rows(report, cumulative=True))
     sheet("Chỉ tiêu", TARGET_HEADINGS + ["Nội dung kế hoạch"], [_target_row(r) + [r.text] for r in report.targets])
     sheet("Số liệu", ["Mã đơn vị", "Đơn vị"] + [i.label_vi for i in INDICATORS],
           [[a.code, a.name] + [a.indicators.get(i.code) if a.indicators else None for i in INDICATORS]
@@ -434,6 +478,10 @@ def markdown(report: Report) -> str:
     out += ["## I. Tình hình chung", ""] + [f"- {line}" for line in _summary(report)] + [""]
     if _missing(report):
         out += ["Đơn vị chưa gửi báo cáo: " + "; ".join(_missing(report)) + ".", ""]
+    out += [f"Tình trạng nhiệm vụ theo đơn vị chủ trì (đơn vị tính: nhiệm vụ; tính đến ngày {_d(report.compiled_on)}):", ""]
+    out += _md_table(STATUS_HEADINGS, _status_rows(report))
+    out += [f"Lũy kế từ đầu Kế hoạch đến ngày {_d(report.compiled_on)} (đơn vị tính: nhiệm vụ):", ""]
+    out += _md_table(STATUS_HEADINGS, _status_rows(report, cumulative=True))
     out += ["## II. Kết quả thực hiện các chỉ tiêu (mục 1.3)", ""]
     out += _md_table(TARGET_HEADINGS, [_target_row(r) for r in report.targets])
     out += _md_table(["Đơn vị"] + [i.label_vi for i in INDICATORS],

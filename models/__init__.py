@@ -3,7 +3,8 @@ from models.accounts import SignInToken, StaffUser
 from models.agency import Agency, AgencyGroup, AgencyGroupMember, AgencyKind, FocalPoint, FocalPointRole
 from models.audit import AuditEntry
 from models.outbox import DeliveryAttempt, Message, MessageStatus, OutboxItem
-from models.occurrence import Occurrence, OccurrenceKind, Progress, StatusCategory
+from models.occurrence import Occurrence, OccurrenceKind, Progress
+from models.status import StatusCategory
 from models.plan import DateSource, Plan, Task, TaskCoordinator, Timing
 from models.review import IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken
 from models.scheduler import SchedulerLease, SchedulerRun

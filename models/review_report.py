@@ -8,13 +8,13 @@ from sqlmodel import Session, select
 
 from models.agency import Agency, AgencyKind
 from models.clock import local_date
-from models.occurrence import StatusCategory
 from models.plan import Plan, Task
 from models.queries import overdue
 from models.review import (
     INDICATORS, Channel, IndicatorValue, ReportedStatus, ReviewCycle, ReviewRequest, ReviewSubmission,
 )
 from models.review_ops import STATE_LABELS, form_for, status_rows
+from models.status import StatusSummary, Window, read_facts, summarize
 
 
 def vn_number(value: float, decimals: int = 1) -> str:
@@ -83,7 +83,15 @@ class Report:
     overdue: list[dict]
     proposals: list[dict]
     status_counts: dict[str, int] = field(default_factory=dict)
-    task_counts: dict[str, int] = field(default_factory=dict)
+    # The year's duties, plan entries and periods per category, as of the compiling day (models/status.py).
+    summary: StatusSummary | None = None
+    # Every duty of the plan from its start to the compiling day (lũy kế), as the dashboard counts them.
+    to_date: StatusSummary | None = None
+
+    @property
+    def task_counts(self) -> dict[str, int]:
+        """The year's duties (tasks) per category."""
+        return self.summary.duties.as_dict() if self.summary else {}
 
     @property
     def simulated(self) -> bool:
@@ -170,7 +178,6 @@ def build_report(session: Session, cycle: ReviewCycle, *, now: datetime, targets
     requests = {r.id: r for r in session.exec(select(ReviewRequest).where(ReviewRequest.cycle_id == cycle.id))}
     agencies: list[AgencyReport] = []
     proposals: list[dict] = []
-    task_counts: dict[str, int] = {c.value: 0 for c in StatusCategory}
     values = indicator_values(session, plan, cycle.year)
     for row in rows:
         form = form_for(session, requests[row.request_id], now)
@@ -178,7 +185,6 @@ def build_report(session: Session, cycle: ReviewCycle, *, now: datetime, targets
         tasks = []
         for line in form.lines:
             said = line.reported or {}
-            task_counts[line.status.value] += 1
             tasks.append(TaskReport(
                 line.ref, line.title, line.due, line.status.label_vi,
                 ReportedStatus(said["status"]).label_vi if said.get("status") else "",
@@ -201,5 +207,8 @@ def build_report(session: Session, cycle: ReviewCycle, *, now: datetime, targets
     plan_refs = set(session.exec(select(Task.ref).where(Task.plan_id == plan.id)))
     late = [r.as_dict() for r in overdue(session, now=now) if r.ref in plan_refs]
     counts = {state: sum(1 for a in agencies if a.state == state) for state in STATE_LABELS}
+    facts = read_facts(session, plan_id=plan.id)
+    summary = summarize(facts, local_date(now), Window.year(cycle.year))
     return Report(plan.code, plan.title, cycle.year, plan.horizon_start.year, cycle.inputs_due, cycle.report_due,
-                  local_date(now), agencies, results, totals, late, proposals, counts, task_counts)
+                  local_date(now), agencies, results, totals, late, proposals, counts, summary,
+                  summarize(facts, local_date(now)))

@@ -10,7 +10,7 @@ from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
 from models.plan import Plan
 from models.reminders import is_escalated
 from models.review import INDICATORS, ReviewCycle, ReviewRequest, chaser_firing, missing_list_firing
-from models.review_ops import form_for, issue_token, review_link
+from models.review_ops import compiling_body, form_for, issue_token, review_link
 from models.workdays import WorkCalendar
 from notifications.outbox import Draft, enqueue_many, queued_keys
 from notifications.render import render
@@ -126,7 +126,7 @@ def _queue_missing_list(session, cycle, missing, firing, *, now, today, mail_fro
     shared database): which agencies have not reported, with whom to call."""
     plan = session.get(Plan, cycle.plan_id)
     requests = session.exec(select(ReviewRequest, Agency).join(Agency).where(ReviewRequest.cycle_id == cycle.id)).all()
-    alliances = [agency.id for _, agency in requests if agency.kind == AgencyKind.ALLIANCE]
+    alliances = [agency.id for agency in compiling_body(session, plan)]
     contacts = _people(session, {agency.id for _, agency in missing} | set(alliances))
     drafts = []
     for fp in (fp for agency_id in sorted(alliances) for fp in contacts[agency_id]):

@@ -29,9 +29,17 @@ def seed_parsed():
 def test_the_seed_reproduces_the_curated_plan_file_except_what_a_person_decided(seed_parsed):
     curated, _ = read_plan_file(BUNDLED_PLAN)
     parsed = plan_file(seed_parsed)
-    assert [t["ref"] for t in parsed["tasks"]] == [t.ref for t in curated.tasks]
+    # A person split some paragraphs into several duties (overrides: [ref, ...]): 3.2.4 into 3.2.4-a and
+    # 3.2.4-b, 3.3-d-2's yearly district plan off as 3.3-d-2b. Every other entry is the parser's, in order.
+    split = [t for t in curated.tasks if "ref" in t.overrides]
+    kept = [t for t in curated.tasks if "ref" not in t.overrides]
+    parsed_refs = [t["ref"] for t in parsed["tasks"]]
+    unmatched = [r for r in parsed_refs if r not in {t.ref for t in kept}]
+    assert all(any(t.ref.startswith(r) for t in split) for r in unmatched), unmatched
+    parsed_kept = [t for t in parsed["tasks"] if t["ref"] not in unmatched]
+    assert [t["ref"] for t in parsed_kept] == [t.ref for t in kept]
     differences = []
-    for mine, theirs in zip(parsed["tasks"], curated.tasks):
+    for mine, theirs in zip(parsed_kept, kept):
         for name in COMPARED:
             if name not in theirs.overrides and mine.get(name) != getattr(theirs, name):
                 differences.append((theirs.ref, name, mine.get(name), getattr(theirs, name)))
@@ -97,7 +105,8 @@ def test_parsing_the_seed_on_the_command_line_gives_a_plan_file_that_loads(cli, 
     path.write_text(parsed.stdout, encoding="utf-8")
     assert yaml.safe_load(parsed.stdout)["plan"]["horizon_end"].isoformat() == "2020-12-31"
     loaded = cli.ok("plan", "load", path)
-    assert "132 tasks created" in loaded.stdout and "823 due dates added" in loaded.stdout
+    # No due date at the horizon's end for duties without one (823 before they stopped being invented).
+    assert "132 tasks created" in loaded.stdout and "771 due dates added" in loaded.stdout
 
 
 def test_the_json_output_names_agencies_and_codes(cli):

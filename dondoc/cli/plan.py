@@ -36,6 +36,8 @@ def load(
         report = load_agencies(session, directory, at=now, actor=context.actor)
         load_plan(session, plan_file, lines, directory, path=file, policy=policy.due_dates,
                   at=now, actor=context.actor, report=report)
+    for warning in report.warnings:
+        typer.echo(f"{file}: warning: {warning}", err=True)
     if not report.changed:
         typer.echo(f"Plan {plan_file.plan.code}: already up to date, nothing changed.")
         return

@@ -20,7 +20,7 @@ from config.errors import InputError
 from config.settings import DEFAULT_SECRET
 from dondoc.context import AppContext
 from models.clock import VN_TZ
-from models.occurrence import StatusCategory
+from models.status import StatusCategory
 from notifications.render import vn_date
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
