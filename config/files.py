@@ -139,6 +139,10 @@ class PlanHeader(_Strict):
     horizon_start: date
     horizon_end: date
     source: Text = ""
+    # From the plan's header: its date (the dateline), số/ký hiệu ("85/KH-UBND") and issuing body.
+    issued_on: date | None = None
+    number: OneLine | None = None
+    issuer: OneLine | None = None
     overrides: list[str] = []
     # The annual review's input deadline when the plan sets its own ("trước ngày 30 tháng 11 hằng
     # năm"): {month: 11, day: 30}. Absent: read from the task texts, else config/policy.yaml.
@@ -166,6 +170,7 @@ class TaskEntry(_Strict):
     anchor: date | None = None
     deadline_phrase: Text | None = None
     date_source: DateSource = "text"
+    product: Text | None = None  # what the duty delivers ("Sản phẩm" of an annex table)
     # Fields a person decided rather than read off the text, and why.
     overrides: list[str] = []
     note: Text | None = None

@@ -20,7 +20,8 @@ LEADS = {
     "3.1.8": "STNMT", "3.1.9": "SLDTBXH", "3.1.10": "STTTT", "3.1.11": "SKHCN", "3.1.12": "NHNN",
     "3.1.13": "CUC-THUE",
     "3.1.14-a": "TRUONG-CT", "3.1.14-b": "TRUONG-CT",
-    "3.2.1": "LMHTX", **{f"3.2.2-{letter}": "LMHTX" for letter in "abcdefghijk"}, "3.2.3": "LMHTX", "3.2.4": "LMHTX",
+    "3.2.1": "LMHTX", **{f"3.2.2-{letter}": "LMHTX" for letter in "abcdefghijk"}, "3.2.3": "LMHTX", "3.2.4-a": "LMHTX",
+    "3.2.4-b": "LMHTX",
     "4.1-a": "BCD", "4.1-b": "BCD",
 }
 DISTRICT_REFS = ["3.3-a", "3.3-b", "3.3-c", "3.3-d-1", "3.3-d-2", "3.3-e"]
@@ -61,6 +62,8 @@ def test_dated_duties_carry_the_date_the_text_gives(tasks):
 def test_recurring_duties_carry_an_rrule(tasks):
     assert tasks["3.1.1-a"]["rrule"] == "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"
     assert tasks["3.3-d-2/BA-BE"]["rrule"] == "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1"
+    assert tasks["3.2.4-a"]["rrule"] == "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"
+    assert tasks["3.2.4-b"]["rrule"] == "FREQ=YEARLY;INTERVAL=2;BYMONTH=4;BYMONTHDAY=11"
     assert tasks["3.2.1"]["timing"] == "ongoing"
     assert tasks["3.1.6"]["timing"] == "undated"
 
