@@ -24,7 +24,7 @@ from config.errors import InputError
 from config.files import AgencyFile
 from models.plan_parser.agencies import Agency, AgencyMatcher
 from models.plan_parser.deadlines import cadence_parts, read_deadlines, read_horizons, read_issue_date, timing_of
-from models.plan_parser.documents import Document, read_document, text_document
+from models.plan_parser.documents import Document, read_document, text_document, untable
 from models.plan_parser.duties import Duty, DutyFinder, read_duty_owners
 from models.plan_parser.structure import Node, build_outline
 from models.plan_parser.tables import issuer_name, kind_of, list_text, read_header, table_rows
@@ -258,7 +258,10 @@ def _part_refs(ref: str, count: int) -> list[str]:
 
 
 def _table_agencies(cell: str, matcher: AgencyMatcher) -> list[Agency]:
-    text = list_text(cell)
+    def names_an_agency(line: str) -> bool:
+        return matcher.agency_at(line, tokenize(line), 0) is not None
+
+    text = list_text(cell, names_an_agency)
     tokens = tokenize(text)
     agencies, i = [], 0
     while i < len(tokens):
@@ -324,8 +327,9 @@ def parse_plan(source: "str | Document", directory: AgencyFile, policy) -> Parse
         elif kind == "signature":
             body_end = min(body_end or table.line, table.line)
         else:
-            warn(table.line, f"table {table.number} is not a list of duties (no 'Cơ quan chủ trì' column): read as text")
-            from models.plan_parser.documents import untable
+            if len(table.rows) > 1:
+                warn(table.line, f"table {table.number} is not a list of duties (no 'Cơ quan chủ trì' column): "
+                                 f"read as text")
             untable(document, table)
     lines = [line for line in document.lines if body_end is None or line.number < body_end]
     outline = build_outline(lines)
@@ -359,7 +363,9 @@ def parse_plan(source: "str | Document", directory: AgencyFile, policy) -> Parse
             unit.lead, unit.coordinating = body_lead, _dedupe(body_coordinating + unit.coordinating, body_lead)
         if len(twin.text) > len(unit.text):
             unit.text = twin.text
-        warn(twin.line, f"{twin.ref} is also {unit.ref} of table {document.where(unit.line)}: one duty, ref {unit.ref}")
+        warn(twin.line, f"{twin.ref} is also {unit.ref} ({document.where(unit.line)}): one duty, ref {unit.ref}")
+    if duty_tables:  # "chi tiết tại Phụ lục kèm theo": a pointer to the annex, not a duty of its own
+        duties = [d for d in duties if owned[id(d)][0] is not None or not re.search(r"phụ\s+lục", d.text, re.I)]
     assigning = {duty.top for duty in duties if owned[id(duty)][0] is not None}
     duties = [d for d in duties if d.top in assigning]
     idle = [s for s in outline.sections if s.number not in assigning and s.number not in merged_tops]

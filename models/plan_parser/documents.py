@@ -105,25 +105,33 @@ def _tab_cells(raw_line: str) -> list[str] | None:
     return cells if sum(1 for c in cells if c) >= 2 else None
 
 
+_RULE_LINE = re.compile(r"^[-–—_=.*\s]{3,}$")
+
+
 def gather_tables(raw_lines: list[tuple[int, str]], first_table: int = 1) -> tuple[list[Line], list[Table]]:
-    """Lines and the tables among them: a run of two or more tab-separated rows is a table."""
-    lines, tables, run = [], [], []
+    """Lines and the tables among them: a run of tab-separated rows is a table (a rule "-----"
+    inside the run does not end it). Tables that turn out to be none of a plan's go back to text."""
+    lines, tables, run, rules = [], [], [], []
 
     def close_run():
-        if len(run) >= 2:
-            tables.append(Table([TableRow(n, cells) for n, cells, _ in run], first_table + len(tables)))
-        else:
-            lines.extend(Line(n, clean(text)) for n, _, text in run)
+        if run:
+            tables.append(Table([TableRow(n, cells) for n, cells in run], first_table + len(tables)))
+        lines.extend(rules)
         run.clear()
+        rules.clear()
 
     for number, text in raw_lines:
         cells = _tab_cells(text)
         if cells is not None:
-            run.append((number, cells, text))
+            run.append((number, cells))
+            continue
+        if run and _RULE_LINE.match(text):
+            rules.append(Line(number, clean(text)))
             continue
         close_run()
         lines.append(Line(number, clean(text)))
     close_run()
+    lines.sort(key=lambda line: line.number)
     return lines, tables
 
 
@@ -318,12 +326,47 @@ def _read_page(page):
         x, y = (left + right) / 2, (bottom + top) / 2
         if any(g.left - 1 <= x <= g.right + 1 and g.bottom - 1 <= y <= g.top + 1 for g in grids):
             continue
-        text = textpage.get_text_bounded(left, bottom, right, top)
-        if text.strip():
-            fragments.append(_Fragment(left, bottom, right, top, text.replace("\r", "").replace("\n", " ")))
+        text = textpage.get_text_bounded(left, bottom, right, top).replace("\r", "").replace("\n", " ")
+        if not text.strip():
+            continue
+        if right - left > 0.9 * (top - bottom) * len(text) + 20:  # wider than its letters: a wide gap inside
+            fragments.extend(_split_at_gaps(textpage, left, bottom, right, top))
+        else:
+            fragments.append(_Fragment(left, bottom, right, top, text))
     textpage.close()
     page.close()
     return fragments, grids
+
+
+def _split_at_gaps(textpage, left, bottom, right, top) -> list[_Fragment]:
+    """A text run PDFium gave as one rectangle although it holds cells side by side: cut it where
+    the gap between two letters is wider than twice the line's height."""
+    height = top - bottom
+    first = textpage.get_index((left + 0.5), (bottom + top) / 2, 2, height)
+    if first is None or first < 0:
+        return [_Fragment(left, bottom, right, top, textpage.get_text_bounded(left, bottom, right, top))]
+    pieces, start_box, previous_box, index = [], None, None, first
+    count = textpage.count_chars()
+    while index < count:
+        box = textpage.get_charbox(index)
+        if box[0] > right + 1 or box[1] > top or box[3] < bottom:
+            if box[2] - box[0] > 0 or index > first + 1:
+                break
+        if previous_box is not None and box[0] - previous_box[2] > 2 * height and box[2] > box[0]:
+            pieces.append((start_box[0], previous_box[2]))
+            start_box = None
+        if box[2] > box[0]:
+            start_box = start_box or box
+            previous_box = box
+        index += 1
+    if start_box is not None:
+        pieces.append((start_box[0], previous_box[2]))
+    out = []
+    for piece_left, piece_right in pieces:
+        text = textpage.get_text_bounded(piece_left - 0.5, bottom, piece_right + 0.5, top).replace("\r", "").replace("\n", " ")
+        if text.strip():
+            out.append(_Fragment(piece_left, bottom, piece_right, top, text))
+    return out
 
 
 def _clusters(horizontal, vertical):
@@ -496,7 +539,9 @@ def _assemble(pages) -> Document:
                 last_was_table = False
                 continue
             same_page = previous_page == page_number
-            starts = (not paragraph or previous is None or _STARTS_UNIT.match(text) is not None
+            centred = previous is not None and previous[0] > margin_left + 12 and abs(
+                (previous[0] - margin_left) - (margin_right - previous[2])) < 20
+            starts = (not paragraph or previous is None or centred or _STARTS_UNIT.match(text) is not None
                       or previous[2] < margin_right - 60 or left > margin_left + 12
                       or (same_page and previous[1] - top > 1.2 * (previous[3] - previous[1])))
             if starts:

@@ -221,7 +221,8 @@ def table_rows(table: Table, prefix: str = "") -> tuple[list[Row], list[tuple[in
 
     def cell(cells, name):
         index = columns.get(name)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
+        text = cells[index].strip() if index is not None and index < len(cells) else ""
+        return text if name in ("lead", "coordinating") else flow(text)
 
     for row in table.rows[header_rows:]:
         cells = row.cells + [""] * (width - len(row.cells))
@@ -260,19 +261,38 @@ def table_rows(table: Table, prefix: str = "") -> tuple[list[Row], list[tuple[in
     return rows, problems
 
 
-def list_text(cell: str) -> str:
+def list_text(cell: str, names_an_agency=None) -> str:
     """A cell listing agencies, one a line or separated by ';', as one list "A, B, C": a line that
-    starts in lower case (or with "và") goes on the name of the line above (a wrapped line)."""
+    does not start an agency's name (in lower case, with "và", or not a name `names_an_agency`
+    knows) goes on the name of the line above (a line wrapped in a narrow column)."""
     items: list[str] = []
-    for line in re.split(r"\n|;", cell):
-        line = line.strip().lstrip("-–•+ ").strip()
+    for piece in re.split(r";", cell):
+        wrapped = False
+        for line in piece.split("\n"):
+            bullet = line.strip()[:1] in "-–•+"
+            line = line.strip().lstrip("-–•+ ").strip()
+            if not line:
+                continue
+            continues = wrapped and not bullet and (
+                line[:1].islower() or line.startswith(("và ", ",")) or items[-1].endswith((",", " và", "-", "–"))
+                or (names_an_agency is not None and not names_an_agency(line)))
+            if continues:
+                items[-1] = f"{items[-1]} {line}"
+            else:
+                items.append(line)
+            wrapped = True
+    return ", ".join(i.rstrip(" ,.") for i in items)
+
+
+def flow(cell: str) -> str:
+    """A cell's lines as one text; a line that starts a list item ("- ", "+ ") stays on its own line."""
+    out = ""
+    for line in cell.split("\n"):
+        line = line.strip()
         if not line:
             continue
-        if items and (line[:1].islower() or line.startswith(("và ", ",")) or items[-1].endswith((",", " và"))):
-            items[-1] = f"{items[-1]} {line}"
-        else:
-            items.append(line)
-    return ", ".join(i.rstrip(" ,.") for i in items)
+        out += ("\n" if out and line[:1] in "-–•+" else " " if out else "") + line
+    return out
 
 
 def roman_or_number(label: str) -> int:
