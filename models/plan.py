@@ -62,6 +62,8 @@ class Task(SQLModel, table=True):
     anchor: date | None = None
     date_source: str = Field(default=DateSource.TEXT, max_length=20)
     deadline_phrase: str | None = None
+    # What the duty delivers ("Sản phẩm" of an annex table: a decision, a report, a model).
+    product: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # A task dropped from the plan file is retired, never deleted: its history stays.
     retired: bool = False
 

@@ -60,6 +60,7 @@ _FIELDS = {
     "progress_percent": ("Tiến độ (%)", "Progress (%)"), "note": ("Ghi chú", "Note"), "created": ("Tạo mới", "Created"),
     "title": ("Tên nhiệm vụ", "Title"), "due_date": ("Hạn", "Due date"), "retired": ("Đã bỏ khỏi kế hoạch", "Retired"),
     "kind": ("Loại kỳ hạn", "Kind"), "lead_agency_id": ("Cơ quan chủ trì", "Lead agency"),
+    "product": ("Sản phẩm", "Product"), "deadline_phrase": ("Thời hạn", "Timing"),
 }
 _VALUES = {"open": ("chưa thực hiện", "open"), "in_progress": ("đang thực hiện", "in progress"),
            "done": ("hoàn thành", "done")}

@@ -234,16 +234,45 @@ class _Unit:
     source_text: str = ""
 
 
-def _similar(a: str, b: str) -> bool:
-    """The same duty written twice (body and annex): one text holds the other's words, or they open alike."""
-    words_a = [word_key(w) for w in re.findall(r"\w+", a)]
-    words_b = [word_key(w) for w in re.findall(r"\w+", b)]
-    if not words_a or not words_b:
-        return False
-    if len(words_a) >= 8 and words_a[:8] == words_b[:8]:
-        return True
-    set_a, set_b = set(words_a), set(words_b)
-    return len(set_a & set_b) / min(len(set_a), len(set_b)) >= 0.85 and min(len(set_a), len(set_b)) >= 6
+def _words(text: str) -> list[str]:
+    return [word_key(w) for w in re.findall(r"\w+", text)]
+
+
+class _Twins:
+    """Finds the body's duty an annex row repeats: the same first eight words, or one text holding
+    (nearly) all the other's words. Indexed, so a long plan is not compared row by row."""
+
+    def __init__(self, duties: list[Duty]):
+        self.duties = duties
+        self.words = {id(d): set(_words(d.text)) for d in duties}
+        self.by_opening: dict[tuple, list[Duty]] = {}
+        self.postings: dict[str, list[Duty]] = {}
+        for duty in duties:
+            words = _words(duty.text)
+            if len(words) >= 8:
+                self.by_opening.setdefault(tuple(words[:8]), []).append(duty)
+            for word in self.words[id(duty)]:
+                self.postings.setdefault(word, []).append(duty)
+
+    def of(self, text: str) -> Duty | None:
+        words = _words(text)
+        live = {id(d) for d in self.duties}
+        for duty in self.by_opening.get(tuple(words[:8]), []) if len(words) >= 8 else []:
+            if id(duty) in live:
+                return duty
+        mine = set(words)
+        if len(mine) < 6:
+            return None
+        shared: dict[int, int] = {}
+        for word in mine:
+            for duty in self.postings.get(word, ()):
+                shared[id(duty)] = shared.get(id(duty), 0) + 1
+        for duty in self.duties:
+            theirs = self.words[id(duty)]
+            count = shared.get(id(duty), 0)
+            if len(theirs) >= 6 and count / min(len(mine), len(theirs)) >= 0.85:
+                return duty
+        return None
 
 
 def _part_refs(ref: str, count: int) -> list[str]:
@@ -352,8 +381,9 @@ def parse_plan(source: "str | Document", directory: AgencyFile, policy) -> Parse
         owned[id(duty)] = _owners_of(duty, warn)
     table_units = _table_units(document, duty_tables, matcher, warn)
     merged_tops = set()
+    twins = _Twins(duties)
     for unit in table_units:
-        twin = next((d for d in duties if _similar(d.text, unit.text)), None)
+        twin = twins.of(unit.text)
         if twin is None:
             continue
         duties.remove(twin)
