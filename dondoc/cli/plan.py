@@ -11,7 +11,7 @@ from config.policy import read_policy
 from dondoc.cli import app, handles_errors
 from models.db import transaction
 from models.loading import load_agencies, load_plan
-from models.plan_parser import ParseWarning, decode_plan, parse_plan
+from models.plan_parser import ParseWarning, parse_plan, read_document
 from models.plan_parser.output import json_text, yaml_text
 
 plan_app = typer.Typer(help="Plans: read a plan's text into a plan file; load a reviewed plan file.", no_args_is_help=True)
@@ -55,7 +55,8 @@ class ParseFormat(str, Enum):
 @handles_errors
 def parse(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="A plan's text (.txt, UTF-8; Windows-1258 is read with a warning)."),
+    file: Path = typer.Argument(..., help="A plan: .docx, .pdf with a text layer, or text (.txt, UTF-8; "
+                                               "Windows-1258 is read with a warning)."),
     fmt: ParseFormat = typer.Option(ParseFormat.yaml, "--format", help="yaml (a plan file for `plan load`) or json."),
     agencies: Path = typer.Option(None, help="The agency directory (default: DONDOC_AGENCIES_FILE or config/agencies.yaml)."),
 ) -> None:
@@ -68,8 +69,9 @@ def parse(
     except OSError as exc:
         raise InputError(f"cannot read the file ({exc.strerror})", path=file) from None
     try:
-        text, decoding_warnings = decode_plan(raw, path=file)
-        parsed = parse_plan(text, directory, policy)
+        document = read_document(raw, path=file)
+        decoding_warnings = list(document.warnings)
+        parsed = parse_plan(document, directory, policy)
     except InputError as exc:
         exc.path = exc.path or file
         raise

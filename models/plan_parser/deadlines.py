@@ -284,7 +284,9 @@ def first_due(rrule: str, start: date, period_months: int | None = None) -> date
         return _month_end(year, month)
     if period_months in (12, 24):
         return date(start.year, 12, 31)
-    rule = rrulestr(rrule, dtstart=datetime.combine(start, datetime.min.time()))
+    # The first date the rule's days give, whatever its interval: the anchor starts the count
+    # ("hai năm một lần ... 11/4" in a plan starting in June 2015: 11/4/2016, then 2018, ...).
+    rule = rrulestr(re.sub(r";?INTERVAL=\d+", "", rrule), dtstart=datetime.combine(start, datetime.min.time()))
     after = rule.after(datetime.combine(start, datetime.min.time()) - timedelta(seconds=1))
     if after is None:
         raise ValueError(f"the rule {rrule} gives no date after {start}")
