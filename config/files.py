@@ -181,6 +181,7 @@ class TaskEntry(_Strict):
     # Its part in the annual review: inputs (an agency sending its review: a submission completes
     # it) or report (compiling the review).
     review_role: Literal["inputs", "report"] | None = None
+    product: Text | None = None  # what the duty delivers ("Sản phẩm" of an annex table)
     # Fields a person decided rather than read off the text, and why.
     overrides: list[str] = []
     note: Text | None = None

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
 
     agencies_file: Path = CONFIG_DIR / "agencies.yaml"
     policy_file: Path = CONFIG_DIR / "policy.yaml"
+    # The coordinating body: the báo cáo's header, signature and recipients; the emails' sender.
+    organization_file: Path = CONFIG_DIR / "organization.yaml"
 
     # Mail. No SMTP host: each message is written as an .eml file into <data_dir>/outbox.
     smtp_host: str = ""

@@ -16,3 +16,4 @@ __all__ = [
     "IndicatorValue", "ReviewCycle", "ReviewRequest", "ReviewSubmission", "ReviewToken",
     "SchedulerLease", "SchedulerRun",
 ]
+from models.plan_import import PlanImport  # noqa: E402  (after the tables it reads)

@@ -266,7 +266,7 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
             section=entry.section, title=entry.title, source_text=entry.text,
             lead_agency_id=agency_ids[item.lead_code], lead_group_code=item.group_code, timing=entry.timing,
             due_date=entry.due, rrule=entry.rrule, anchor=entry.anchor, date_source=entry.date_source,
-            deadline_phrase=entry.deadline_phrase, review_role=entry.review_role, retired=False,
+            deadline_phrase=entry.deadline_phrase, review_role=entry.review_role, product=entry.product, retired=False,
         )
         task = tasks.get(item.ref)
         if task is None:

@@ -69,6 +69,8 @@ class Task(SQLModel, table=True):
     # Its part in the annual review: "inputs" (sending the agency's review, completed by the submission)
     # or "report" (compiling it); None for every other duty.
     review_role: str | None = Field(default=None, max_length=20)
+    # What the duty delivers ("Sản phẩm" of an annex table: a decision, a report, a model).
+    product: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # A task dropped from the plan file is retired, never deleted: its history stays.
     retired: bool = False
 

@@ -71,6 +71,8 @@ def test_dated_duties_carry_the_date_the_text_gives(tasks):
 def test_recurring_duties_carry_an_rrule(tasks):
     assert tasks["3.1.1-a"]["rrule"] == "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"
     assert tasks["3.3-d-2/BA-BE"]["rrule"] == "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1"
+    assert tasks["3.2.4-a"]["rrule"] == "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"
+    assert tasks["3.2.4-b"]["rrule"] == "FREQ=YEARLY;INTERVAL=2;BYMONTH=4;BYMONTHDAY=11"
     assert tasks["3.2.1"]["timing"] == "ongoing"
     assert tasks["3.1.6"]["timing"] == "undated"
 

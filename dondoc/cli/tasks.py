@@ -120,9 +120,11 @@ def show(ctx: typer.Context, ref: str, plan: str = PlanOption, today: date = Tod
     if fmt == Format.json:
         import json
         typer.echo(json.dumps({"ref": task.ref, "title": task.title, "text": task.source_text,
-                               "occurrences": rows, "history": changes}, ensure_ascii=False, indent=2, default=str))
+                               "product": task.product, "occurrences": rows, "history": changes}, ensure_ascii=False, indent=2, default=str))
         return
     typer.echo(f"{task.ref} — {task.title}\n{task.source_text}\n")
+    if task.product:
+        typer.echo(f"Sản phẩm: {task.product}\n")
     emit(rows, fmt, [("due", "Hạn"), ("kind", "Loại"), ("status", "Tình trạng"), ("days_late", "Số ngày quá hạn"),
                      ("percent", "%"),
                      ("completed_on", "Hoàn thành"), ("note", "Ghi chú")], title="Các kỳ hạn",

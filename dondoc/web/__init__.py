@@ -5,6 +5,7 @@ Every route states who may see it (dondoc.web.access); a test walks all routes t
 """
 import gc
 import importlib
+import re
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -31,7 +32,8 @@ LANG_COOKIE = "lang"
 TODAY_COOKIE = "dondoc_today"
 
 # Router modules under dondoc.web, each exposing `router` (an APIRouter).
-ROUTERS: list[str] = ["home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar", "review", "reviews"]
+ROUTERS: list[str] = ["home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar", "review", "reviews",
+                      "plan_import"]
 
 
 @pass_context
@@ -47,7 +49,7 @@ def _number(value) -> str:
 
 def _moment(value: datetime | None) -> str:
     """A moment in Vietnam time: dd/mm/yyyy HH:MM."""
-    if value is None:
+    if not value:
         return ""
     if value.tzinfo is None:  # SQLite keeps no zone: the app's times are written in Vietnam time
         value = value.replace(tzinfo=VN_TZ)
@@ -60,6 +62,7 @@ _FIELDS = {
     "progress_percent": ("Tiến độ (%)", "Progress (%)"), "note": ("Ghi chú", "Note"), "created": ("Tạo mới", "Created"),
     "title": ("Tên nhiệm vụ", "Title"), "due_date": ("Hạn", "Due date"), "retired": ("Đã bỏ khỏi kế hoạch", "Retired"),
     "kind": ("Loại kỳ hạn", "Kind"), "lead_agency_id": ("Cơ quan chủ trì", "Lead agency"),
+    "product": ("Sản phẩm", "Product"), "deadline_phrase": ("Thời hạn", "Timing"),
 }
 _VALUES = {"open": ("chưa thực hiện", "open"), "in_progress": ("đang thực hiện", "in progress"),
            "done": ("hoàn thành", "done")}
@@ -108,6 +111,19 @@ TEMPLATES.env.globals["value_label"] = _value_label
 TEMPLATES.env.filters["num"] = _number
 TEMPLATES.env.filters["moment"] = _moment
 TEMPLATES.env.filters["urlpath"] = lambda ref: quote(ref, safe="/")
+
+
+def _shown_field(name: str, value) -> str:
+    """A plan-import field as its form shows it: dates dd/mm/yyyy."""
+    if not value:  # None, "" or absent from the draft
+        return ""
+    if name in ("due", "anchor") and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+        year, month, day = str(value).split("-")
+        return f"{day}/{month}/{year}"
+    return str(value)
+
+
+TEMPLATES.env.globals["shown"] = _shown_field
 
 
 class NeedsSignIn(Exception):
