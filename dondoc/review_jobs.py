@@ -18,7 +18,7 @@ from models.review import Channel, CycleStatus, ReviewRequest, ReportedStatus
 from models.review_ops import (
     dates_for, find_plan, form_for, get_cycle, open_cycle, require_cycle, submit,
 )
-from models.review_report import build_report
+from dondoc.documents.report_content import build_report
 from models.review_validation import validate_inputs
 from models.workdays import WorkCalendar
 from notifications.review import queue_review_chasers, queue_review_requests
@@ -96,7 +96,8 @@ def compile_review(context: AppContext, day: date, year: int, outs: list[Path] |
                    plan_code: str | None = None, targets_file: Path | None = None,
                    policy: Policy | None = None) -> list[Path]:
     """Write the compiled report (by each file's extension) and mark the cycle reported."""
-    from dondoc.review_files import write_report
+    from config.organization import read_organization
+    from dondoc.documents.bao_cao import write_report
 
     policy = policy or load_policy(context)
     now = sending_time(day, policy)
@@ -106,8 +107,9 @@ def compile_review(context: AppContext, day: date, year: int, outs: list[Path] |
         targets = load_targets(plan.code, targets_file)
         report = build_report(session, cycle, now=now, targets=targets)
         outs = outs or default_report_paths(context, plan.code, year, policy)
+        organization = read_organization(context.settings.organization_file)
         for out in outs:
-            write_report(report, out)
+            write_report(report, out, organization)
         if cycle.status != CycleStatus.REPORTED:
             record(session, at=now, actor=context.actor, entity="review_cycle", entity_id=cycle.id,
                    ref=f"{plan.code}/{year}", field="status", old=cycle.status, new=CycleStatus.REPORTED,

@@ -33,7 +33,7 @@ TODAY_COOKIE = "dondoc_today"
 
 # Router modules under dondoc.web, each exposing `router` (an APIRouter).
 ROUTERS: list[str] = ["home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar", "review", "reviews",
-                      "plan_import"]
+                      "plan_import", "reports"]
 
 
 @pass_context

@@ -32,6 +32,8 @@ RULES = {
     ("POST", "/signin/link/{token}"): ("public", "/signin/link/nothing"),
     ("GET", "/calendar/{code}/{token}.ics"): ("secret", "/calendar/SKHDT/{token}.ics"),
     ("GET", "/reviews"): ("staff", "/reviews"),
+    ("GET", "/reports"): ("staff", "/reports"),
+    ("GET", "/reports/download"): ("staff", "/reports/download?period=2015-Q4"),
     ("GET", "/plans/import"): ("staff", "/plans/import"),
     ("POST", "/plans/import"): ("staff", "/plans/import"),
     ("GET", "/plans/import/{record_id}"): ("staff", "/plans/import/1"),

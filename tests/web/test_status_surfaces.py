@@ -16,13 +16,14 @@ from sqlmodel import Session, select
 
 from config.policy import read_policy
 from config.targets import read_targets
-from dondoc.review_files import write_report
+from config.organization import read_organization
+from dondoc.documents.bao_cao import write_report
 from models.agency import Agency
 from models.clock import VN_TZ, FixedClock
 from models.db import transaction
 from models.plan import Plan
 from models.review_ops import open_cycle
-from models.review_report import build_report
+from dondoc.documents.report_content import build_report
 from models.workdays import WorkCalendar
 from notifications.daily import plan_daily_digests
 from notifications.render import render
@@ -106,9 +107,10 @@ def from_report(context, tmp_path, day, names) -> tuple[dict[str, list[int]], di
         report = build_report(session, cycle, now=FixedClock.on(day).now(),
                               targets=read_targets(CONFIG_DIR / "plans" / "bac-kan-2015-2020.targets.yaml"))
     md, xlsx = tmp_path / f"{day}.md", tmp_path / f"{day}.xlsx"
-    write_report(report, md)
-    write_report(report, xlsx)
-    table = md.read_text(encoding="utf-8").split("Lũy kế từ đầu Kế hoạch", 1)[1].split("\n\n", 2)[1]
+    organization = read_organization(CONFIG_DIR / "organization.yaml")
+    write_report(report, md, organization)
+    write_report(report, xlsx, organization)
+    table = md.read_text(encoding="utf-8").split("Phụ lục 2. Lũy kế từ đầu Kế hoạch", 1)[1].split("\n\n", 2)[1]
     by_md = {}
     for line in table.splitlines()[2:]:
         cells = [c.strip() for c in line.strip("|").split("|")]

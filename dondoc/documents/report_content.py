@@ -1,6 +1,7 @@
-"""What the compiled "báo cáo sơ kết" says: read from the database once, then plain data the
-writers (dondoc/review_files.py) lay out. Measuring against the section-1.3 targets is a pure
-function of the indicator values."""
+"""What a báo cáo says: read from the database once, then plain data the writers
+(dondoc/documents/bao_cao.py) lay out. Two kinds: the annual review's báo cáo sơ kết (with what the
+agencies submitted) and the periodic báo cáo tình hình thực hiện for a quarter, half year or year.
+Measuring against the section-1.3 targets is a pure function of the indicator values and duties."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -14,7 +15,7 @@ from models.review import (
     INDICATORS, Channel, IndicatorValue, ReportedStatus, ReviewCycle, ReviewRequest, ReviewSubmission,
 )
 from models.review_ops import STATE_LABELS, form_for, status_rows
-from models.status import StatusSummary, Window, read_facts, summarize
+from models.status import StatusCategory, StatusSummary, Window, entry_ref, read_facts, summarize
 
 
 def vn_number(value: float, decimals: int = 1) -> str:
@@ -62,10 +63,27 @@ class TargetResult:
     actual: str
     met: bool | None  # None: no figures to judge by
     detail: str = ""
+    judged_by_authors: bool = False  # no figure is collected: the report's authors judge it
 
     @property
     def verdict(self) -> str:
+        if self.judged_by_authors:
+            return "Đơn vị tổng hợp đánh giá"
         return {True: "Đạt", False: "Chưa đạt", None: "Chưa có số liệu"}[self.met]
+
+
+@dataclass
+class DutyLine:
+    """One duty of the period reported on, as the annexes list it: numbered as the plan numbers it,
+    led by an agency named by its name (never an internal code)."""
+    entry: str  # 3.3-a
+    title: str
+    agency: str
+    periods: str  # "Quý II/2015; Quý III/2015" or "Năm 2016"; "" for a one-off
+    due: date | None  # the latest deadline in the period, None for a duty without one
+    status: StatusCategory
+    days_late: int
+    result: str  # the latest note recorded by the day of the report
 
 
 @dataclass
@@ -74,8 +92,8 @@ class Report:
     plan_title: str
     year: int
     first_year: int
-    inputs_due: date
-    report_due: date
+    inputs_due: date | None
+    report_due: date | None
     compiled_on: date
     agencies: list[AgencyReport]
     targets: list[TargetResult]
@@ -87,6 +105,13 @@ class Report:
     summary: StatusSummary | None = None
     # Every duty of the plan from its start to the compiling day (lũy kế), as the dashboard counts them.
     to_date: StatusSummary | None = None
+    # "so_ket": the annual review's báo cáo sơ kết; "tinh_hinh": a periodic report on `window`.
+    kind: str = "so_ket"
+    window: Window | None = None
+    plan_number: str | None = None
+    duties: list[DutyLine] = field(default_factory=list)  # the period's duties, for the annex
+    next_duties: list[DutyLine] = field(default_factory=list)  # what falls due in the next period
+    next_label: str = ""
 
     @property
     def task_counts(self) -> dict[str, int]:
@@ -106,7 +131,8 @@ _OPS = {">=": (lambda a, b: a >= b, "≥"), "<": (lambda a, b: a < b, "<"), "<="
 
 
 def evaluate_targets(targets, values: dict[int, dict[str, dict[str, int]]], *, year: int, first_year: int,
-                     districts: list[str]) -> list[TargetResult]:
+                     districts: list[str], duties: dict[str, StatusCategory] | None = None,
+                     names: dict[str, str] | None = None) -> list[TargetResult]:
     """Each target against the indicators: `values[year][agency code][indicator]`.
 
     Flows accumulate over the plan's years so far (a year nobody reported counts as 0); shares are
@@ -120,10 +146,27 @@ def evaluate_targets(targets, values: dict[int, dict[str, dict[str, int]]], *, y
         return sum(figures) if figures else None
 
     for t in targets:
+        label = t.label_vi
+        if t.measure == "text":
+            results.append(TargetResult(t.code, label, t.text, "Theo Kế hoạch", "—", None,
+                                        "không có chỉ số thu thập; đề nghị đơn vị tổng hợp đánh giá", True))
+            continue
+        if t.measure == "figure":
+            figure = total(year, t.indicator)
+            results.append(TargetResult(t.code, label, t.text, "Theo Kế hoạch", "—" if figure is None else str(figure),
+                                        None, "số liệu năm theo báo cáo của các đơn vị"))
+            continue
+        if t.measure == "duty":
+            shares = {ref: category for ref, category in (duties or {}).items() if entry_ref(ref) in t.refs}
+            open_ = sorted(ref for ref, category in shares.items() if not category.is_done)
+            results.append(TargetResult(
+                t.code, label, t.text, "Hoàn thành nhiệm vụ " + ", ".join(t.refs),
+                "Đã hoàn thành" if shares and not open_ else "Chưa hoàn thành", bool(shares) and not open_,
+                f"chưa hoàn thành: {len(open_)} nhiệm vụ" if open_ else ""))
+            continue
         check, sign = _OPS[t.op]
         unit = "%" if t.measure == "share" else ""
         target = f"{sign} {vn_number(t.value)}{unit}"
-        label = t.label_vi
         if t.measure == "yearly_average":
             years = list(range(first_year, year + 1))
             sums = [total(y, t.indicator) for y in years]
@@ -152,8 +195,78 @@ def evaluate_targets(targets, values: dict[int, dict[str, dict[str, int]]], *, y
             results.append(TargetResult(
                 t.code, label, t.text, f"{target} mỗi huyện", f"{reached}/{len(districts)} huyện, thị xã",
                 (not short) if any(d in this_year for d in districts) else None,
-                f"chưa đạt hoặc chưa báo cáo: {', '.join(short)}" if short else ""))
+                f"chưa đạt hoặc chưa báo cáo: {', '.join((names or {}).get(d, d) for d in short)}" if short else ""))
     return results
+
+
+def duty_lines(session: Session, plan: Plan, facts, today: date, window: Window) -> list[DutyLine]:
+    """Every duty `window` holds (models.status.summarize's rule), by agency name then plan order."""
+    from models.occurrence import Occurrence
+    from models.status import occurrence_days_late, occurrence_status, duty_status, period_label, Period
+    tasks = {t.id: t for t in session.exec(select(Task).where(Task.plan_id == plan.id, Task.retired == False))}  # noqa: E712
+    agencies = {a.code: a.name_vi for a in session.exec(select(Agency))}
+    notes = {}
+    for occ in session.exec(select(Occurrence).join(Task).where(Task.plan_id == plan.id, Occurrence.note != None)  # noqa: E711
+                            .order_by(Occurrence.due_date)):
+        if occ.updated_at is None or local_date(occ.updated_at) <= today:
+            notes[occ.task_id] = occ.note
+    lines = []
+    for fact in facts:
+        task = tasks.get(fact.task_id)
+        if task is None:
+            continue
+        held = [p for p in fact.periods if window.holds(due=p.due, progress=p.progress, completed_on=p.completed_on)]
+        deadlines = [p for p in held if p.kind == "deadline"]
+        if not deadlines and any(p.kind == "deadline" for p in fact.periods):
+            continue
+        state = duty_status(held or fact.periods, today)
+        late = max((occurrence_days_late(_Occ(p), today) for p in deadlines), default=0)
+        labels = "; ".join(period_label(p.due, task.rrule) for p in deadlines) if task.timing == "recurring" else ""
+        lines.append(DutyLine(entry_ref(task.ref), task.title, agencies.get(fact.agency_code, fact.agency_name), labels,
+                              max((p.due for p in deadlines), default=None), state, late, notes.get(task.id) or ""))
+    order = {t.ref: n for n, t in enumerate(sorted(tasks.values(), key=lambda t: t.id))}
+    return sorted(lines, key=lambda d: (d.agency, order.get(d.entry, 0), d.entry))
+
+
+class _Occ:
+    """A period seen as an occurrence (the status functions read these attributes)."""
+    def __init__(self, p):
+        self.due_date, self.starts_on, self.kind, self.progress, self.completed_on = p
+
+
+def next_window(window: Window | None, year: int) -> Window:
+    """The period after the one reported on: the next quarter, half year or year."""
+    if window is None or window.start is None or (window.start.month == 1 and window.end.month == 12):
+        return Window.year(year + 1)
+    months = (window.end.year - window.start.year) * 12 + window.end.month - window.start.month + 1
+    if months == 3:
+        quarter = (window.start.month - 1) // 3 + 1
+        return Window.quarter(year + (quarter == 4), 1 if quarter == 4 else quarter + 1)
+    return Window.half(year + (window.start.month == 7), 1 if window.start.month == 7 else 2)
+
+
+def build_periodic(session: Session, plan: Plan, window: Window, *, now: datetime, targets=None) -> Report:
+    """The báo cáo tình hình thực hiện for a quarter, half year or year, as of `now`'s day."""
+    today = local_date(now)
+    facts = read_facts(session, plan_id=plan.id)
+    summary = summarize(facts, today, window)
+    to_date = summarize(facts, today)
+    year = window.end.year
+    results = []
+    if targets and window.start.month == 1 and window.end.month == 12:
+        values = indicator_values(session, plan, year)
+        district_names = dict(session.exec(select(Agency.code, Agency.name_vi).where(Agency.kind == AgencyKind.DISTRICT)))
+        results = evaluate_targets(targets.targets, values, year=year, first_year=plan.horizon_start.year,
+                                   districts=sorted(district_names), duties=to_date.duty_status, names=district_names)
+    plan_refs = set(session.exec(select(Task.ref).where(Task.plan_id == plan.id)))
+    late = [r.as_dict() for r in overdue(session, now=now) if r.ref in plan_refs]
+    following = next_window(window, year)
+    return Report(plan.code, plan.title, year, plan.horizon_start.year, None, None, today, [], results,
+                  {}, late, [], {}, summary, to_date, kind="tinh_hinh", window=window, plan_number=plan.number,
+                  duties=duty_lines(session, plan, facts, today, window),
+                  next_duties=[d for d in duty_lines(session, plan, facts, today, following)
+                               if d.status != StatusCategory.NO_DEADLINE],
+                  next_label=following.label)
 
 
 def indicator_values(session: Session, plan: Plan, up_to_year: int) -> dict[int, dict[str, dict[str, int]]]:
@@ -201,14 +314,21 @@ def build_report(session: Session, cycle: ReviewCycle, *, now: datetime, targets
         agencies.append(AgencyReport(row.code, row.name, row.kind, row.state, row.label_vi, row.submitted_at,
                                      row.channel, tasks, indicators, payload.get("notes", "")))
     districts = [a.code for a in agencies if a.kind == AgencyKind.DISTRICT]
+    facts = read_facts(session, plan_id=plan.id)
+    summary = summarize(facts, local_date(now), Window.year(cycle.year))
+    to_date = summarize(facts, local_date(now))
+    names = {a.code: a.name for a in agencies}
     results = evaluate_targets(targets.targets, values, year=cycle.year, first_year=plan.horizon_start.year,
-                               districts=districts) if targets else []
+                               districts=districts, duties=to_date.duty_status, names=names) if targets else []
     totals = {i.code: sum(v.get(i.code, 0) for v in values.get(cycle.year, {}).values()) for i in INDICATORS}
     plan_refs = set(session.exec(select(Task.ref).where(Task.plan_id == plan.id)))
     late = [r.as_dict() for r in overdue(session, now=now) if r.ref in plan_refs]
     counts = {state: sum(1 for a in agencies if a.state == state) for state in STATE_LABELS}
-    facts = read_facts(session, plan_id=plan.id)
-    summary = summarize(facts, local_date(now), Window.year(cycle.year))
+    year_window, following = Window.year(cycle.year), Window.year(cycle.year + 1)
     return Report(plan.code, plan.title, cycle.year, plan.horizon_start.year, cycle.inputs_due, cycle.report_due,
-                  local_date(now), agencies, results, totals, late, proposals, counts, summary,
-                  summarize(facts, local_date(now)))
+                  local_date(now), agencies, results, totals, late, proposals, counts, summary, to_date,
+                  kind="so_ket", window=year_window, plan_number=plan.number,
+                  duties=duty_lines(session, plan, facts, local_date(now), year_window),
+                  next_duties=[d for d in duty_lines(session, plan, facts, local_date(now), following)
+                               if d.status != StatusCategory.NO_DEADLINE],
+                  next_label=following.label)

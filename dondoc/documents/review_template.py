@@ -1,0 +1,219 @@
+"""The annual review's files an agency fills in: reading a submission (JSON, YAML or the XLSX
+template) and writing the XLSX template for an agency."""
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+from config.errors import InputError
+from config.files import _line_of, read_text, read_yaml
+from models.review import INDICATORS, ReportedStatus, vn_moment
+from models.review_ops import Form
+from models.review_validation import ReviewInvalid
+from dondoc.documents.files import show_date as _d, write_atomically as _atomic
+
+SUBMISSION_SUFFIXES = (".json", ".yaml", ".yml", ".xlsx")
+
+
+
+
+# --- reading a submission ----------------------------------------------------------------------
+
+def read_submission(path: Path):
+    """(raw inputs, where(loc) -> (path text, line)) for a .json, .yaml/.yml or .xlsx file."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUBMISSION_SUFFIXES:
+        raise InputError(f"expected a {', '.join(SUBMISSION_SUFFIXES)} file", path=path, field="--file")
+    if suffix == ".xlsx":
+        return read_template(path)
+    if suffix == ".json":
+        text = read_text(path, encoding="utf-8-sig")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno) from None
+        return data, lambda loc: (str(path), None)
+    data = read_yaml(path)
+    return data, lambda loc: (str(path), _line_of(data, loc) if isinstance(data, dict) else None)
+
+
+def as_input_error(invalid: ReviewInvalid, where) -> InputError:
+    """Every problem of a file, the first as the error's place and all of them listed."""
+    first = invalid.errors[0]
+    place, line = where(first.loc)
+    message = first.message
+    for other in invalid.errors[1:]:
+        other_place, other_line = where(other.loc)
+        at = f"{other_place}:{other_line}" if other_line else other_place
+        message += f"\n  {at}: {other.field}: {other.message}"
+    return InputError(message, path=place, line=line, field=first.field)
+
+
+# --- the XLSX template -------------------------------------------------------------------------
+
+TASK_SHEET, INDICATOR_SHEET, INFO_SHEET = "Nhiệm vụ", "Chỉ tiêu", "Thông tin"
+TASK_COLUMNS = [
+    ("ref", "Mã nhiệm vụ", 14), ("due", "Hạn", 12), ("title", "Nhiệm vụ", 50), ("current_status", "Tình trạng hiện tại", 24),
+    ("status", "Tình trạng báo cáo", 20), ("completed_on", "Ngày hoàn thành (dd/mm/yyyy)", 16),
+    ("progress", "Tiến độ (%)", 10), ("result", "Kết quả đạt được", 45), ("difficulties", "Khó khăn, vướng mắc", 40),
+    ("proposals", "Đề xuất, kiến nghị", 40),
+]
+STATUS_LABELS = [s.label_vi for s in ReportedStatus]
+
+
+def write_template(form: Form, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    info = book.active
+    info.title = INFO_SHEET
+    bold = Font(bold=True)
+    info["A1"] = f"Báo cáo sơ kết năm {form.cycle.year} — {form.agency.name_vi}"
+    info["A1"].font = Font(bold=True, size=14)
+    rows = [("Mã đơn vị", form.agency.code), ("Năm", form.cycle.year), ("Hạn nộp", _d(form.cycle.inputs_due)),
+            ("Kế hoạch", form.plan.title), ("Ý kiến khác", (form.latest.payload.get("notes") if form.latest else "") or "")]
+    for index, (label, value) in enumerate(rows, start=3):
+        info.cell(index, 1, label).font = bold
+        info.cell(index, 2, value)
+    guide = [
+        "Hướng dẫn:",
+        f"1. Trang '{TASK_SHEET}': với mỗi nhiệm vụ chọn Tình trạng báo cáo ({', '.join(STATUS_LABELS)}),"
+        " ghi ngày hoàn thành (nếu đã hoàn thành), tiến độ %, kết quả, khó khăn, đề xuất.",
+        f"2. Trang '{INDICATOR_SHEET}' (UBND huyện, thị xã và Liên minh HTX): ghi số nguyên không âm, ghi 0 nếu không có.",
+        "3. Không sửa các cột Mã nhiệm vụ, Hạn, Mã chỉ tiêu và ô Mã đơn vị, Năm.",
+        f"4. Gửi tệp cho Liên minh Hợp tác xã tỉnh (dondoc review submit {form.cycle.year} --agency {form.agency.code}"
+        " --file TỆP.xlsx).",
+    ]
+    for index, text in enumerate(guide, start=10):
+        info.cell(index, 1, text)
+    info.column_dimensions["A"].width = 18
+    info.column_dimensions["B"].width = 80
+    info["B7"].alignment = Alignment(wrap_text=True, vertical="top")
+
+    sheet = book.create_sheet(TASK_SHEET)
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    for column, (_, heading, width) in enumerate(TASK_COLUMNS, start=1):
+        cell = sheet.cell(1, column, heading)
+        cell.font = bold
+        sheet.column_dimensions[cell.column_letter].width = width
+    for row, line in enumerate(form.lines, start=2):
+        said = line.reported or {}
+        status = said.get("status") or line.reported_status
+        values = dict(ref=line.ref, due=_d(line.due), title=line.title, current_status=line.status.label_vi,
+                      status=ReportedStatus(status).label_vi if status else "",
+                      completed_on=_d(date.fromisoformat(said["completed_on"])) if said.get("completed_on")
+                      else _d(line.completed_on),
+                      progress=said.get("progress", line.percent), result=said.get("result", ""),
+                      difficulties=said.get("difficulties", ""), proposals=said.get("proposals", ""))
+        for column, (key, _, _) in enumerate(TASK_COLUMNS, start=1):
+            cell = sheet.cell(row, column, values[key])
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if key in ("status", "completed_on", "progress", "result", "difficulties", "proposals"):
+                cell.fill = fill
+            if key in ("due", "completed_on"):
+                cell.number_format = "@"
+    if form.lines:
+        choice = DataValidation(type="list", formula1='"' + ",".join(STATUS_LABELS) + '"', allow_blank=True)
+        sheet.add_data_validation(choice)
+        choice.add(f"E2:E{len(form.lines) + 1}")
+        percent = DataValidation(type="whole", operator="between", formula1="0", formula2="100", allow_blank=True)
+        sheet.add_data_validation(percent)
+        percent.add(f"G2:G{len(form.lines) + 1}")
+    sheet.freeze_panes = "B2"
+
+    if form.request.asks_indicators:
+        sheet = book.create_sheet(INDICATOR_SHEET)
+        for column, (heading, width) in enumerate([("Mã chỉ tiêu", 24), ("Chỉ tiêu", 60), ("Số lượng", 12)], start=1):
+            cell = sheet.cell(1, column, heading)
+            cell.font = bold
+            sheet.column_dimensions[cell.column_letter].width = width
+        previous = form.latest.payload.get("indicators", {}) if form.latest else {}
+        for row, indicator in enumerate(INDICATORS, start=2):
+            sheet.cell(row, 1, indicator.code)
+            sheet.cell(row, 2, indicator.label_vi)
+            sheet.cell(row, 3, previous.get(indicator.code)).fill = fill
+        counts = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+        sheet.add_data_validation(counts)
+        counts.add(f"C2:C{len(INDICATORS) + 1}")
+    _atomic(path, lambda p: book.save(p))
+
+
+def _cell(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def read_template(path: Path):
+    """The filled template as raw inputs, and where each input came from (sheet and row)."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise InputError("cannot read the file (no such file)", path=path) from None
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
+        raise InputError(f"is not an XLSX workbook ({type(exc).__name__})", path=path) from None
+    if TASK_SHEET not in book.sheetnames:
+        raise InputError(f"is not a dondoc review template: it has no sheet '{TASK_SHEET}'", path=path)
+    places: dict[tuple, tuple[str, int]] = {}
+    raw: dict = {"tasks": []}
+
+    if INFO_SHEET in book.sheetnames:
+        for row_number, row in enumerate(book[INFO_SHEET].iter_rows(min_row=1, max_col=2, values_only=True), start=1):
+            label, value = (row + (None, None))[:2]
+            key = {"Mã đơn vị": "agency", "Năm": "year", "Ý kiến khác": "notes"}.get(str(label or "").strip())
+            if key:
+                raw[key] = _cell(value)
+                places[(key,)] = (INFO_SHEET, row_number)
+
+    rows = book[TASK_SHEET].iter_rows(values_only=True)
+    header = [str(h or "").strip() for h in next(rows, ())]
+    columns = {}
+    for key, heading, _ in TASK_COLUMNS:
+        if heading not in header:
+            raise InputError(f"the column '{heading}' is missing (row 1); use the template from "
+                             "`dondoc review template`", path=f"{path} [{TASK_SHEET}]", line=1, field=key)
+        columns[key] = header.index(heading)
+    for row_number, row in enumerate(rows, start=2):
+        values = {key: _cell(row[index]) if index < len(row) else None for key, index in columns.items()}
+        if not values["ref"]:
+            continue
+        if all(values[k] in (None, "") for k in ("status", "completed_on", "progress", "result", "difficulties",
+                                                 "proposals")):
+            continue  # not reported on: left as it is
+        index = len(raw["tasks"])
+        entry = {k: v for k, v in values.items() if k not in ("title", "current_status") and v is not None}
+        entry["ref"] = str(values["ref"])
+        raw["tasks"].append(entry)
+        places[("tasks", index)] = (TASK_SHEET, row_number)
+        for key, column in columns.items():
+            places[("tasks", index, key)] = (f"{TASK_SHEET}!{get_column_letter(column + 1)}", row_number)
+
+    if INDICATOR_SHEET in book.sheetnames:
+        indicators = {}
+        for row_number, row in enumerate(book[INDICATOR_SHEET].iter_rows(min_row=2, values_only=True), start=2):
+            code = str(row[0] or "").strip() if row else ""
+            if not code:
+                continue
+            indicators[code] = _cell(row[2]) if len(row) > 2 else None
+            places[("indicators", code)] = (f"{INDICATOR_SHEET}!C", row_number)
+            places.setdefault(("indicators",), (INDICATOR_SHEET, row_number))
+        if any(v is not None for v in indicators.values()):
+            raw["indicators"] = indicators
+    book.close()
+
+    def where(loc):
+        for length in range(len(loc), 0, -1):
+            if tuple(loc[:length]) in places:
+                sheet, row = places[tuple(loc[:length])]
+                return f"{path} [{sheet}]", row
+        return str(path), None
+
+    return raw, where
+
+
