@@ -2,6 +2,7 @@
 from models.accounts import SignInToken, StaffUser
 from models.agency import Agency, AgencyGroup, AgencyGroupMember, AgencyKind, FocalPoint, FocalPointRole
 from models.audit import AuditEntry
+from models.inbound import BouncedAddress, InboundMail
 from models.outbox import DeliveryAttempt, Message, MessageStatus, OutboxItem
 from models.occurrence import Occurrence, OccurrenceKind, Progress, StatusCategory
 from models.plan import DateSource, Plan, Task, TaskCoordinator, Timing
@@ -13,5 +14,5 @@ __all__ = [
     "DeliveryAttempt", "FocalPoint", "FocalPointRole", "Message", "MessageStatus", "OutboxItem", "Occurrence", "OccurrenceKind", "Plan", "Progress",
     "SignInToken", "StaffUser", "StatusCategory", "Task", "TaskCoordinator", "Timing",
     "IndicatorValue", "ReviewCycle", "ReviewRequest", "ReviewSubmission", "ReviewToken",
-    "SchedulerLease", "SchedulerRun",
+    "SchedulerLease", "SchedulerRun", "BouncedAddress", "InboundMail",
 ]
