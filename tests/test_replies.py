@@ -365,3 +365,20 @@ def test_the_agency_page_and_the_overview_show_a_dead_address(ctx, mail):
     agency = client.get("/agencies/SKHDT").text
     assert "Địa chỉ không nhận được thư" in agency and "02/06/2015" in agency
     assert "Địa chỉ không nhận được thư" not in client.get("/agencies/STC").text
+
+
+def test_serve_reads_the_mailbox_every_quarter_hour_only_when_one_is_configured(ctx, settings, mail):
+    from dondoc.service import run_due
+
+    policy = jobs.load_policy(ctx)
+    assert "read-inbox" not in [spec.id for spec in jobs.scheduled_jobs(AppContext(settings), policy)]
+    [spec] = [spec for spec in jobs.scheduled_jobs(ctx, policy) if spec.id == "read-inbox"]
+    assert spec.crons == ("*/15 * * * *",) and spec.schedule == "mỗi 15 phút"
+    box, _ = mail
+    put(ctx, reply(digest_to(ctx, box, JUNE_1, LAN), "Đã hoàn thành", at=at_vn(JUNE_1, 9)))
+
+    [run] = run_due(ctx, at_vn(JUNE_1, 9, 20), only="read-inbox")
+
+    assert run.fire == at_vn(JUNE_1, 9, 15) and run.error is None
+    assert run.summary.startswith("1 read: 1 replies (1 recorded, 0 refused)")
+    assert occurrence(ctx, "4.2-a/SKHDT").completed_on == JUNE_1
