@@ -10,7 +10,7 @@ audit naming the person (`email:<address>`). Each line is applied in a savepoint
 cannot be applied (a task already done, a date after today) leaves the others recorded.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -24,7 +24,7 @@ from models.plan import Plan, Task
 from models.reply_parser import DONE, EXTENSION, NOTE, PROGRESS, Instruction, parse_reply
 from models.review import ReviewCycle, ReviewRequest
 from models.review_ops import year_occurrences
-from models.updates import find_task, mark_done, record_note, record_progress
+from models.updates import find_task, mark_done, pick_occurrence, record_note, record_progress
 from notifications.inbound import Incoming, written_text
 from notifications.outbox import ACTIONABLE_KINDS
 from notifications.reply_address import ReplyAddresses, Tag
@@ -99,6 +99,20 @@ def covered_tasks(session: Session, message: Message, agency_ids: set[int]) -> l
     return []
 
 
+def answered_until(session: Session, message: Message, task: Task) -> date:
+    """The last due date a reply to `message` may act on for `task`: what the email named (a digest's
+    line for it, its late periods all before the day it was sent; a review's year), so a second "Đã
+    hoàn thành" to the same email cannot complete next year's occurrence. A task the email did not
+    name: what falls due within 30 days of it."""
+    if message.kind in ("review_request", "review_chaser"):
+        cycle = session.get(ReviewCycle, int(message.key.split("|")[1]))
+        if cycle is not None:
+            return date(cycle.year, 12, 31)
+    named = session.exec(select(func.max(Occurrence.due_date)).join(OutboxItem, OutboxItem.occurrence_id == Occurrence.id)
+                         .where(OutboxItem.message_id == message.id, Occurrence.task_id == task.id)).one()
+    return max(named, message.send_date) if named else message.send_date + timedelta(days=30)
+
+
 def apply_reply(session: Session, incoming: Incoming, *, message: Message | None, now: datetime) -> ReplyOutcome:
     """Check who wrote, read what they wrote, record it. `message`: the outbox message the reply tag
     names (None: no genuine tag)."""
@@ -135,7 +149,7 @@ def apply_reply(session: Session, incoming: Incoming, *, message: Message | None
     actor = f"email:{incoming.sender}"
     plans = {task.plan_id for task in covered}
     for instruction in parsed.instructions:
-        outcome.lines.append(_apply(session, instruction, covered=covered, agency_ids=agency_ids, plans=plans,
+        outcome.lines.append(_apply(session, instruction, message=message, covered=covered, agency_ids=agency_ids, plans=plans,
                                     today=today, sent_on=sent_on, now=now, actor=actor))
     recorded = sum(line.recorded for line in outcome.lines)
     if recorded:
@@ -143,7 +157,7 @@ def apply_reply(session: Session, incoming: Incoming, *, message: Message | None
     return outcome
 
 
-def _apply(session, instruction: Instruction, *, covered: list[Task], agency_ids: set[int], plans: set[int],
+def _apply(session, instruction: Instruction, *, message: Message, covered: list[Task], agency_ids: set[int], plans: set[int],
            today: date, sent_on: date, now: datetime, actor: str) -> Line:
     def refused(vi: str, en: str) -> Line:
         return Line(instruction.ref, instruction.line, False, vi, en)
@@ -175,12 +189,20 @@ def _apply(session, instruction: Instruction, *, covered: list[Task], agency_ids
     plan_code = session.get(Plan, task.plan_id).code
     try:
         with session.begin_nested():
-            return _record(session, instruction, task, plan_code, today=today, sent_on=sent_on, now=now, actor=actor)
+            occ = pick_occurrence(session, task=task, due=None)
+            until = answered_until(session, message, task)
+            if occ.due_date > until:
+                raise InputError(f"what the email named of {task.ref} is done already; its next due date is "
+                                 f"{occ.due_date:%d/%m/%Y}", field="ref",
+                                 vi=f"các kỳ hạn của nhiệm vụ {task.ref} mà thư nhắc nêu đã được ghi nhận; kỳ tiếp theo "
+                                    f"hạn {occ.due_date:%d/%m/%Y} chưa đến lúc báo cáo qua thư này")
+            return _record(session, instruction, task, plan_code, occ.due_date, today=today, sent_on=sent_on, now=now,
+                           actor=actor)
     except InputError as error:
         return refused(error.vi or error.message, error.message)
 
 
-def _record(session, instruction: Instruction, task: Task, plan_code: str, *, today: date, sent_on: date,
+def _record(session, instruction: Instruction, task: Task, plan_code: str, due: date, *, today: date, sent_on: date,
             now: datetime, actor: str) -> Line:
     ref = task.ref
     if instruction.action == DONE:
@@ -188,21 +210,23 @@ def _record(session, instruction: Instruction, task: Task, plan_code: str, *, to
         if on > today:
             raise InputError(f"the completion date {on:%d/%m/%Y} is after today ({today:%d/%m/%Y})", field="on",
                              vi=f"ngày hoàn thành {on:%d/%m/%Y} sau ngày hôm nay ({today:%d/%m/%Y})")
-        occ = mark_done(session, ref=ref, on=on, note=instruction.note, at=now, actor=actor, plan_code=plan_code)
+        occ = mark_done(session, ref=ref, on=on, note=instruction.note, at=now, actor=actor, due=due,
+                        plan_code=plan_code)
         return Line(ref, instruction.line, True, f"đã ghi nhận hoàn thành ngày {on:%d/%m/%Y} (kỳ hạn {occ.due_date:%d/%m/%Y})",
                     f"recorded as done on {on:%d/%m/%Y} (due {occ.due_date:%d/%m/%Y})")
     if instruction.action == PROGRESS:
         occ = record_progress(session, ref=ref, percent=instruction.percent, note=instruction.note, at=now,
-                              actor=actor, plan_code=plan_code)
+                              actor=actor, due=due, plan_code=plan_code)
         return Line(ref, instruction.line, True,
                     f"đã ghi nhận tiến độ {instruction.percent}% (kỳ hạn {occ.due_date:%d/%m/%Y})",
                     f"progress {instruction.percent}% recorded (due {occ.due_date:%d/%m/%Y})")
     if instruction.action == EXTENSION:
         record_note(session, ref=ref, note=f"Đề nghị gia hạn (qua email): {instruction.note or instruction.line}",
-                    at=now, actor=actor, plan_code=plan_code)
+                    at=now, actor=actor, due=due, plan_code=plan_code)
         return Line(ref, instruction.line, True,
                     "hệ thống chưa nhận đề nghị gia hạn qua email; đã lưu thành ghi chú để Liên minh HTX tỉnh xem xét",
                     "extension requests by email are not supported yet; kept as a note for the Alliance")
     assert instruction.action == NOTE
-    record_note(session, ref=ref, note=instruction.note or instruction.line, at=now, actor=actor, plan_code=plan_code)
+    record_note(session, ref=ref, note=instruction.note or instruction.line, at=now, actor=actor, due=due,
+                plan_code=plan_code)
     return Line(ref, instruction.line, True, "đã lưu ghi chú", "note kept")

@@ -5,7 +5,7 @@ import mailbox
 from datetime import date
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from dondoc import jobs
 from dondoc.context import AppContext
@@ -83,16 +83,20 @@ def test_it_records_a_reply_that_says_done_and_confirms_it_once(ctx, mail):
     [confirmation] = confirmations(box, LAN)
     body = text_of(confirmation.raw)
     assert confirmation.message["Subject"] == "Đã ghi nhận thư trả lời của anh/chị"
-    assert "4.2-a/SKHDT: đã ghi nhận hoàn thành ngày 01/06/2015" in body
+    assert "4.2-a/SKHDT: đã ghi nhận hoàn thành ngày 01/06/2015 (kỳ hạn 30/06/2015)" in body
     assert confirmation.message["Auto-Submitted"] == "auto-replied"
     assert confirmation.message["Reply-To"] is None  # a confirmation is not itself answered
     assert not list(mailbox.Maildir(ctx.settings.inbox_maildir).keys())  # moved to .processed
 
-    # The same message again (a second copy delivered, or a rerun): nothing more.
-    put(ctx, reply(digest, "Đã hoàn thành", at=at_vn(JUNE_1, 16)).replace(b"Message-ID: <", b"X-Old: <", 0))
+    # She replies "done" a second time to the same email: the task has no other occurrence to complete.
+    put(ctx, reply(digest, "Đã hoàn thành", at=at_vn(JUNE_2, 8)))
     again = jobs.read_inbox(ctx, at_vn(JUNE_2, 10))
-    assert again.read == 1 and len(confirmations(box, LAN)) == 2  # a new message (its own Message-ID) is answered
-    assert occurrence(ctx, "4.2-a/SKHDT").completed_on == JUNE_1
+    assert again.read == 1 and again.recorded == 0
+    with Session(ctx.engine) as session:
+        task = session.exec(select(Task).where(Task.ref == "4.2-a/SKHDT")).one()
+        assert session.exec(select(func.count()).select_from(Occurrence).where(
+            Occurrence.task_id == task.id, Occurrence.progress == Progress.DONE)).one() == 1
+    assert "Mọi kỳ của nhiệm vụ 4.2-a/SKHDT đều đã hoàn thành" in text_of(confirmations(box, LAN)[1].raw)
 
 
 def test_a_message_read_twice_is_applied_once(ctx, mail):
@@ -154,6 +158,16 @@ def test_several_tasks_in_one_reply_each_by_its_ref(ctx, mail):
     assert confirmation.message["Subject"] == "Đã ghi nhận một phần thư trả lời của anh/chị"
     assert "nhiệm vụ 3.1.2-c do Sở Tài chính chủ trì" in body
     assert "9.9.9" in body and "Cách viết thư trả lời" in body
+    # "Done" again to the same email: 3.1.1-a is yearly, but the email named its 2015 occurrence only.
+    put(ctx, reply(digest, "3.1.1-a: Đã hoàn thành", at=at_vn(DEC_25, 8)))
+    jobs.read_inbox(ctx, at_vn(DEC_25, 10))
+    with Session(ctx.engine) as session:
+        task = session.exec(select(Task).where(Task.ref == "3.1.1-a")).one()
+        assert session.exec(select(Occurrence.due_date).where(Occurrence.task_id == task.id,
+                                                              Occurrence.progress == Progress.DONE)).all() == \
+            [date(2015, 12, 31)]
+    assert ("các kỳ hạn của nhiệm vụ 3.1.1-a mà thư nhắc nêu đã được ghi nhận; kỳ tiếp theo hạn 31/12/2016"
+            in text_of(confirmations(box, LAN)[1].raw))
 
 
 def test_a_line_without_a_ref_in_a_reply_to_several_tasks_is_asked_to_name_one(ctx, mail):
@@ -382,3 +396,9 @@ def test_serve_reads_the_mailbox_every_quarter_hour_only_when_one_is_configured(
     assert run.fire == at_vn(JUNE_1, 9, 15) and run.error is None
     assert run.summary.startswith("1 read: 1 replies (1 recorded, 0 refused)")
     assert occurrence(ctx, "4.2-a/SKHDT").completed_on == JUNE_1
+
+
+def test_dondoc_inbox_without_a_mailbox_says_what_to_set(loaded):
+    result = loaded("inbox", "--today", "2015-06-02")
+    assert result.exit_code == 2
+    assert "error: DONDOC_IMAP_HOST: no reply mailbox is configured" in result.output
