@@ -34,6 +34,11 @@ class ImapMailbox:
                 box = MailBoxUnencrypted(s.imap_host, port, timeout=timeout)
             box.email_message_class = _raw_message_class()
             box.login(s.imap_user, s.imap_password, initial_folder=s.imap_folder)
+            # Servers announce MOVE only once logged in; imaplib keeps what they said before. With it a
+            # message moves in one step; without, it is copied then deleted (a crash in between leaves a
+            # second copy in the processed folder, never a message processed twice).
+            _, announced = box.client.capability()
+            box.client.capabilities = tuple(announced[-1].decode("ascii", "replace").upper().split())
             if not box.folder.exists(s.imap_processed_folder):
                 box.folder.create(s.imap_processed_folder)
         except Exception as error:  # imaplib's, ssl's, socket's and imap-tools' own errors alike
