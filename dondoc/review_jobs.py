@@ -21,6 +21,7 @@ from models.review_ops import (
 from dondoc.documents.report_content import build_report
 from models.review_validation import validate_inputs
 from models.workdays import WorkCalendar
+from notifications.reply_address import ReplyAddresses
 from notifications.review import queue_review_chasers, queue_review_requests
 
 
@@ -51,7 +52,8 @@ def _open(session, context: AppContext, plan: Plan, year: int, day: date, policy
     opened = open_cycle(session, plan, year, now=now, review_policy=policy.review, actor=context.actor)
     report.opened = report.opened or opened.created
     mail = queue_review_requests(session, opened.cycle, now=now, today=day,
-                                 base_url=context.settings.public_base_url, mail_from=context.settings.mail_from)
+                                 base_url=context.settings.public_base_url, mail_from=context.settings.mail_from,
+                                 replies=ReplyAddresses.from_settings(context.settings))
     report.requests += mail.requests
     report.without_focal_point += mail.without_focal_point or []
     return opened.cycle
@@ -80,7 +82,8 @@ def chase_review(context: AppContext, day: date, year: int | None = None, plan_c
         cycle = require_cycle(session, plan, year or day.year)
         mail = queue_review_chasers(session, cycle, now=sending_time(day, policy), today=day,
                                     reminder_policy=policy.reminders, calendar=_calendar(policy),
-                                    base_url=context.settings.public_base_url, mail_from=context.settings.mail_from)
+                                    base_url=context.settings.public_base_url, mail_from=context.settings.mail_from,
+                                 replies=ReplyAddresses.from_settings(context.settings))
         report.chasers, report.missing_lists = mail.chasers, mail.missing_lists
     if send:
         report.sent = deliver(context, sending_time(day, policy), policy).sent
@@ -213,7 +216,8 @@ def run_review_day(context: AppContext, day: date, policy: Policy | None = None,
                 report.simulated_submissions += simulate_agencies(session, cycle, day, now)
             mail = queue_review_chasers(session, cycle, now=now, today=day, reminder_policy=policy.reminders,
                                         calendar=_calendar(policy), base_url=context.settings.public_base_url,
-                                        mail_from=context.settings.mail_from)
+                                        mail_from=context.settings.mail_from,
+                                 replies=ReplyAddresses.from_settings(context.settings))
             report.chasers += mail.chasers
             report.missing_lists += mail.missing_lists
             due_to_compile = day >= dates.report_due and cycle.status != CycleStatus.REPORTED

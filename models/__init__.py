@@ -2,6 +2,7 @@
 from models.accounts import SignInToken, StaffUser
 from models.agency import Agency, AgencyGroup, AgencyGroupMember, AgencyKind, FocalPoint, FocalPointRole
 from models.audit import AuditEntry
+from models.inbound import BouncedAddress, InboundMail
 from models.outbox import DeliveryAttempt, Message, MessageStatus, OutboxItem
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.status import StatusCategory
@@ -14,6 +15,6 @@ __all__ = [
     "DeliveryAttempt", "FocalPoint", "FocalPointRole", "Message", "MessageStatus", "OutboxItem", "Occurrence", "OccurrenceKind", "Plan", "Progress",
     "SignInToken", "StaffUser", "StatusCategory", "Task", "TaskCoordinator", "Timing",
     "IndicatorValue", "ReviewCycle", "ReviewRequest", "ReviewSubmission", "ReviewToken",
-    "SchedulerLease", "SchedulerRun",
+    "SchedulerLease", "SchedulerRun", "BouncedAddress", "InboundMail",
 ]
 from models.plan_import import PlanImport  # noqa: E402  (after the tables it reads)

@@ -119,3 +119,13 @@ def mark_open(session: Session, *, ref: str, note: str | None, at: datetime, act
         values["note"] = note
     _set(session, occ, task.ref, at=at, actor=actor, why=note, **values)
     return occ
+
+
+def record_note(session: Session, *, ref: str, note: str, at: datetime, actor: str, due: date | None = None,
+                plan_code: str | None = None) -> Occurrence:
+    """Keep a note on a task (one occurrence of it) without changing its progress."""
+    check_note(note)
+    task = find_task(session, ref=ref, plan_code=plan_code)
+    occ = pick_occurrence(session, task=task, due=due)
+    _set(session, occ, task.ref, at=at, actor=actor, why=note, note=note)
+    return occ

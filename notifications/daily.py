@@ -26,6 +26,7 @@ from models.reminders import (
 from models.workdays import WorkCalendar
 from notifications.outbox import Draft, enqueue_many, queued_keys
 from notifications.render import render
+from notifications.reply_address import ReplyAddresses
 
 SECTIONS = ("overdue", "due_today", "due_soon", "fyi", "summary")
 OVERDUE_RULES = ("overdue", "fyi:overdue")
@@ -574,11 +575,12 @@ def _oldest_first(pair: tuple[int, Item]) -> tuple[date, str]:
 
 def queue_daily_reminders(session: Session, *, today: date, now: datetime, policy: ReminderPolicy,
                           calendar: WorkCalendar, base_url: str, mail_from: str,
-                          directory: Directory | None = None) -> SweepResult:
+                          directory: Directory | None = None, replies: ReplyAddresses | None = None) -> SweepResult:
     """Write today's digests into the outbox: one message per person per day, one row per reason.
 
     A person who already has today's digest gets nothing more today; what would have been added
-    stays unsent and goes out in the next working day's digest.
+    stays unsent and goes out in the next working day's digest. With `replies` each digest can be
+    answered by email (it says how).
     """
     result = plan_daily_digests(session, today=today, policy=policy, calendar=calendar, base_url=base_url,
                                 directory=directory)
@@ -589,8 +591,9 @@ def queue_daily_reminders(session: Session, *, today: date, now: datetime, polic
         if key in already:
             continue
         drafts.append(Draft(key, "daily", digest.email, digest.name, digest.language, today,
-                            render("daily", digest.language, digest.template_context(today))))
-    message_ids = enqueue_many(session, drafts, now=now, mail_from=mail_from)
+                            render("daily", digest.language,
+                                   dict(digest.template_context(today), replies=replies is not None))))
+    message_ids = enqueue_many(session, drafts, now=now, mail_from=mail_from, replies=replies)
     result.queued = len(message_ids)
     rows = [dict(key=i.key_for(digest.email.lower()), message_id=message_ids[key], recipient_email=digest.email.lower(),
                  occurrence_id=i.occurrence_id, rule=i.rule, section=i.section, fire_date=today)

@@ -7,6 +7,7 @@ from sqlmodel import Session
 from dondoc.web import context_of, page, plan_now
 from dondoc.web.access import staff
 from models.dashboard import completions_by_year, on_time_by_agency, status_summary
+from models.inbound import dead_addresses
 from models.status import COUNTED, FOUR, StatusCategory
 
 router = APIRouter()
@@ -19,8 +20,9 @@ def overview(request: Request):
         summary = status_summary(session, now=now)
         rates = on_time_by_agency(session, now=now, summary=summary)
         years = completions_by_year(session, now=now)
+        dead = dead_addresses(session)
     widest = max((y.total for y in years), default=0) or 1
     counts = {category: summary.duties[category] for category in COUNTED}
     return page(request, "overview.html", counts=counts, total=sum(counts.values()), summary=summary, four=FOUR,
                 no_deadline=StatusCategory.NO_DEADLINE,
-                rates=rates, years=years, widest=widest)
+                rates=rates, years=years, widest=widest, dead=dead)
