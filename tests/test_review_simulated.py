@@ -69,7 +69,9 @@ def test_the_review_commands_run_the_flows_and_write_the_report_by_extension(loa
     assert status["phase"] == "past_due" and status["counts"]["missing"] == len(status["agencies"])
     md = tmp_path / "r.md"
     loaded.ok("review", "report", "2016", "--out", md, "--today", "2016-12-15")
-    assert md.read_text(encoding="utf-8").startswith("# BÁO CÁO SƠ KẾT NĂM 2016")
+    text = md.read_text(encoding="utf-8")
+    assert text.startswith("UBND TỈNH BẮC KẠN — LIÊN MINH HỢP TÁC XÃ") and "\n# BÁO CÁO\n" in text
+    assert "**Sơ kết năm 2016 thực hiện Kế hoạch triển khai thực hiện Chương trình hành động số 19-CTr/TU" in text
     bad = loaded("review", "report", "2016", "--out", tmp_path / "r.pdf")
     assert bad.exit_code == 2 and "r.pdf: --out: the report is written as .docx, .xlsx, .md" in bad.output
     assert loaded("review", "status", "2017").exit_code == 2

@@ -18,6 +18,10 @@ from dondoc.context import AppContext
 DEMO_STEPS = [
     ("Nạp kế hoạch Bắc Kạn 2015-2020 và danh bạ cơ quan / Load the plan and the agency directory",
      ["plan", "load", str(CONFIG_DIR / "plans" / "bac-kan-2015-2020.yaml")]),
+    ("Đọc một kế hoạch như tỉnh ban hành (.docx, bảng phụ lục nhiệm vụ); chưa nạp / Read a plan as published (.docx "
+     "with an annex table of duties): each duty beside its source, nothing loaded without --yes",
+     ["plan", "import", str(CONFIG_DIR / "examples" / "ke-hoach-htx-2024-2026.docx"), "--map",
+      "Sở Thông tin - Truyền thông=STTTT"]),
     ("Nhiệm vụ của Sở Kế hoạch và Đầu tư / The Department of Planning and Investment's tasks",
      ["tasks", "--agency", "SKHDT", "--today", "2015-03-01"]),
     ("Mô phỏng 10 tháng: nhắc việc hằng ngày vào hộp thư đi var/demo/outbox / Simulate Jan-Oct 2015: daily reminders",

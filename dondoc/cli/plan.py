@@ -9,6 +9,7 @@ from config.errors import InputError
 from config.files import read_agency_file, read_plan_file
 from config.policy import read_policy
 from dondoc.cli import app, handles_errors
+from dondoc.cli.output import show_date
 from models.db import transaction
 from models.loading import load_agencies, load_plan
 from models.plan_parser import ParseWarning, parse_plan, read_document
@@ -99,6 +100,12 @@ def _dates(days) -> str:
     return shown + (f" … ({len(days)})" if len(days) > 3 else "") if days else "—"
 
 
+def _day(value):
+    """A date kept as ISO text in a draft, as a date (to be shown dd/mm/yyyy)."""
+    from datetime import date
+    return date.fromisoformat(value) if isinstance(value, str) and value else value
+
+
 @plan_app.command("import")
 @handles_errors
 def import_plan(
@@ -143,7 +150,7 @@ def import_plan(
 
     plan = draft["plan"]
     typer.echo(f"{plan['title']}\nSố: {plan.get('number') or '—'} · {plan.get('issuer') or '—'} · "
-               f"ngày {plan.get('issued_on') or '—'} · mã {plan['code']}")
+               f"ngày {show_date(_day(plan.get('issued_on'))) or '—'} · mã {plan['code']}")
     for warning in draft["warnings"]:
         typer.echo(f"  ! {warning}")
     for task in draft["tasks"]:
