@@ -5,5 +5,6 @@ and the periodic reports on a quarter, half year or year) in the form of Decree 
 - report_content.py: what a báo cáo says, read from the database once (plain data)
 - bao_cao.py: that content laid out as a document (docx in the Decree 30 form, xlsx, md)
 - review_template.py: the review's XLSX template, and reading a submission (JSON, YAML, XLSX)
+- exports.py: the overdue list as CSV and XLSX
 - files.py: writing a file whole (temporary name, then rename)
 """

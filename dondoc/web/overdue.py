@@ -1,7 +1,5 @@
 """The overdue list: filter by agency, district-level unit, section and days overdue; sort; pages;
-CSV and XLSX exports of the same rows with Vietnamese headers."""
-import csv
-import io
+CSV and XLSX exports of the same rows (written by dondoc/documents/exports.py)."""
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -9,6 +7,7 @@ from fastapi.responses import Response
 from markupsafe import Markup, escape
 from sqlmodel import Session
 
+from dondoc.documents import exports
 from dondoc.web import context_of, int_param, page, plan_now
 from dondoc.web.access import staff
 from models.agency import AgencyKind
@@ -17,10 +16,6 @@ from models.dashboard import (SORTS, OverdueFilter, agencies_with_tasks, overdue
 from models.status import StatusCategory
 
 router = APIRouter()
-
-HEADERS = ["Mã nhiệm vụ", "Nhiệm vụ", "Mục", "Cơ quan chủ trì", "Hạn", "Số ngày quá hạn", "Tình trạng",
-           "Tiến độ (%)", "Ghi chú"]
-
 
 # The filters, read from the query string by read_filter; named here for the OpenAPI description.
 FILTERS = {"parameters": [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
@@ -76,47 +71,14 @@ def _filename(request: Request, extension: str) -> str:
     return f"qua-han-{plan_now(request).date():%Y-%m-%d}.{extension}"
 
 
-def defuse(value):
-    """A cell that a spreadsheet would run as a formula (=, +, -, @) is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @router.get("/overdue.csv", dependencies=[Depends(staff)], openapi_extra=FILTERS)
 def overdue_csv(request: Request):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
-    writer.writerows([[defuse(v) for v in row] for row in _rows(request)])
-    # A byte order mark, so Excel opens the Vietnamese text as UTF-8.
-    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(exports.overdue_csv(_rows(request)), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(request, "csv")}"'})
 
 
 @router.get("/overdue.xlsx", dependencies=[Depends(staff)], openapi_extra=FILTERS)
 def overdue_xlsx(request: Request):
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Quá hạn"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in _rows(request):
-        # Control characters a spreadsheet cannot hold (refused on input since; older rows may have them).
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":  # text that starts with "=": keep it text
-                cell.data_type = "s"
-    for column, width in zip("ABCDEFGHI", (14, 70, 8, 36, 12, 10, 24, 10, 40)):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    data = io.BytesIO()
-    book.save(data)
-    return Response(data.getvalue(),
+    return Response(exports.overdue_xlsx(_rows(request)),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(request, "xlsx")}"'})
