@@ -4,6 +4,7 @@ import sys
 from datetime import date, datetime
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from config.errors import InputError, ServiceUnavailable
@@ -19,8 +20,18 @@ app = typer.Typer(
 @app.callback()
 def _context(ctx: typer.Context) -> None:
     if ctx.obj is None:
-        ctx.obj = AppContext(get_settings())
+        try:
+            ctx.obj = AppContext(get_settings())
+        except ValidationError as exc:  # a DONDOC_* variable that is not of its type
+            first = exc.errors()[0]
+            name = "DONDOC_" + str(first["loc"][0]).upper() if first["loc"] else "DONDOC_*"
+            typer.echo(f"error: {name}: {first['msg']}", err=True)
+            raise typer.Exit(2) from None
     ctx.call_on_close(ctx.obj.close)
+    settings = ctx.obj.settings
+    if settings.production and settings.today is not None:
+        typer.echo(f"error: DONDOC_TODAY: {settings.refusals()[-1]}", err=True)
+        raise typer.Exit(2)
 
 
 def handles_errors(command):

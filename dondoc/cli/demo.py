@@ -100,12 +100,13 @@ def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the pre
     import uvicorn
 
     from dondoc.web import create_app
+    from dondoc.web.hardening import server_config
     web_settings = settings.model_copy(update={"today": settings.today or DEMO_TODAY})
     context = AppContext(web_settings)
     host, port = web_settings.web_host, web_settings.web_port
     typer.secho(f"\n== Bảng điều khiển / Dashboard: http://{host}:{port}/  (ngày {web_settings.today:%d/%m/%Y}; Ctrl+C to stop)",
                 bold=True)
     try:
-        uvicorn.run(create_app(context), host=host, port=port, log_level="warning")
+        uvicorn.Server(server_config(create_app(context), host=host, port=port, log_level="warning")).run()
     finally:
         context.close()
