@@ -1,6 +1,7 @@
 """How big the files people send may be, and the values in them: far above anything a real plan,
 agency directory or review is, far below what would tie up the machine. Each limit is named in the
 error that refuses it (README, "Security and bad input")."""
+from datetime import date
 
 # A plan, agency directory, review submission (JSON/YAML) or plan text: at most this many bytes.
 # (The Bắc Kạn plan is 32 KB; the national benchmark's biggest plan, 1,728 entries, about 1.2 MB.)
@@ -25,3 +26,7 @@ MAX_AGENCIES = 5_000  # agencies or groups in a directory
 MAX_LIST = 1_000  # focal points of an agency, members of a group, aliases, coordinators, overrides
 # A file with many problems lists this many, then how many more there are.
 MAX_ERRORS_SHOWN = 20
+# Dates given on the command line (--today, --on, ...) and in DONDOC_TODAY.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+# `dondoc outbox --limit`: at most this many rows.
+MAX_LIST_ROWS = 100_000

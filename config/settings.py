@@ -92,6 +92,14 @@ class Settings(BaseSettings):
     def _empty_today_is_none(cls, value):
         return value or None
 
+    @field_validator("today")
+    @classmethod
+    def _today_within_the_calendar(cls, value):
+        from config.limits import EARLIEST_DAY, LATEST_DAY
+        if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise ValueError(f"{value.isoformat()} is outside {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}")
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         """The database's URL; `postgres://` (as many hosts write it) is read as postgresql://. One

@@ -115,6 +115,10 @@ def simulate(ctx: typer.Context,
 def outbox(ctx: typer.Context, status: MessageStatus = typer.Option(None, "--status", help="queued, sending, sent or failed."),
            fmt: Format = FormatOption, limit: int = typer.Option(200, help="At most this many, newest first.")) -> None:
     """What went (or will go) to whom, failures and why."""
+    from config.errors import InputError
+    from config.limits import MAX_LIST_ROWS
+    if not 1 <= limit <= MAX_LIST_ROWS:
+        raise InputError(f"{limit} is not between 1 and {MAX_LIST_ROWS}", field="--limit")
     context = ctx.obj
     with Session(context.engine) as session:
         statement = select(Message).order_by(Message.id.desc()).limit(limit)
