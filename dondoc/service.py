@@ -175,6 +175,9 @@ class SchedulerService:
                               jobstore="default", replace_existing=True)
         scheduler.add_job(self.tick, id="catch-up", name="catch up what was missed", jobstore="process",
                           next_run_time=self.wall_clock.now())
+        scheduler.add_job(self.deliver, IntervalTrigger(minutes=self.context.settings.delivery_every_minutes,
+                                                        timezone=ZONE),
+                          id="deliver", name="deliver the outbox (retries within the day)", jobstore="process")
         scheduler.add_job(self.renew, IntervalTrigger(seconds=self.lease_every, timezone=ZONE), id="lease",
                           name="renew the scheduler lease", jobstore="process", executor="lease")
         scheduler.resume()
@@ -182,6 +185,23 @@ class SchedulerService:
         upcoming = sorted((f, s.id) for s in specs if (f := next_fire(s, now)) is not None)
         log.info("dondoc scheduler started: %d jobs, next %s at %s (Asia/Ho_Chi_Minh)", len(specs),
                  upcoming[0][1] if upcoming else "-", f"{upcoming[0][0]:%d/%m/%Y %H:%M}" if upcoming else "-")
+
+    def deliver(self) -> jobs.DispatchReport | None:
+        """Send what has come due in the outbox since the morning's run (temporary failures retried
+        on their 15 min, 30 min, 1 h, ... rhythm; a sign-in link that failed, as soon as the mail
+        server is back), as of the service's clock. A failure is logged; the next run tries again."""
+        with self._lock:
+            try:
+                report = jobs.deliver(self.context, self.clock.now())
+            except Exception:
+                log.exception("delivering the outbox failed; trying again in %s minutes",
+                              self.context.settings.delivery_every_minutes)
+                return None
+        if report.sent or report.retrying or report.failed:
+            log.info("outbox: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed)
+        for error in report.errors:
+            log.warning("outbox: %s", error)
+        return report
 
     def renew(self) -> None:
         try:
