@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from config.policy import Policy, read_policy
 from dondoc.context import AppContext
-from models.clock import VN_TZ
+from models.clock import VN_TZ, Clock, SystemClock
 from models.db import retry_locked, transaction
 from models.workdays import WorkCalendar
 from notifications.daily import Directory, SweepResult, plan_daily_digests, queue_daily_reminders
@@ -20,44 +20,54 @@ IMMEDIATE_KINDS = ("signin", "review_request")
 
 @dataclass
 class Undelivered:
-    """What the outbox still holds after a delivery: queued (for a retry, or not yet tried) and claimed
-    by a dispatcher (another one now, or one that stopped: its claim expires after the lease)."""
+    """What the outbox still holds after a delivery: queued (for a retry, or not yet tried), and
+    claimed but not sent by a dispatcher that is gone (its claim expired, or it was this process's
+    own and failed). Messages a live dispatcher elsewhere is sending right now are theirs to report."""
     queued: int = 0
     next_attempt: datetime | None = None
-    sending: int = 0
+    stuck: int = 0
+    elsewhere: int = 0
 
     @property
     def total(self) -> int:
-        return self.queued + self.sending
+        return self.queued + self.stuck
 
     def describe(self) -> str:
-        """One line for the command's output ("" when everything was delivered)."""
+        """One line for the command's output ("" when nothing of ours waits)."""
         parts = []
         if self.queued:
             at = f", next try {self.next_attempt.astimezone(VN_TZ):%H:%M %d/%m/%Y}" if self.next_attempt else ""
             parts.append(f"{self.queued} queued{at}")
-        if self.sending:
-            parts.append(f"{self.sending} being sent by another dispatcher (or left by one that stopped: "
-                         "sent again once its claim expires)")
-        return f"not delivered yet: {'; '.join(parts)}" if parts else ""
+        if self.stuck:
+            parts.append(f"{self.stuck} claimed by a dispatcher that stopped (sent again once the claim expires)")
+        if not parts:
+            return ""
+        if self.elsewhere:
+            parts.append(f"{self.elsewhere} being sent by another dispatcher")
+        return f"not delivered yet: {'; '.join(parts)}"
 
 
-def undelivered(context: AppContext) -> Undelivered:
+def undelivered(context: AppContext, wall_clock: Clock | None = None) -> Undelivered:
     from sqlalchemy import func
     from sqlmodel import Session, select
 
     from models.outbox import Message, MessageStatus
+    from notifications.dispatch import worker_prefix
 
-    with Session(context.engine) as session:
-        rows = session.exec(select(Message.status, func.count(), func.min(Message.next_attempt_at))
-                            .where(Message.status.in_([MessageStatus.QUEUED, MessageStatus.SENDING]))
-                            .group_by(Message.status)).all()
+    wall_now = (wall_clock or SystemClock()).now()
+    expired = wall_now - timedelta(seconds=context.settings.dispatch_lease_seconds)
     found = Undelivered()
-    for status, count, earliest in rows:
-        if status == MessageStatus.QUEUED:
-            found.queued, found.next_attempt = count, earliest
-        else:
-            found.sending = count
+    with Session(context.engine) as session:
+        found.queued, found.next_attempt = session.exec(
+            select(func.count(), func.min(Message.next_attempt_at)).where(Message.status == MessageStatus.QUEUED)).one()
+        for claimed_by, claimed_at in session.exec(select(Message.claimed_by, Message.claimed_at)
+                                                   .where(Message.status == MessageStatus.SENDING)):
+            if claimed_at is not None and claimed_at.tzinfo is None:
+                claimed_at = claimed_at.replace(tzinfo=VN_TZ)  # SQLite keeps no zone: written in Vietnam time
+            if (claimed_by or "").startswith(worker_prefix()) or claimed_at is None or claimed_at <= expired:
+                found.stuck += 1
+            else:
+                found.elsewhere += 1
     if found.next_attempt is not None and found.next_attempt.tzinfo is None:
         found.next_attempt = found.next_attempt.replace(tzinfo=VN_TZ)  # SQLite keeps no zone: written in Vietnam time
     return found

@@ -118,13 +118,29 @@ def test_a_full_outbox_folder_leaves_every_message_queued_not_claimed_and_says_s
     context.close()
 
 
-def test_messages_claimed_by_a_dispatcher_that_stopped_are_reported_as_waiting(loaded, settings):
+def test_messages_left_claimed_by_a_dispatcher_that_stopped_are_reported_as_waiting(loaded, settings):
     context = AppContext(settings, default_clock=FixedClock(at_vn(FRIDAY, 8)))
-    jobs.queue_reminders(context, FRIDAY)
+    queued = jobs.queue_reminders(context, FRIDAY).queued
     with transaction(context.engine) as session:
         for message in session.exec(select(Message)):
-            message.status, message.claimed_by, message.claimed_at = MessageStatus.SENDING, "gone:1", at_vn(FRIDAY, 8)
-    assert "being sent by another dispatcher" in jobs.undelivered(context).describe()
+            message.status, message.claimed_by, message.claimed_at = MessageStatus.SENDING, "gone:1:x", at_vn(FRIDAY, 8)
+    within_the_lease, after_it = FixedClock(at_vn(FRIDAY, 8, 5)), FixedClock(at_vn(FRIDAY, 8, 11))
+    # A live dispatcher elsewhere is sending them: not this run's failure, theirs to report.
+    assert jobs.undelivered(context, within_the_lease).describe() == ""
+    assert jobs.undelivered(context, after_it).describe() == (
+        f"not delivered yet: {queued} claimed by a dispatcher that stopped (sent again once the claim expires)")
+    context.close()
+
+
+def test_messages_this_process_claimed_and_did_not_send_are_waiting_at_once(loaded, settings):
+    from notifications.dispatch import worker_name
+
+    context = AppContext(settings, default_clock=FixedClock(at_vn(FRIDAY, 8)))
+    queued = jobs.queue_reminders(context, FRIDAY).queued
+    with transaction(context.engine) as session:  # a failed attempt of this very process (a retried task)
+        for message in session.exec(select(Message)):
+            message.status, message.claimed_by, message.claimed_at = MessageStatus.SENDING, worker_name(), at_vn(FRIDAY, 8)
+    assert jobs.undelivered(context, FixedClock(at_vn(FRIDAY, 8, 1))).stuck == queued
     context.close()
 
 
