@@ -41,7 +41,7 @@ def test_a_plan_file_larger_than_the_limit_is_refused_without_being_read(loaded,
         file.write(b"# " + b"x" * (MAX_INPUT_FILE_BYTES) + b"\n")
     before = snapshot(app_context.engine)
     line = one_error_line(loaded("plan", "load", big))
-    assert f"{big}: is larger than 10.000.000 bytes" in line
+    assert f"{big}: is larger than 5.000.000 bytes" in line
     assert snapshot(app_context.engine) == before
 
 
@@ -55,7 +55,7 @@ def test_a_plan_with_a_title_too_long_to_be_one_is_refused_naming_the_task_and_l
 
 def test_a_plan_whose_text_is_megabytes_long_is_refused(loaded, tmp_path):
     plan = bundled_plan()
-    plan["tasks"][0]["text"] = "Nội dung " * 500_000  # 5 MB: under the file limit, over a value's
+    plan["tasks"][0]["text"] = "Nội dung " * 200_000  # 2 MB: under the file limit, far over a value's
     line = one_error_line(loaded("plan", "load", write_plan(tmp_path / "text.yaml", plan)))
     assert "text: String should have at most 20000 characters" in line
 
@@ -92,7 +92,7 @@ def test_plan_parse_refuses_a_text_larger_than_the_limit(loaded, tmp_path):
     path = tmp_path / "plan.txt"
     path.write_bytes("KẾ HOẠCH\n".encode() * (MAX_INPUT_FILE_BYTES // 8))
     line = one_error_line(loaded("plan", "parse", path))
-    assert "is larger than 10.000.000 bytes" in line
+    assert "is larger than 5.000.000 bytes" in line
 
 
 # --- review submissions ----------------------------------------------------------------------------
