@@ -39,6 +39,8 @@ DEMO_STEPS = [
       "{data_dir}/bao-cao-so-ket-2015.xlsx", "--today", "2015-12-15"]),
     ("Nhắc việc ngày 15/01/2016 (bù những ngày chưa chạy, mỗi người một thư) / The reminders of 15/01/2016",
      ["remind", "--today", "2016-01-15"]),
+    ("Chạy lại một ngày trước đó bị từ chối, không thư nào gửi hai lần / An earlier day after a later one is refused",
+     ["remind", "--today", "2016-01-11"]),
     ("Việc quá hạn của huyện Pác Nặm ngày 15/01/2016 / What Pác Nặm has overdue on 15/01/2016",
      ["overdue", "--today", "2016-01-15", "--agency", "PAC-NAM"]),
     ("Hộp thư đi: thư gửi thất bại / The outbox: failed deliveries", ["outbox", "--status", "failed"]),
