@@ -169,7 +169,8 @@ def write_workload(folder: Path, provinces: int, plans: int, blocks: int, focal_
                     entry = dict(entry)
                     entry["ref"] = f"{block}.{entry['ref']}"
                     entry["title"] = f"{entry['title']} (nhóm {block})"
-                    entry["lead"] = f"{code}-{entry['lead']}"
+                    entry["lead"] = ([f"{code}-{lead}" for lead in entry["lead"]] if isinstance(entry["lead"], list)
+                                     else f"{code}-{entry['lead']}")
                     entry["coordinating"] = [f"{code}-{c}" for c in entry.get("coordinating") or []]
                     tasks.append(entry)
             (out / f"plan-{n}.yaml").write_text(
@@ -326,7 +327,7 @@ def step_load(cfg: dict) -> dict:
 BARE_SQL = """
 SELECT occurrence.id, occurrence.due_date, task.id, task.ref, task.title, task.lead_agency_id
 FROM occurrence JOIN task ON occurrence.task_id = task.id
-WHERE occurrence.progress != 'done' AND occurrence.due_date <= {p} AND occurrence.kind != 'withdrawn'
+WHERE occurrence.progress != 'done' AND occurrence.due_date <= {p} AND occurrence.kind = 'deadline'
   AND NOT task.retired
 """
 

@@ -212,7 +212,7 @@ def bench_dispatch(folder: Path, count: int, policy, runs: int = 3, in_process: 
 
 # --- (b) the daily sweep over ~1M occurrences ------------------------------------------------
 
-def fill(engine, occurrences: int, seed: int = 7) -> dict:
+def fill(engine, occurrences: int, today: date, seed: int = 7) -> dict:
     rng = random.Random(seed)
     per_task = 100
     tasks = max(1, occurrences // per_task)
@@ -247,7 +247,8 @@ def fill(engine, occurrences: int, seed: int = 7) -> dict:
         for k in range(per_task):
             due = start + timedelta(days=int(offset + k * step))
             roll = rng.random()
-            progress = "done" if roll < 0.2 else ("in_progress" if roll < 0.25 else "open")
+            # Completions are recorded on or before the day they happen: none is dated after `today`.
+            progress = "done" if roll < 0.2 and due < today else ("in_progress" if roll < 0.25 else "open")
             batch.append(dict(task_id=task_id, due_date=due, starts_on=previous,
                               kind="withdrawn" if rng.random() < 0.01 else "deadline", progress=progress,
                               completed_on=due if progress == "done" else None))
@@ -269,7 +270,7 @@ def fill(engine, occurrences: int, seed: int = 7) -> dict:
 BARE_SQL = """
 SELECT occurrence.id, occurrence.due_date, task.id, task.ref, task.title, task.lead_agency_id
 FROM occurrence JOIN task ON occurrence.task_id = task.id
-WHERE occurrence.progress != 'done' AND occurrence.due_date <= ? AND occurrence.kind != 'withdrawn'
+WHERE occurrence.progress != 'done' AND occurrence.due_date <= ? AND occurrence.kind = 'deadline'
   AND task.retired = 0
 """
 
@@ -277,7 +278,7 @@ WHERE occurrence.progress != 'done' AND occurrence.due_date <= ? AND occurrence.
 def bench_sweep(folder: Path, occurrences: int, today: date, policy, sweeps: int = 2) -> dict:
     engine = fresh_database(folder, "sweep.db")
     started = time.perf_counter()
-    filled = fill(engine, occurrences)
+    filled = fill(engine, occurrences, today)
     fill_seconds = time.perf_counter() - started
     horizon = today + timedelta(days=lookahead_days(policy.reminders))
     calendar = WorkCalendar.from_policy(policy.working_days)

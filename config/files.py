@@ -146,8 +146,14 @@ class PlanHeader(_Strict):
     province: Name = ""
     horizon_start: date
     horizon_end: date
+    # The day the plan was issued (its dateline "..., ngày ... tháng ... năm ..."): no period that
+    # ended before it is due. When the text has none, a person sets it (overrides, with a note).
+    issued_on: date | None = None
+    number: OneLine | None = Field(default=None, max_length=80)  # số/ký hiệu: 85/KH-UBND
+    issuer: OneLine | None = Field(default=None, max_length=255)  # the issuing body
     source: LongText = ""
     overrides: list[Annotated[str, Field(max_length=MAX_NAME)]] = Field(default=[], max_length=MAX_LIST)
+    note: LongText | None = None
     # The annual review's input deadline when the plan sets its own ("trước ngày 30 tháng 11 hằng
     # năm"): {month: 11, day: 30}. Absent: read from the task texts, else config/policy.yaml.
     review_inputs_due: MonthDayEntry | None = None
@@ -158,15 +164,21 @@ class PlanHeader(_Strict):
             raise ValueError("horizon_end is before horizon_start")
         if self.horizon_end.year - self.horizon_start.year > MAX_HORIZON_YEARS:
             raise ValueError(f"the horizon is longer than {MAX_HORIZON_YEARS} years")
+        if self.issued_on is not None and not (self.horizon_start.year - 1 <= self.issued_on.year
+                                               and self.issued_on <= self.horizon_end):
+            raise ValueError("issued_on must fall within the plan's horizon (or the year before it starts)")
         return self
 
 
 class TaskEntry(_Strict):
-    ref: str = Field(pattern=r"^[0-9IVX]+(\.[0-9IVX]+)*\.?(-[a-z]{1,2})?(-[0-9]+)?$", max_length=REF_MAX)
+    # 3.1.1-a, 3.1.6, 3.3-d-1; a duty a person split off an item gets a letter (3.3-d-2b).
+    ref: str = Field(pattern=r"^[0-9IVX]+(\.[0-9IVX]+)*\.?(-[a-z]{1,2})?(-[0-9]+[a-z]?)?$", max_length=REF_MAX)
     section: OneLine = Field(min_length=1, max_length=SECTION_MAX)
     title: Title = Field(min_length=1)
     text: LongText = Field(min_length=1)
-    lead: Name = Field(min_length=1)  # an agency code, or a group code that fans out
+    # An agency code, or a group code that fans out; a list names joint leads ("A, B, C": each leads
+    # its own share, 3.1.14/A, 3.1.14/B, ...).
+    lead: Name | Annotated[list[Name], Field(max_length=MAX_LIST)] = Field(min_length=1)
     coordinating: list[Name] = Field(default=[], max_length=MAX_LIST)
     timing: Timing
     due: date | None = None
@@ -174,9 +186,17 @@ class TaskEntry(_Strict):
     anchor: date | None = None
     deadline_phrase: LongText | None = None
     date_source: DateSource = "text"
+    # Its part in the annual review: inputs (an agency sending its review: a submission completes
+    # it) or report (compiling the review).
+    review_role: Literal["inputs", "report"] | None = None
+    product: Text | None = None  # what the duty delivers ("Sản phẩm" of an annex table)
     # Fields a person decided rather than read off the text, and why.
     overrides: list[Annotated[str, Field(max_length=MAX_NAME)]] = Field(default=[], max_length=MAX_LIST)
     note: LongText | None = None
+
+    @property
+    def leads(self) -> list[str]:
+        return [self.lead] if isinstance(self.lead, str) else list(self.lead)
 
     @field_validator("rrule")
     @classmethod

@@ -19,9 +19,19 @@ class MonthDay(_Strict):
 
 
 class DueDatePolicy(_Strict):
+    # The yearly check-in of a duty without a deadline: the day its agency reports on it (never a deadline).
     checkin: MonthDay = MonthDay(month=11, day=30)
-    final_due_at_horizon_end: bool = True
+    # Gone: a policy date at the horizon's end made every undated duty "late" on 01/01 after it.
+    final_due_at_horizon_end: bool = False
     default_period_rrule: str = "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"
+
+    @field_validator("final_due_at_horizon_end")
+    @classmethod
+    def _no_invented_deadline(cls, value):
+        if value:
+            raise ValueError("is no longer supported: a duty the plan gives no date has no deadline; set one "
+                             "on the task in the plan file (due, with overrides: [due] and a note saying why)")
+        return value
 
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
 
     agencies_file: Path = CONFIG_DIR / "agencies.yaml"
     policy_file: Path = CONFIG_DIR / "policy.yaml"
+    # The coordinating body: the báo cáo's header, signature and recipients; the emails' sender.
+    organization_file: Path = CONFIG_DIR / "organization.yaml"
 
     # Mail. No SMTP host: each message is written as an .eml file into <data_dir>/outbox.
     smtp_host: str = ""
@@ -48,15 +50,39 @@ class Settings(BaseSettings):
     # A dispatcher's claim on a message expires after this long (it died mid-send).
     dispatch_lease_seconds: float = 600
 
+    # Reply by email and bounces (notifications/reply_address.py, dondoc/inbox.py). With a mailbox to read
+    # (an IMAP host, or a maildir on this machine) every actionable email carries a reply address and
+    # every message a return path (VERP): the reply address with a tag after the separator
+    # (dondoc+r12.<signature>@...). Empty reply_address: the address of mail_from.
+    reply_address: str = ""
+    reply_separator: Literal["+", "-"] = "+"
+    imap_host: str = ""
+    imap_port: int = 0  # 0: 993 with ssl, else 143
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_ssl: Literal["ssl", "starttls", "none"] = "ssl"
+    # With TLS the server's certificate is verified against the system's CAs, or this CA file (PEM).
+    imap_ca_file: str = ""
+    imap_folder: str = "INBOX"
+    # Where a message goes once it has been dealt with (created if missing).
+    imap_processed_folder: str = "dondoc-processed"
+    imap_timeout_seconds: float = 30.0
+    # Instead of IMAP: a maildir on this machine (a local delivery, or the demo's).
+    inbox_maildir: str = ""
+    # How often `dondoc serve` reads the mailbox (a cron step: 1-60 minutes).
+    inbox_every_minutes: int = 15
+
     # Web: the address `dondoc web` listens on, and the key that signs cookies and links.
     # In production mode dondoc refuses to start with the default key.
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     secret_key: str = DEFAULT_SECRET
     production: bool = False
-    # The largest request body the web app reads (forms; there are no uploads): a bigger one is
-    # refused with 413 before anything parses it.
+    # The largest request body the web app reads: a bigger one is refused with 413 before anything
+    # parses it. Forms everywhere; the plan upload (/plans/import) has its own, above its file limit
+    # (20 MiB, models/plan_import.py) with room for the form around it.
     web_max_body_bytes: int = 2_000_000
+    web_max_upload_bytes: int = 22_000_000
     # Addresses (or networks, e.g. 10.0.0.0/8) of the reverse proxies in front of the web app,
     # comma-separated: only from these is X-Forwarded-For believed. Empty: the connection's address.
     trusted_proxies: str = ""
@@ -120,6 +146,22 @@ class Settings(BaseSettings):
             refused.append("refusing to run in production mode with a fixed date (DONDOC_TODAY): links and sessions "
                            "would never expire; unset DONDOC_TODAY")
         return refused
+
+    @property
+    def reads_inbox(self) -> bool:
+        """A mailbox is configured: replies and bounces are read, so emails carry reply and return addresses."""
+        return bool(self.imap_host or self.inbox_maildir)
+
+    @property
+    def resolved_imap_port(self) -> int:
+        return self.imap_port or (993 if self.imap_ssl == "ssl" else 143)
+
+    @field_validator("inbox_every_minutes")
+    @classmethod
+    def _a_cron_step(cls, value: int) -> int:
+        if not 1 <= value <= 60:
+            raise ValueError("must be from 1 to 60 (minutes)")
+        return value
 
     @property
     def outbox_dir(self) -> Path:

@@ -20,19 +20,27 @@ class Target(BaseModel):
     label_vi: str = Field(min_length=1)
     label_en: str = Field(min_length=1)
     text: str = ""
-    measure: Literal["yearly_average", "share", "per_district"]
+    # yearly_average, share, per_district: indicators against a number; duty: met when the plan's
+    # duties `refs` are done; figure: an indicator's total shown, no number to judge by; text: judged by
+    # the people who write the report (no figure is collected for it).
+    measure: Literal["yearly_average", "share", "per_district", "duty", "figure", "text"]
     indicator: Code | None = None
     part: Code | None = None
     whole: Code | None = None
-    op: Literal[">=", "<", "<="]
-    value: float
+    refs: list[str] = []
+    op: Literal[">=", "<", "<="] | None = None
+    value: float | None = None
 
     @model_validator(mode="after")
     def _measure_has_its_indicators(self):
         if self.measure == "share" and (self.part is None or self.whole is None):
             raise ValueError("a share needs part and whole")
-        if self.measure != "share" and self.indicator is None:
+        if self.measure in ("yearly_average", "per_district", "figure") and self.indicator is None:
             raise ValueError(f"measure {self.measure} needs an indicator")
+        if self.measure in ("yearly_average", "share", "per_district") and (self.op is None or self.value is None):
+            raise ValueError(f"measure {self.measure} needs op and value")
+        if self.measure == "duty" and not self.refs:
+            raise ValueError("measure duty needs the refs of the duties that reach it")
         return self
 
 

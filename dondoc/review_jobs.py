@@ -18,9 +18,10 @@ from models.review import Channel, CycleStatus, ReviewRequest, ReportedStatus
 from models.review_ops import (
     dates_for, find_plan, form_for, get_cycle, open_cycle, require_cycle, submit,
 )
-from models.review_report import build_report
+from dondoc.documents.report_content import build_report
 from models.review_validation import validate_inputs
 from models.workdays import WorkCalendar
+from notifications.reply_address import ReplyAddresses
 from notifications.review import queue_review_chasers, queue_review_requests
 
 
@@ -51,7 +52,8 @@ def _open(session, context: AppContext, plan: Plan, year: int, day: date, policy
     opened = open_cycle(session, plan, year, now=now, review_policy=policy.review, actor=context.actor)
     report.opened = report.opened or opened.created
     mail = queue_review_requests(session, opened.cycle, now=now, today=day,
-                                 base_url=context.settings.public_base_url, mail_from=context.settings.mail_from)
+                                 base_url=context.settings.public_base_url, mail_from=context.settings.mail_from,
+                                 replies=ReplyAddresses.from_settings(context.settings))
     report.requests += mail.requests
     report.without_focal_point += mail.without_focal_point or []
     return opened.cycle
@@ -80,7 +82,8 @@ def chase_review(context: AppContext, day: date, year: int | None = None, plan_c
         cycle = require_cycle(session, plan, year or day.year)
         mail = queue_review_chasers(session, cycle, now=sending_time(day, policy), today=day,
                                     reminder_policy=policy.reminders, calendar=_calendar(policy),
-                                    base_url=context.settings.public_base_url, mail_from=context.settings.mail_from)
+                                    base_url=context.settings.public_base_url, mail_from=context.settings.mail_from,
+                                 replies=ReplyAddresses.from_settings(context.settings))
         report.chasers, report.missing_lists = mail.chasers, mail.missing_lists
     if send:
         report.sent = deliver(context, delivery_moment(day, context.clock().now(), policy), policy).sent
@@ -96,7 +99,8 @@ def compile_review(context: AppContext, day: date, year: int, outs: list[Path] |
                    plan_code: str | None = None, targets_file: Path | None = None,
                    policy: Policy | None = None) -> list[Path]:
     """Write the compiled report (by each file's extension) and mark the cycle reported."""
-    from dondoc.review_files import write_report
+    from config.organization import read_organization
+    from dondoc.documents.bao_cao import write_report
 
     policy = policy or load_policy(context)
     now = sending_time(day, policy)
@@ -106,8 +110,9 @@ def compile_review(context: AppContext, day: date, year: int, outs: list[Path] |
         targets = load_targets(plan.code, targets_file)
         report = build_report(session, cycle, now=now, targets=targets)
         outs = outs or default_report_paths(context, plan.code, year, policy)
+        organization = read_organization(context.settings.organization_file)
         for out in outs:
-            write_report(report, out)
+            write_report(report, out, organization)
         if cycle.status != CycleStatus.REPORTED:
             record(session, at=now, actor=context.actor, entity="review_cycle", entity_id=cycle.id,
                    ref=f"{plan.code}/{year}", field="status", old=cycle.status, new=CycleStatus.REPORTED,
@@ -211,7 +216,8 @@ def run_review_day(context: AppContext, day: date, policy: Policy | None = None,
                 report.simulated_submissions += simulate_agencies(session, cycle, day, now)
             mail = queue_review_chasers(session, cycle, now=now, today=day, reminder_policy=policy.reminders,
                                         calendar=_calendar(policy), base_url=context.settings.public_base_url,
-                                        mail_from=context.settings.mail_from)
+                                        mail_from=context.settings.mail_from,
+                                 replies=ReplyAddresses.from_settings(context.settings))
             report.chasers += mail.chasers
             report.missing_lists += mail.missing_lists
             due_to_compile = day >= dates.report_due and cycle.status != CycleStatus.REPORTED

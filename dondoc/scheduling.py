@@ -9,7 +9,9 @@ The jobs, at the policy's sending hour (08:00):
 - `review-chase`  every day from the day after the opening to the day before the report is due:
                   chasers on the reminder rhythm, the missing list after the input deadline;
 - `review-compile` on the report's due day (15/12): compile the báo cáo sơ kết;
-- `send-reminders` every day: the daily reminder job (days off are decided inside: nothing goes out).
+- `send-reminders` every day: the daily reminder job (days off are decided inside: nothing goes out);
+- `read-inbox`    every DONDOC_INBOX_EVERY_MINUTES (15), only when a reply mailbox is configured: replies
+                  recorded and confirmed, bounces marked (dondoc/jobs.py read_inbox).
 Each id is also the name of its Prefect flow (flows/).
 
 Catch-up: a job's runs missed while nothing ran (service down, machine off) are coalesced into ONE run,
@@ -71,9 +73,10 @@ def _day_ranges(first: date, last: date) -> list[tuple[int, str]]:
     return ranges
 
 
-def job_table(policy: Policy, year: int = 2001) -> list[JobSpec]:
+def job_table(policy: Policy, year: int = 2001, *, inbox_every_minutes: int | None = None) -> list[JobSpec]:
     """The scheduled jobs from the policy. Review windows are computed on a common year (`year`: a
-    non-leap one): the policy's review dates are month/day, the same every year."""
+    non-leap one): the policy's review dates are month/day, the same every year. With
+    `inbox_every_minutes` (a reply mailbox is configured) the inbox job reads it that often."""
     hh_mm = policy.reminders.sending_hour.strftime("%H:%M")
     at = _at(policy.reminders.sending_hour)
     review = policy.review
@@ -93,11 +96,16 @@ def job_table(policy: Policy, year: int = 2001) -> list[JobSpec]:
                         "compile"))
     jobs.append(JobSpec("send-reminders", "Nhắc việc hằng ngày / the daily deadline reminders",
                         (f"{at} * * *",), f"hằng ngày lúc {hh_mm} (ngày nghỉ không gửi thư)"))
+    if inbox_every_minutes is not None:
+        step = "*" if inbox_every_minutes == 1 else f"*/{inbox_every_minutes}"
+        jobs.append(JobSpec("read-inbox", "Đọc thư trả lời và thư báo lỗi / read replies and bounces",
+                            (f"{step if inbox_every_minutes < 60 else '0'} * * * *",),
+                            f"mỗi {inbox_every_minutes} phút" if inbox_every_minutes < 60 else "mỗi giờ"))
     return jobs
 
 
-def job_by_id(policy: Policy, job_id: str) -> JobSpec:
-    for spec in job_table(policy):
+def job_by_id(policy: Policy, job_id: str, *, inbox_every_minutes: int | None = None) -> JobSpec:
+    for spec in job_table(policy, inbox_every_minutes=inbox_every_minutes):
         if spec.id == job_id:
             return spec
     raise KeyError(job_id)

@@ -17,7 +17,7 @@ from typing import Callable
 from config.policy import Policy
 from dondoc import jobs, review_jobs
 from dondoc.context import AppContext
-from dondoc.scheduling import JobSpec, due_fire, job_table, next_fire
+from dondoc.scheduling import JobSpec, due_fire, next_fire
 from models.clock import Clock, SystemClock
 from models.scheduler import LeaseLost, acquire_lease, last_fire, record_run, release_lease, renew_lease
 
@@ -38,12 +38,18 @@ class JobRun:
         return self.fire.date()
 
 
-def run_job(context: AppContext, spec: JobSpec, day, policy: Policy) -> str:
+def run_job(context: AppContext, spec: JobSpec, day, policy: Policy, fire: datetime | None = None) -> str:
     """One job for one day. The review jobs run the review's day (it opens a cycle not yet open,
-    chases on the rhythm, compiles from the report's due day), then deliver what it queued."""
+    chases on the rhythm, compiles from the report's due day), then deliver what it queued. The inbox
+    job reads the reply mailbox as at `fire`."""
+    if spec.id == "read-inbox":
+        read = jobs.read_inbox(context, fire or jobs.sending_time(day, policy), policy)
+        return (f"{read.read} read: {read.replies} replies ({read.recorded} recorded, {read.refused} refused), "
+                f"{read.bounces} bounces, {read.ignored} ignored, {read.sent} sent"
+                + (f", {len(read.errors)} errors" if read.errors else ""))
     if spec.review_step is not None:
         review = review_jobs.run_review_day(context, day, policy)
-        sent = jobs.deliver(context, jobs.sending_time(day, policy), policy).sent
+        sent = jobs.deliver(context, jobs.delivery_moment(day, context.clock().now(), policy), policy).sent
         parts = [f"opened ({review.requests} requests)" if review.opened else "",
                  f"{review.chasers} chasers" if review.chasers else "",
                  f"{review.missing_lists} missing lists" if review.missing_lists else "",
@@ -63,7 +69,7 @@ def run_due(context: AppContext, now: datetime, *, only: str | None = None,
     policy = policy or jobs.load_policy(context)
     catch_up = timedelta(days=context.settings.scheduler_catch_up_days)
     runs = []
-    for spec in job_table(policy):
+    for spec in jobs.scheduled_jobs(context, policy):
         if only is not None and spec.id != only:
             continue
         previous = last_fire(context.engine, spec.id)
@@ -76,7 +82,7 @@ def run_due(context: AppContext, now: datetime, *, only: str | None = None,
             continue
         run = JobRun(spec.id, fire)
         try:
-            run.summary = run_job(context, spec, fire.date(), policy)
+            run.summary = run_job(context, spec, fire.date(), policy, fire)
         except Exception as exc:  # one job's failure must not stop the others or the service
             run.error = f"{type(exc).__name__}: {exc}"
             log.exception("%s for %s failed; it runs again at its next time", spec.id, f"{fire:%d/%m/%Y}")
@@ -165,7 +171,7 @@ class SchedulerService:
         _running = self
         self.scheduler = scheduler
         scheduler.start(paused=True)
-        specs = job_table(policy)
+        specs = jobs.scheduled_jobs(self.context, policy)
         wanted = {spec.id for spec in specs}
         for job in scheduler.get_jobs(jobstore="default"):
             if job.id not in wanted:

@@ -6,8 +6,7 @@ import io
 import os
 from pathlib import Path
 
-from config.policy import Policy
-from dondoc.scheduling import job_table
+from dondoc.scheduling import JobSpec
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,16 +16,18 @@ ENTRYPOINTS = {
     "review-open": "flows/annual_review.py:review_open",
     "review-chase": "flows/annual_review.py:review_chase",
     "review-compile": "flows/annual_review.py:review_compile",
+    "read-inbox": "flows/read_inbox.py:read_inbox",
 }
 
 # Never copied into a deployment (they would be stored on the Prefect server): set them on the workers.
-SECRET_SETTINGS = {"DONDOC_SMTP_PASSWORD", "DONDOC_SECRET_KEY"}
+SECRET_SETTINGS = {"DONDOC_SMTP_PASSWORD", "DONDOC_SECRET_KEY", "DONDOC_IMAP_PASSWORD"}
 
 
 def flow_for(job_id: str):
-    from flows import annual_review, send_reminders
+    from flows import annual_review, read_inbox, send_reminders
     return {"send-reminders": send_reminders.send_reminders, "review-open": annual_review.review_open,
-            "review-chase": annual_review.review_chase, "review-compile": annual_review.review_compile}[job_id]
+            "review-chase": annual_review.review_chase, "review-compile": annual_review.review_compile,
+            "read-inbox": read_inbox.read_inbox}[job_id]
 
 
 def runs_environment(settings, environ: dict | None = None) -> dict[str, str]:
@@ -41,11 +42,12 @@ def runs_environment(settings, environ: dict | None = None) -> dict[str, str]:
     return env
 
 
-def to_deployments(policy: Policy, name: str) -> list:
-    """Deployments of the scheduled flows for `prefect.serve` (runs in the serving process)."""
+def to_deployments(specs: list[JobSpec], name: str) -> list:
+    """Deployments of the scheduled flows (dondoc.jobs.scheduled_jobs) for `prefect.serve` (runs in
+    the serving process)."""
     return [flow_for(spec.id).to_deployment(name=name, schedules=spec.prefect_schedules(),
                                             description=spec.title, tags=["dondoc"])
-            for spec in job_table(policy)]
+            for spec in specs]
 
 
 def ensure_work_pool(pool: str) -> bool:
@@ -63,7 +65,7 @@ def ensure_work_pool(pool: str) -> bool:
             return True
 
 
-def deploy(policy: Policy, *, name: str, pool: str, environment: dict[str, str]) -> list[tuple[str, str]]:
+def deploy(specs: list[JobSpec], *, name: str, pool: str, environment: dict[str, str]) -> list[tuple[str, str]]:
     """Register every scheduled flow on the Prefect server as `<flow>/<name>` in `pool`, its code
     taken from this project folder (a local path: workers need the project at the same path).
     Returns (deployment, schedule in words)."""
@@ -71,7 +73,7 @@ def deploy(policy: Policy, *, name: str, pool: str, environment: dict[str, str])
 
     made = []
     quiet = io.StringIO()  # Prefect prints a table per deployment; the command prints one summary
-    for spec in job_table(policy):
+    for spec in specs:
         source = Flow.from_source(source=str(PROJECT_DIR), entrypoint=ENTRYPOINTS[spec.id])
         with contextlib.redirect_stdout(quiet):
             source.deploy(name=name, work_pool_name=pool, schedules=spec.prefect_schedules(), build=False,

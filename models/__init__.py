@@ -2,8 +2,10 @@
 from models.accounts import SignInToken, StaffUser
 from models.agency import Agency, AgencyGroup, AgencyGroupMember, AgencyKind, FocalPoint, FocalPointRole
 from models.audit import AuditEntry
+from models.inbound import BouncedAddress, InboundMail
 from models.outbox import DeliveryAttempt, Message, MessageStatus, OutboxItem
-from models.occurrence import Occurrence, OccurrenceKind, Progress, StatusCategory
+from models.occurrence import Occurrence, OccurrenceKind, Progress
+from models.status import StatusCategory
 from models.plan import DateSource, Plan, Task, TaskCoordinator, Timing
 from models.review import IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken
 from models.scheduler import SchedulerLease, SchedulerRun
@@ -14,5 +16,6 @@ __all__ = [
     "DeliveryAttempt", "FocalPoint", "FocalPointRole", "Message", "MessageStatus", "OutboxItem", "Occurrence", "OccurrenceKind", "Plan", "Progress",
     "SignInToken", "StaffUser", "StatusCategory", "Task", "TaskCoordinator", "Timing",
     "IndicatorValue", "ReviewCycle", "ReviewRequest", "ReviewSubmission", "ReviewToken",
-    "SchedulerLease", "SchedulerRun", "RateEvent", "WebSession",
+    "SchedulerLease", "SchedulerRun", "BouncedAddress", "InboundMail", "RateEvent", "WebSession",
 ]
+from models.plan_import import PlanImport  # noqa: E402  (after the tables it reads)

@@ -1,51 +1,32 @@
-"""What the dashboard asks of the data: counts per status category, on-time rates, completions per
-year, and the filtered, sorted, paginated overdue list. Read-only; `now` comes from the caller.
-
-Status categories are computed in SQL here (so counting a million rows does not load them); the
-expression follows `models.occurrence.status_category` rule for rule, and a test holds them equal.
+"""What the dashboard asks of the data: counts of duties per status category, on-time rates, the
+four categories per year, and the filtered, sorted, paginated overdue list. Read-only; `now` comes from
+the caller. Every status is computed by models/status.py; this module only reads and groups.
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Boolean, Integer, and_, bindparam, case, cast, func, literal, literal_column, or_, select, text
+from sqlalchemy import Boolean, and_, bindparam, func, literal_column, or_, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.agency import Agency, AgencyKind
 from models.clock import local_date
-from models.occurrence import NOT_DONE, NOT_WITHDRAWN, Occurrence, OccurrenceKind, Progress, StatusCategory
-from models.plan import Task
+from models.occurrence import HAS_DEADLINE, Occurrence, open_as_of
+from models.plan import Plan, Task
+from models.status import COUNTED, EVERYTHING, StatusCategory, StatusSummary, Tally, Window, read_facts, summarize
 
 PAGE_SIZE = 50
 
 
-def _live():
-    """Occurrences that count: of tasks still in the plan, not withdrawn from the schedule."""
-    return and_(Task.retired == False, Occurrence.kind != OccurrenceKind.WITHDRAWN)  # noqa: E712
-
-
-def status_case(today: date):
-    """The status category of an occurrence on `today`, as a SQL expression."""
-    done = Occurrence.progress == Progress.DONE.value
-    return case(
-        (and_(done, func.coalesce(Occurrence.completed_on, Occurrence.due_date) <= Occurrence.due_date),
-         literal(StatusCategory.DONE_ON_TIME.value)),
-        (done, literal(StatusCategory.DONE_LATE.value)),
-        (Occurrence.due_date < today, literal(StatusCategory.OVERDUE.value)),
-        (or_(Occurrence.starts_on <= today, Occurrence.progress == Progress.IN_PROGRESS.value),
-         literal(StatusCategory.IN_PROGRESS.value)),
-        else_=literal(StatusCategory.NOT_YET_DUE.value),
-    )
+def status_summary(session: Session, *, now: datetime, window: Window = EVERYTHING,
+                   agency_id: int | None = None, plan_id: int | None = None) -> StatusSummary:
+    return summarize(read_facts(session, plan_id=plan_id, agency_id=agency_id), local_date(now), window)
 
 
 def category_counts(session: Session, *, now: datetime, agency_id: int | None = None) -> dict[StatusCategory, int]:
-    status = status_case(local_date(now)).label("status")
-    statement = (select(status, func.count()).select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)
-                 .where(_live()).group_by(status))
-    if agency_id is not None:
-        statement = statement.where(Task.lead_agency_id == agency_id)
-    found = dict(session.execute(statement).all())
-    return {category: found.get(category.value, 0) for category in StatusCategory}
+    """Duties (tasks) per category on the day of `now`: the four categories, then those without a deadline."""
+    tally = status_summary(session, now=now, agency_id=agency_id).duties
+    return {category: tally[category] for category in COUNTED}
 
 
 @dataclass
@@ -56,6 +37,8 @@ class AgencyRate:
     on_time: int
     late: int
     overdue: int
+    in_time: int = 0
+    no_deadline: int = 0
 
     @property
     def due_so_far(self) -> int:
@@ -63,54 +46,53 @@ class AgencyRate:
 
     @property
     def rate(self) -> float | None:
-        """Done on time, of everything that has fallen due (done on time, done late, still overdue)."""
+        """Duties done on time, of those whose deadline has come (done on time, done late, still overdue)."""
         return self.on_time / self.due_so_far if self.due_so_far else None
 
 
-def on_time_by_agency(session: Session, *, now: datetime) -> list[AgencyRate]:
-    """Every lead agency with something due so far, worst on-time rate first."""
-    status = status_case(local_date(now))
-    counted = lambda category: func.sum(case((status == category.value, 1), else_=0))  # noqa: E731
-    statement = (
-        select(Agency.code, Agency.name_vi, Agency.name_en, counted(StatusCategory.DONE_ON_TIME),
-               counted(StatusCategory.DONE_LATE), counted(StatusCategory.OVERDUE))
-        .select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)
-        .join(Agency, Task.lead_agency_id == Agency.id).where(_live())
-        .group_by(Agency.code, Agency.name_vi, Agency.name_en)
-    )
-    rates = [AgencyRate(code, vi, en, int(a or 0), int(b or 0), int(c or 0))
-             for code, vi, en, a, b, c in session.execute(statement).all()]
+def _rate(code: str, names: tuple[str, str], tally: Tally) -> AgencyRate:
+    return AgencyRate(code, names[0], names[1], tally[StatusCategory.DONE_ON_TIME], tally[StatusCategory.DONE_LATE],
+                      tally[StatusCategory.OPEN_OVERDUE], tally[StatusCategory.OPEN_IN_TIME],
+                      tally[StatusCategory.NO_DEADLINE])
+
+
+def on_time_by_agency(session: Session, *, now: datetime, summary: StatusSummary | None = None) -> list[AgencyRate]:
+    """Every lead agency with a duty whose deadline has come, worst on-time rate first (duties, not periods)."""
+    summary = summary or status_summary(session, now=now)
+    rates = [_rate(code, summary.agency_names[code], tally) for code, tally in summary.by_agency.items()]
     rates = [r for r in rates if r.due_so_far]
     return sorted(rates, key=lambda r: (r.rate, -r.due_so_far, r.code))
 
 
 @dataclass
 class YearBar:
+    """The duties of one year of the plan (due in it, or carried into it) in the four categories."""
     year: int
     on_time: int
     late: int
+    in_time: int
     overdue: int
+    no_deadline: int = 0
 
     @property
     def total(self) -> int:
-        return self.on_time + self.late + self.overdue
+        return self.on_time + self.late + self.in_time + self.overdue
 
 
 def completions_by_year(session: Session, *, now: datetime) -> list[YearBar]:
-    """Per year of the due date: done on time, done late, and still overdue, up to `now`."""
+    """Per year of the plan up to the day of `now`: its duties in the four categories, as of that day."""
     today = local_date(now)
-    status = status_case(today)
-    year = cast(func.extract("year", Occurrence.due_date), Integer).label("year")
-    if session.get_bind().dialect.name == "sqlite":
-        year = cast(func.strftime("%Y", Occurrence.due_date), Integer).label("year")
-    counted = lambda category: func.sum(case((status == category.value, 1), else_=0))  # noqa: E731
-    statement = (
-        select(year, counted(StatusCategory.DONE_ON_TIME), counted(StatusCategory.DONE_LATE),
-               counted(StatusCategory.OVERDUE))
-        .select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)
-        .where(_live(), Occurrence.due_date <= today).group_by(year).order_by(year)
-    )
-    return [YearBar(int(y), int(a or 0), int(b or 0), int(c or 0)) for y, a, b, c in session.execute(statement).all()]
+    facts = read_facts(session)
+    plans = session.execute(select(func.min(Plan.horizon_start), func.max(Plan.horizon_end))).one()
+    if plans[0] is None:
+        return []
+    bars = []
+    for year in range(plans[0].year, min(plans[1].year, today.year) + 1):
+        tally = summarize(facts, today, Window.year(year)).duties
+        bars.append(YearBar(year, tally[StatusCategory.DONE_ON_TIME], tally[StatusCategory.DONE_LATE],
+                            tally[StatusCategory.OPEN_IN_TIME], tally[StatusCategory.OPEN_OVERDUE],
+                            tally[StatusCategory.NO_DEADLINE]))
+    return bars
 
 
 # --- the overdue list -------------------------------------------------------------------------
@@ -160,12 +142,12 @@ class OverduePage:
         self.pages = max(1, -(-self.total // self.page_size))
 
 
-def _open_overdue(today: date, flt: OverdueFilter) -> list:
+def _open_overdue(session: Session, today: date, flt: OverdueFilter) -> list:
     """Conditions on the occurrence table alone, so the partial index ix_occurrence_overdue_due
-    (due_date, id, task_id WHERE progress != 'done' AND kind != 'withdrawn') answers them without
-    reading the table."""
+    (due_date, id, task_id WHERE progress != 'done' AND kind = 'deadline') answers them without
+    reading the table (unless completions dated after `today` exist: see open_as_of)."""
     latest_due = today - timedelta(days=max(1, flt.min_days))
-    conditions = [NOT_DONE, Occurrence.due_date <= latest_due, NOT_WITHDRAWN]
+    conditions = [open_as_of(session, today), Occurrence.due_date <= latest_due, HAS_DEADLINE]
     task_conditions = []
     if flt.section:
         task_conditions.append(or_(Task.section == flt.section, Task.section.startswith(f"{flt.section}.")))
@@ -198,7 +180,10 @@ def _details():
 
 
 def _items(today: date, rows) -> list[OverdueItem]:
-    return [OverdueItem(occ_id, ref, title, section, code, vi, en, due, (today - due).days, progress, percent, note)
+    # A row completed after `today` was still open on it (what was recorded later is not shown).
+    return [OverdueItem(occ_id, ref, title, section, code, vi, en, due, (today - due).days,
+                        "open" if progress == "done" else progress, None if progress == "done" else percent,
+                        None if progress == "done" else note)
             for occ_id, ref, title, section, code, vi, en, due, progress, percent, note in rows]
 
 
@@ -281,7 +266,7 @@ def overdue_page(session: Session, *, now: datetime, flt: OverdueFilter, page: i
     Only the page's rows are joined to their tasks and agencies."""
     _without_parallel_workers(session)
     today = local_date(now)
-    conditions = _open_overdue(today, flt)
+    conditions = _open_overdue(session, today, flt)
     # Every sort lists the same rows: one count from ix_occurrence_overdue_due.
     total = session.execute(select(func.count()).select_from(Occurrence).where(*conditions)).scalar_one()
     pages = max(1, -(-total // page_size))
@@ -299,7 +284,7 @@ def overdue_page(session: Session, *, now: datetime, flt: OverdueFilter, page: i
 def overdue_all(session: Session, *, now: datetime, flt: OverdueFilter, limit: int = 100_000) -> list[OverdueItem]:
     """Every row of the filtered list (for the exports), in the chosen order: one query."""
     today = local_date(now)
-    conditions = _open_overdue(today, flt)
+    conditions = _open_overdue(session, today, flt)
     if flt.sort == "agency":
         order = (Agency.code, Occurrence.due_date, Occurrence.id)
     elif flt.sort == "-due":

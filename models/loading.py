@@ -191,29 +191,47 @@ def _wanted_tasks(plan_file: PlanFile, lines: list, directory: AgencyFile, path:
         try:
             planned = plan_occurrences(timing=entry.timing, due=entry.due, rrule=entry.rrule, anchor=entry.anchor,
                                        horizon_start=header.horizon_start, horizon_end=header.horizon_end,
-                                       policy=policy)
+                                       policy=policy, issued_on=header.issued_on)
         except InputError as error:
             raise InputError(error.message, path=path, line=line.of("rrule"), field=f"task {entry.ref}: rrule") from None
         if entry.timing == "recurring" and not planned:
-            raise InputError("the rule gives no due date within the plan's horizon", path=path,
+            raise InputError("the rule gives no due date within the plan's horizon (from its issue date)", path=path,
                              line=line.of("rrule"), field=f"task {entry.ref}: rrule")
-        for key, codes in (("lead", [entry.lead]), ("coordinating", entry.coordinating)):
+        for key, codes in (("lead", entry.leads), ("coordinating", entry.coordinating)):
             for code in codes:
                 if code not in known:
                     raise InputError(f"unknown agency code {code} (not in the agency directory)", path=path,
                                      line=line.of(key), field=f"task {entry.ref}: {key}")
         coordinating = expand_codes(entry.coordinating, directory)
-        if entry.lead in group_codes:
-            for member in expand_codes([entry.lead], directory):
+        leads = expand_codes(entry.leads, directory)
+        if len(entry.leads) > 1 or entry.leads[0] in group_codes:
+            # A group, or joint leads: each agency leads its own share.
+            group = entry.leads[0] if len(entry.leads) == 1 else None
+            for member in leads:
                 if len(f"{entry.ref}/{member}") > REF_MAX:
                     raise InputError(f"the fanned-out ref {entry.ref}/{member} is longer than {REF_MAX} characters",
                                      path=path, line=line.of("ref"), field=f"task {entry.ref}: ref")
                 others = [c for c in coordinating if c != member]
-                wanted.append(_WantedTask(f"{entry.ref}/{member}", entry, member, entry.lead, others, planned))
+                wanted.append(_WantedTask(f"{entry.ref}/{member}", entry, member, group, others, planned))
         else:
-            wanted.append(_WantedTask(entry.ref, entry, entry.lead, None, [c for c in coordinating if c != entry.lead],
+            wanted.append(_WantedTask(entry.ref, entry, leads[0], None, [c for c in coordinating if c != leads[0]],
                                       planned))
     return wanted
+
+
+def leads_without_recipients(session: Session, plan: Plan) -> list[tuple[str, list[str]]]:
+    """Agencies leading live tasks of the plan with no active focal point: (code, refs). Nobody would
+    be reminded of those tasks."""
+    rows = session.exec(
+        select(Agency.code, Task.ref).join(Task, Task.lead_agency_id == Agency.id)
+        .where(Task.plan_id == plan.id, Task.retired == False,  # noqa: E712
+               ~select(FocalPoint.id).where(FocalPoint.agency_id == Agency.id,
+                                            FocalPoint.active == True).exists())  # noqa: E712
+        .order_by(Agency.code, Task.ref)).all()
+    found: dict[str, list[str]] = {}
+    for code, ref in rows:
+        found.setdefault(code, []).append(ref)
+    return list(found.items())
 
 
 def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: AgencyFile, *, path: Path,
@@ -226,7 +244,8 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
 
     plan = session.exec(select(Plan).where(Plan.code == header.code)).first()
     plan_values = dict(title=header.title, province=header.province, horizon_start=header.horizon_start,
-                       horizon_end=header.horizon_end, source=header.source,
+                       horizon_end=header.horizon_end, source=header.source, issued_on=header.issued_on,
+                       number=header.number, issuer=header.issuer,
                        review_inputs_due=review_inputs_due_of(plan_file))
     if plan is None:
         plan = Plan(code=header.code, loaded_at=at, **plan_values)
@@ -251,7 +270,7 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
             section=entry.section, title=entry.title, source_text=entry.text,
             lead_agency_id=agency_ids[item.lead_code], lead_group_code=item.group_code, timing=entry.timing,
             due_date=entry.due, rrule=entry.rrule, anchor=entry.anchor, date_source=entry.date_source,
-            deadline_phrase=entry.deadline_phrase, retired=False,
+            deadline_phrase=entry.deadline_phrase, review_role=entry.review_role, product=entry.product, retired=False,
         )
         task = tasks.get(item.ref)
         if task is None:
@@ -303,6 +322,10 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
     if new_occurrences:
         session.execute(insert(Occurrence), new_occurrences)
     session.flush()
+    for code, refs in leads_without_recipients(session, plan):
+        shown = ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
+        report.warnings.append(f"{code} leads {len(refs)} task(s) ({shown}) but has no active focal point: "
+                               f"nobody is reminded of them (add one in the agency directory)")
     return report
 
 

@@ -1,8 +1,9 @@
-"""Occurrences: one per due date of a task, each with its own status. And the status rules."""
+"""Occurrences: one per due date of a task (a period of a recurring duty, or a no-deadline duty's
+yearly check-in). What they mean on a given day is computed in models/status.py."""
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, Text, literal_column, text
+from sqlalchemy import Column, DateTime, Index, Text, and_, literal_column, or_, select, text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from models.clock import local_date
@@ -10,8 +11,8 @@ from models.clock import local_date
 
 class OccurrenceKind(StrEnum):
     DEADLINE = "deadline"  # a date from the text, or one period of a recurring duty
-    CHECKIN = "checkin"  # a policy check-in for an undated or ongoing duty
-    FINAL = "final"  # the policy's final due date (the plan horizon)
+    CHECKIN = "checkin"  # a duty without a deadline: its yearly report in the review (never late)
+    FINAL = "final"  # no longer made: a policy date at the horizon's end was not a deadline (0012 removed them)
     WITHDRAWN = "withdrawn"  # dropped from the schedule but kept for the progress recorded on it
 
 
@@ -23,38 +24,10 @@ class Progress(StrEnum):
     DONE = "done"
 
 
-class StatusCategory(StrEnum):
-    """The categories Vietnamese government progress reports use."""
-
-    NOT_YET_DUE = "not_yet_due"
-    IN_PROGRESS = "in_progress"
-    OVERDUE = "overdue"
-    DONE_ON_TIME = "done_on_time"
-    DONE_LATE = "done_late"
-
-    @property
-    def label_vi(self) -> str:
-        return _LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        return _LABELS[self][1]
-
-    def label(self, language: str = "vi") -> str:
-        return self.label_en if language == "en" else self.label_vi
-
-
-_LABELS = {
-    StatusCategory.NOT_YET_DUE: ("Chưa đến hạn", "Not yet due"),
-    StatusCategory.IN_PROGRESS: ("Đang thực hiện, trong hạn", "In progress, within the deadline"),
-    StatusCategory.OVERDUE: ("Quá hạn, chưa hoàn thành", "Overdue, not completed"),
-    StatusCategory.DONE_ON_TIME: ("Hoàn thành đúng hạn", "Completed on time"),
-    StatusCategory.DONE_LATE: ("Hoàn thành quá hạn", "Completed late"),
-}
-
-
-# The rows the overdue page can list; queries must repeat it literally for SQLite to use the indexes.
-OVERDUE_ABLE = "progress != 'done' AND kind != 'withdrawn'"
+# The rows that can be late (open, with a deadline); queries must repeat it literally for SQLite to
+# use the indexes (migration 0012_deadlines_only: check-ins of no-deadline duties are never late).
+OVERDUE_ABLE = "progress != 'done' AND kind = 'deadline'"
+DONE = "progress = 'done'"
 
 
 class Occurrence(SQLModel, table=True):
@@ -69,12 +42,16 @@ class Occurrence(SQLModel, table=True):
             "ix_occurrence_open_due", "due_date", "id", "kind", "task_id",
             sqlite_where=text("progress != 'done'"), postgresql_where=text("progress != 'done'"),
         ),
-        # Only the rows the overdue page can list (open, not withdrawn), narrow: its counts read them
-        # by due date, or one agency's task by task (migration 0008_overdue_counts).
+        # Only the rows that can be late (open, with a deadline), narrow: the overdue page's counts read
+        # them by due date, or one agency's task by task (migrations 0008_overdue_counts, 0012).
         Index("ix_occurrence_overdue_due", "due_date", "id", "task_id",
               sqlite_where=text(OVERDUE_ABLE), postgresql_where=text(OVERDUE_ABLE)),
         Index("ix_occurrence_overdue_task", "task_id", "due_date", "id",
               sqlite_where=text(OVERDUE_ABLE), postgresql_where=text(OVERDUE_ABLE)),
+        # Completions by their date: what was done after a day asked about still counts as open on
+        # it (0012). Empty of such rows in normal use, so the check costs one index probe.
+        Index("ix_occurrence_done_on", "completed_on", "due_date", "task_id",
+              sqlite_where=text(DONE), postgresql_where=text(DONE)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -89,20 +66,16 @@ class Occurrence(SQLModel, table=True):
     note: str | None = Field(default=None, sa_column=Column(Text))
     updated_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
-    def status_category(self, now: datetime) -> StatusCategory:
-        """Where this occurrence stands at `now`, judged by the calendar day in Vietnam.
-
-        Done by the due date (inclusive) is on time, after it late. Not done: overdue from
-        00:00 of the day after the due date; in progress from its period's first day, or as
-        soon as someone records progress; before that, not yet due.
-        """
-        return status_category(self.due_date, self.starts_on, self.progress, self.completed_on, local_date(now))
+    def status_category(self, now: datetime):
+        """Where this occurrence stands at `now`, judged by the calendar day in Vietnam (the rule:
+        models.status.period_status)."""
+        from models.status import occurrence_status
+        return occurrence_status(self, local_date(now))
 
     def days_overdue(self, now: datetime) -> int:
-        """Whole days past the due date while not done; 0 otherwise."""
-        if self.progress == Progress.DONE:
-            return 0
-        return max(0, (local_date(now) - self.due_date).days)
+        """Whole days past its deadline while not done by the day of `now`; 0 for no-deadline duties."""
+        from models.status import occurrence_days_late
+        return occurrence_days_late(self, local_date(now))
 
 
 # An occurrence still to do, as a query condition. The constants are written into the SQL, not bound:
@@ -110,16 +83,14 @@ class Occurrence(SQLModel, table=True):
 # query visibly implies the index's condition; with bound parameters it fetches every row from the
 # table to check them (+80 ms for the late lines of the national benchmark).
 NOT_DONE = Occurrence.progress != literal_column(f"'{Progress.DONE.value}'")
-NOT_WITHDRAWN = Occurrence.kind != literal_column(f"'{OccurrenceKind.WITHDRAWN.value}'")
+HAS_DEADLINE = Occurrence.kind == literal_column(f"'{OccurrenceKind.DEADLINE.value}'")
+DONE_LATER_THAN = lambda today: and_(Occurrence.progress == literal_column(f"'{Progress.DONE.value}'"),  # noqa: E731
+                                     Occurrence.completed_on > today)
 
 
-def status_category(due: date, starts_on: date, progress: str, completed_on: date | None,
-                    today: date) -> StatusCategory:
-    if progress == Progress.DONE:
-        on = completed_on or due
-        return StatusCategory.DONE_ON_TIME if on <= due else StatusCategory.DONE_LATE
-    if today > due:
-        return StatusCategory.OVERDUE
-    if today >= starts_on or progress == Progress.IN_PROGRESS:
-        return StatusCategory.IN_PROGRESS
-    return StatusCategory.NOT_YET_DUE
+def open_as_of(session, today: date):
+    """The condition "not done by `today`" for a query. A completion dated after `today` leaves its
+    occurrence open on that day. Such rows exist only when a past day is asked about; when there are
+    none (one probe of ix_occurrence_done_on), the plain NOT_DONE keeps the partial indexes usable."""
+    later = session.execute(select(Occurrence.id).where(DONE_LATER_THAN(today)).limit(1)).first()
+    return or_(NOT_DONE, DONE_LATER_THAN(today)) if later else NOT_DONE

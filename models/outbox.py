@@ -26,7 +26,9 @@ CLAIMABLE = "status IN ('queued', 'sending')"
 
 class Message(SQLModel, table=True):
     # The claimable rows by id, the order they are claimed in (migration 0010_claimable_messages).
-    __table_args__ = (Index("ix_message_claimable", "id", sqlite_where=text(CLAIMABLE), postgresql_where=text(CLAIMABLE)),)
+    # ix_message_message_id: a bounce that lost our return path names its message by Message-ID (0012).
+    __table_args__ = (Index("ix_message_claimable", "id", sqlite_where=text(CLAIMABLE), postgresql_where=text(CLAIMABLE)),
+                      Index("ix_message_message_id", "message_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     # kind|recipient|day or another natural key: queuing the same message twice is impossible.

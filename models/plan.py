@@ -9,8 +9,8 @@ from sqlmodel import Field, SQLModel, UniqueConstraint
 class Timing(StrEnum):
     ONE_OFF = "one-off"
     RECURRING = "recurring"
-    ONGOING = "ongoing"  # "thường xuyên": checked in on the policy's dates
-    UNDATED = "undated"  # no date in the text: the policy gives check-in dates
+    ONGOING = "ongoing"  # "thường xuyên": no deadline; reported on in each year's review
+    UNDATED = "undated"  # no date in the text: no deadline; reported on in each year's review
 
 
 class DateSource(StrEnum):
@@ -27,6 +27,10 @@ class Plan(SQLModel, table=True):
     horizon_start: date
     horizon_end: date
     source: str = ""
+    # The day the plan was issued: no period that ended before it is due (0012).
+    issued_on: date | None = None
+    number: str | None = Field(default=None, max_length=80)  # số/ký hiệu, e.g. 85/KH-UBND
+    issuer: str | None = Field(default=None, max_length=255)  # the issuing body
     # The annual review's input deadline as MM-DD when the plan sets its own (else the policy's).
     review_inputs_due: str | None = Field(default=None, max_length=5)
     loaded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
@@ -62,6 +66,11 @@ class Task(SQLModel, table=True):
     anchor: date | None = None
     date_source: str = Field(default=DateSource.TEXT, max_length=20)
     deadline_phrase: str | None = None
+    # Its part in the annual review: "inputs" (sending the agency's review, completed by the submission)
+    # or "report" (compiling it); None for every other duty.
+    review_role: str | None = Field(default=None, max_length=20)
+    # What the duty delivers ("Sản phẩm" of an annex table: a decision, a report, a model).
+    product: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # A task dropped from the plan file is retired, never deleted: its history stays.
     retired: bool = False
 

@@ -6,7 +6,8 @@ from sqlmodel import Session, select
 
 from models.agency import Agency
 from models.clock import local_date
-from models.occurrence import NOT_DONE, NOT_WITHDRAWN, Occurrence, status_category
+from models.occurrence import HAS_DEADLINE, Occurrence, OccurrenceKind, open_as_of
+from models.status import done_by, duty_status, occurrence_days_late, occurrence_status, Period
 from models.plan import Task, TaskCoordinator
 
 
@@ -22,7 +23,8 @@ class TaskRow:
     due: date | None
     rrule: str | None
     next_due: date | None
-    status: str | None
+    status: str | None  # the next open period's category (not_started, open_in_time, open_overdue; no_deadline)
+    duty_status: str | None = None  # the duty's category as of the day (models/status.py duty_status)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -49,7 +51,8 @@ def _agency_filter(statement, agency_code: str | None):
 
 
 def list_tasks(session: Session, *, now: datetime, agency_code: str | None = None) -> list[TaskRow]:
-    """Every live task with its next open occurrence and that occurrence's status."""
+    """Every live task with its next occurrence not done by the day of `now`, that occurrence's status,
+    and the duty's status; completions recorded for a later day do not count."""
     today = local_date(now)
     statement = _agency_filter(
         select(Task, Agency).join(Agency, Task.lead_agency_id == Agency.id).where(Task.retired == False),  # noqa: E712
@@ -64,33 +67,38 @@ def list_tasks(session: Session, *, now: datetime, agency_code: str | None = Non
     ):
         coordinating.setdefault(task_id, []).append(code)
     next_open: dict[int, Occurrence] = {}
+    periods: dict[int, list[Period]] = {}
     for occ in session.exec(
-        select(Occurrence).where(Occurrence.task_id.in_(task_ids), NOT_DONE, NOT_WITHDRAWN).order_by(Occurrence.due_date)
+        select(Occurrence).where(Occurrence.task_id.in_(task_ids),
+                                 Occurrence.kind.in_([OccurrenceKind.DEADLINE, OccurrenceKind.CHECKIN]))
+        .order_by(Occurrence.due_date)
     ):
-        next_open.setdefault(occ.task_id, occ)
+        periods.setdefault(occ.task_id, []).append(
+            Period(occ.due_date, occ.starts_on, occ.kind, occ.progress, occ.completed_on))
+        if occ.kind == OccurrenceKind.DEADLINE and not done_by(occ.progress, occ.completed_on, occ.due_date, today):
+            next_open.setdefault(occ.task_id, occ)
     result = []
     for task, agency in rows:
         occ = next_open.get(task.id)
-        status = None
-        if occ:
-            status = status_category(occ.due_date, occ.starts_on, occ.progress, occ.completed_on, today).value
+        duty = duty_status(periods.get(task.id, []), today)
+        status = occurrence_status(occ, today).value if occ else None
         result.append(TaskRow(
             ref=task.ref, section=task.section, title=task.title, lead=agency.code, lead_name=agency.name_vi,
             coordinating=coordinating.get(task.id, []), timing=task.timing, due=task.due_date, rrule=task.rrule,
-            next_due=occ.due_date if occ else None, status=status,
+            next_due=occ.due_date if occ else None, status=status if occ else duty.value, duty_status=duty.value,
         ))
     return result
 
 
 def overdue(session: Session, *, now: datetime, agency_code: str | None = None,
             limit: int | None = None, offset: int = 0) -> list[OverdueRow]:
-    """Every occurrence past its due date and not done, worst (oldest) first."""
+    """Every occurrence with a deadline past and not done by the day of `now`, worst (oldest) first."""
     today = local_date(now)
     statement = _agency_filter(
         select(Occurrence, Task, Agency)
         .join(Task, Occurrence.task_id == Task.id)
         .join(Agency, Task.lead_agency_id == Agency.id)
-        .where(NOT_DONE, Occurrence.due_date < today, NOT_WITHDRAWN, Task.retired == False),  # noqa: E712
+        .where(open_as_of(session, today), Occurrence.due_date < today, HAS_DEADLINE, Task.retired == False),  # noqa: E712
         agency_code,
     ).order_by(Occurrence.due_date, Task.ref).offset(offset)
     if limit is not None:
@@ -98,8 +106,8 @@ def overdue(session: Session, *, now: datetime, agency_code: str | None = None,
     return [
         OverdueRow(
             ref=task.ref, title=task.title, lead=agency.code, lead_name=agency.name_vi, due=occ.due_date,
-            days_overdue=occ.days_overdue(now), status=occ.status_category(now).value,
-            progress=occ.progress, kind=occ.kind,
+            days_overdue=occurrence_days_late(occ, today), status=occurrence_status(occ, today).value,
+            progress="open" if occ.progress == "done" else occ.progress, kind=occ.kind,
         )
         for occ, task, agency in session.exec(statement)
     ]

@@ -4,13 +4,15 @@ Everything happens in the caller's transaction."""
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from config.errors import InputError
 from models.agency import Agency, AgencyKind
 from models.audit import record
 from models.clock import local_date
-from models.occurrence import Occurrence, OccurrenceKind, Progress, StatusCategory
+from models.occurrence import Occurrence, OccurrenceKind, Progress
+from models.status import StatusCategory, occurrence_status
 from models.plan import Plan, Task, TaskCoordinator
 from models.review import (
     Channel, CycleDates, IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken, ReportedStatus,
@@ -54,16 +56,32 @@ def dates_for(plan: Plan, year: int, review_policy) -> CycleDates:
     return cycle_dates(year, review_policy, plan.review_inputs_due)
 
 
+# The body that compiles the review (the Alliance) and the steering committee it serves report to
+# nobody in it: they are never asked, chased or listed as late (their duties are in the report).
+COMPILING_KINDS = (AgencyKind.ALLIANCE, AgencyKind.STEERING_COMMITTEE)
+
+
 def reporting_agencies(session: Session, plan: Plan) -> list[Agency]:
-    """Every lead agency of the plan's live tasks, and the district-level units and the Alliance it
-    names as coordinators: the plan's own agencies, never another province's in a shared database."""
+    """Every lead agency of the plan's live tasks, and the district-level units it names as
+    coordinators (the plan's own agencies, never another province's in a shared database); not the
+    compiling body nor its steering committee."""
     live = select(Task.id).where(Task.plan_id == plan.id, Task.retired == False)  # noqa: E712
     lead_ids = set(session.exec(select(Task.lead_agency_id).where(Task.id.in_(live))))
     coordinator_ids = set(session.exec(select(TaskCoordinator.agency_id).where(TaskCoordinator.task_id.in_(live))))
     candidates = session.exec(select(Agency).where(Agency.id.in_(lead_ids | coordinator_ids))).all()
     agencies = [a for a in candidates
-                if a.id in lead_ids or a.kind in (AgencyKind.DISTRICT, AgencyKind.ALLIANCE)]
+                if (a.id in lead_ids or a.kind == AgencyKind.DISTRICT) and a.kind not in COMPILING_KINDS]
     return sorted(agencies, key=lambda a: (_KIND_ORDER.get(a.kind, 1), a.code))
+
+
+def compiling_body(session: Session, plan: Plan) -> list[Agency]:
+    """The Alliance of the plan (leading or coordinating its live tasks; never another province's in a
+    shared database): it compiles the review, and its staff hear who has not reported."""
+    live = select(Task.id).where(Task.plan_id == plan.id, Task.retired == False)  # noqa: E712
+    ids = set(session.exec(select(Task.lead_agency_id).where(Task.id.in_(live))))
+    ids |= set(session.exec(select(TaskCoordinator.agency_id).where(TaskCoordinator.task_id.in_(live))))
+    return list(session.exec(select(Agency).where(Agency.id.in_(ids), Agency.kind == AgencyKind.ALLIANCE)
+                             .order_by(Agency.id)))
 
 
 def asks_indicators(agency: Agency) -> bool:
@@ -195,18 +213,21 @@ class Form:
 
 
 def year_occurrences(session: Session, plan: Plan, agency_id: int, year: int):
-    """The agency's occurrences the review of `year` covers: those due in the year, and earlier ones
-    still open or completed during it."""
+    """The agency's occurrences the review of `year` covers: those due in the year, and earlier
+    deadlines still open or completed during it; a no-deadline duty's check-in of that year only. Not
+    the duty of sending the review itself (4.2-b): the submission completes it."""
     first = date(year, 1, 1)
     rows = session.exec(
         select(Occurrence, Task).join(Task, Occurrence.task_id == Task.id)
         .where(Task.plan_id == plan.id, Task.lead_agency_id == agency_id, Task.retired == False,  # noqa: E712
-               Occurrence.kind != OccurrenceKind.WITHDRAWN, Occurrence.due_date <= date(year, 12, 31))
+               Occurrence.kind.in_([OccurrenceKind.DEADLINE, OccurrenceKind.CHECKIN]),
+               Occurrence.due_date <= date(year, 12, 31),
+               or_(Task.review_role == None, Task.review_role != "inputs"))  # noqa: E711
         .order_by(Occurrence.due_date, Task.ref)
     ).all()
     return [(occ, task) for occ, task in rows
-            if occ.due_date >= first or occ.progress != Progress.DONE
-            or (occ.completed_on is not None and occ.completed_on >= first)]
+            if occ.due_date >= first or (occ.kind == OccurrenceKind.DEADLINE and (
+                occ.progress != Progress.DONE or (occ.completed_on is not None and occ.completed_on >= first)))]
 
 
 def form_for(session: Session, request: ReviewRequest, now: datetime) -> Form:
@@ -215,7 +236,7 @@ def form_for(session: Session, request: ReviewRequest, now: datetime) -> Form:
     agency = session.get(Agency, request.agency_id)
     latest = current_submission(session, request.id)
     reported = {t["occurrence_id"]: t for t in (latest.payload.get("tasks", []) if latest else [])}
-    lines = [FormLine(occ.id, task.ref, task.title, occ.due_date, occ.status_category(now), occ.progress,
+    lines = [FormLine(occ.id, task.ref, task.title, occ.due_date, occurrence_status(occ, local_date(now)), occ.progress,
                       occ.progress_percent, occ.completed_on, occ.note, reported.get(occ.id))
              for occ, task in year_occurrences(session, plan, agency.id, cycle.year)]
     return Form(plan, cycle, request, agency, lines, latest)
@@ -272,10 +293,16 @@ def submit(session: Session, form: Form, inputs: ValidInputs, *, now: datetime, 
     request.submitted_at = now
     request.late = late
     why = f"sơ kết năm {cycle.year} ({channel})"
+    day = local_date(now)
     for line in inputs.tasks:
         due = date.fromisoformat(line["due"])
         text = line["result"] or None
-        if line["status"] == ReportedStatus.DONE:
+        occurrence = session.get(Occurrence, line["occurrence_id"])
+        if occurrence is not None and occurrence.kind == OccurrenceKind.CHECKIN:
+            # A duty without a deadline: its yearly report is made by reporting on it, whatever it says.
+            mark_done(session, ref=line["ref"], on=day, note=text or why, at=now, actor=actor, due=due,
+                      plan_code=plan.code)
+        elif line["status"] == ReportedStatus.DONE:
             mark_done(session, ref=line["ref"], on=date.fromisoformat(line["completed_on"]), note=text or why,
                       at=now, actor=actor, due=due, plan_code=plan.code)
         elif line["status"] == ReportedStatus.IN_PROGRESS:
@@ -283,8 +310,24 @@ def submit(session: Session, form: Form, inputs: ValidInputs, *, now: datetime, 
                             due=due, plan_code=plan.code)
         else:
             mark_open(session, ref=line["ref"], note=text, at=now, actor=actor, due=due, plan_code=plan.code)
+    complete_review_duty(session, plan, cycle, agency, now=now, actor=actor)
     session.flush()
     return submission
+
+
+def complete_review_duty(session: Session, plan: Plan, cycle: ReviewCycle, agency: Agency, *, now: datetime,
+                         actor: str) -> None:
+    """A submitted review completes the agency's duty to send it (the plan's review_role "inputs" task,
+    4.2-b), for the cycle's year, on the day of the submission. A resubmission leaves it as it was."""
+    rows = session.exec(
+        select(Occurrence, Task).join(Task, Occurrence.task_id == Task.id)
+        .where(Task.plan_id == plan.id, Task.lead_agency_id == agency.id, Task.retired == False,  # noqa: E712
+               Task.review_role == "inputs", Occurrence.kind == OccurrenceKind.DEADLINE,
+               Occurrence.due_date >= date(cycle.year, 1, 1), Occurrence.due_date <= date(cycle.year, 12, 31))).all()
+    for occ, task in rows:
+        if occ.progress != Progress.DONE:
+            mark_done(session, ref=task.ref, on=local_date(now), due=occ.due_date, plan_code=plan.code, at=now,
+                      actor=actor, note=f"Đã nộp báo cáo sơ kết năm {cycle.year}")
 
 
 # --- who has reported --------------------------------------------------------------------------

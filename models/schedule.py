@@ -57,20 +57,20 @@ def _chain(dates: list[date], first_start: date, kind: str) -> list[PlannedOccur
 
 
 def plan_occurrences(*, timing: str, due: date | None, rrule: str | None, anchor: date | None,
-                     horizon_start: date, horizon_end: date, policy: DueDatePolicy) -> list[PlannedOccurrence]:
-    """Every due date of a task.
+                     horizon_start: date, horizon_end: date, policy: DueDatePolicy,
+                     issued_on: date | None = None) -> list[PlannedOccurrence]:
+    """Every due date of a task, from the day the plan was issued (or its horizon's start) on.
 
-    - one-off: its due date, its period being the whole plan up to then;
-    - recurring: the rule's dates from the anchor to the horizon's end, one period each;
-    - undated and ongoing: the policy's yearly check-ins within the horizon, then a final
-      due date at the horizon's end (when the policy says so).
+    - one-off: its due date, its period being the plan up to then;
+    - recurring: the rule's dates from the anchor to the horizon's end, one period each; a period
+      due before the plan was issued is not due at all (the plan had not reached anyone);
+    - undated and ongoing: no deadline. One check-in a year (the policy's day, the annual review's
+      input deadline) on which the agency reports on it; a check-in is never late.
     """
+    start = max(horizon_start, issued_on) if issued_on else horizon_start
     if timing == Timing.ONE_OFF:
-        return [PlannedOccurrence(due, min(horizon_start, due), OccurrenceKind.DEADLINE)]
+        return [PlannedOccurrence(due, min(start, due), OccurrenceKind.DEADLINE)]
     if timing == Timing.RECURRING:
-        return _chain(recurrence_dates(rrule, anchor, horizon_end), horizon_start, OccurrenceKind.DEADLINE)
-    checkins = _checkin_dates(policy, horizon_start, horizon_end)
-    planned = _chain(checkins, horizon_start, OccurrenceKind.CHECKIN)
-    if policy.final_due_at_horizon_end and horizon_end not in checkins:
-        planned.append(PlannedOccurrence(horizon_end, horizon_start, OccurrenceKind.FINAL))
-    return planned
+        dates = [d for d in recurrence_dates(rrule, anchor, horizon_end) if d >= start]
+        return _chain(dates, start, OccurrenceKind.DEADLINE)
+    return _chain(_checkin_dates(policy, start, horizon_end), start, OccurrenceKind.CHECKIN)

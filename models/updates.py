@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from config.errors import InputError
 from models.audit import record
+from models.clock import local_date
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.plan import Plan, Task
 
@@ -67,8 +68,19 @@ def _set(session, occ: Occurrence, ref: str, *, at: datetime, actor: str, why: s
     occ.updated_at = at
 
 
+def check_completion_day(on: date, at: datetime) -> None:
+    """A completion is recorded for a day that has come: never after today (the clock's, in Vietnam)."""
+    today = local_date(at)
+    if on > today:
+        raise InputError(f"the completion date {on:%d/%m/%Y} is after today ({today:%d/%m/%Y}): record it on or "
+                         f"after the day it happens", field="on",
+                         vi=f"Ngày hoàn thành {on:%d/%m/%Y} sau ngày hôm nay ({today:%d/%m/%Y}): "
+                            f"chỉ ghi nhận việc đã hoàn thành")
+
+
 def mark_done(session: Session, *, ref: str, on: date, note: str | None, at: datetime, actor: str,
               due: date | None = None, plan_code: str | None = None) -> Occurrence:
+    check_completion_day(on, at)
     task = find_task(session, ref=ref, plan_code=plan_code)
     occ = pick_occurrence(session, task=task, due=due)
     check_note(note)
@@ -106,4 +118,14 @@ def mark_open(session: Session, *, ref: str, note: str | None, at: datetime, act
     if note:
         values["note"] = note
     _set(session, occ, task.ref, at=at, actor=actor, why=note, **values)
+    return occ
+
+
+def record_note(session: Session, *, ref: str, note: str, at: datetime, actor: str, due: date | None = None,
+                plan_code: str | None = None) -> Occurrence:
+    """Keep a note on a task (one occurrence of it) without changing its progress."""
+    check_note(note)
+    task = find_task(session, ref=ref, plan_code=plan_code)
+    occ = pick_occurrence(session, task=task, due=due)
+    _set(session, occ, task.ref, at=at, actor=actor, why=note, note=note)
     return occ

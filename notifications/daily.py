@@ -12,12 +12,12 @@ from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import NamedTuple, Sequence
 
-from sqlalchemy import Row, bindparam, func, literal_column, select as sa_select
+from sqlalchemy import Row, bindparam, func, literal_column, or_, select as sa_select
 from sqlmodel import Session
 
 from config.policy import ReminderPolicy
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
-from models.occurrence import NOT_DONE, NOT_WITHDRAWN, Occurrence
+from models.occurrence import DONE_LATER_THAN, HAS_DEADLINE, NOT_DONE, Occurrence
 from models.outbox import Message, OutboxItem
 from models.plan import Task, TaskCoordinator
 from models.reminders import (
@@ -26,6 +26,7 @@ from models.reminders import (
 from models.workdays import WorkCalendar
 from notifications.outbox import Draft, enqueue_many, queued_keys
 from notifications.render import render
+from notifications.reply_address import ReplyAddresses
 
 SECTIONS = ("overdue", "due_today", "due_soon", "fyi", "summary")
 OVERDUE_RULES = ("overdue", "fyi:overdue")
@@ -70,7 +71,8 @@ class PlannedDigest:
     agency_names: list[str] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     summary: list[dict] = field(default_factory=list)
-    summary_total: int = 0
+    summary_total: int = 0  # late duties
+    summary_periods: int = 0  # their late periods
 
     def sections(self) -> dict[str, list]:
         """Items by urgency; a task late for several periods is one line (oldest date, how many)."""
@@ -84,7 +86,8 @@ class PlannedDigest:
     def template_context(self, send_date: date) -> dict:
         """What the daily templates are given."""
         return dict(recipient_name=self.name, agency_names=self.agency_names, send_date=send_date,
-                    summary=self.summary, summary_total=self.summary_total, **self.sections())
+                    summary=self.summary, summary_total=self.summary_total, summary_periods=self.summary_periods,
+                    **self.sections())
 
 
 @dataclass
@@ -133,24 +136,36 @@ def _section(due: date, today: date) -> tuple[str, int]:
     return "due_soon", (due - today).days
 
 
-def _open_filters():
-    return NOT_DONE, NOT_WITHDRAWN, Task.retired == False  # noqa: E712
+def _open_filters(as_of: bool = False):
+    """Open occurrences with a deadline, of live tasks. `as_of`: also those recorded done on a day after
+    `today` (still open on it); only needed when such rows exist (see models.occurrence.open_as_of)."""
+    still_open = or_(NOT_DONE, DONE_LATER_THAN(bindparam("today"))) if as_of else NOT_DONE
+    return still_open, HAS_DEADLINE, Task.retired == False  # noqa: E712
 
 
 # The sweep's statements are built once, their days bound at each run: a simulation sweeps
 # thousands of days, and building a statement cost as much as running it on a province's data.
-_UPCOMING = (
-    sa_select(Occurrence.id, Occurrence.due_date, Task.id, Task.ref, Task.title, Task.lead_agency_id)
-    .join(Task, Occurrence.task_id == Task.id)
-    .where(*_open_filters(), Occurrence.due_date >= bindparam("today"), Occurrence.due_date <= bindparam("horizon"))
-    .order_by(Occurrence.due_date, Occurrence.id)  # the index's order: the same items' order everywhere
-)
+# Each in two forms: the usual one, which SQLite answers from the partial indexes alone, and one for a
+# day before completions already recorded (`as_of`).
+def _upcoming_statement(as_of: bool):
+    return (
+        sa_select(Occurrence.id, Occurrence.due_date, Task.id, Task.ref, Task.title, Task.lead_agency_id)
+        .join(Task, Occurrence.task_id == Task.id)
+        .where(*_open_filters(as_of), Occurrence.due_date >= bindparam("today"),
+               Occurrence.due_date <= bindparam("horizon"))
+        .order_by(Occurrence.due_date, Occurrence.id)  # the index's order: the same items' order everywhere
+    )
+
+
+def _completed_after(session: Session, today: date) -> bool:
+    return session.connection().execute(_DONE_LATER, dict(today=today)).first() is not None
 
 
 def _upcoming(session: Session, today: date, policy: ReminderPolicy):
     """Open occurrences due from today up to the horizon: each may have a "before" or due-day reminder."""
     horizon = today + timedelta(days=lookahead_days(policy))
-    return session.connection().execute(_UPCOMING, dict(today=today, horizon=horizon)).all()
+    statement = _UPCOMING[_completed_after(session, today)]
+    return session.connection().execute(statement, dict(today=today, horizon=horizon)).all()
 
 
 def _overdue_lines(session: Session, today: date) -> Sequence[Row]:
@@ -160,7 +175,8 @@ def _overdue_lines(session: Session, today: date) -> Sequence[Row]:
     One row per task: task_id, ref, title, lead_id, oldest and newest late due date, how many late
     periods, an occurrence of it (the outbox row's reference to the task), plan_id."""
     # .all(): the rows fetched at once, not one by one (41,000 of them at national scale)
-    return session.connection().execute(_OVERDUE_LINES, dict(today=today)).all()
+    statement = _OVERDUE_LINES[_completed_after(session, today)]
+    return session.connection().execute(statement, dict(today=today)).all()
 
 
 # Each task's late open occurrences, summed by the database. Grouped on `task_id + 0`, not on the
@@ -168,21 +184,29 @@ def _overdue_lines(session: Session, today: date) -> Sequence[Row]:
 # sorts them, instead of walking every open occurrence of the country in task order through
 # ix_occurrence_overdue_task (0.18 s against 0.24 s on the national benchmark; PostgreSQL the same).
 _TASK_OF_LATE = Occurrence.task_id + literal_column("0")
-_LATE_BY_TASK = (
-    sa_select(_TASK_OF_LATE.label("task_id"), func.min(Occurrence.due_date).label("oldest"),
-              func.max(Occurrence.due_date).label("newest"), func.count().label("periods"),
-              func.min(Occurrence.id).label("anchor"))
-    .where(NOT_DONE, NOT_WITHDRAWN, Occurrence.due_date < bindparam("today"))
-    .group_by(_TASK_OF_LATE)
-    .subquery("late")
-)
-_OVERDUE_LINES = (
-    sa_select(Task.id, Task.ref, Task.title, Task.lead_agency_id, _LATE_BY_TASK.c.oldest, _LATE_BY_TASK.c.newest,
-              _LATE_BY_TASK.c.periods, _LATE_BY_TASK.c.anchor, Task.plan_id)
-    .join_from(_LATE_BY_TASK, Task, Task.id == _LATE_BY_TASK.c.task_id)
-    .where(Task.retired == False)  # noqa: E712
-    .order_by(Task.id)  # the digests' order of items, the same on every database
-)
+
+
+def _overdue_lines_statement(as_of: bool):
+    late_by_task = (
+        sa_select(_TASK_OF_LATE.label("task_id"), func.min(Occurrence.due_date).label("oldest"),
+                  func.max(Occurrence.due_date).label("newest"), func.count().label("periods"),
+                  func.min(Occurrence.id).label("anchor"))
+        .where(*_open_filters(as_of)[:2], Occurrence.due_date < bindparam("today"))
+        .group_by(_TASK_OF_LATE)
+        .subquery("late")
+    )
+    return (
+        sa_select(Task.id, Task.ref, Task.title, Task.lead_agency_id, late_by_task.c.oldest, late_by_task.c.newest,
+                  late_by_task.c.periods, late_by_task.c.anchor, Task.plan_id)
+        .join_from(late_by_task, Task, Task.id == late_by_task.c.task_id)
+        .where(Task.retired == False)  # noqa: E712
+        .order_by(Task.id)  # the digests' order of items, the same on every database
+    )
+
+
+_UPCOMING = {as_of: _upcoming_statement(as_of) for as_of in (False, True)}
+_OVERDUE_LINES = {as_of: _overdue_lines_statement(as_of) for as_of in (False, True)}
+_DONE_LATER = sa_select(Occurrence.id).where(DONE_LATER_THAN(bindparam("today"))).limit(1)
 
 
 class Person(NamedTuple):
@@ -252,7 +276,8 @@ class Directory:
             # Coordinators then only hear of reminders before or on the due day: the late tasks'
             # coordinators (most of the country's, at national scale) are not needed.
             due.append(Occurrence.due_date >= today)
-        due_tasks = sa_select(Occurrence.task_id).where(NOT_DONE, NOT_WITHDRAWN, *due)
+        still_open = or_(NOT_DONE, DONE_LATER_THAN(today)) if _completed_after(session, today) else NOT_DONE
+        due_tasks = sa_select(Occurrence.task_id).where(still_open, HAS_DEADLINE, *due)
         coordinators: dict[int, list[int]] = defaultdict(list)
         statement = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
                      .where(TaskCoordinator.task_id.in_(due_tasks))
@@ -466,21 +491,24 @@ _FIRST = itemgetter(0)
 def _one_agency_digest(person: Person, agency: AgencyName, items: list[Item],
                        summary: "WeeklySummary | None") -> PlannedDigest:
     return PlannedDigest(person.email, person.name, person.language, [_name(agency, person)], items,
-                         summary.for_language(person.language) if summary else [], summary.total if summary else 0)
+                         summary.for_language(person.language) if summary else [], summary.total if summary else 0,
+                         summary.periods if summary else 0)
 
 
 def _digest(shares: list[tuple]) -> PlannedDigest:
     """The digest of an address in several agencies: its shares from each, in one message."""
-    agency_names, summary_lines, summary_total = [], [], 0
+    agency_names, summary_lines, summary_total, summary_periods = [], [], 0, 0
     for person, agency, _, summary in shares:
         name = _name(agency, person)
         if name not in agency_names:
             agency_names.append(name)
         if summary is not None:
             summary_lines, summary_total = summary.for_language(person.language), summary.total
+            summary_periods = summary.periods
     items = shares[0][2] if len(shares) == 1 else [i for share in shares for i in share[2]]
     first = shares[0][0]
-    return PlannedDigest(first.email, first.name, first.language, agency_names, items, summary_lines, summary_total)
+    return PlannedDigest(first.email, first.name, first.language, agency_names, items, summary_lines, summary_total,
+                         summary_periods)
 
 
 def _name(agency: AgencyName, person: Person) -> str:
@@ -494,10 +522,15 @@ class WeeklySummary:
     by_agency: list[tuple[AgencyName, int, list[Item]]]  # the lead agencies' late items
     _by_language: dict[str, list[dict]] = field(default_factory=dict)
 
+    @cached_property
+    def periods(self) -> int:
+        return sum(i.periods for _, _, items in self.by_agency for i in items)
+
     def for_language(self, language: str) -> list[dict]:
         if language not in self._by_language:
             self._by_language[language] = [
-                {"name": agency.name_en if language == "en" else agency.name_vi, "count": count, "occurrences": lines}
+                {"name": agency.name_en if language == "en" else agency.name_vi, "count": count,
+                 "periods": sum(i.periods for i in lines), "occurrences": lines}
                 for agency, count, lines in self.by_agency]
         return self._by_language[language]
 
@@ -528,8 +561,10 @@ def _weekly_summary(today, policy, calendar, agencies, late: list[tuple[int, Ite
     by_agency: dict[int, list[Item]] = defaultdict(list)
     for lead_id, item in sorted(late, key=_oldest_first):
         by_agency[lead_id].append(item)
-    counts = {agency_id: sum(i.periods for i in items) for agency_id, items in by_agency.items()}
-    grouped = [(agencies[a], counts[a], items) for a, items in sorted(by_agency.items(), key=lambda kv: -counts[kv[0]])]
+    # Counted in duties (one line each), as every other surface counts; the late periods are shown apart.
+    counts = {agency_id: len(items) for agency_id, items in by_agency.items()}
+    grouped = [(agencies[a], counts[a], items)
+               for a, items in sorted(by_agency.items(), key=lambda kv: (-counts[kv[0]], agencies[kv[0]].name_vi))]
     item = Item(None, "summary", firing.nominal, "summary", "", "", today, 0, "")
     return WeeklySummary(item, sum(counts.values()), grouped)
 
@@ -540,11 +575,12 @@ def _oldest_first(pair: tuple[int, Item]) -> tuple[date, str]:
 
 def queue_daily_reminders(session: Session, *, today: date, now: datetime, policy: ReminderPolicy,
                           calendar: WorkCalendar, base_url: str, mail_from: str,
-                          directory: Directory | None = None) -> SweepResult:
+                          directory: Directory | None = None, replies: ReplyAddresses | None = None) -> SweepResult:
     """Write today's digests into the outbox: one message per person per day, one row per reason.
 
     A person who already has today's digest gets nothing more today; what would have been added
-    stays unsent and goes out in the next working day's digest.
+    stays unsent and goes out in the next working day's digest. With `replies` each digest can be
+    answered by email (it says how).
     """
     result = plan_daily_digests(session, today=today, policy=policy, calendar=calendar, base_url=base_url,
                                 directory=directory)
@@ -555,8 +591,9 @@ def queue_daily_reminders(session: Session, *, today: date, now: datetime, polic
         if key in already:
             continue
         drafts.append(Draft(key, "daily", digest.email, digest.name, digest.language, today,
-                            render("daily", digest.language, digest.template_context(today))))
-    message_ids = enqueue_many(session, drafts, now=now, mail_from=mail_from)
+                            render("daily", digest.language,
+                                   dict(digest.template_context(today), replies=replies is not None))))
+    message_ids = enqueue_many(session, drafts, now=now, mail_from=mail_from, replies=replies)
     result.queued = len(message_ids)
     rows = [dict(key=i.key_for(digest.email.lower()), message_id=message_ids[key], recipient_email=digest.email.lower(),
                  occurrence_id=i.occurrence_id, rule=i.rule, section=i.section, fire_date=today)

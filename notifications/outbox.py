@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from models.outbox import Message, MessageContent, MessageStatus
 from notifications.render import Rendered
+from notifications.reply_address import ReplyAddresses
 
 
 def message_id_for(key: str, mail_from: str) -> str:
@@ -35,15 +36,19 @@ def is_valid_address(address: str) -> bool:
 
 
 def build_mime(*, subject: str, text: str, html: str, mail_from: str, to_name: str, to_email: str,
-               message_id: str, kind: str, at: datetime) -> bytes:
+               message_id: str, kind: str, at: datetime, reply_to: str | None = None,
+               headers: tuple[tuple[str, str], ...] = ()) -> bytes:
     """The email as it will be sent, built with the `emails` library (UTF-8 subject, names, parts).
-    The subject and the name are made one line here too: nothing in them can start another header."""
+    The subject and the name are made one line here too: nothing in them can start another header.
+    `reply_to`: the tagged address a reply goes to; `headers`: a few more (threading, Auto-Submitted)."""
     subject, to_name = clean_header(subject), clean_header(to_name)
+    extra = {"X-Dondoc-Kind": kind}
+    extra.update((name, clean_header(value)) for name, value in headers)
     # Date from our clock, not the library's: a simulated day's mail is dated that day. (Given as a
     # header as well, the library's own Date stayed first: two Date headers, the wall clock's read.)
     built = _Email(subject=subject, text=text, html=html, mail_from=mail_from, mail_to=(to_name, to_email),
                            charset="utf-8", message_id=message_id, date=format_datetime(at),
-                           headers={"X-Dondoc-Kind": kind})
+                           headers=extra, reply_to=reply_to)
     built.after_build = _boundaries_from(message_id)
     built.policy = _HEADERS
     out = BytesIO()  # what the library's as_bytes() does, with a generator that writes bodies whole
@@ -163,33 +168,47 @@ class Draft:
     language: str
     send_date: date
     rendered: Rendered
+    headers: tuple[tuple[str, str], ...] = ()  # a few more headers (In-Reply-To, Auto-Submitted)
 
 
-def _rows(draft: Draft, *, now: datetime, mail_from: str) -> tuple[dict, dict]:
-    """The message's delivery row and its content row (without the message id the database gives)."""
-    email, name, subject = (draft.recipient_email.strip(), clean_header(draft.recipient_name),
-                            clean_header(draft.rendered.subject))
-    message_id = message_id_for(draft.key, mail_from)
-    text, html = draft.rendered.text, draft.rendered.html
-    message = dict(key=draft.key, kind=draft.kind, recipient_email=email, recipient_name=name, language=draft.language,
-                   send_date=draft.send_date, subject=subject, message_id=message_id, status=MessageStatus.QUEUED,
-                   attempts=0, next_attempt_at=now, created_at=now)
-    content = dict(raw=build_mime(subject=subject, text=text, html=html, mail_from=mail_from, to_name=name,
-                                  to_email=email, message_id=message_id, kind=draft.kind, at=now))
-    return message, content
+# The emails a person can act on by replying: they carry a Reply-To tagged with the message (its
+# recipient, the occurrences it covers), when a reply mailbox is read (notifications/reply_address.py).
+ACTIONABLE_KINDS = frozenset({"daily", "review_request", "review_chaser"})
+
+
+def _message_row(draft: Draft, *, now: datetime, mail_from: str) -> dict:
+    """The message's delivery row (without the id the database gives it)."""
+    return dict(key=draft.key, kind=draft.kind, recipient_email=draft.recipient_email.strip(),
+                recipient_name=clean_header(draft.recipient_name), language=draft.language,
+                send_date=draft.send_date, subject=clean_header(draft.rendered.subject),
+                message_id=message_id_for(draft.key, mail_from), status=MessageStatus.QUEUED, attempts=0,
+                next_attempt_at=now, created_at=now)
+
+
+def _content_row(draft: Draft, message: dict, message_id: int, *, now: datetime, mail_from: str,
+                 replies: "ReplyAddresses | None") -> dict:
+    """The message's MIME, built once its id is known (an actionable one's reply address names it)."""
+    email = message["recipient_email"]
+    reply_to = (replies.reply_to(message_id, email) if replies is not None and draft.kind in ACTIONABLE_KINDS
+                else None)
+    return dict(message_id=message_id, raw=build_mime(
+        subject=message["subject"], text=draft.rendered.text, html=draft.rendered.html, mail_from=mail_from,
+        to_name=message["recipient_name"], to_email=email, message_id=message["message_id"], kind=draft.kind, at=now,
+        reply_to=reply_to, headers=draft.headers))
 
 
 def enqueue(session: Session, *, key: str, kind: str, recipient_email: str, recipient_name: str,
-            language: str, send_date: date, rendered: Rendered, now: datetime, mail_from: str) -> Message | None:
+            language: str, send_date: date, rendered: Rendered, now: datetime, mail_from: str,
+            replies: "ReplyAddresses | None" = None, headers: tuple[tuple[str, str], ...] = ()) -> Message | None:
     """Queue one message; None when a message with this key exists already."""
     if session.exec(select(Message.id).where(Message.key == key)).first() is not None:
         return None
-    row, content = _rows(Draft(key, kind, recipient_email, recipient_name, language, send_date, rendered),
-                         now=now, mail_from=mail_from)
+    draft = Draft(key, kind, recipient_email, recipient_name, language, send_date, rendered, headers)
+    row = _message_row(draft, now=now, mail_from=mail_from)
     message = Message(**row)
     session.add(message)
     session.flush()
-    session.add(MessageContent(message_id=message.id, **content))
+    session.add(MessageContent(**_content_row(draft, row, message.id, now=now, mail_from=mail_from, replies=replies)))
     session.flush()
     return message
 
@@ -208,16 +227,17 @@ def queued_keys(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
-def enqueue_many(session: Session, drafts: list[Draft], *, now: datetime, mail_from: str) -> dict[str, int]:
+def enqueue_many(session: Session, drafts: list[Draft], *, now: datetime, mail_from: str,
+                 replies: "ReplyAddresses | None" = None) -> dict[str, int]:
     """Queue many messages in one statement; returns the new messages' ids by key (a draft whose key
     is queued already, or comes again in `drafts`, is skipped, as `enqueue` does)."""
     skipped = queued_keys(session, [d.key for d in drafts])
-    built = [_rows(d, now=now, mail_from=mail_from) for d in drafts
-             if not (d.key in skipped or skipped.add(d.key))]
-    if not built:
+    new = [d for d in drafts if not (d.key in skipped or skipped.add(d.key))]
+    if not new:
         return {}
+    rows = [_message_row(d, now=now, mail_from=mail_from) for d in new]
     session.flush()
-    inserted = list(session.execute(_INSERT_MESSAGES, [m for m, _ in built]))
-    session.execute(_INSERT_CONTENTS, [dict(content, message_id=message_id)
-                                        for (message_id, _), (_, content) in zip(inserted, built)])
+    inserted = list(session.execute(_INSERT_MESSAGES, rows))
+    session.execute(_INSERT_CONTENTS, [_content_row(d, row, message_id, now=now, mail_from=mail_from, replies=replies)
+                                        for (message_id, _), d, row in zip(inserted, new, rows)])
     return {key: message_id for message_id, key in inserted}

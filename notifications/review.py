@@ -10,10 +10,11 @@ from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
 from models.plan import Plan
 from models.reminders import is_escalated
 from models.review import INDICATORS, ReviewCycle, ReviewRequest, chaser_firing, missing_list_firing
-from models.review_ops import form_for, issue_token, review_link
+from models.review_ops import compiling_body, form_for, issue_token, review_link
 from models.workdays import WorkCalendar
 from notifications.outbox import Draft, enqueue_many, queued_keys
 from notifications.render import render
+from notifications.reply_address import ReplyAddresses
 
 
 @dataclass
@@ -41,7 +42,7 @@ def _people(session: Session, agency_ids, *, with_head: bool = False) -> dict[in
     return by_agency
 
 
-def _context(form, request: ReviewRequest, fp: FocalPoint, link: str, today: date) -> dict:
+def _context(form, request: ReviewRequest, fp: FocalPoint, link: str, today: date, replies: bool = False) -> dict:
     english = fp.language == "en"
     return dict(
         recipient_name=fp.name, agency_name=form.agency.name_en if english else form.agency.name_vi,
@@ -52,12 +53,13 @@ def _context(form, request: ReviewRequest, fp: FocalPoint, link: str, today: dat
                for line in form.lines],
         asks_indicators=request.asks_indicators,
         indicators=[i.label("en" if english else "vi") for i in INDICATORS],
-        send_date=today,
+        send_date=today, replies=replies,
     )
 
 
 def _mail_requests(session, cycle, requests, *, kind: str, key_of, reason: str, now: datetime, today: date,
-                   base_url: str, mail_from: str, with_head: bool = False) -> int:
+                   base_url: str, mail_from: str, with_head: bool = False,
+                   replies: ReplyAddresses | None = None) -> int:
     """Queue `kind` to each request's focal points not yet sent that key, with one new link per
     request that has someone to write to. Which keys are queued already is one query for them all."""
     people = _people(session, {request.agency_id for request in requests}, with_head=with_head)
@@ -74,12 +76,13 @@ def _mail_requests(session, cycle, requests, *, kind: str, key_of, reason: str, 
             key = keys[request.id, fp.id]
             done.add(key)  # the focal point of two agencies gets the first one's (and no second link)
             drafts.append(Draft(key, kind, fp.email, fp.name, fp.language, today,
-                                render(kind, fp.language, _context(form, request, fp, link, today))))
-    return len(enqueue_many(session, drafts, now=now, mail_from=mail_from))
+                                render(kind, fp.language, _context(form, request, fp, link, today,
+                                                                   replies is not None))))
+    return len(enqueue_many(session, drafts, now=now, mail_from=mail_from, replies=replies))
 
 
 def queue_review_requests(session: Session, cycle: ReviewCycle, *, now: datetime, today: date, base_url: str,
-                          mail_from: str) -> ReviewMail:
+                          mail_from: str, replies: ReplyAddresses | None = None) -> ReviewMail:
     """The opening email to every reporting agency's focal points (once per person and cycle)."""
     result = ReviewMail(without_focal_point=[])
     requests = session.exec(select(ReviewRequest, Agency).join(Agency)
@@ -88,13 +91,14 @@ def queue_review_requests(session: Session, cycle: ReviewCycle, *, now: datetime
     result.without_focal_point = [agency.code for _, agency in requests if not people[agency.id]]
     result.requests = _mail_requests(
         session, cycle, [request for request, agency in requests if people[agency.id]], kind="review_request",
-        reason="request", now=now, today=today, base_url=base_url, mail_from=mail_from,
+        reason="request", now=now, today=today, base_url=base_url, mail_from=mail_from, replies=replies,
         key_of=lambda fp: f"review_request|{cycle.id}|{fp.email.lower()}")
     return result
 
 
 def queue_review_chasers(session: Session, cycle: ReviewCycle, *, now: datetime, today: date, reminder_policy,
-                         calendar: WorkCalendar, base_url: str, mail_from: str) -> ReviewMail:
+                         calendar: WorkCalendar, base_url: str, mail_from: str,
+                         replies: ReplyAddresses | None = None) -> ReviewMail:
     """Chasers to agencies that have not submitted, on the reminder policy's rhythm and working days
     only; after the deadline, Alliance staff get the list of those missing."""
     result = ReviewMail()
@@ -113,7 +117,7 @@ def queue_review_chasers(session: Session, cycle: ReviewCycle, *, now: datetime,
         escalated = firing.rule.startswith("overdue") and is_escalated(cycle.inputs_due, firing.nominal, reminder_policy)
         result.chasers = _mail_requests(
             session, cycle, [request for request, _ in missing], kind="review_chaser", reason=f"chaser:{firing.rule}",
-            now=now, today=today, base_url=base_url, mail_from=mail_from, with_head=escalated,
+            now=now, today=today, base_url=base_url, mail_from=mail_from, with_head=escalated, replies=replies,
             key_of=lambda fp: f"review_chaser|{cycle.id}|{fp.email.lower()}|{firing.rule}|{firing.nominal}")
     if listing is not None and missing:
         result.missing_lists += _queue_missing_list(session, cycle, missing, listing, now=now, today=today,
@@ -126,7 +130,7 @@ def _queue_missing_list(session, cycle, missing, firing, *, now, today, mail_fro
     shared database): which agencies have not reported, with whom to call."""
     plan = session.get(Plan, cycle.plan_id)
     requests = session.exec(select(ReviewRequest, Agency).join(Agency).where(ReviewRequest.cycle_id == cycle.id)).all()
-    alliances = [agency.id for _, agency in requests if agency.kind == AgencyKind.ALLIANCE]
+    alliances = [agency.id for agency in compiling_body(session, plan)]
     contacts = _people(session, {agency.id for _, agency in missing} | set(alliances))
     drafts = []
     for fp in (fp for agency_id in sorted(alliances) for fp in contacts[agency_id]):

@@ -12,6 +12,7 @@ from pathlib import Path
 from config.settings import Settings
 from models.outbox import Message
 from notifications.outbox import is_valid_address
+from notifications.reply_address import ReplyAddresses
 
 
 class TransportError(Exception):
@@ -88,7 +89,14 @@ class SmtpTransport:
         self.envelope_from = parseaddr(settings.mail_from)[1]
         # The same on every message: quoted once (smtplib parses the address again on each quoteaddr).
         self.mail_from = f"FROM:{smtplib.quoteaddr(self.envelope_from)}"
+        # When a reply mailbox is read, each message's return path names it (VERP): a bounce says which.
+        self.replies = ReplyAddresses.from_settings(settings)
         self.client: smtplib.SMTP | None = None
+
+    def _envelope_from(self, message) -> str:
+        if self.replies is None:
+            return self.mail_from
+        return f"FROM:<{self.replies.return_path(message.id, message.recipient_email)}>"
 
     def __enter__(self):
         return self  # connects on the first message: a batch with nothing to send opens nothing
@@ -138,7 +146,7 @@ class SmtpTransport:
         client = self.client
         try:
             size = f" SIZE={len(message.raw)}" if client.has_extn("size") else ""
-            client.putcmd("mail", f"{self.mail_from}{size}")
+            client.putcmd("mail", f"{self._envelope_from(message)}{size}")
         except OSError as error:
             raise self._broken(error) from error
         self._wait(wait, final=False)

@@ -19,11 +19,14 @@ LEADS = {
     "3.1.7-a": "SNV", "3.1.7-b": "SNV",
     "3.1.8": "STNMT", "3.1.9": "SLDTBXH", "3.1.10": "STTTT", "3.1.11": "SKHCN", "3.1.12": "NHNN",
     "3.1.13": "CUC-THUE",
-    "3.1.14-a": "TRUONG-CT", "3.1.14-b": "TRUONG-CT",
-    "3.2.1": "LMHTX", **{f"3.2.2-{letter}": "LMHTX" for letter in "abcdefghijk"}, "3.2.3": "LMHTX", "3.2.4": "LMHTX",
+    "3.2.1": "LMHTX", **{f"3.2.2-{letter}": "LMHTX" for letter in "abcdefghijk"}, "3.2.3": "LMHTX",
+    "3.2.4-a": "LMHTX", "3.2.4-b": "LMHTX",
     "4.1-a": "BCD", "4.1-b": "BCD",
 }
-DISTRICT_REFS = ["3.3-a", "3.3-b", "3.3-c", "3.3-d-1", "3.3-d-2", "3.3-e"]
+DISTRICT_REFS = ["3.3-a", "3.3-b", "3.3-c", "3.3-d-1", "3.3-d-2", "3.3-d-2b", "3.3-e"]
+# 3.1.14 names four training bodies and nobody "chủ trì": each leads its own share.
+JOINT = {"3.1.14-a": ["TRUONG-CT", "TTBDCT-HUYEN", "TRUONG-CN", "TT-DAY-NGHE"],
+         "3.1.14-b": ["TRUONG-CT", "TTBDCT-HUYEN", "TRUONG-CN", "TT-DAY-NGHE"]}
 DATED = {"3.1.1-b": "2015-12-31", "3.1.2-c": "2015-12-31", "3.1.14-a": "2015-12-31", "3.3-a": "2015-06-30",
          "4.2-a": "2015-06-30"}
 
@@ -35,6 +38,13 @@ def tasks(loaded):
 
 def test_every_responsibility_outside_the_fan_outs_has_its_lead(tasks):
     assert {ref: tasks[ref]["lead"] for ref in LEADS} == LEADS
+
+
+def test_joint_leads_each_lead_their_own_share(tasks):
+    for ref, leads in JOINT.items():
+        assert ref not in tasks
+        assert {tasks[f"{ref}/{code}"]["lead"] for code in leads} == set(leads)
+        assert "LMHTX" in tasks[f"{ref}/TRUONG-CT"]["coordinating"]
 
 
 def test_every_duty_of_the_districts_fans_out_to_the_eight_district_level_units(tasks):
@@ -61,14 +71,19 @@ def test_dated_duties_carry_the_date_the_text_gives(tasks):
 def test_recurring_duties_carry_an_rrule(tasks):
     assert tasks["3.1.1-a"]["rrule"] == "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"
     assert tasks["3.3-d-2/BA-BE"]["rrule"] == "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=-1"
+    assert tasks["3.2.4-a"]["rrule"] == "FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=31"
+    assert tasks["3.2.4-b"]["rrule"] == "FREQ=YEARLY;INTERVAL=2;BYMONTH=4;BYMONTHDAY=11"
     assert tasks["3.2.1"]["timing"] == "ongoing"
     assert tasks["3.1.6"]["timing"] == "undated"
 
 
 def test_every_task_has_an_owner_and_a_next_due_date_at_the_start(loaded):
     rows = json.loads(loaded.ok("tasks", "--today", "2015-01-01", "--format", "json").stdout)
-    assert len(rows) == len(LEADS) + 6 * 8 + 2 * 22
-    assert all(r["lead"] and r["lead_name"] and r["next_due"] for r in rows)
+    assert len(rows) == len(LEADS) + 4 * 2 + 7 * 8 + 2 * 22
+    assert all(r["lead"] and r["lead_name"] for r in rows)
+    # Every duty has its next due date, but those without a deadline, which have none.
+    assert all(bool(r["next_due"]) == (r["duty_status"] != "no_deadline") for r in rows)
+    assert {r["timing"] for r in rows if r["duty_status"] == "no_deadline"} == {"undated", "ongoing"}
 
 
 def test_coordinating_agencies_are_listed_with_groups_expanded(tasks):

@@ -118,7 +118,7 @@ def test_review_template_to_a_folder_that_cannot_be_written_is_one_line(compiled
 
 
 def test_the_report_writer_turns_a_failed_write_into_an_input_error(tmp_path):
-    from dondoc.review_files import _atomic
+    from dondoc.documents.files import write_atomically as _atomic
     (tmp_path / "full").write_text("x")
 
     def fails(_path):

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings, strategies as
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from dondoc.review_files import INDICATOR_SHEET, INFO_SHEET, TASK_COLUMNS, TASK_SHEET
+from dondoc.documents.review_template import INDICATOR_SHEET, INFO_SHEET, TASK_COLUMNS, TASK_SHEET
 from dondoc.web import create_app
 from models.clock import FixedClock
 from models.db import transaction

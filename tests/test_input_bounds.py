@@ -10,7 +10,7 @@ import yaml
 from openpyxl import Workbook
 
 from config.limits import (MAX_ERRORS_SHOWN, MAX_INPUT_FILE_BYTES, MAX_NAME, MAX_NESTING, MAX_TITLE, MAX_XLSX_ROWS)
-from dondoc.review_files import TASK_COLUMNS, TASK_SHEET
+from dondoc.documents.review_template import TASK_COLUMNS, TASK_SHEET
 from tests.abuse_support import DURING, open_review, snapshot
 from tests.conftest import AGENCIES, BUNDLED_PLAN
 

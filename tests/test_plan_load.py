@@ -128,3 +128,21 @@ def test_a_bad_row_late_in_the_file_leaves_the_database_untouched(loaded, engine
     path.write_text(text, encoding="utf-8")
     assert loaded("plan", "load", path).exit_code == 2
     assert counts(engine) == before
+
+
+def test_a_lead_with_no_focal_point_is_named_in_a_warning_and_the_plan_still_loads(cli, tmp_path):
+    directory = (Path(__file__).parent.parent / "config" / "agencies.yaml").read_text(encoding="utf-8")
+    placeholder = "      - {name: Đầu mối các Trường chuyên nghiệp (chưa cử), email: daumoi@truongcn.example.org, role: primary}\n"
+    assert placeholder in directory
+    agencies = tmp_path / "agencies.yaml"
+    agencies.write_text(directory.replace(placeholder, "").replace(
+        "    kind: other\n    focal_points:\n  - code: TT-DAY-NGHE", "    kind: other\n  - code: TT-DAY-NGHE"),
+        encoding="utf-8")
+    result = cli.ok("plan", "load", BUNDLED_PLAN, "--agencies", agencies)
+    assert "147 tasks created" in result.stdout
+    assert "warning: TRUONG-CN leads 2 task(s) (3.1.14-a/TRUONG-CN, 3.1.14-b/TRUONG-CN) but has no active focal point" \
+        in result.stderr
+
+
+def test_the_bundled_directory_leaves_no_lead_without_a_focal_point(loaded):
+    assert "warning" not in loaded.ok("plan", "load", BUNDLED_PLAN).stderr

@@ -34,7 +34,8 @@ def parse(cli, tmp_path, content: bytes, *args):
 @pytest.mark.parametrize("content, message", [
     (b"", "the file is empty"),
     (b"  \n\n \t\n", "the file is empty"),
-    (b"%PDF-1.4\n\x00\x01\x02binary", "is a binary file (it contains NUL bytes)"),
+    (b"%PDF-1.4\n\x00\x01\x02binary", "cannot be read as a PDF"),  # a damaged PDF
+    (b"\x7fELF\x02\x01\x00\x00binary", "is a binary file (it contains NUL bytes)"),
     ("Biên bản cuộc họp\nCác đại biểu đã thảo luận.\n".encode(), "no numbered sections found"),
     ("KẾ HOẠCH\n1. MỤC ĐÍCH\nTuyên truyền sâu rộng.\n2. YÊU CẦU\nBảo đảm hiệu quả.\n".encode(),
      "found no duties assigned to an agency"),

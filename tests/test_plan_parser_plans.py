@@ -29,9 +29,17 @@ def seed_parsed():
 def test_the_seed_reproduces_the_curated_plan_file_except_what_a_person_decided(seed_parsed):
     curated, _ = read_plan_file(BUNDLED_PLAN)
     parsed = plan_file(seed_parsed)
-    assert [t["ref"] for t in parsed["tasks"]] == [t.ref for t in curated.tasks]
+    # A person split some paragraphs into several duties (overrides: [ref, ...]): 3.2.4 into 3.2.4-a and
+    # 3.2.4-b, 3.3-d-2's yearly district plan off as 3.3-d-2b. Every other entry is the parser's, in order.
+    split = [t for t in curated.tasks if "ref" in t.overrides]
+    kept = [t for t in curated.tasks if "ref" not in t.overrides]
+    parsed_refs = [t["ref"] for t in parsed["tasks"]]
+    unmatched = [r for r in parsed_refs if r not in {t.ref for t in kept}]
+    assert all(any(t.ref.startswith(r) for t in split) for r in unmatched), unmatched
+    parsed_kept = [t for t in parsed["tasks"] if t["ref"] not in unmatched]
+    assert [t["ref"] for t in parsed_kept] == [t.ref for t in kept]
     differences = []
-    for mine, theirs in zip(parsed["tasks"], curated.tasks):
+    for mine, theirs in zip(parsed_kept, kept):
         for name in COMPARED:
             if name not in theirs.overrides and mine.get(name) != getattr(theirs, name):
                 differences.append((theirs.ref, name, mine.get(name), getattr(theirs, name)))
@@ -97,7 +105,8 @@ def test_parsing_the_seed_on_the_command_line_gives_a_plan_file_that_loads(cli, 
     path.write_text(parsed.stdout, encoding="utf-8")
     assert yaml.safe_load(parsed.stdout)["plan"]["horizon_end"].isoformat() == "2020-12-31"
     loaded = cli.ok("plan", "load", path)
-    assert "132 tasks created" in loaded.stdout and "823 due dates added" in loaded.stdout
+    # No due date at the horizon's end for duties without one (823 before they stopped being invented).
+    assert "133 tasks created" in loaded.stdout and "774 due dates added" in loaded.stdout
 
 
 def test_the_json_output_names_agencies_and_codes(cli):
@@ -124,5 +133,6 @@ def test_a_fixture_plan_with_a_complete_directory_loads(cli, tmp_path):
     parsed = cli.ok("plan", "parse", PLANS / "lao-cai-htx-2023-2025.txt", "--agencies", agencies)
     path = tmp_path / "plan.yaml"
     path.write_text(parsed.stdout, encoding="utf-8")
-    # 9 duties; the two led by the group of 5 (3 departments + 2 districts) fan out: 7 + 2 x 5.
-    assert "17 tasks created" in cli.ok("plan", "load", path, "--agencies", agencies).stdout
+    # 10 duties (II.2-a-2 names two cadences: two duties); the two led by the group of 5
+    # (3 departments + 2 districts) fan out: 8 + 2 x 5.
+    assert "18 tasks created" in cli.ok("plan", "load", path, "--agencies", agencies).stdout

@@ -28,7 +28,7 @@ def test_done_for_a_named_due_date(loaded):
     shown = json.loads(loaded.ok("task", "show", "3.3-d-2/NA-RI", "--today", "2016-01-15", "--format", "json").stdout)
     by_due = {o["due"]: o["status"] for o in shown["occurrences"]}
     assert by_due["2015-09-30"] == "done_late"
-    assert by_due["2015-06-30"] == "overdue"
+    assert by_due["2015-06-30"] == "open_overdue"
 
 
 def test_a_due_date_the_task_lacks_is_refused_with_its_real_dates(loaded):
@@ -38,10 +38,10 @@ def test_a_due_date_the_task_lacks_is_refused_with_its_real_dates(loaded):
 
 
 def test_progress_is_recorded_with_its_percentage(loaded):
-    loaded.ok("task", "progress", "3.1.10", "--percent", "40", "--note", "Đang xây dựng cổng thông tin")
-    shown = json.loads(loaded.ok("task", "show", "3.1.10", "--today", "2015-03-01", "--format", "json").stdout)
+    loaded.ok("task", "progress", "3.1.1-b", "--percent", "40", "--note", "Đang xây dựng dự thảo cơ chế")
+    shown = json.loads(loaded.ok("task", "show", "3.1.1-b", "--today", "2015-05-01", "--format", "json").stdout)
     assert shown["occurrences"][0]["percent"] == 40
-    assert shown["occurrences"][0]["status"] == "in_progress"
+    assert shown["occurrences"][0]["status"] == "open_in_time"
 
 
 def test_a_percentage_above_100_is_refused(loaded):

@@ -142,18 +142,18 @@ def test_a_gap_of_days_is_caught_up_once_without_a_flood(context, smtp):
 
 def test_a_task_late_for_several_periods_is_one_line_and_one_outbox_row(context, smtp):
     box, _ = smtp
-    run(context, date(2016, 1, 18))  # the quarterly report 3.3-d-2 of Pác Nặm is late for all of 2015
+    run(context, date(2016, 1, 18))  # the quarterly report 3.3-d-2 of Pác Nặm is late for Q2-Q4 2015
     [digest] = box.to(PAC_NAM)
     lines = [line for line in digest.text.splitlines() if line.startswith("- 3.3-d-2/PAC-NAM")]
     assert len(lines) == 1
-    assert "Hạn: 31/03/2015" in digest.text and "(4 kỳ chưa hoàn thành)" in digest.text
+    assert "Hạn: 30/06/2015" in digest.text and "(3 kỳ chưa hoàn thành)" in digest.text
     with Session(context.engine) as session:
         rows = session.exec(select(OutboxItem.occurrence_id).join(Occurrence, Occurrence.id == OutboxItem.occurrence_id)
                             .join(Task, Task.id == Occurrence.task_id)
                             .where(OutboxItem.recipient_email == PAC_NAM, Task.ref == "3.3-d-2/PAC-NAM")).all()
     assert len(rows) == 1
     [summary] = box.to(THANH)
-    assert "3.3-d-2/PAC-NAM" in summary.text and "(4 kỳ)" in summary.text
+    assert "3.3-d-2/PAC-NAM" in summary.text and "(3 kỳ)" in summary.text
 
 
 def test_a_late_task_is_nagged_again_a_week_after_its_last_reminder_and_not_in_between(context, smtp):
@@ -166,16 +166,16 @@ def test_a_late_task_is_nagged_again_a_week_after_its_last_reminder_and_not_in_b
     assert box.to(PAC_NAM) == []
     run(context, date(2016, 1, 25))
     [digest] = box.to(PAC_NAM)
-    assert "QUÁ HẠN, CHƯA HOÀN THÀNH" in digest.text and "3.3-d-2/PAC-NAM" in digest.text
+    assert "CHƯA HOÀN THÀNH, QUÁ HẠN" in digest.text and "3.3-d-2/PAC-NAM" in digest.text
 
 
 def test_alliance_staff_get_the_monday_summary_of_everything_overdue(context, smtp):
     box, _ = smtp
     run(context, date(2016, 1, 18))  # a Monday
     [summary] = box.to(THANH)
-    assert "TỔNG HỢP NHIỆM VỤ QUÁ HẠN TOÀN TỈNH" in summary.text
+    assert "TỔNG HỢP NHIỆM VỤ CHƯA HOÀN THÀNH, QUÁ HẠN" in summary.text
     assert "Ủy ban nhân dân huyện Pác Nặm" in summary.text and "3.3-a/PAC-NAM" in summary.text
-    assert all("TỔNG HỢP NHIỆM VỤ QUÁ HẠN TOÀN TỈNH" not in m.text for m in box.to(LAN))
+    assert all("TỔNG HỢP NHIỆM VỤ CHƯA HOÀN THÀNH, QUÁ HẠN" not in m.text for m in box.to(LAN))
 
 
 def test_a_stopped_server_keeps_the_mail_queued_and_a_later_run_delivers_it(loaded, settings):
@@ -246,13 +246,13 @@ def test_the_remind_command_runs_the_prefect_flow_into_the_local_outbox(loaded, 
 
 def test_the_alliance_summary_lists_late_tasks_without_the_note_that_their_heads_were_told(context):
     """The summary shows the lead agencies' own late items; "reported to the head" is for the lead's digest."""
-    day = date(2016, 1, 18)  # 3.3-d-2 of Pác Nặm is late since 31/03/2015: escalated
+    day = date(2016, 1, 18)  # 3.3-d-2 of Pác Nặm is late since 30/06/2015: escalated
     with Session(context.engine) as session:
         digests = {d.email: d for d in plan_daily_digests(session, today=day, policy=POLICY.reminders, calendar=CALENDAR,
                                                           base_url=context.settings.public_base_url).digests}
     lead = render("daily", "vi", digests[PAC_NAM].template_context(day)).html
-    summary = render("daily", "vi", digests[THANH].template_context(day)).html.split("Tổng hợp nhiệm vụ quá hạn toàn tỉnh")[1]
-    assert "3.3-d-2/PAC-NAM" in summary and "(4 kỳ)" in summary
+    summary = render("daily", "vi", digests[THANH].template_context(day)).html.split("Tổng hợp nhiệm vụ chưa hoàn thành, quá hạn")[1]
+    assert "3.3-d-2/PAC-NAM" in summary and "(3 kỳ)" in summary
     assert "đã báo cáo lãnh đạo" in lead and "đã báo cáo lãnh đạo" not in summary
 
 
@@ -274,10 +274,12 @@ def sql_of_a_sweep(context) -> list[str]:
 def test_the_sweep_writes_the_partial_indexes_conditions_into_its_sql_so_sqlite_reads_the_index_alone(context):
     """A bound `progress != ?` makes SQLite fetch every late row from the table (see models/occurrence.py)."""
     statements = sql_of_a_sweep(context)
-    reading_occurrences = [s for s in statements if "occurrence.progress" in s]
+    # (The probe for completions dated after the day, "progress = 'done'", reads ix_occurrence_done_on.)
+    reading_occurrences = [s for s in statements if "occurrence.progress !=" in s]
+    assert any("occurrence.progress = 'done' AND occurrence.completed_on >" in s for s in statements)
     assert len(reading_occurrences) >= 2  # the upcoming reminders and the late lines
     for statement in reading_occurrences:
-        assert "occurrence.progress != 'done'" in statement and "occurrence.kind != 'withdrawn'" in statement, statement
+        assert "occurrence.progress != 'done'" in statement and "occurrence.kind = 'deadline'" in statement, statement
 
 
 def test_an_address_in_two_agencies_gets_one_digest_with_both_agencies_tasks(context):
@@ -391,3 +393,20 @@ def test_the_sweep_reads_each_alliances_plans_from_the_task_index_not_the_wide_t
     indexes = {index["name"]: index["column_names"] for index in inspect(context.engine).get_indexes("task")}
     assert indexes["ix_task_id_plan_retired"] == ["id", "plan_id", "retired"]
     assert set(re.findall(r"\btask\.(\w+)", statement)) <= {"id", "plan_id", "retired"}, statement
+
+
+def test_a_duty_without_a_deadline_is_never_in_a_reminder_and_the_summary_counts_duties(context, smtp):
+    box, _ = smtp
+    run(context, date(2016, 1, 18))  # a Monday, long after 30/11/2015 (the yearly report day of undated duties)
+    everything = "\n".join(m.text for m in box.messages)
+    for ref in ("3.2.1", "3.1.2-a", "3.3-b/PAC-NAM", "3.1.6"):
+        assert f"- {ref}:" not in everything and f"- {ref} " not in everything, ref
+    [summary] = box.to(THANH)
+    counted = re.search(r"Ủy ban nhân dân huyện Pác Nặm: (\d+) nhiệm vụ \((\d+) kỳ hạn\)", summary.text)
+    after = summary.text.split("Ủy ban nhân dân huyện Pác Nặm:")[1].splitlines()[1:]
+    lines = []
+    for line in after:
+        if not line.startswith("  - "):
+            break
+        lines.append(line)
+    assert counted and int(counted.group(1)) == len(lines) < int(counted.group(2))

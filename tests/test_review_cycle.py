@@ -54,7 +54,7 @@ def test_a_whole_review_cycle_reaches_each_agency_chases_only_the_missing_and_co
         assert opened.opened and opened.sent == opened.requests >= 24
         request_mail = box.to(SKHDT, "review_request")[0]
         assert "30/11/2015" in request_mail.subject and "sơ kết năm 2015" in request_mail.subject
-        assert "3.1.1-b: Tham mưu ban hành cơ chế" in request_mail.text and "Quá hạn, chưa hoàn thành" in request_mail.text
+        assert "3.1.1-b: Tham mưu ban hành cơ chế" in request_mail.text and "Chưa hoàn thành, trong hạn" in request_mail.text
         assert "chỉ tiêu mục 1.3" in box.to(BA_BE, "review_request")[0].text.lower()
         assert "chutich@babe.example.org" not in box.recipients("review_request")  # heads are not asked
 
@@ -146,10 +146,10 @@ def test_a_whole_review_cycle_reaches_each_agency_chases_only_the_missing_and_co
         review_jobs.compile_review(context, date(2015, 12, 15), 2015, [docx, xlsx, md])
         text = "\n".join(p.text for p in Document(docx).paragraphs)
         cells = "\n".join(c.text for t in Document(docx).tables for r in t.rows for c in r.cells)
-        assert "BÁO CÁO SƠ KẾT NĂM 2015" in text
-        for name in ("Sở Kế hoạch và Đầu tư (SKHDT) — Đã nộp đúng hạn", "Ủy ban nhân dân huyện Na Rì (NA-RI) — Nộp muộn",
-                     "Ủy ban nhân dân huyện Pác Nặm (PAC-NAM) — Quá hạn, chưa nộp"):
-            assert name in text
+        assert "BÁO CÁO\nSơ kết năm 2015 thực hiện Kế hoạch triển khai thực hiện Chương trình hành động số 19-CTr/TU" in text
+        for name in ("Sở Kế hoạch và Đầu tư\nĐã nộp đúng hạn", "Ủy ban nhân dân huyện Na Rì\nNộp muộn",
+                     "Ủy ban nhân dân huyện Pác Nặm\nQuá hạn, chưa nộp"):
+            assert name in cells
         # (18 + 10 + 2) new cooperatives in one year: 30 a year on average, against "at least 16".
         assert "Bình quân số hợp tác xã thành lập mới mỗi năm\n≥ 16/năm\n30/năm\nĐạt" in cells
         # Weak: 6 of 90 = 6,7% < 10%; model cooperatives: Chợ Đồn has none and five districts did not report.
@@ -157,9 +157,20 @@ def test_a_whole_review_cycle_reaches_each_agency_chases_only_the_missing_and_co
         assert "Mô hình hợp tác xã điển hình ở mỗi huyện, thị xã\n≥ 1 mỗi huyện\n2/8 huyện, thị xã\nChưa đạt" in cells
         assert "Đề nghị bố trí kinh phí hỗ trợ thành lập hợp tác xã mới" in text
         book = load_workbook(xlsx)
-        assert book.sheetnames == ["Tổng hợp", "Chỉ tiêu", "Số liệu", "Đơn vị", "Nhiệm vụ", "Quá hạn", "Kiến nghị"]
-        units = {r[0]: r[2] for r in book["Đơn vị"].iter_rows(min_row=2, values_only=True)}
-        assert units["PAC-NAM"] == "Quá hạn, chưa nộp" and units["CHO-DON"] == "Đã nộp đúng hạn"
+        assert book.sheetnames == ["Tổng hợp", "Tình trạng", "Lũy kế", "Theo mục", "Chỉ tiêu", "Nhiệm vụ", "Quá hạn",
+                                   "Năm tới", "Đơn vị", "Số liệu", "Kiến nghị"]
+        units = {r[0]: r[1] for r in book["Đơn vị"].iter_rows(min_row=2, values_only=True)}
+        assert units["Ủy ban nhân dân huyện Pác Nặm"] == "Quá hạn, chưa nộp"
+        assert units["Ủy ban nhân dân huyện Chợ Đồn"] == "Đã nộp đúng hạn"
+        assert not {"Liên minh Hợp tác xã tỉnh", "Ban chỉ đạo đổi mới, phát triển kinh tế hợp tác, hợp tác xã tỉnh"} \
+            & set(units), "the compiling body does not report to itself"
+        # A submitted review completes the agency's duty to send it (4.2-b), on the day it was submitted.
+        assert occurrence(context, "4.2-b/SKHDT", date(2015, 11, 30)).completed_on == date(2015, 11, 10)
+        assert occurrence(context, "4.2-b/NA-RI", date(2015, 11, 30)).completed_on == date(2015, 12, 3)
+        late = {(r[0], r[2]) for r in book["Quá hạn"].iter_rows(min_row=2, values_only=True)}
+        assert ("4.2-b", "Ủy ban nhân dân huyện Pác Nặm") in late
+        assert not {("4.2-b", "Sở Kế hoạch và Đầu tư"), ("4.2-b", "Ủy ban nhân dân huyện Chợ Đồn"),
+                    ("4.2-b", "Ủy ban nhân dân huyện Na Rì")} & late
         assert "| Tỷ lệ hợp tác xã hoạt động yếu kém | < 10% | 6,7% | Đạt |" in md.read_text(encoding="utf-8")
         with Session(context.engine) as session:
             assert session.exec(select(ReviewCycle)).one().status == "reported"
@@ -194,7 +205,7 @@ def test_a_review_asks_only_the_agencies_of_its_own_plan_when_two_provinces_shar
         opened = open_cycle(session, plan, 2021, now=datetime(2021, 11, 1, 8, tzinfo=VN_TZ),
                             review_policy=ReviewPolicy(), actor="test")
         asked = {agency.code for _, agency in opened.new_requests}
-    assert asked == {"CB-HA-QUANG", "CB-LMHTX"}
+    assert asked == {"CB-HA-QUANG"}, "the Alliance compiles the review: it is not asked to report to itself"
 
     with Session(engine) as session:
         bac_kan = session.exec(select(Plan).where(Plan.code != "CB-KTTT-2021-2025")).one()
@@ -202,7 +213,7 @@ def test_a_review_asks_only_the_agencies_of_its_own_plan_when_two_provinces_shar
         opened = open_cycle(session, bac_kan, 2016, now=datetime(2016, 11, 1, 8, tzinfo=VN_TZ),
                             review_policy=ReviewPolicy(), actor="test")
         asked = {agency.code for _, agency in opened.new_requests}
-    assert "LMHTX" in asked and "BA-BE" in asked
+    assert "BA-BE" in asked and "SKHDT" in asked and not asked & {"LMHTX", "BCD"}
     assert not asked & {"CB-HA-QUANG", "CB-LMHTX"}
 
 

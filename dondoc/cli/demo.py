@@ -20,13 +20,10 @@ DEMO_STEPS = [
      ["plan", "load", str(CONFIG_DIR / "plans" / "bac-kan-2015-2020.yaml")]),
     ("Nhiệm vụ của Sở Kế hoạch và Đầu tư / The Department of Planning and Investment's tasks",
      ["tasks", "--agency", "SKHDT", "--today", "2015-03-01"]),
-    ("Sở Tài chính báo cáo hoàn thành 3.1.2-c / Finance reports 3.1.2-c done",
-     ["task", "done", "3.1.2-c", "--on", "2015-12-20", "--note", "Đã trình UBND tỉnh phương án vốn Quỹ hỗ trợ phát triển HTX",
-      "--today", "2015-12-21"]),
-    ("Huyện Ba Bể kiện toàn Ban Chỉ đạo muộn / Ba Bể completes 3.3-a late",
-     ["task", "done", "3.3-a/BA-BE", "--on", "2015-08-10", "--today", "2015-08-10"]),
     ("Mô phỏng 10 tháng: nhắc việc hằng ngày vào hộp thư đi var/demo/outbox / Simulate Jan-Oct 2015: daily reminders",
      ["simulate", "--from", "2015-01-01", "--to", "2015-10-31"]),
+    ("Huyện Ba Bể báo cáo đã kiện toàn Ban Chỉ đạo ngày 10/08/2015, quá hạn 30/06/2015 / Ba Bể reports 3.3-a done late",
+     ["task", "done", "3.3-a/BA-BE", "--on", "2015-08-10", "--today", "2015-10-31"]),
     ("Mở kỳ sơ kết năm 2015: gửi đường dẫn báo cáo cho các đơn vị / Open the 2015 review, links emailed",
      ["review", "open", "2015", "--today", "2015-11-02"]),
     ("Sở Tài chính nộp báo cáo sơ kết (tệp YAML) / Finance submits its review from a file",
@@ -37,10 +34,18 @@ DEMO_STEPS = [
     ("Tổng hợp báo cáo sơ kết năm 2015 / Compile the 2015 review report",
      ["review", "report", "2015", "--out", "{data_dir}/bao-cao-so-ket-2015.docx", "--out",
       "{data_dir}/bao-cao-so-ket-2015.xlsx", "--today", "2015-12-15"]),
+    ("Sở Tài chính báo cáo hoàn thành 3.1.2-c ngày 20/12/2015, trong hạn / Finance reports 3.1.2-c done on time",
+     ["task", "done", "3.1.2-c", "--on", "2015-12-20", "--note", "Đã trình UBND tỉnh phương án vốn Quỹ hỗ trợ phát triển HTX",
+      "--today", "2015-12-21"]),
     ("Nhắc việc ngày 15/01/2016 (bù những ngày chưa chạy, mỗi người một thư) / The reminders of 15/01/2016",
      ["remind", "--today", "2016-01-15"]),
     ("Chạy lại một ngày trước đó bị từ chối, không thư nào gửi hai lần / An earlier day after a later one is refused",
      ["remind", "--today", "2016-01-11"]),
+    ("Thư trả lời và thư báo lỗi đặt vào hộp thư var/demo/inbox / Replies and a bounce put in the local reply mailbox",
+     None),
+    ("Đọc hộp thư trả lời: ghi nhận cập nhật, gửi thư xác nhận, đánh dấu địa chỉ hỏng / Read the reply mailbox",
+     ["inbox", "--today", "2016-01-15"]),
+    ("Địa chỉ email không nhận được thư / Addresses that bounce", ["bounced"]),
     ("Việc quá hạn của huyện Pác Nặm ngày 15/01/2016 / What Pác Nặm has overdue on 15/01/2016",
      ["overdue", "--today", "2016-01-15", "--agency", "PAC-NAM"]),
     ("Hộp thư đi: thư gửi thất bại / The outbox: failed deliveries", ["outbox", "--status", "failed"]),
@@ -50,6 +55,77 @@ DEMO_STEPS = [
 
 
 DEMO_TODAY = date(2016, 1, 15)
+DEMO_REPLIES = [  # (whose digest of 15/01/2016, what they answer)
+    ("lan.nt@skhdt.example.org", "3.1.1-a: Đã hoàn thành ngày 14/01/2016\n"
+                                 "3.1.1-b: Tiến độ 70%, đang chờ ý kiến UBND tỉnh\n\nTrân trọng,\nNguyễn Thị Lan"),
+    ("mai.lt@stc.example.org", None),  # an out-of-office answer: ignored
+    ("minh.lv@sgtvt.example.org", "bounce"),  # his mail server refuses the address
+]
+
+
+def _place_demo_replies(settings: Settings) -> list[str]:
+    """Put what people and servers send back into the demo's reply mailbox (a maildir): a reply quoting
+    the digest, an out-of-office answer, and a delivery status report (RFC 3464)."""
+    import mailbox
+    from email import message_from_bytes, policy
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
+    from sqlmodel import Session, select
+
+    from models.clock import FixedClock
+    from models.outbox import Message, MessageContent
+    from notifications.outbox import bodies_of
+
+    context = AppContext(settings)
+    box = mailbox.Maildir(settings.inbox_maildir, create=True)
+    placed = []
+    at = format_datetime(FixedClock.on(DEMO_TODAY).now().replace(hour=10))
+    try:
+        with Session(context.engine) as session:
+            for email, answer in DEMO_REPLIES:
+                found = session.exec(select(Message, MessageContent).join(MessageContent).where(
+                    Message.recipient_email == email, Message.kind == "daily", Message.send_date == DEMO_TODAY)).first()
+                if found is None:
+                    continue
+                sent = message_from_bytes(found[1].raw, policy=policy.default)
+                message = EmailMessage()
+                if answer == "bounce":
+                    placed.append(f"{email}: máy chủ báo lỗi 550 5.1.1 / a delivery status report (user unknown)")
+                    box.add(_demo_delivery_report(sent, email, settings.mail_from))
+                    continue
+                message["From"], message["To"] = str(sent["To"]), str(sent["Reply-To"])
+                message["Subject"] = "Trả lời tự động: Vắng mặt" if answer is None else f"Re: {sent['Subject']}"
+                message["Date"] = at
+                message["Message-ID"], message["In-Reply-To"] = make_msgid(domain="demo.example.org"), str(sent["Message-ID"])
+                if answer is None:
+                    message["Auto-Submitted"] = "auto-replied"
+                    message.set_content("Tôi đi công tác đến hết ngày 20/01/2016.")
+                    placed.append(f"{email}: thư trả lời tự động / an out-of-office answer")
+                else:
+                    quoted = "\n".join(f"> {line}" for line in bodies_of(found[1].raw)[0].splitlines())
+                    message.set_content(f"{answer}\n\nVào 08:00 ngày 15/01/2016, Dondoc đã viết:\n{quoted}\n")
+                    placed.append(f"{email} trả lời / replies: " + answer.split("\n\n")[0].replace("\n", " | "))
+                box.add(bytes(message))
+    finally:
+        context.close()
+    return placed
+
+
+def _demo_delivery_report(sent, recipient: str, mail_from: str) -> bytes:
+    """What a mail server sends back for an address that does not exist. Our return path is not used
+    by the .eml outbox, so the report is matched by the returned Message-ID."""
+    from email.utils import parseaddr
+    boundary = "demo-dsn"
+    return (f"From: MAILER-DAEMON@mx.sgtvt.example.org\r\nTo: {parseaddr(mail_from)[1]}\r\n"
+            f"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-{recipient}@mx.sgtvt.example.org>\r\n"
+            f"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; "
+            f"boundary=\"{boundary}\"\r\n\r\n--{boundary}\r\nContent-Type: text/plain\r\n\r\n"
+            f"Your message could not be delivered.\r\n\r\n--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n"
+            f"Reporting-MTA: dns; mx.sgtvt.example.org\r\n\r\nFinal-Recipient: rfc822; {recipient}\r\n"
+            f"Action: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 <{recipient}>: User unknown\r\n\r\n"
+            f"--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {sent['Message-ID']}\r\n"
+            f"To: {recipient}\r\n\r\n--{boundary}--\r\n").encode()
 DEMO_STAFF = ("alice@lmhtx.example.org", "Alice (Liên minh HTX tỉnh)")
 
 
@@ -77,11 +153,18 @@ def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the pre
     data_dir = base.data_dir / "demo"
     if not keep and data_dir.exists():
         shutil.rmtree(data_dir)
-    settings = base.model_copy(update={"data_dir": data_dir, "database_url": ""})
+    # The reply mailbox is a maildir here (no server): the emails say how to answer them by replying.
+    settings = base.model_copy(update={"data_dir": data_dir, "database_url": "", "imap_host": "",
+                                       "inbox_maildir": str(data_dir / "inbox")})
     typer.echo(f"dondoc demo — database {settings.resolved_database_url}\n")
     for title, args in DEMO_STEPS:
-        args = [a.replace("{data_dir}", str(data_dir)) for a in args]
         typer.secho(f"== {title}", bold=True)
+        if args is None:
+            for line in _place_demo_replies(settings):
+                typer.echo(f"  {line}")
+            typer.echo("")
+            continue
+        args = [a.replace("{data_dir}", str(data_dir)) for a in args]
         typer.echo(f"$ dondoc {' '.join(args)}")
         context = AppContext(settings)
         try:

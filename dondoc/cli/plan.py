@@ -11,7 +11,7 @@ from config.policy import read_policy
 from dondoc.cli import app, handles_errors
 from models.db import transaction
 from models.loading import load_agencies, load_plan
-from models.plan_parser import ParseWarning, decode_plan, parse_plan
+from models.plan_parser import ParseWarning, parse_plan, read_document
 from models.plan_parser.output import json_text, yaml_text
 
 plan_app = typer.Typer(help="Plans: read a plan's text into a plan file; load a reviewed plan file.", no_args_is_help=True)
@@ -36,6 +36,8 @@ def load(
         report = load_agencies(session, directory, at=now, actor=context.actor)
         load_plan(session, plan_file, lines, directory, path=file, policy=policy.due_dates,
                   at=now, actor=context.actor, report=report)
+    for warning in report.warnings:
+        typer.echo(f"{file}: warning: {warning}", err=True)
     if not report.changed:
         typer.echo(f"Plan {plan_file.plan.code}: already up to date, nothing changed.")
         return
@@ -55,7 +57,8 @@ class ParseFormat(str, Enum):
 @handles_errors
 def parse(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="A plan's text (.txt, UTF-8; Windows-1258 is read with a warning)."),
+    file: Path = typer.Argument(..., help="A plan: .docx, .pdf with a text layer, or text (.txt, UTF-8; "
+                                               "Windows-1258 is read with a warning)."),
     fmt: ParseFormat = typer.Option(ParseFormat.yaml, "--format", help="yaml (a plan file for `plan load`) or json."),
     agencies: Path = typer.Option(None, help="The agency directory (default: DONDOC_AGENCIES_FILE or config/agencies.yaml)."),
 ) -> None:
@@ -65,8 +68,9 @@ def parse(
     policy = read_policy(context.settings.policy_file)
     raw = read_bytes(file)  # at most MAX_INPUT_FILE_BYTES
     try:
-        text, decoding_warnings = decode_plan(raw, path=file)
-        parsed = parse_plan(text, directory, policy)
+        document = read_document(raw, path=file)
+        decoding_warnings = list(document.warnings)
+        parsed = parse_plan(document, directory, policy)
     except InputError as exc:
         exc.path = exc.path or file
         raise
@@ -75,3 +79,107 @@ def parse(
         where = f"{file}:{warning.line}" if warning.line else str(file)
         typer.echo(f"{where}: warning: {warning.message}", err=True)
     typer.echo(json_text(parsed) if fmt is ParseFormat.json else yaml_text(parsed, source=file), nl=False)
+
+
+def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        name, sep, rest = value.rpartition("=")
+        if not sep or not name.strip() or not rest.strip():
+            raise InputError(f"'{value}' is not NAME=VALUE", field=option)
+        pairs.append((name.strip(), rest.strip()))
+    return pairs
+
+
+def _dates(days) -> str:
+    shown = ", ".join(d.strftime("%d/%m/%Y") for d in days[:3])
+    return shown + (f" … ({len(days)})" if len(days) > 3 else "") if days else "—"
+
+
+@plan_app.command("import")
+@handles_errors
+def import_plan(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="The plan as published: .docx, .pdf (with a text layer) or .txt."),
+    map_: list[str] = typer.Option([], "--map", help="NAME=CODE: an agency the directory lacks is this code."),
+    add: list[str] = typer.Option([], "--add", help="NAME=CODE[:kind[:English name]]: add the agency to the directory."),
+    set_: list[str] = typer.Option([], "--set", help="REF:FIELD=VALUE: correct a duty (title, lead, coordinating, "
+                                                      "timing, due, rrule, anchor, deadline_phrase, product)."),
+    code: str = typer.Option(None, help="The plan's code (a plan already loaded under it is revised)."),
+    yes: bool = typer.Option(False, "--yes", help="Load it. Without it the changes are shown and nothing is written."),
+    agencies: Path = typer.Option(None, help="The agency directory (default: DONDOC_AGENCIES_FILE or config/agencies.yaml)."),
+) -> None:
+    """The guided import: read a plan, show each duty beside its source with its warnings, map or add
+    the agencies the directory lacks, correct fields, show what loading changes, then load (--yes)."""
+    from sqlmodel import Session
+
+    from models import plan_import as guided
+
+    context = ctx.obj
+    agency_path = agencies or context.settings.agencies_file
+    directory = read_agency_file(agency_path)
+    policy = read_policy(context.settings.policy_file)
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", path=file) from None
+    draft = guided.read_draft(raw, str(file), directory, policy)
+    if code:
+        draft["plan"]["code"] = code
+    for name, value in _pairs(map_, "--map"):
+        guided.map_agency(draft, directory, name, value)
+    for name, value in _pairs(add, "--add"):
+        agency_code, _, rest = value.partition(":")
+        kind, _, english = rest.partition(":")
+        guided.add_agency(draft, directory, name, agency_code, english, kind or "department")
+    for target, value in _pairs(set_, "--set"):
+        ref, sep, field_name = target.rpartition(":")
+        if not sep:
+            raise InputError(f"'{target}' is not REF:FIELD", field="--set")
+        guided.edit_task(draft, ref, field_name, value)
+
+    plan = draft["plan"]
+    typer.echo(f"{plan['title']}\nSố: {plan.get('number') or '—'} · {plan.get('issuer') or '—'} · "
+               f"ngày {plan.get('issued_on') or '—'} · mã {plan['code']}")
+    for warning in draft["warnings"]:
+        typer.echo(f"  ! {warning}")
+    for task in draft["tasks"]:
+        when = task.get("due") or task.get("rrule") or task["timing"]
+        typer.echo(f"\n{task['ref']}  [{task['source']['where']}]  {task['lead']}  · {task.get('deadline_phrase') or '—'} "
+                   f"({when})" + (f"  · Sản phẩm: {task['product']}" if task.get("product") else ""))
+        typer.echo(f"    {task['source']['text'][:200]}")
+        for warning in task["warnings"]:
+            typer.echo(f"    ! {warning}")
+    unknown = guided.unknown_agencies(draft, directory)
+    if unknown:
+        typer.echo("\nCơ quan chưa có trong danh bạ (--map \"TÊN=MÃ\" hoặc --add \"TÊN=MÃ\"):", err=True)
+        for name in unknown:
+            typer.echo(f"  {name}", err=True)
+        raise InputError(f"{len(unknown)} agencies are not in the directory: " + "; ".join(unknown), path=file)
+    full = guided.directory_with(draft, directory)
+    plan_file_, lines = guided.build_plan_file(draft, full)
+    with Session(context.engine) as session:
+        changes = guided.plan_changes(session, plan_file_, lines, full, policy.due_dates)
+    if changes.exists:
+        typer.echo(f"\nKế hoạch {plan['code']} đã có: nạp bản này sẽ thay đổi:")
+        typer.echo(f"  thêm {len(changes.added)}: {', '.join(changes.added) or '—'}")
+        typer.echo(f"  bỏ {len(changes.retired)}: {', '.join(changes.retired) or '—'}")
+        for ref, old, new in changes.moved:
+            typer.echo(f"  dời hạn {ref}: {_dates(old)} → {_dates(new)}")
+        for ref, field_name in changes.updated:
+            typer.echo(f"  sửa {ref}: {field_name}")
+    else:
+        typer.echo(f"\nKế hoạch mới {plan['code']}: {len(changes.added)} nhiệm vụ.")
+    if not yes:
+        typer.echo("Chưa nạp: chạy lại với --yes để nạp. (Nothing loaded: run again with --yes.)")
+        return
+    now = context.clock().now()
+    with transaction(context.engine) as session:
+        record = guided.PlanImport(created_at=now, created_by=context.actor, file_name=file.name, draft="")
+        record.save(draft)
+        session.add(record)
+        report = guided.load_import(session, record, directory, policy.due_dates, agencies_path=agency_path,
+                                    at=now, actor=context.actor)
+    typer.echo(f"Plan {plan['code']}: {report.tasks_created} tasks created, {report.tasks_updated} updated, "
+               f"{report.tasks_retired} retired; {report.occurrences_created} due dates added, "
+               f"{report.occurrences_removed} removed; {report.agencies_changed} directory changes.")

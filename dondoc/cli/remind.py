@@ -29,6 +29,8 @@ def run_flow(context, name: str, **parameters):
             from flows.send_reminders import send_reminders as chosen
         elif name == "simulate":
             from flows.simulate import simulate as chosen
+        elif name == "read-inbox":
+            from flows.read_inbox import read_inbox as chosen
         elif name.startswith("review-"):
             from flows import annual_review
             chosen = {"review-open": annual_review.review_open, "review-chase": annual_review.review_chase,

@@ -94,7 +94,7 @@ def submit_(ctx: typer.Context, year: int = YearArgument, agency: str = AgencyOp
             file: Path = typer.Option(..., "--file", help="The inputs: .json, .yaml or the filled .xlsx template."),
             today: date = TodayOption, plan: str = PlanOption) -> None:
     """Record an agency's review inputs from a file (the same checks as the web form)."""
-    from dondoc.review_files import as_input_error, read_submission
+    from dondoc.documents.review_template import as_input_error, read_submission
 
     context = ctx.obj
     now = context.clock(today).now()
@@ -124,11 +124,11 @@ def template(ctx: typer.Context, year: int = YearArgument, agency: str = AgencyO
              out: Path = typer.Option(..., "--out", help="Where to write the .xlsx template."),
              today: date = TodayOption, plan: str = PlanOption) -> None:
     """An agency's XLSX template, prefilled with its tasks for the year, to fill in offline."""
-    from dondoc.review_files import write_template
+    from dondoc.documents.review_template import write_template
 
     if out.suffix.lower() != ".xlsx":
         raise InputError("the template is an .xlsx file", path=out, field="--out")
-    from dondoc.review_files import check_writable
+    from dondoc.documents.files import check_writable
     check_writable(out)
     context = ctx.obj
     now = context.clock(today).now()
@@ -147,7 +147,8 @@ def report(ctx: typer.Context, year: int = YearArgument,
                                         "(default: the config/plans/*.targets.yaml of the plan)."),
            today: date = TodayOption, plan: str = PlanOption) -> None:
     """Compile the báo cáo sơ kết: summary, each agency, indicators against targets, overdue, proposals."""
-    from dondoc.review_files import REPORT_SUFFIXES, check_writable
+    from dondoc.documents.bao_cao import REPORT_SUFFIXES
+    from dondoc.documents.files import check_writable
 
     for path in out:
         if path.suffix.lower() not in REPORT_SUFFIXES:

@@ -116,7 +116,8 @@ def _serve_prefect(context) -> None:
     from flows import runtime
     from flows.deployments import to_deployments
     runtime.use(context)
-    deployments = to_deployments(jobs.load_policy(context), context.settings.prefect_deployment_name)
+    deployments = to_deployments(jobs.scheduled_jobs(context, jobs.load_policy(context)),
+                                 context.settings.prefect_deployment_name)
     log.info("dondoc serve starting (engine prefect): %s", ", ".join(f"{d.flow_name}/{d.name}" for d in deployments))
     try:
         prefect_serve(*deployments)
@@ -139,7 +140,7 @@ def schedule_list(ctx: typer.Context, today: date = TodayOption,
     """Every scheduled job, its times (Asia/Ho_Chi_Minh), its next run; for review jobs the next day
     it acts; the last run the service recorded."""
     from dondoc import jobs
-    from dondoc.scheduling import acts_on, job_table, next_fire
+    from dondoc.scheduling import acts_on, next_fire
     from dondoc.service import BASELINE
     from models.clock import SystemClock
     from models.scheduler import current_lease, last_runs
@@ -152,7 +153,7 @@ def schedule_list(ctx: typer.Context, today: date = TodayOption,
     inputs_due = _plan_inputs_due(context)
     done = last_runs(context.engine)
     rows = []
-    for spec in job_table(policy):
+    for spec in jobs.scheduled_jobs(context, policy):
         upcoming = next_fire(spec, now)
         last = done.get(spec.id)
         if last is not None and last.summary == BASELINE:
@@ -204,7 +205,8 @@ def deploy(ctx: typer.Context,
     from flows.deployments import deploy as deploy_flows, ensure_work_pool, runs_environment
     try:
         created = ensure_work_pool(pool)
-        made = deploy_flows(policy, name=name, pool=pool, environment=runs_environment(context.settings))
+        made = deploy_flows(jobs.scheduled_jobs(context, policy), name=name, pool=pool,
+                            environment=runs_environment(context.settings))
     except (httpx.HTTPError, OSError, RuntimeError) as exc:
         raise InputError(f"the Prefect server at {os.environ['PREFECT_API_URL']} did not answer: {exc}",
                          field="PREFECT_API_URL") from None

@@ -9,8 +9,10 @@ from dondoc.cli import TodayOption, app, handles_errors, parse_day
 from dondoc.cli.output import Format, emit, show_date
 from models.agency import Agency
 from models.audit import AuditEntry
+from models.clock import local_date
 from models.db import transaction
-from models.occurrence import Occurrence, StatusCategory
+from models.occurrence import Occurrence
+from models.status import StatusCategory, occurrence_days_late, occurrence_status
 from models.queries import list_tasks, overdue as overdue_rows
 from models.updates import find_task, mark_done, record_progress
 
@@ -40,8 +42,9 @@ def tasks(ctx: typer.Context, agency: str = AgencyOption, today: date = TodayOpt
         _check_agency(session, agency)
         rows = [row.as_dict() for row in list_tasks(session, now=now, agency_code=agency)]
     emit(rows, fmt, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("timing", "Thời hạn"),
-                     ("next_due", "Hạn tới"), ("status", "Tình trạng")],
-         title=f"Nhiệm vụ ({len(rows)}) — ngày {show_date(now.date())}", formatters={"status": _status_label})
+                     ("next_due", "Kỳ hạn tới"), ("status", "Tình trạng kỳ"), ("duty_status", "Tình trạng nhiệm vụ")],
+         title=f"Nhiệm vụ ({len(rows)} nhiệm vụ) — tính đến ngày {show_date(local_date(now))}",
+         formatters={"status": _status_label, "duty_status": _status_label})
 
 
 @app.command("overdue")
@@ -55,7 +58,7 @@ def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyO
         rows = [row.as_dict() for row in overdue_rows(session, now=now, agency_code=agency)]
     emit(rows, fmt, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("due", "Hạn"),
                      ("days_overdue", "Số ngày quá hạn"), ("status", "Tình trạng")],
-         title=f"Quá hạn, chưa hoàn thành ({len(rows)}) — ngày {show_date(now.date())}",
+         title=f"Chưa hoàn thành, quá hạn ({len(rows)} kỳ hạn) — tính đến ngày {show_date(local_date(now))}",
          formatters={"status": _status_label, "days_overdue": str})
 
 
@@ -75,7 +78,7 @@ def done(ctx: typer.Context, ref: str, on: date = typer.Option(..., "--on", call
     with transaction(context.engine) as session:
         occ = mark_done(session, ref=ref, on=on, note=note, due=due, plan_code=plan,
                         at=context.clock(today).now(), actor=context.actor)
-        category = occ.status_category(context.clock(today).now())
+        category = occurrence_status(occ, local_date(context.clock(today).now()))
     typer.echo(f"{ref}: hạn {show_date(occ.due_date)} — {category.label_vi} ({show_date(on)}).")
 
 
@@ -106,18 +109,26 @@ def show(ctx: typer.Context, ref: str, plan: str = PlanOption, today: date = Tod
             ((AuditEntry.entity == "task") & (AuditEntry.entity_id == task.id))
             | ((AuditEntry.entity == "occurrence") & (AuditEntry.entity_id.in_(occ_ids)))
         ).order_by(AuditEntry.id)).all()
-        rows = [dict(due=o.due_date, kind=o.kind, status=o.status_category(now).value, progress=o.progress,
-                     percent=o.progress_percent, completed_on=o.completed_on, note=o.note) for o in occurrences]
+        day = local_date(now)
+        later = lambda o: o.completed_on is not None and o.completed_on > day  # noqa: E731  (recorded for a later day)
+        rows = [dict(due=o.due_date, kind=o.kind, status=occurrence_status(o, day).value,
+                     days_late=occurrence_days_late(o, day), progress=o.progress,
+                     percent=o.progress_percent, completed_on=None if later(o) else o.completed_on,
+                     note=o.note) for o in occurrences]
         changes = [dict(at=h.at.isoformat(), actor=h.actor, field=h.field, old=h.old_value, new=h.new_value,
                         note=h.note) for h in history]
     if fmt == Format.json:
         import json
         typer.echo(json.dumps({"ref": task.ref, "title": task.title, "text": task.source_text,
-                               "occurrences": rows, "history": changes}, ensure_ascii=False, indent=2, default=str))
+                               "product": task.product, "occurrences": rows, "history": changes}, ensure_ascii=False, indent=2, default=str))
         return
     typer.echo(f"{task.ref} — {task.title}\n{task.source_text}\n")
-    emit(rows, fmt, [("due", "Hạn"), ("kind", "Loại"), ("status", "Tình trạng"), ("percent", "%"),
+    if task.product:
+        typer.echo(f"Sản phẩm: {task.product}\n")
+    emit(rows, fmt, [("due", "Hạn"), ("kind", "Loại"), ("status", "Tình trạng"), ("days_late", "Số ngày quá hạn"),
+                     ("percent", "%"),
                      ("completed_on", "Hoàn thành"), ("note", "Ghi chú")], title="Các kỳ hạn",
-         formatters={"status": _status_label, "percent": lambda v: "" if v is None else str(v)})
+         formatters={"status": _status_label, "percent": lambda v: "" if v is None else str(v),
+                     "days_late": lambda v: str(v) if v else ""})
     emit(changes, fmt, [("at", "Lúc"), ("actor", "Người"), ("field", "Trường"), ("old", "Cũ"), ("new", "Mới"),
                         ("note", "Ghi chú")], title="Lịch sử")

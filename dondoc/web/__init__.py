@@ -5,6 +5,7 @@ Every route states who may see it (dondoc.web.access); a test walks all routes t
 """
 import gc
 import importlib
+import re
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from config.errors import InputError
 from dondoc.context import AppContext
 from models.clock import VN_TZ
-from models.occurrence import StatusCategory
+from models.status import StatusCategory
 from notifications.render import vn_date
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -30,7 +31,8 @@ LANG_COOKIE = "lang"
 TODAY_COOKIE = "dondoc_today"
 
 # Router modules under dondoc.web, each exposing `router` (an APIRouter).
-ROUTERS: list[str] = ["static", "home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar", "review", "reviews"]
+ROUTERS: list[str] = ["static", "home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar", "review",
+                      "reviews", "plan_import", "reports"]
 
 
 @pass_context
@@ -46,7 +48,7 @@ def _number(value) -> str:
 
 def _moment(value: datetime | None) -> str:
     """A moment in Vietnam time: dd/mm/yyyy HH:MM."""
-    if value is None:
+    if not value:
         return ""
     if value.tzinfo is None:  # SQLite keeps no zone: the app's times are written in Vietnam time
         value = value.replace(tzinfo=VN_TZ)
@@ -59,6 +61,7 @@ _FIELDS = {
     "progress_percent": ("Tiến độ (%)", "Progress (%)"), "note": ("Ghi chú", "Note"), "created": ("Tạo mới", "Created"),
     "title": ("Tên nhiệm vụ", "Title"), "due_date": ("Hạn", "Due date"), "retired": ("Đã bỏ khỏi kế hoạch", "Retired"),
     "kind": ("Loại kỳ hạn", "Kind"), "lead_agency_id": ("Cơ quan chủ trì", "Lead agency"),
+    "product": ("Sản phẩm", "Product"), "deadline_phrase": ("Thời hạn", "Timing"),
 }
 _VALUES = {"open": ("chưa thực hiện", "open"), "in_progress": ("đang thực hiện", "in progress"),
            "done": ("hoàn thành", "done")}
@@ -109,6 +112,19 @@ TEMPLATES.env.filters["moment"] = _moment
 TEMPLATES.env.filters["urlpath"] = lambda ref: quote(ref, safe="/")
 
 
+def _shown_field(name: str, value) -> str:
+    """A plan-import field as its form shows it: dates dd/mm/yyyy."""
+    if not value:  # None, "" or absent from the draft
+        return ""
+    if name in ("due", "anchor") and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+        year, month, day = str(value).split("-")
+        return f"{day}/{month}/{year}"
+    return str(value)
+
+
+TEMPLATES.env.globals["shown"] = _shown_field
+
+
 class NeedsSignIn(Exception):
     """Nobody is signed in: the visitor is sent to the sign-in page, and back afterwards."""
 
@@ -148,15 +164,19 @@ def create_app(context: AppContext) -> FastAPI:
             return page(request, "error.html", status_code=400, code=400, detail="NUL")
         return await call_next(request)
 
+    uploads = {"/plans/import"}  # the one form that carries a file
+
     async def _too_large(scope, receive, send):
         request = Request(scope, receive)
+        limit = settings.web_max_upload_bytes if scope.get("path") in uploads else settings.web_max_body_bytes
         response = page(request, "error.html", status_code=413, code=413,
-                        limit=f"{settings.web_max_body_bytes / 1_000_000:g}".replace(".", ","))
+                        limit=f"{limit / 1_000_000:g}".replace(".", ","))
         response.headers["Connection"] = "close"  # the rest of the body is not read
         await response(scope, receive, send)
 
     # Outermost last: every answer (a 413 too) carries the security headers.
-    app.add_middleware(BodyLimit, limit=settings.web_max_body_bytes, refuse=_too_large)
+    app.add_middleware(BodyLimit, limit=settings.web_max_body_bytes, refuse=_too_large,
+                       upload_limit=settings.web_max_upload_bytes, upload_paths=uploads)
     app.add_middleware(SecurityHeaders, production=settings.production)
 
     @app.exception_handler(NeedsSignIn)

@@ -9,6 +9,7 @@ from dondoc.web.access import User, require_agency, signed_in, staff
 from dondoc.web.calendar import calendar_url
 from models.agency import Agency, FocalPoint
 from models.dashboard import category_counts, on_time_by_agency
+from models.inbound import dead_addresses
 from models.queries import list_tasks
 
 router = APIRouter()
@@ -52,5 +53,6 @@ def agency(request: Request, code: str, user: User = Depends(signed_in)):
         from dondoc.web.reviews import open_request_for
         open_review = None if user.is_staff else open_request_for(session, found.id, context.clock().now())
         review_year = open_review[1].year if open_review else None
+        bounced = {dead.email.lower(): dead for dead in dead_addresses(session, agency_id=found.id)}
     return page(request, "agency.html", agency=found, counts=counts, tasks=tasks, people=people,
-                feed=calendar_url(context.settings, code), review_year=review_year)
+                feed=calendar_url(context.settings, code), review_year=review_year, bounced=bounced)

@@ -17,7 +17,9 @@ from dondoc.web import app_now, context_of
 from dondoc.web.access import public
 from dondoc.web.ical import Event, calendar
 from models.agency import Agency
+from models.clock import local_date
 from models.occurrence import Occurrence, OccurrenceKind
+from models.status import occurrence_status
 from models.plan import Task
 
 router = APIRouter()
@@ -52,7 +54,7 @@ def agency_calendar(request: Request, code: str, token: str):
     base = settings.public_base_url.rstrip("/")
     events = []
     for occ, task in rows:
-        status = occ.status_category(now)
+        status = occurrence_status(occ, local_date(now))
         done = "✔ " if occ.progress == "done" else ""
         events.append(Event(
             uid=f"occurrence-{occ.id}@{domain}", day=occ.due_date,

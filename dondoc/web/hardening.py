@@ -46,17 +46,23 @@ class _TooLarge(Exception):
 
 
 class BodyLimit:
-    """Refuse a request body larger than `limit` bytes with 413: at once when Content-Length says
-    so, else as soon as the bytes received pass it (chunked bodies), before the app holds them."""
+    """Refuse a request body larger than its limit with 413: at once when Content-Length says so,
+    else as soon as the bytes received pass it (chunked bodies), before the app holds them. The
+    limit is `limit`, or `upload_limit` for the paths in `upload_paths`."""
 
-    def __init__(self, app, limit: int, refuse):
-        self.app, self.limit, self.refuse = app, limit, refuse
+    def __init__(self, app, limit: int, refuse, upload_limit: int | None = None, upload_paths=frozenset()):
+        self.app, self.form_limit, self.refuse = app, limit, refuse
+        self.upload_limit, self.upload_paths = upload_limit or limit, frozenset(upload_paths)
+
+    def limit_for(self, scope) -> int:
+        return self.upload_limit if scope.get("path") in self.upload_paths else self.form_limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.limit_for(scope)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             return await self.refuse(scope, receive, send)
         received, too_large, started = 0, False, False
 
@@ -65,7 +71,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     too_large = True
                     raise _TooLarge()
             return message

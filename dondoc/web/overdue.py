@@ -14,7 +14,7 @@ from dondoc.web.access import staff
 from models.agency import AgencyKind
 from models.dashboard import (SORTS, OverdueFilter, agencies_with_tasks, overdue_all, overdue_page,
                               sections)
-from models.occurrence import StatusCategory
+from models.status import StatusCategory
 
 router = APIRouter()
 
@@ -67,7 +67,7 @@ def overdue(request: Request):
 def _rows(request: Request) -> list[list]:
     with Session(context_of(request).engine) as session:
         items = overdue_all(session, now=plan_now(request), flt=read_filter(request))
-    label = StatusCategory.OVERDUE.label_vi
+    label = StatusCategory.OPEN_OVERDUE.label_vi
     return [[i.ref, i.title, i.section, i.agency_vi, i.due.strftime("%d/%m/%Y"), i.days_overdue, label,
              "" if i.percent is None else i.percent, i.note or ""] for i in items]
 

@@ -1,11 +1,14 @@
-"""The overview for Alliance staff: counts per status category, on-time rate per agency, and
-on-time and late completions per year (CSS bars, no JavaScript)."""
+"""The overview for Alliance staff: duties (and plan entries, and periods) in the four categories and
+apart those without a deadline, the on-time rate per agency, and each year's duties (CSS bars, no
+JavaScript). Every figure as of the page's day, from models/status.py."""
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 
 from dondoc.web import context_of, page, plan_now
 from dondoc.web.access import staff
-from models.dashboard import category_counts, completions_by_year, on_time_by_agency
+from models.dashboard import completions_by_year, on_time_by_agency, status_summary
+from models.inbound import dead_addresses
+from models.status import COUNTED, FOUR, StatusCategory
 
 router = APIRouter()
 
@@ -14,9 +17,12 @@ router = APIRouter()
 def overview(request: Request):
     now = plan_now(request)
     with Session(context_of(request).engine) as session:
-        counts = category_counts(session, now=now)
-        rates = on_time_by_agency(session, now=now)
+        summary = status_summary(session, now=now)
+        rates = on_time_by_agency(session, now=now, summary=summary)
         years = completions_by_year(session, now=now)
+        dead = dead_addresses(session)
     widest = max((y.total for y in years), default=0) or 1
-    return page(request, "overview.html", counts=counts, total=sum(counts.values()), rates=rates, years=years,
-                widest=widest)
+    counts = {category: summary.duties[category] for category in COUNTED}
+    return page(request, "overview.html", counts=counts, total=sum(counts.values()), summary=summary, four=FOUR,
+                no_deadline=StatusCategory.NO_DEADLINE,
+                rates=rates, years=years, widest=widest, dead=dead)

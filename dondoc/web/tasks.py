@@ -19,6 +19,7 @@ from models.clock import local_date
 from models.db import transaction
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.plan import Task, TaskCoordinator
+from models.status import occurrence_days_late, occurrence_status
 from models.updates import find_task, mark_done, record_progress
 
 router = APIRouter()
@@ -50,7 +51,8 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
     due_of = {o.id: o.due_date for o in occurrences}
     open_ones = [o for o in occurrences if o.progress != Progress.DONE and o.kind != OccurrenceKind.WITHDRAWN]
     return page(request, "task.html", status_code=status_code, task=task, lead=lead, coordinators=coordinators,
-                occurrences=[(o, o.status_category(now)) for o in occurrences], history=history, due_of=due_of,
+                occurrences=[(o, occurrence_status(o, local_date(now)), occurrence_days_late(o, local_date(now)))
+                             for o in occurrences], history=history, due_of=due_of,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
                 saved=request.query_params.get("saved"))
 

@@ -1,9 +1,12 @@
 """Reading a Vietnamese implementation plan ("Kế hoạch") into the plan file `dondoc plan load` takes.
 
-    parse_plan(text, directory, policy) -> ParsedPlan
+    read_document(raw, path) -> Document
+    parse_plan(document or text, directory, policy) -> ParsedPlan
 
 Pure: no database, no clock, no files. The steps, each in its own module:
 - text.py       bytes -> NFC lines (encodings, byte soup);
+- documents.py  .txt / .docx / .pdf bytes -> paragraphs and tables, numbered;
+- tables.py     header table (number, issuer, date), signature block, lists of duties (annexes);
 - structure.py  lines -> outline (headings, items, paragraphs);
 - agencies.py   agency names -> directory codes;
 - duties.py     outline -> duties with refs, leads and coordinators;
@@ -20,12 +23,16 @@ from datetime import date
 from config.errors import InputError
 from config.files import AgencyFile
 from models.plan_parser.agencies import Agency, AgencyMatcher
-from models.plan_parser.deadlines import read_deadlines, read_horizons, read_issue_date, timing_of
-from models.plan_parser.duties import Duty, DutyFinder
+from models.plan_parser.deadlines import cadence_parts, read_deadlines, read_horizons, read_issue_date, timing_of
+from models.plan_parser.documents import Document, read_document, text_document, untable
+from models.plan_parser.duties import Duty, DutyFinder, read_duty_owners
 from models.plan_parser.structure import Node, build_outline
-from models.plan_parser.text import Line, decode_plan, split_lines
+from models.plan_parser.tables import issuer_name, kind_of, list_text, read_header, table_rows
+from models.plan_parser.text import Line, decode_plan
+from models.plan_parser.agencies import tokenize, word_key
 
-__all__ = ["ParsedPlan", "ParsedTask", "ParseWarning", "parse_plan", "decode_plan", "provisional_title"]
+__all__ = ["ParsedPlan", "ParsedTask", "ParseWarning", "parse_plan", "decode_plan", "read_document",
+           "provisional_title"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,10 @@ class ParsedTask:
     anchor: date | None
     deadline_phrase: str | None
     date_source: str
+    product: str | None = None  # "Sản phẩm" of a table row
+    source_kind: str = "paragraph"  # paragraph | row
+    source_text: str = ""  # the paragraph, or the row's cells joined by " | "
+    where: str = ""  # "dòng 12", "bảng 2, hàng 5 (trang 7)"
 
 
 @dataclass
@@ -62,6 +73,8 @@ class ParsedPlan:
     horizon_end: date
     tasks: list[ParsedTask]
     warnings: list[ParseWarning] = field(default_factory=list)
+    number: str | None = None  # số/ký hiệu: "85/KH-UBND"
+    issuer: str | None = None  # the issuing body: "Ủy ban nhân dân tỉnh Lạng Sơn"
 
 
 # --- titles -------------------------------------------------------------------------------
@@ -205,13 +218,126 @@ def _owners_of(duty: Duty, warn) -> tuple[Agency | None, list[Agency]]:
     return lead, _dedupe(coordinating, lead)
 
 
-def parse_plan(text: str, directory: AgencyFile, policy) -> ParsedPlan:
-    """Read a plan's text into tasks. Raises InputError when it holds no plan."""
-    text = unicodedata.normalize("NFC", text)
-    if not text.strip():
-        raise InputError("the file is empty")
-    if "\x00" in text:
-        raise InputError("is a binary file (it contains NUL characters), not plain text")
+@dataclass
+class _Unit:
+    """A duty ready for its timing: from a paragraph of the body or a row of a table."""
+
+    ref: str
+    section: str
+    text: str
+    line: int
+    lead: Agency | None
+    coordinating: list[Agency]
+    deadline_cell: str | None = None
+    product: str | None = None
+    source_kind: str = "paragraph"
+    source_text: str = ""
+
+
+def _words(text: str) -> list[str]:
+    return [word_key(w) for w in re.findall(r"\w+", text)]
+
+
+class _Twins:
+    """Finds the body's duty an annex row repeats: the same first eight words, or one text holding
+    (nearly) all the other's words. Indexed, so a long plan is not compared row by row."""
+
+    def __init__(self, duties: list[Duty]):
+        self.duties = duties
+        self.words = {id(d): set(_words(d.text)) for d in duties}
+        self.by_opening: dict[tuple, list[Duty]] = {}
+        self.postings: dict[str, list[Duty]] = {}
+        for duty in duties:
+            words = _words(duty.text)
+            if len(words) >= 8:
+                self.by_opening.setdefault(tuple(words[:8]), []).append(duty)
+            for word in self.words[id(duty)]:
+                self.postings.setdefault(word, []).append(duty)
+
+    def of(self, text: str) -> Duty | None:
+        words = _words(text)
+        live = {id(d) for d in self.duties}
+        for duty in self.by_opening.get(tuple(words[:8]), []) if len(words) >= 8 else []:
+            if id(duty) in live:
+                return duty
+        mine = set(words)
+        if len(mine) < 6:
+            return None
+        shared: dict[int, int] = {}
+        for word in mine:
+            for duty in self.postings.get(word, ()):
+                shared[id(duty)] = shared.get(id(duty), 0) + 1
+        for duty in self.duties:
+            theirs = self.words[id(duty)]
+            count = shared.get(id(duty), 0)
+            if len(theirs) >= 6 and count / min(len(mine), len(theirs)) >= 0.85:
+                return duty
+        return None
+
+
+def _part_refs(ref: str, count: int) -> list[str]:
+    """Refs for a duty cut in `count`: 3.2.4 -> 3.2.4-a, 3.2.4-b; 3.1.1-a -> 3.1.1-a-1, -2; a ref
+    that already ends in a number goes on with the next ones (3.3-d-2 -> 3.3-d-2, 3.3-d-3)."""
+    m = re.match(r"^(.*-)(\d+)$", ref)
+    if m:
+        return [f"{m[1]}{int(m[2]) + i}" for i in range(count)]
+    if re.search(r"-[a-z]{1,2}$", ref):
+        return [f"{ref}-{i + 1}" for i in range(count)]
+    return [f"{ref}-{'abcdefghijklmnopqrstuvwxyz'[i]}" for i in range(count)]
+
+
+def _table_agencies(cell: str, matcher: AgencyMatcher) -> list[Agency]:
+    def names_an_agency(line: str) -> bool:
+        return matcher.agency_at(line, tokenize(line), 0) is not None
+
+    text = list_text(cell, names_an_agency)
+    tokens = tokenize(text)
+    agencies, i = [], 0
+    while i < len(tokens):
+        found, j = matcher.read_list(text, tokens, i)
+        agencies += found
+        i = max(j, i + 1)
+    return agencies
+
+
+def _table_units(document: Document, tables, matcher: AgencyMatcher, warn) -> list[_Unit]:
+    units = []
+    for index, table in enumerate(tables, start=1):
+        prefix = f"{index}." if len(tables) > 1 else ""
+        rows, problems = table_rows(table, prefix)
+        for line, message in problems:
+            warn(line, message)
+        for row in rows:
+            leads = _table_agencies(row.lead, matcher)
+            if not leads:
+                own = read_duty_owners(row.content, matcher)
+                leads = own.leads
+            coordinating = _table_agencies(row.coordinating, matcher)
+            lead = leads[0] if leads else None
+            if len(leads) > 1:
+                warn(row.line, f"{row.ref}: {len(leads)} agencies lead this duty ({', '.join(a.name for a in leads)}): "
+                               f"'{lead.name}' taken as lead, the others as coordinating")
+            for agency in leads + coordinating:
+                if not agency.known:
+                    warn(row.line, f"agency '{agency.written}' is not in the agency directory; kept as written")
+            units.append(_Unit(row.ref, row.section, row.content, row.line, lead, _dedupe(leads[1:] + coordinating, lead),
+                               deadline_cell=row.deadline or None, product=row.product or None, source_kind="row",
+                               source_text=" | ".join(c.replace("\n", " ") for c in row.cells)))
+    return units
+
+
+def parse_plan(source: "str | Document", directory: AgencyFile, policy) -> ParsedPlan:
+    """Read a plan (its text, or a Document read from .txt, .docx or .pdf) into tasks. Raises
+    InputError when it holds no plan."""
+    if isinstance(source, str):
+        text = unicodedata.normalize("NFC", source)
+        if not text.strip():
+            raise InputError("the file is empty")
+        if "\x00" in text:
+            raise InputError("is a binary file (it contains NUL characters), not plain text")
+        document = text_document(text)
+    else:
+        document = source
     warnings: list[ParseWarning] = []
     seen_warnings: set = set()
 
@@ -220,12 +346,29 @@ def parse_plan(text: str, directory: AgencyFile, policy) -> ParsedPlan:
             seen_warnings.add((line, message))
             warnings.append(ParseWarning(line, message))
 
-    outline = build_outline(split_lines(text))
-    if not outline.sections:
+    header_tables, duty_tables, body_end = [], [], None
+    for table in list(document.tables):
+        kind = kind_of(table)
+        if kind == "header":
+            header_tables.append(table)
+        elif kind == "duties":
+            duty_tables.append(table)
+        elif kind == "signature":
+            body_end = min(body_end or table.line, table.line)
+        else:
+            if len(table.rows) > 1:
+                warn(table.line, f"table {table.number} is not a list of duties (no 'Cơ quan chủ trì' column): "
+                                 f"read as text")
+            untable(document, table)
+    lines = [line for line in document.lines if body_end is None or line.number < body_end]
+    outline = build_outline(lines)
+    if not outline.sections and not duty_tables:
         raise InputError("no numbered sections found: a plan has headings like '1.', '1.1.' or 'I.', 'II.'", line=1)
     title, title_lines = _read_title(outline.header)
     title_line = title_lines[0].number if title_lines else 1
-    issued = next((d for d in map(read_issue_date, (line.text for line in outline.header)) if d), None)
+    header = read_header(header_tables, [line.text for line in outline.header if line.text])
+    header_lines = [Line(0, text) for text in header.lines]
+    issued = next((d for d in map(read_issue_date, header.lines) if d), None)
 
     matcher = AgencyMatcher(directory)
     finder = DutyFinder(matcher)
@@ -236,18 +379,39 @@ def parse_plan(text: str, directory: AgencyFile, policy) -> ParsedPlan:
     owned = {}
     for duty in duties:
         owned[id(duty)] = _owners_of(duty, warn)
+    table_units = _table_units(document, duty_tables, matcher, warn)
+    merged_tops = set()
+    twins = _Twins(duties)
+    for unit in table_units:
+        twin = twins.of(unit.text)
+        if twin is None:
+            continue
+        duties.remove(twin)
+        merged_tops.add(twin.top)
+        body_lead, body_coordinating = owned[id(twin)]
+        if unit.lead is None and body_lead is not None:
+            unit.lead, unit.coordinating = body_lead, _dedupe(body_coordinating + unit.coordinating, body_lead)
+        if len(twin.text) > len(unit.text):
+            unit.text = twin.text
+        warn(twin.line, f"{twin.ref} is also {unit.ref} ({document.where(unit.line)}): one duty, ref {unit.ref}")
+    if duty_tables:  # "chi tiết tại Phụ lục kèm theo": a pointer to the annex, not a duty of its own
+        duties = [d for d in duties if owned[id(d)][0] is not None or not re.search(r"phụ\s+lục", d.text, re.I)]
     assigning = {duty.top for duty in duties if owned[id(duty)][0] is not None}
     duties = [d for d in duties if d.top in assigning]
-    idle = [s for s in outline.sections if s.number not in assigning]
-    if idle and duties:
+    idle = [s for s in outline.sections if s.number not in assigning and s.number not in merged_tops]
+    if idle and (duties or table_units):
         warn(idle[0].line, f"section{'s' if len(idle) > 1 else ''} {', '.join(s.number for s in idle)} "
                            f"name{'' if len(idle) > 1 else 's'} no agency that leads a duty: no tasks made from "
                            f"{'them' if len(idle) > 1 else 'it'} (purposes, objectives, general instructions)")
-    if not duties:
+    if not duties and not table_units:
         raise InputError("found no duties assigned to an agency: no section names who does the work "
-                         "('3.1. Sở X chủ trì ...', '- Sở X chủ trì ...')", line=outline.sections[0].line)
+                         "('3.1. Sở X chủ trì ...', '- Sở X chủ trì ...')",
+                         line=outline.sections[0].line if outline.sections else 1)
 
-    deadline_years = [p.due.year for d in duties for p in read_deadlines(d.text)[0] if p.due]
+    units = [_Unit(d.ref, d.section, d.text, d.line, *owned[id(d)], source_text=d.text) for d in duties] + table_units
+    deadline_years = [p.due.year for u in units for p in read_deadlines(u.text)[0] if p.due]
+    deadline_years += [p.due.year for u in units if u.deadline_cell
+                       for p in read_deadlines(u.deadline_cell, cell=True)[0] if p.due]
     preamble = "\n".join(line.text for line in outline.header if line not in title_lines)
     horizon_start, horizon_end = _horizon(title, title_line, preamble, _objective_text(outline.sections),
                                           issued, deadline_years, warnings)
@@ -255,26 +419,44 @@ def parse_plan(text: str, directory: AgencyFile, policy) -> ParsedPlan:
     default_rrule = _policy_rrule(policy)
 
     tasks, refs = [], {}
-    for duty in duties:
-        lead, coordinating = owned[id(duty)]
-        if lead is None:
-            warn(duty.line, f"{duty.ref}: no lead agency found; write one in the plan file")
-        timing, timing_warnings = timing_of(duty.text, start, default_rrule)
-        for message in timing_warnings:
-            warn(duty.line, f"{duty.ref}: {message}")
-        if timing.due and not horizon_start <= timing.due <= horizon_end:
-            warn(duty.line, f"{duty.ref}: due {timing.due:%d/%m/%Y}, outside the plan's period "
-                            f"{horizon_start:%d/%m/%Y}-{horizon_end:%d/%m/%Y}")
-        if duty.ref in refs:
-            warn(duty.line, f"ref {duty.ref} also given to the duty on line {refs[duty.ref]}: the outline numbers "
-                            f"a section twice; fix the numbering")
-        refs.setdefault(duty.ref, duty.line)
-        tasks.append(ParsedTask(
-            ref=duty.ref, section=duty.section, title=provisional_title(duty.text),
-            lead=lead.name if lead else None, lead_code=lead.code if lead else None,
-            coordinating=[a.name for a in coordinating], coordinating_codes=[a.code for a in coordinating],
-            text=duty.text, line=duty.line, timing=timing.timing, due=timing.due, rrule=timing.rrule,
-            anchor=timing.anchor, deadline_phrase=timing.deadline_phrase, date_source=timing.date_source))
+    for unit in units:
+        if unit.lead is None:
+            warn(unit.line, f"{unit.ref}: no lead agency found; write one in the plan file")
+        parts = ([(part, unit.text) for _, part in cadence_parts(unit.deadline_cell)] if unit.deadline_cell
+                 else [(None, part) for _, part in cadence_parts(unit.text)])
+        part_refs = _part_refs(unit.ref, len(parts)) if len(parts) > 1 else [unit.ref]
+        if len(parts) > 1:
+            named = [read_deadlines(cell or text, cell=bool(cell))[0] for cell, text in parts]
+            phrases = "', '".join(next((p.text for p in found if p.timing == "recurring"), "?") for found in named)
+            warn(unit.line, f"{unit.ref}: names {len(parts)} cadences ('{phrases}'): made {len(parts)} duties, "
+                            f"{', '.join(part_refs)}")
+        for ref, (cell, text) in zip(part_refs, parts):
+            timing, timing_warnings = timing_of(text, start, default_rrule, cell=cell)
+            for message in timing_warnings:
+                warn(unit.line, f"{ref}: {message}")
+            if timing.due and not horizon_start <= timing.due <= horizon_end:
+                warn(unit.line, f"{ref}: due {timing.due:%d/%m/%Y}, outside the plan's period "
+                                f"{horizon_start:%d/%m/%Y}-{horizon_end:%d/%m/%Y}")
+            if ref in refs:
+                warn(unit.line, f"ref {ref} also given to the duty on line {refs[ref]}: the outline numbers "
+                                f"a section twice; fix the numbering")
+            refs.setdefault(ref, unit.line)
+            lead = unit.lead
+            tasks.append(ParsedTask(
+                ref=ref, section=unit.section, title=provisional_title(text),
+                lead=lead.name if lead else None, lead_code=lead.code if lead else None,
+                coordinating=[a.name for a in unit.coordinating], coordinating_codes=[a.code for a in unit.coordinating],
+                text=text, line=unit.line, timing=timing.timing, due=timing.due, rrule=timing.rrule,
+                anchor=timing.anchor, deadline_phrase=timing.deadline_phrase, date_source=timing.date_source,
+                product=unit.product, source_kind=unit.source_kind, source_text=unit.source_text or text,
+                where=document.where(unit.line)))
     warnings.sort(key=lambda w: (w.line or 0))
-    return ParsedPlan(title=title, province=_read_province(outline.header), issued=issued,
-                      horizon_start=horizon_start, horizon_end=horizon_end, tasks=tasks, warnings=warnings)
+    issuer = None
+    if header.issuer_lines:
+        written = issuer_name(header.issuer_lines)
+        tokens = tokenize(written)
+        known = matcher.match_known(tokens, 0)
+        issuer = matcher.names[known[0]] if known and known[1] == len(tokens) else written
+    return ParsedPlan(title=title, province=_read_province(outline.header + header_lines), issued=issued,
+                      horizon_start=horizon_start, horizon_end=horizon_end, tasks=tasks, warnings=warnings,
+                      number=header.number, issuer=issuer)

@@ -80,6 +80,10 @@ class Phrase:
     rrule: str | None = None
     period_months: int | None = None  # calendar periods (month ends), for the anchor
     problem: str | None = None  # why it cannot be used (an impossible date)
+    # How often a recurring phrase repeats ("year", "2year", "half", "quarter", "month"); for a day
+    # phrase (timing "day": a day without a year, "trước ngày 30/11"), the cadence it can complete.
+    cadence: str | None = None
+    days: tuple = ()  # ((month or None, day), ...) a recurring or day phrase names
 
     @property
     def meaning(self):
@@ -110,16 +114,41 @@ def _yearly_on_days(m):
     if len({d for d, _ in days}) > 1:
         # One RRULE cannot give 15/6 and 20/12 without also giving 20/6 and 15/12.
         return dict(timing="recurring", rrule=f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}",
+                    cadence="year", days=((month, day),),
                     problem_soft=f"'{m[0]}' names different days; tracked on {day}/{month} each year only")
     months = ",".join(str(mo) for mo in sorted({mo for _, mo in days}))
-    return dict(timing="recurring", rrule=f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY={day}")
+    return dict(timing="recurring", rrule=f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY={day}",
+                cadence=_cadence_of_days(days), days=tuple((mo, d) for d, mo in days))
+
+
+def _cadence_of_days(days) -> str:
+    """Two days six months apart are a half-year's; one day (or others) a year's."""
+    months = sorted({mo for _, mo in days})
+    return "half" if len(months) == 2 and months[1] - months[0] == 6 else "year"
+
+
+def _day_of_year(m):
+    """"trước ngày 30/11", "trước ngày 15/6 và 15/12": days without a year, completing a cadence."""
+    groups = m.groupdict()
+    pairs = [(int(groups["d1"]), int(groups["m1"]))] + ([(int(groups["d2"]), int(groups["m2"]))] if groups.get("d2") else [])
+    bad = [f"{d}/{mo}" for d, mo in pairs if not _valid_day(d, mo)]
+    if bad:
+        return dict(problem=f"'{m[0]}': {', '.join(bad)} is not a real day")
+    return dict(timing="day", cadence=_cadence_of_days(pairs), days=tuple((mo, d) for d, mo in pairs))
+
+
+def _day_of_quarter(m):
+    day = int(m[1])
+    if not 1 <= day <= 30:
+        return dict(problem=f"'{m[0]}': the last month of a quarter has no day {day} every time")
+    return dict(timing="day", cadence="quarter", days=((None, day),))
 
 
 def _monthly_on_day(m):
     day = int(m[1])
     if not 1 <= day <= 31:
         return dict(problem=f"'{m[0]}' is not a real day")
-    return dict(timing="recurring", rrule=f"FREQ=MONTHLY;BYMONTHDAY={day}")
+    return dict(timing="recurring", rrule=f"FREQ=MONTHLY;BYMONTHDAY={day}", cadence="month", days=((None, day),))
 
 
 def _in_quarter(m):
@@ -138,8 +167,18 @@ def _in_year(m):
     return dict(timing="one-off", due=date(int(m["year"]), 12, 31))
 
 
+_CADENCE_OF_MONTHS = {1: "month", 3: "quarter", 6: "half", 12: "year", 24: "2year"}
+
+
 def _every(months: int, rrule: str):
-    return lambda m: dict(timing="recurring", rrule=rrule, period_months=months)
+    return lambda m: dict(timing="recurring", rrule=rrule, period_months=months, cadence=_CADENCE_OF_MONTHS[months])
+
+
+def _year_range(m):
+    first, last = int(m[1]), int(m[2])
+    if not first <= last:
+        return dict(problem=f"'{m[0]}' is not a period")
+    return dict(timing="ongoing")
 
 
 # Looked for in this order; each match is blanked before the next rule looks, so "trước ngày 15
@@ -155,6 +194,15 @@ DEADLINE_RULES = [
                              + _DAY_MONTH_YEAR, _I), _by_date),
     ("labelled date", re.compile(r"\b(?:thời\s+gian|thời\s+hạn)(?:\s+hoàn\s+thành)?\s*:\s*(?P<phrase>"
                                  + _DAY_MONTH_YEAR + ")", _I), _by_date),
+    ("in the last month of each quarter, by a day", re.compile(
+        r"\btrước\s+ngày\s+(\d{1,2})\s+(?:của\s+)?tháng\s+cuối\s+(?:của\s+|mỗi\s+)?quý", _I), _day_of_quarter),
+    ("by a day of the year", re.compile(
+        r"\b(?:trước|chậm\s+nhất(?:\s+là|\s+vào)?)\s+ngày\s+(?P<d1>\d{1,2})(?:\s*/\s*|\s+tháng\s+)(?P<m1>\d{1,2})"
+        r"(?:\s+và\s+(?:ngày\s+)?(?P<d2>\d{1,2})(?:\s*/\s*|\s+tháng\s+)(?P<m2>\d{1,2}))?(?![\d/])", _I), _day_of_year),
+    # "nhân dịp ngày Hợp tác xã Việt Nam 11/4": an occasion, dated by its day.
+    ("on an occasion", re.compile(
+        r"\b(?:nhân|vào)\s+(?:dịp|ngày)\b[^\d.;:()]{0,60}?(?<![\d/])(?P<d1>\d{1,2})(?:\s*/\s*|\s+tháng\s+)(?P<m1>\d{1,2})"
+        r"(?![\d/])", _I), _day_of_year),
     ("in a quarter", re.compile(r"\b(?:trong\s+)?quý\s+(IV|I{1,3}|[1-4])\s*(?:,\s*|/\s*|\s+)(?:năm\s+)?(\d{4})\b", _I),
      _in_quarter),
     ("in a month", re.compile(r"\b(?:trong\s+)?tháng\s+(\d{1,2})\s*(?:/\s*|,?\s*năm\s+)(\d{4})\b", _I), _in_month),
@@ -179,11 +227,22 @@ DEADLINE_RULES = [
 ]
 
 
-def read_deadlines(text: str) -> tuple[list[Phrase], list[str]]:
-    """Every timing phrase in a duty's text, in text order, and the problems met reading them."""
+# In a table's deadline column ("Thời gian hoàn thành") a year alone is a deadline, and a span of
+# years is the work's period: done throughout it.
+CELL_RULES = [
+    ("a span of years", re.compile(r"\b(?:từ\s+(?:năm\s+)?)?(\d{4})\s*(?:[-–—]|đến(?:\s+năm)?)\s*(\d{4})\b", _I), _year_range),
+    ("a year", re.compile(r"(?:^|(?<=[;,(]))\s*(?P<phrase>(?:trong\s+)?(?:năm\s+)?(?P<year>\d{4}))\s*(?=$|[;,.)])", _I),
+     _in_year),
+]
+
+
+def read_deadlines(text: str, *, cell: bool = False) -> tuple[list[Phrase], list[str]]:
+    """Every timing phrase in a duty's text (or a table's deadline cell), in text order, and the
+    problems met reading them."""
     masked = mask_not_deadlines(text)
     found, problems = [], []
-    for name, pattern, read in DEADLINE_RULES:
+    rules = DEADLINE_RULES[:-2] + CELL_RULES + DEADLINE_RULES[-2:] if cell else DEADLINE_RULES
+    for name, pattern, read in rules:
         for m in list(pattern.finditer(masked)):
             group = "phrase" if "phrase" in pattern.groupindex else 0
             start, end = m.span(group)
@@ -195,7 +254,7 @@ def read_deadlines(text: str) -> tuple[list[Phrase], list[str]]:
             soft = values.pop("problem_soft", None)
             if soft:
                 problems.append(soft)
-            found.append(Phrase(rule=name, text=text[start:end], start=start, **values))
+            found.append(Phrase(rule=name, text=text[start:end].strip(), start=start, **values))
     found.sort(key=lambda p: p.start)
     return found, problems
 
@@ -225,33 +284,140 @@ def first_due(rrule: str, start: date, period_months: int | None = None) -> date
         return _month_end(year, month)
     if period_months in (12, 24):
         return date(start.year, 12, 31)
-    rule = rrulestr(rrule, dtstart=datetime.combine(start, datetime.min.time()))
+    # The first date the rule's days give, whatever its interval: the anchor starts the count
+    # ("hai năm một lần ... 11/4" in a plan starting in June 2015: 11/4/2016, then 2018, ...).
+    rule = rrulestr(re.sub(r";?INTERVAL=\d+", "", rrule), dtstart=datetime.combine(start, datetime.min.time()))
     after = rule.after(datetime.combine(start, datetime.min.time()) - timedelta(seconds=1))
     if after is None:
         raise ValueError(f"the rule {rrule} gives no date after {start}")
     return after.date()
 
 
-def timing_of(text: str, start: date, default_period_rrule: str) -> tuple[Timing, list[str]]:
-    """The timing of a duty from its text; `start` is the plan's first day. Also its warnings."""
-    phrases, warnings = read_deadlines(text)
-    if not phrases:
+# A day phrase completes a cadence: the cadences each kind of day can give a date to.
+_DAY_COMPLETES = {"year": {"year", "2year"}, "half": {"half"}, "quarter": {"quarter"}, "month": {"month"}}
+
+
+def _on_days(cadence: str, days: tuple) -> str | None:
+    """The RRULE of a cadence due on the days a phrase names (None when they do not fit it)."""
+    day_numbers = {d for _, d in days}
+    if len(day_numbers) != 1:
+        return None
+    day = day_numbers.pop()
+    months = ",".join(str(m) for m in sorted({m for m, _ in days if m}))
+    return {"year": f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY={day}",
+            "2year": f"FREQ=YEARLY;INTERVAL=2;BYMONTH={months};BYMONTHDAY={day}",
+            "half": f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY={day}",
+            "quarter": f"FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY={day}",
+            "month": f"FREQ=MONTHLY;BYMONTHDAY={day}"}.get(cadence) if (months or cadence in ("quarter", "month")) else None
+
+
+def _day_for(cadence_phrase: Phrase, phrases: list[Phrase]) -> Phrase | None:
+    """The phrase that names the day for this cadence: a recurring phrase of the same cadence that
+    names its days ("trước ngày 30 tháng 11 hằng năm"), or a day phrase that fits it."""
+    for phrase in phrases:
+        if phrase is cadence_phrase or not phrase.days:
+            continue
+        if phrase.timing == "recurring" and phrase.cadence == cadence_phrase.cadence:
+            return phrase
+        if phrase.timing == "day" and cadence_phrase.cadence in _DAY_COMPLETES.get(phrase.cadence, ()):
+            return phrase
+    return None
+
+
+def _weak(phrase: Phrase) -> bool:
+    """"thường xuyên" and a bare "định kỳ" say less than any period or date."""
+    return phrase.timing in ("ongoing", "default-period")
+
+
+def timing_of(text: str, start: date, default_period_rrule: str, *, cell: str | None = None
+              ) -> tuple[Timing, list[str]]:
+    """The timing of a duty from its text; `start` is the plan's first day. Also its warnings.
+
+    `cell` is a table's deadline column for the duty: read first, the text's phrases after it.
+    The most specific timing wins: a cadence with a day for that cadence named anywhere in the
+    duty is due on that day ("hằng năm ... trước ngày 30/11" -> 30/11 each year; "hai năm một lần
+    ... nhân dịp ngày Hợp tác xã Việt Nam 11/4" -> 11/4 every two years); "thường xuyên" and a bare
+    "định kỳ" give way to any period or date. Otherwise the first phrase sets the timing and a
+    different later one is reported.
+    """
+    phrases, warnings = read_deadlines(cell, cell=True) if cell else ([], [])
+    from_cell = len(phrases)
+    text_phrases, text_warnings = read_deadlines(text)
+    phrases, warnings = phrases + text_phrases, warnings + text_warnings
+    standing = [p for p in phrases if p.timing != "day"]
+    if not standing:
+        for phrase in phrases:
+            warnings.append(f"'{phrase.text}' names a day but no year or period; left undated")
         return Timing("undated", None, None, None, None, "policy"), warnings
-    first = phrases[0]
-    others = [p for p in phrases[1:] if p.meaning != first.meaning]
+    first = next((p for p in standing if not _weak(p)), standing[0])
+    used = [first]
+    rrule, anchor = first.rrule, None
+    if first.timing == "recurring":
+        day = _day_for(first, phrases)
+        if day is not None and (day.rrule if day.timing == "recurring" and day.cadence == first.cadence
+                                else _on_days(first.cadence, day.days)):
+            rrule = day.rrule if day.timing == "recurring" else _on_days(first.cadence, day.days)
+            used.append(day)
+    same = {p.meaning for p in used} | {("recurring", None, rrule)}
+    others = [p for p in standing if p not in used and p.meaning not in same and not _weak(p)
+              and not (p.timing == "recurring" and p.cadence == first.cadence)]
+    phrase_text = (cell.strip() if cell and any(phrases.index(p) < from_cell for p in used)
+                   else "; ".join(p.text for p in sorted(used, key=lambda p: (phrases.index(p) >= from_cell, p.start))))
     if others:
         named = "', '".join(dict.fromkeys(p.text for p in others))
-        warnings.append(f"also says '{named}'; timing taken from the first phrase, '{first.text}'")
+        taken = f"the first phrase, '{first.text}'" if len(used) == 1 and first is standing[0] else f"'{phrase_text}'"
+        warnings.append(f"also says '{named}'; timing taken from {taken}")
     if first.timing == "one-off":
-        return Timing("one-off", first.due, None, None, first.text, "text"), warnings
+        return Timing("one-off", first.due, None, None, phrase_text, "text"), warnings
     if first.timing == "recurring":
-        anchor = first_due(first.rrule, start, first.period_months)
-        return Timing("recurring", None, first.rrule, anchor, first.text, "text"), warnings
+        anchor = first_due(rrule, start, first.period_months if rrule == first.rrule else None)
+        return Timing("recurring", None, rrule, anchor, phrase_text, "text"), warnings
     if first.timing == "ongoing":
-        return Timing("ongoing", None, None, None, first.text, "policy"), warnings
+        return Timing("ongoing", None, None, None, phrase_text, "policy"), warnings
     warnings.append(f"'{first.text}' names no period: read as the policy's default ({default_period_rrule})")
     anchor = first_due(default_period_rrule, start)
-    return Timing("recurring", None, default_period_rrule, anchor, first.text, "policy"), warnings
+    return Timing("recurring", None, default_period_rrule, anchor, phrase_text, "policy"), warnings
+
+
+# --- one duty, several cadences ----------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.;])\s+|\n+")
+
+
+def cadence_parts(text: str) -> list[tuple[str, str]]:
+    """A duty's text cut where its sentences name different cadences: [(cadence, text), ...].
+
+    "Hàng năm ... gặp mặt. Hai năm một lần, tổ chức Hội nghị ..." is two duties, one a year and
+    one every two years. Sentences naming no cadence go with the sentence before them (the first
+    ones with the first part). Two cadences in one sentence stay one duty (reported by timing_of).
+    One part (the whole text) when there is nothing to cut.
+    """
+    # Each sentence keeps the spaces or line breaks after it, so a part reads as the text did.
+    sentences, begin = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        sentences.append(text[begin:m.end()])
+        begin = m.end()
+    sentences.append(text[begin:])
+    sentences = [s for s in sentences if s.strip()]
+    if len(sentences) < 2:
+        return [("", text)]
+    parts: list[list] = []  # [cadence, [sentences]]
+    current = None
+    for sentence in sentences:
+        cadences = [p.cadence for p in read_deadlines(sentence)[0] if p.timing == "recurring"]
+        cadence = cadences[0] if cadences else None
+        if current is not None and (cadence is None or current[0] in (None, cadence)):
+            current[0] = current[0] or cadence
+            current[1].append(sentence)
+            continue
+        current = next((part for part in parts if part[0] == cadence), None) if cadence else None
+        if current is None:
+            current = [cadence, []]
+            parts.append(current)
+        current[1].append(sentence)
+    if len(parts) < 2:
+        return [("", text)]
+    return [(cadence or "", "".join(chunk).strip()) for cadence, chunk in parts]
 
 
 # --- the plan's own period ----------------------------------------------------------------

@@ -13,6 +13,7 @@ def to_json(plan: ParsedPlan) -> dict:
     return {
         "plan": {"title": plan.title, "province": plan.province,
                  "issued": plan.issued.isoformat() if plan.issued else None,
+                 "number": plan.number, "issuer": plan.issuer,
                  "horizon_start": plan.horizon_start.isoformat(), "horizon_end": plan.horizon_end.isoformat()},
         "tasks": [{
             "ref": t.ref, "section": t.section, "title": t.title,
@@ -21,7 +22,8 @@ def to_json(plan: ParsedPlan) -> dict:
             "text": t.text, "line": t.line, "timing": t.timing,
             "due": t.due.isoformat() if t.due else None, "rrule": t.rrule,
             "anchor": t.anchor.isoformat() if t.anchor else None,
-            "deadline_phrase": t.deadline_phrase, "date_source": t.date_source,
+            "deadline_phrase": t.deadline_phrase, "date_source": t.date_source, "product": t.product,
+            "source": {"kind": t.source_kind, "where": t.where, "text": t.source_text},
         } for t in plan.tasks],
         "warnings": [{"line": w.line, "message": w.message} for w in plan.warnings],
     }
@@ -55,11 +57,17 @@ def plan_file(plan: ParsedPlan, source: str | Path | None = None) -> dict:
             entry["due"] = t.due
         if t.rrule:
             entry.update(rrule=t.rrule, anchor=t.anchor)
-        entry.update(deadline_phrase=t.deadline_phrase, date_source=t.date_source, text=t.text)
+        entry.update(deadline_phrase=t.deadline_phrase, date_source=t.date_source)
+        if t.product:
+            entry["product"] = t.product
+        entry["text"] = t.text
         tasks.append(entry)
-    header = {"code": plan_code(source, plan), "title": plan.title, "province": plan.province,
-              "horizon_start": plan.horizon_start, "horizon_end": plan.horizon_end,
-              "source": str(source) if source else ""}
+    header = {"code": plan_code(source, plan), "title": plan.title, "province": plan.province}
+    for key, value in (("number", plan.number), ("issuer", plan.issuer), ("issued_on", plan.issued)):
+        if value:
+            header[key] = value
+    header.update(horizon_start=plan.horizon_start, horizon_end=plan.horizon_end,
+                  source=str(source) if source else "")
     return {"plan": header, "tasks": tasks}
 
 

@@ -10,7 +10,8 @@
 - Paragraphs: any other line. A paragraph after an item that ends with ":" belongs to that item;
   a paragraph ending with ":" introduces the items that follow it.
 - Lines before the first heading are the header (title, dateline, preamble); the body ends at
-  "Nơi nhận:" or a signature block ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH").
+  "Nơi nhận:", a signature block ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH") or an annex's title
+  ("PHỤ LỤC").
 """
 import re
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ _LETTER = re.compile(r"^(?P<n>[a-zđ])\)\s*(?P<t>\S.*)$")
 _DASH = re.compile(r"^[-–—•*]\s*(?P<t>\S.*)$")
 _PLUS = re.compile(r"^\+\s*(?P<t>\S.*)$")
 _END_OF_BODY = re.compile(r"^(?:nơi\s+nhận\b|(?:TM|KT|TL|TUQ|Q)\.\s+\w)", re.IGNORECASE)
+# An annex's title ("PHỤ LỤC", "PHỤ LỤC I", "PHỤ LỤC: DANH MỤC NHIỆM VỤ ..."): its tables are read on their own.
+_ANNEX = re.compile(r"^PHỤ\s+LỤC\b(?:\s+[IVX\d]+)?\s*(?:[:.\-–]|$)")
 
 
 def roman_value(numeral: str) -> int:
@@ -130,7 +133,7 @@ def build_outline(lines: list[Line]) -> Outline:
     for line in lines:
         if not line.text:
             continue
-        if builder.section and _END_OF_BODY.match(line.text):
+        if builder.section and (_END_OF_BODY.match(line.text) or _ANNEX.match(line.text)):
             return Outline(builder.header, builder.sections, line.number)
         kind, number, rest = _classify(line.text)
         if kind == "roman":

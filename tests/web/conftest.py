@@ -3,6 +3,7 @@ alice (Alliance staff, password), bob (focal point of SKHDT), carol (focal point
 a real SMTP server on loopback (aiosmtpd) that the sign-in links go through.
 """
 import re
+import shutil
 import socket
 import threading
 from dataclasses import dataclass
@@ -81,10 +82,13 @@ class People:
 
 
 @pytest.fixture
-def web_settings(settings, smtp):
+def web_settings(settings, smtp, tmp_path):
     _, port = smtp
+    # A copy of the directory: the guided import adds agencies to the file it is given.
+    agencies = tmp_path / "agencies.yaml"
+    shutil.copy(settings.agencies_file, agencies)
     return settings.model_copy(update=dict(today=TODAY, smtp_host="127.0.0.1", smtp_port=port,
-                                           public_base_url="http://testserver"))
+                                           public_base_url="http://testserver", agencies_file=agencies))
 
 
 @pytest.fixture

@@ -158,3 +158,39 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(live, page, people):
     assert page.url == f"{base}/signin?next=%2Ftasks%2F3.3-a%2FBA-BE"
     assert page.locator("h1").inner_text() == "Đăng nhập"
     assert page.locator("form[action='/signin/password'] input[name='next']").get_attribute("value") == "/tasks/3.3-a/BA-BE"
+
+
+def test_alice_imports_a_docx_maps_an_agency_fixes_a_deadline_and_loads_it(live, page, people, tmp_path):
+    from tests.plan_documents import UNKNOWN_AGENCY, write_docx
+    base, context = live
+    document = write_docx(tmp_path / "ke-hoach-85.docx")
+    page.goto(f"{base}/plans/import")
+    page.fill("#staff-email", ALICE[0])
+    page.fill("#staff-password", ALICE[2])
+    page.click("form[action='/signin/password'] button")
+    page.wait_for_url(f"{base}/plans/import")
+    page.set_input_files("#document", str(document))
+    page.click("#read")
+    page.wait_for_url(f"{base}/plans/import/*")
+    row = page.locator("tr[data-ref='II.5']")
+    assert "bảng 3, hàng 12" in row.inner_text() and "is not in the agency directory" in row.inner_text()
+    assert page.locator("#problem").is_visible()
+    unknown = page.locator(f"tr[data-name='{UNKNOWN_AGENCY}']")
+    unknown.locator("select[name='code']").select_option("STTTT")
+    unknown.locator("form:has(input[value='map']) button").click()
+    page.wait_for_selector("#saved")
+    assert "→ STTTT" in page.inner_text("#mapping")
+    due = page.locator("tr[data-ref='I.2'] input[name$='-due']")
+    assert due.input_value() == "31/12/2024"
+    due.fill("15/11/2024")
+    page.click("#save")
+    page.wait_for_selector("#saved")
+    assert page.locator("tr[data-ref='I.2'] input[name$='-due']").input_value() == "15/11/2024"
+    page.click("#load")
+    page.wait_for_selector("#loaded")
+    assert "14 nhiệm vụ mới" in page.inner_text("#loaded")
+    page.goto(f"{base}/tasks/II.5")
+    assert page.inner_text("#product") == "Chuyên mục tuyên truyền"
+    assert "Sở Thông tin và Truyền thông" in page.inner_text("main")
+    page.goto(f"{base}/tasks/I.2")
+    assert "15/11/2024" in page.inner_text("#occurrences") and page.inner_text("#product") == "Báo cáo rà soát"

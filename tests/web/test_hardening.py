@@ -53,6 +53,19 @@ def test_many_fields_under_the_declared_length_are_still_cut_off_at_the_limit(we
     context.close()
 
 
+def test_the_plan_upload_has_its_own_larger_limit_and_is_still_bounded(alice, web_context):
+    document = ("ke-hoach.txt", ("KẾ HOẠCH phát triển kinh tế tập thể\n" * 80_000).encode(), "text/plain")  # 3 MB
+    form = dict(csrf=alice.csrf("/plans/import"))
+    passed = alice.post("/plans/import", data=form, files=dict(document=document), follow_redirects=False)
+    assert passed.status_code != 413  # past the 2 MB form limit: the upload's is DONDOC_WEB_MAX_UPLOAD_BYTES
+    small = AppContext(web_context.settings.model_copy(update=dict(web_max_upload_bytes=1_000_000)))
+    client = Browserless(create_app(small), mailbox=None)
+    client.sign_in_staff()
+    refused = client.post("/plans/import", data=dict(csrf=client.csrf("/plans/import")), files=dict(document=document))
+    assert refused.status_code == 413 and "1 MB" in refused.text
+    small.close()
+
+
 def test_a_form_within_the_limit_is_answered_as_before(visitor):
     answer = visitor.post("/signin/link", data=dict(email="mallory@example.org", note="z" * 100_000, csrf=visitor.csrf()))
     assert answer.status_code == 200 and "Kiểm tra hộp thư" in answer.text

@@ -12,7 +12,8 @@ from models.clock import FixedClock
 from models.dashboard import (OverdueFilter, category_counts, completions_by_year, on_time_by_agency, overdue_all,
                               overdue_page)
 from models.db import transaction
-from models.occurrence import Occurrence, StatusCategory
+from models.occurrence import Occurrence
+from models.status import COUNTED, Period, StatusCategory, duty_status
 from models.outbox import Message
 from models.plan import Task
 from models.queries import overdue as overdue_rows
@@ -32,19 +33,23 @@ def _record_some(loaded):
     loaded.ok("task", "progress", "3.1.10", "--percent", "40")
 
 
-def test_the_counts_per_status_are_the_status_rule_applied_to_every_occurrence(loaded, web_context, alice):
+def test_the_counts_per_status_are_the_duty_rule_applied_to_every_live_task(loaded, web_context, alice):
     _record_some(loaded)
     for day in (date(2015, 1, 1), TODAY, date(2018, 6, 30), date(2021, 1, 1)):
-        now = FixedClock.on(day).now()
         with Session(web_context.engine) as session:
-            expected = {c: 0 for c in StatusCategory}
-            for occ in session.exec(select(Occurrence)):
-                expected[occ.status_category(now)] += 1
-            assert category_counts(session, now=now) == expected
+            periods: dict[int, list[Period]] = {}
+            for occ in session.exec(select(Occurrence).where(Occurrence.kind.in_(["deadline", "checkin"]))):
+                periods.setdefault(occ.task_id, []).append(
+                    Period(occ.due_date, occ.starts_on, occ.kind, occ.progress, occ.completed_on))
+            expected = {c: 0 for c in COUNTED}
+            for task in session.exec(select(Task).where(Task.retired == False)):  # noqa: E712
+                expected[duty_status(periods[task.id], day)] += 1
+            assert category_counts(session, now=FixedClock.on(day).now()) == expected
+            assert sum(expected.values()) == len(session.exec(select(Task)).all()), "one count per duty"
     page = alice.get("/overview").text
     with Session(web_context.engine) as session:
-        overdue = category_counts(session, now=NOW)[StatusCategory.OVERDUE]
-    assert f'data-status="overdue"><strong>{overdue}</strong>Quá hạn, chưa hoàn thành' in page
+        overdue = category_counts(session, now=NOW)[StatusCategory.OPEN_OVERDUE]
+    assert f'data-status="open_overdue"><strong>{overdue}</strong>Chưa hoàn thành, quá hạn' in page
 
 
 def test_the_on_time_rate_counts_done_on_time_out_of_everything_due_so_far(loaded, web_context):
@@ -60,7 +65,7 @@ def test_the_yearly_chart_shows_on_time_late_and_overdue_by_year_of_the_due_date
     _record_some(loaded)
     with Session(web_context.engine) as session:
         years = completions_by_year(session, now=NOW)
-    assert [y.year for y in years] == [2015]
+    assert [y.year for y in years] == [2015, 2016]
     assert (years[0].on_time, years[0].late) == (1, 1)
     page = alice.get("/overview").text
     assert 'aria-label="2015: 1 / 1 /' in page
@@ -75,7 +80,7 @@ def test_the_overdue_list_is_the_overdue_query_page_by_page(alice, web_context):
     assert f'<strong id="total">{len(everything)}</strong>' in first
     assert "Trang 1 / " in first
     second = alice.get("/overdue?page=2").text
-    assert everything[50].ref in second and "31/03/2015" in first
+    assert everything[50].ref in second and "30/06/2015" in first
 
 
 def test_the_overdue_list_filters_by_agency_district_section_and_days(alice, web_context):
@@ -92,8 +97,8 @@ def test_the_overdue_list_filters_by_agency_district_section_and_days(alice, web
         assert refs(district="SKHDT") == set()  # a department is not a district-level unit
         section = refs(section="3.1")
         assert section and all(r.startswith("3.1.") for r, _ in section)
-        old = refs(min_days=200)
-        assert old and all((TODAY - due).days >= 200 for _, due in old) and old < everything
+        old = refs(min_days=150)
+        assert old and all((TODAY - due).days >= 150 for _, due in old) and old < everything
     page = alice.get("/overdue?agency=PAC-NAM&min_days=100&sort=agency").text
     assert "3.3-a/PAC-NAM" in page and "3.3-a/BA-BE" not in page
 
@@ -112,7 +117,7 @@ def test_the_pages_of_every_sort_are_the_export_cut_in_pages(alice, web_context)
     """Pages (the agency sort skips whole agencies by their counts) line up with the one-query export."""
     with Session(web_context.engine) as session:
         for flt in (OverdueFilter(sort="agency"), OverdueFilter(sort="-due"), OverdueFilter(sort="agency", district="*"),
-                    OverdueFilter(sort="agency", section="3.1", min_days=30)):
+                    OverdueFilter(sort="agency", section="3.1", min_days=10)):
             everything = [i.occurrence_id for i in overdue_all(session, now=NOW, flt=flt)]
             first = overdue_page(session, now=NOW, flt=flt, page=1, page_size=7)
             paged = [i.occurrence_id for n in range(1, first.pages + 1)
@@ -168,7 +173,8 @@ def test_the_task_page_of_a_shared_duty_shows_its_occurrences_and_full_history(l
     page = alice.get("/tasks/3.3-d-2/NA-RI").text
     assert "Ủy ban nhân dân huyện Na Rì" in page
     assert "30/09/2015" in page and "Hoàn thành quá hạn" in page and "Báo cáo quý III" in page
-    assert '<td data-label="Hạn">31/03/2016</td>\n  <td data-label="Tình trạng" class="s-in_progress">Đang thực hiện, trong hạn' in page
+    assert '<td data-label="Hạn">31/03/2016</td>\n  <td data-label="Tình trạng" class="s-open_in_time">Chưa hoàn thành, trong hạn' in page
+    assert "30/06/2015" in page and "Chưa hoàn thành, quá hạn — 199 ngày" in page
     assert "<td data-label=\"Người\">test</td>" in page  # the audit's actor
     assert alice.get("/tasks/9.9.9").status_code == 404
 
@@ -209,11 +215,11 @@ def test_a_completion_after_today_or_a_bad_percentage_is_refused_with_a_message(
 
 
 def test_english_is_one_click_away_and_sticks(alice):
-    assert "Quá hạn, chưa hoàn thành" in alice.get("/overdue").text
+    assert "Chưa hoàn thành, quá hạn" in alice.get("/overdue").text
     english = alice.get("/overdue?lang=en")
-    assert "Overdue, not completed" in english.text and '<html lang="en">' in english.text
-    assert "Overdue, not completed" in alice.get("/overdue").text
-    assert "Quá hạn, chưa hoàn thành" in alice.get("/overdue?lang=vi").text
+    assert "Not completed, overdue" in english.text and '<html lang="en">' in english.text
+    assert "Not completed, overdue" in alice.get("/overdue").text
+    assert "Chưa hoàn thành, quá hạn" in alice.get("/overdue?lang=vi").text
 
 
 def test_the_outbox_shows_what_went_to_whom_and_why_a_message_failed(alice, bob, web_context):

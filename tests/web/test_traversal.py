@@ -28,7 +28,8 @@ def test_a_language_naming_a_path_falls_back_to_vietnamese():
                                                      expires="08:30 15/01/2016"))
     assert rendered.subject == render("signin", "vi", dict(recipient_name="Bob", link="http://x/signin/link/t",
                                                            minutes=30, expires="08:30 15/01/2016")).subject
-    assert KINDS == {"daily", "review_chaser", "review_missing", "review_request", "signin"}
+    assert KINDS == {"address_dead", "daily", "reply_confirmation", "review_chaser", "review_missing", "review_request",
+                     "signin"}
 
 
 @pytest.mark.parametrize("traversal", TRAVERSALS)

@@ -1,7 +1,7 @@
 """web sessions and rate-limit events in the database (revocable sessions; limits across processes)
 
-Revision ID: 0012_web_sessions_limits
-Revises: 0011_task_plans
+Revision ID: 0015_web_sessions_limits
+Revises: 0014_reply_by_email
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0012_web_sessions_limits'
-down_revision = '0011_task_plans'
+revision = '0015_web_sessions_limits'
+down_revision = '0014_reply_by_email'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,44 @@
+"""dondoc report: the báo cáo tình hình thực hiện for a quarter, half year or year, in the form of
+Decree 30/2020/NĐ-CP, as .docx, .xlsx or .md (the same document as the annual review's, without the
+agencies' submissions)."""
+from datetime import date
+from pathlib import Path
+
+import typer
+from sqlmodel import Session
+
+from config.errors import InputError
+from config.organization import read_organization
+from config.targets import load_targets
+from dondoc.cli import TodayOption, app, handles_errors
+from dondoc.cli.summary import period_window
+from dondoc.documents.bao_cao import REPORT_SUFFIXES, lower_first, write_report
+from dondoc.documents.report_content import build_periodic
+from models.review_ops import find_plan
+
+
+@app.command("report")
+@handles_errors
+def report(ctx: typer.Context,
+           period: str = typer.Option(..., "--period", help="2016-Q2 (a quarter), 2016-H1 (a half year) or 2016."),
+           out: list[Path] = typer.Option(..., "--out", help="The file to write: .docx, .xlsx or .md (repeatable)."),
+           plan: str = typer.Option(None, "--plan", help="The plan code, when several are loaded."),
+           today: date = TodayOption) -> None:
+    """Write the periodic báo cáo tình hình thực hiện (counts as of --today, by default the period's last day
+    or today, whichever comes first)."""
+    window = period_window(period)
+    if window.start is None:
+        raise InputError("name a period: 2016-Q2, 2016-H1 or 2016", field="--period")
+    for path in out:
+        if path.suffix.lower() not in REPORT_SUFFIXES:
+            raise InputError(f"the report is written as {', '.join(REPORT_SUFFIXES)}, by the file's extension",
+                             path=path, field="--out")
+    context = ctx.obj
+    now = context.clock(today).now()
+    organization = read_organization(context.settings.organization_file)
+    with Session(context.engine) as session:
+        chosen = find_plan(session, plan)
+        content = build_periodic(session, chosen, window, now=now, targets=load_targets(chosen.code, None))
+    for path in out:
+        write_report(content, path, organization)
+        typer.echo(f"Báo cáo tình hình thực hiện, {lower_first(window.label)}, written to {path}")

@@ -1,0 +1,358 @@
+"""Where a duty stands on a given day: the one module that computes status. Every surface (the CLI,
+the web pages, the emails, the báo cáo and the exports) reads it; none decides a status itself.
+
+The categories are those of the Government Office's task tracking (Decision 42/2014/QĐ-TTg and the
+provincial rules under it): a duty with a deadline is *đã hoàn thành* (đúng hạn / quá hạn) or *chưa
+hoàn thành* (trong hạn / quá hạn). A duty without a deadline (undated, or "thường xuyên") is none of
+these: it is counted apart and is never late. Only a date the plan states, or one a person set with a
+recorded reason, is a deadline.
+
+Two units are counted, never mixed:
+- a **duty** (nhiệm vụ): a task after fan-out (3.3-a/BA-BE), or a plan entry as the document numbers
+  it (3.3-a);
+- a **period** (kỳ) of a recurring duty: one occurrence (the report of Quý II/2016).
+
+Everything is judged *as of a day*: a completion recorded for a later day does not count yet.
+"""
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Iterable, NamedTuple
+
+from sqlalchemy import select
+
+from models.agency import Agency
+from models.occurrence import Occurrence, OccurrenceKind, Progress
+from models.plan import Plan, Task
+
+
+class StatusCategory(StrEnum):
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    OPEN_IN_TIME = "open_in_time"
+    OPEN_OVERDUE = "open_overdue"
+    NO_DEADLINE = "no_deadline"  # a duty without a deadline: counted apart, never late
+    NOT_STARTED = "not_started"  # a period that has not begun (periods only; a duty is then "trong hạn")
+
+    @property
+    def label_vi(self) -> str:
+        return GLOSSARY[self.value].vi
+
+    @property
+    def label_en(self) -> str:
+        return GLOSSARY[self.value].en
+
+    def label(self, language: str = "vi") -> str:
+        return self.label_en if language == "en" else self.label_vi
+
+    @property
+    def is_done(self) -> bool:
+        return self in (StatusCategory.DONE_ON_TIME, StatusCategory.DONE_LATE)
+
+
+# The four categories of every report, in their order; no-deadline duties are shown after them, apart.
+FOUR = (StatusCategory.DONE_ON_TIME, StatusCategory.DONE_LATE, StatusCategory.OPEN_IN_TIME,
+        StatusCategory.OPEN_OVERDUE)
+COUNTED = (*FOUR, StatusCategory.NO_DEADLINE)
+
+
+class Term(NamedTuple):
+    vi: str
+    en: str
+    meaning: str
+
+
+# One glossary for every surface (and the README's status section, which a test holds to it).
+GLOSSARY: dict[str, Term] = {
+    "done_on_time": Term("Hoàn thành đúng hạn", "Completed on time",
+                         "done on or before its deadline (for a recurring duty: every period so far)"),
+    "done_late": Term("Hoàn thành quá hạn", "Completed late",
+                      "done, but after its deadline (for a recurring duty: some period done late)"),
+    "open_in_time": Term("Chưa hoàn thành, trong hạn", "Not completed, within the deadline",
+                         "not done and its deadline has not passed (includes periods not yet begun)"),
+    "open_overdue": Term("Chưa hoàn thành, quá hạn", "Not completed, overdue",
+                         "not done and its deadline has passed: late from 00:00 of the day after it"),
+    "no_deadline": Term("Thường xuyên / không thời hạn", "Standing, without a deadline",
+                        "a duty the plan gives no date (or calls thường xuyên): never late, "
+                        "asked about in each year's review"),
+    "not_started": Term("Chưa đến kỳ", "Period not yet begun",
+                        "a period of a recurring duty that has not begun on the day asked"),
+    "duty": Term("Nhiệm vụ", "Duty",
+                 "one responsibility: a task (after fan-out to each agency) or a plan entry as the plan numbers it"),
+    "period": Term("Kỳ", "Period",
+                   "one due date of a recurring duty (Quý II/2016, năm 2017); counted apart from duties"),
+    "reported": Term("Đã báo cáo kết quả năm", "Reported for the year",
+                     "a duty without a deadline whose agency reported on it in that year's review"),
+    "not_reported": Term("Chưa báo cáo kết quả năm", "Not reported for the year",
+                         "a duty without a deadline not yet reported on in that year's review"),
+    "as_of": Term("Tính đến ngày", "As of",
+                  "every figure is computed as of one day: what was recorded for a later day does not count"),
+}
+
+
+# --- one period (an occurrence) ----------------------------------------------------------------
+
+def done_by(progress: str, completed_on: date | None, due: date, today: date) -> bool:
+    """Recorded done, on a day no later than `today` (a completion dated later does not count yet)."""
+    return progress == Progress.DONE and (completed_on or due) <= today
+
+
+def period_status(*, due: date, starts_on: date, kind: str, progress: str, completed_on: date | None,
+                  today: date) -> StatusCategory:
+    """The category of one occurrence on `today` (a calendar day in Vietnam).
+
+    A check-in of a duty without a deadline is never late. Otherwise: done by `today` on or before
+    the due date is on time, after it late; not done by `today`, overdue from the day after the due
+    date, and before that within the deadline, or "not begun" before the period's first day.
+    """
+    if kind != OccurrenceKind.DEADLINE:
+        return StatusCategory.NO_DEADLINE
+    if done_by(progress, completed_on, due, today):
+        return StatusCategory.DONE_ON_TIME if (completed_on or due) <= due else StatusCategory.DONE_LATE
+    if today > due:
+        return StatusCategory.OPEN_OVERDUE
+    if today < starts_on:
+        return StatusCategory.NOT_STARTED
+    return StatusCategory.OPEN_IN_TIME
+
+
+def days_late(*, due: date, kind: str, progress: str, completed_on: date | None, today: date) -> int:
+    """Whole days past the due date while not done by `today`; 0 otherwise (and for no-deadline duties)."""
+    if kind != OccurrenceKind.DEADLINE or done_by(progress, completed_on, due, today):
+        return 0
+    return max(0, (today - due).days)
+
+
+def occurrence_status(occ, today: date) -> StatusCategory:
+    return period_status(due=occ.due_date, starts_on=occ.starts_on, kind=occ.kind, progress=occ.progress,
+                         completed_on=occ.completed_on, today=today)
+
+
+def occurrence_days_late(occ, today: date) -> int:
+    return days_late(due=occ.due_date, kind=occ.kind, progress=occ.progress, completed_on=occ.completed_on,
+                     today=today)
+
+
+# --- windows: what a year or a quarter covers ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Window:
+    """A stretch of the plan (a year, a quarter, or everything). A period belongs to it when it is
+    due within it, or was due before it and still not done when it began (carried over)."""
+    start: date | None = None
+    end: date | None = None
+    label: str = ""
+
+    def holds(self, *, due: date, progress: str, completed_on: date | None) -> bool:
+        if self.end is not None and due > self.end:
+            return False
+        if self.start is None or due >= self.start:
+            return True
+        return not done_by(progress, completed_on, due, self.start - timedelta(days=1))
+
+    @classmethod
+    def year(cls, year: int) -> "Window":
+        return cls(date(year, 1, 1), date(year, 12, 31), f"Năm {year}")
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int) -> "Window":
+        first = date(year, 3 * quarter - 2, 1)
+        last = (date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)) - timedelta(days=1)
+        return cls(first, last, f"Quý {'I II III IV'.split()[quarter - 1]}/{year}")
+
+    @classmethod
+    def half(cls, year: int, half: int) -> "Window":
+        return cls(date(year, 1, 1) if half == 1 else date(year, 7, 1),
+                   date(year, 6, 30) if half == 1 else date(year, 12, 31), f"{'6 tháng đầu' if half == 1 else '6 tháng cuối'} năm {year}")
+
+
+EVERYTHING = Window()
+
+
+def period_label(due: date, rrule: str | None) -> str:
+    """How a report names the period an occurrence covers: "Quý I/2015", "Tháng 3/2016", "Năm 2017"."""
+    rule = (rrule or "").upper()
+    if "FREQ=MONTHLY" in rule and "INTERVAL=3" in rule:
+        return f"Quý {'I II III IV'.split()[(due.month - 1) // 3]}/{due.year}"
+    if "FREQ=MONTHLY" in rule and "INTERVAL=6" in rule:
+        return f"{'6 tháng đầu' if due.month <= 6 else '6 tháng cuối'} năm {due.year}"
+    if "FREQ=MONTHLY" in rule:
+        return f"Tháng {due.month}/{due.year}"
+    if "FREQ=YEARLY" in rule and "INTERVAL=2" in rule:
+        return f"Năm {due.year} (hai năm một lần)"
+    return f"Năm {due.year}"
+
+
+# --- a duty: its periods together ---------------------------------------------------------------
+
+class Period(NamedTuple):
+    """What the status of a duty needs of each of its occurrences."""
+    due: date
+    starts_on: date
+    kind: str
+    progress: str
+    completed_on: date | None
+
+
+def duty_status(periods: Iterable[Period], today: date) -> StatusCategory:
+    """The category of a duty on `today`, from its periods (those of the window asked about).
+
+    No deadline among them: a duty without a deadline. Otherwise overdue if any period is; else not
+    completed within the deadline if any is still to do (begun or not); else done late if any period
+    was done late; else done on time.
+    """
+    found = {period_status(due=p.due, starts_on=p.starts_on, kind=p.kind, progress=p.progress,
+                           completed_on=p.completed_on, today=today) for p in periods}
+    found.discard(StatusCategory.NO_DEADLINE)
+    if not found:
+        return StatusCategory.NO_DEADLINE
+    for category in (StatusCategory.OPEN_OVERDUE, StatusCategory.OPEN_IN_TIME, StatusCategory.NOT_STARTED,
+                     StatusCategory.DONE_LATE):
+        if category in found:
+            return StatusCategory.OPEN_IN_TIME if category == StatusCategory.NOT_STARTED else category
+    return StatusCategory.DONE_ON_TIME
+
+
+def entry_ref(ref: str) -> str:
+    """The plan entry a task comes from, as the document numbers it: 3.3-a for 3.3-a/BA-BE."""
+    return ref.split("/", 1)[0]
+
+
+# --- counting ----------------------------------------------------------------------------------
+
+@dataclass
+class Tally:
+    """Counts per category of one unit (duties or periods)."""
+    counts: dict[StatusCategory, int] = field(default_factory=lambda: {c: 0 for c in COUNTED})
+
+    def add(self, category: StatusCategory, n: int = 1) -> None:
+        if category == StatusCategory.NOT_STARTED:
+            category = StatusCategory.OPEN_IN_TIME
+        self.counts[category] = self.counts.get(category, 0) + n
+
+    def __getitem__(self, category: StatusCategory) -> int:
+        return self.counts.get(category, 0)
+
+    @property
+    def with_deadline(self) -> int:
+        return sum(self.counts[c] for c in FOUR)
+
+    @property
+    def done(self) -> int:
+        return self[StatusCategory.DONE_ON_TIME] + self[StatusCategory.DONE_LATE]
+
+    @property
+    def open(self) -> int:
+        return self[StatusCategory.OPEN_IN_TIME] + self[StatusCategory.OPEN_OVERDUE]
+
+    @property
+    def due_so_far(self) -> int:
+        """Duties whose deadline has arrived or been met: the base of the on-time rate."""
+        return self.done + self[StatusCategory.OPEN_OVERDUE]
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self[StatusCategory.DONE_ON_TIME] / self.due_so_far if self.due_so_far else None
+
+    def as_dict(self) -> dict[str, int]:
+        return {c.value: self.counts.get(c, 0) for c in COUNTED}
+
+
+@dataclass
+class TaskFacts:
+    """One live task and its periods in the window, as read from the database."""
+    task_id: int
+    ref: str
+    section: str
+    agency_code: str
+    agency_name: str
+    plan_code: str
+    periods: list[Period]
+    agency_name_en: str = ""
+
+
+@dataclass
+class StatusSummary:
+    """Every count a report or a page shows for one window on one day, all from the same facts."""
+    today: date
+    window: Window
+    duties: Tally = field(default_factory=Tally)
+    entries: Tally = field(default_factory=Tally)
+    periods: Tally = field(default_factory=Tally)
+    by_agency: dict[str, Tally] = field(default_factory=dict)  # duties per lead agency code
+    agency_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # code: (vi, en)
+    by_section: dict[str, Tally] = field(default_factory=dict)  # duties per plan section (3.1, 3.2, ...)
+    no_deadline_reported: int = 0  # no-deadline duties reported on for the window's year
+    duty_status: dict[str, StatusCategory] = field(default_factory=dict)  # per task ref
+
+    @property
+    def no_deadline_not_reported(self) -> int:
+        return self.duties[StatusCategory.NO_DEADLINE] - self.no_deadline_reported
+
+
+def top_section(section: str) -> str:
+    """3.1 for 3.1.12; 3.3 for 3.3; 4.2 for 4.2."""
+    parts = section.split(".")
+    return ".".join(parts[:2])
+
+
+def summarize(facts: Iterable[TaskFacts], today: date, window: Window = EVERYTHING) -> StatusSummary:
+    """Counts of duties (tasks and plan entries) and periods per category, as of `today`, over the
+    periods `window` holds. A task with no period in the window is not counted in it; a no-deadline
+    duty counts in every window of the plan (its check-ins say whether it was reported)."""
+    summary = StatusSummary(today, window)
+    # The year whose review a no-deadline duty is reported in: the window's, or this one's.
+    report_year = min(window.end or today, today).year
+    entries: dict[tuple[str, str], list[Period]] = {}
+    for task in facts:
+        held = [p for p in task.periods
+                if window.holds(due=p.due, progress=p.progress, completed_on=p.completed_on)]
+        deadlines = [p for p in held if p.kind == OccurrenceKind.DEADLINE]
+        if not deadlines:
+            if any(p.kind == OccurrenceKind.DEADLINE for p in task.periods):
+                continue  # a duty with deadlines, none of them in this window
+            held = [p for p in task.periods if p.kind == OccurrenceKind.CHECKIN]
+        category = duty_status(held, today)
+        summary.duty_status[task.ref] = category
+        summary.duties.add(category)
+        summary.by_agency.setdefault(task.agency_code, Tally()).add(category)
+        summary.agency_names[task.agency_code] = (task.agency_name, task.agency_name_en)
+        summary.by_section.setdefault(top_section(task.section), Tally()).add(category)
+        entries.setdefault((task.plan_code, entry_ref(task.ref)), []).extend(held)
+        if category == StatusCategory.NO_DEADLINE and any(
+                p.due.year == report_year and done_by(p.progress, p.completed_on, p.due, today) for p in held):
+            summary.no_deadline_reported += 1
+        for p in deadlines:
+            state = period_status(due=p.due, starts_on=p.starts_on, kind=p.kind, progress=p.progress,
+                                  completed_on=p.completed_on, today=today)
+            if state != StatusCategory.NOT_STARTED:
+                summary.periods.add(state)
+    for periods in entries.values():
+        summary.entries.add(duty_status(periods, today))
+    return summary
+
+
+# --- reading the facts ---------------------------------------------------------------------------
+
+def read_facts(session, *, plan_id: int | None = None, agency_id: int | None = None) -> list[TaskFacts]:
+    """Every live task (of a plan, of a lead agency) with its deadlines and check-ins, in one query."""
+    statement = (
+        select(Task.id, Task.ref, Task.section, Agency.code, Agency.name_vi, Agency.name_en, Plan.code,
+               Occurrence.due_date, Occurrence.starts_on, Occurrence.kind, Occurrence.progress,
+               Occurrence.completed_on)
+        .select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)
+        .join(Agency, Task.lead_agency_id == Agency.id).join(Plan, Task.plan_id == Plan.id)
+        .where(Task.retired == False,  # noqa: E712
+               Occurrence.kind.in_([OccurrenceKind.DEADLINE.value, OccurrenceKind.CHECKIN.value]))
+        .order_by(Task.id, Occurrence.due_date))
+    if plan_id is not None:
+        statement = statement.where(Task.plan_id == plan_id)
+    if agency_id is not None:
+        statement = statement.where(Task.lead_agency_id == agency_id)
+    facts: list[TaskFacts] = []
+    for (task_id, ref, section, code, name_vi, name_en, plan_code, due, starts_on, kind, progress,
+         completed_on) in session.execute(statement):
+        if not facts or facts[-1].task_id != task_id:
+            facts.append(TaskFacts(task_id, ref, section, code, name_vi, plan_code, [], name_en))
+        facts[-1].periods.append(Period(due, starts_on, kind, progress, completed_on))
+    return facts
