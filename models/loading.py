@@ -20,6 +20,7 @@ from models.audit import record
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.plan import Plan, Task, TaskCoordinator
 from models.schedule import plan_occurrences
+from models.web_state import end_sessions_of
 
 
 @dataclass
@@ -119,6 +120,8 @@ def _sync_focal_points(session, agency, entries, audit, report):
         seen.add(key)
         values = dict(name=entry.name, role=entry.role, language=entry.language, active=entry.active)
         fp = existing.get(key)
+        if fp is not None and fp.active and not entry.active:
+            end_sessions_of(session, email=fp.email, kind="focal")  # deactivated: signed out everywhere
         if fp is None:
             fp = FocalPoint(agency_id=agency.id, email=entry.email, **values)
             session.add(fp)
@@ -131,6 +134,7 @@ def _sync_focal_points(session, agency, entries, audit, report):
         if key not in seen and fp.active:
             audit("focal_point", fp.id, "active", True, False, ref=agency.code, note="no longer in the agency file")
             fp.active = False
+            end_sessions_of(session, email=fp.email, kind="focal")
             report.agencies_changed += 1
 
 

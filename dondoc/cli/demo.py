@@ -43,6 +43,8 @@ DEMO_STEPS = [
       "--today", "2015-12-21"]),
     ("Nhắc việc ngày 15/01/2016 (bù những ngày chưa chạy, mỗi người một thư) / The reminders of 15/01/2016",
      ["remind", "--today", "2016-01-15"]),
+    ("Chạy lại một ngày trước đó bị từ chối, không thư nào gửi hai lần / An earlier day after a later one is refused",
+     ["remind", "--today", "2016-01-11"]),
     ("Thư trả lời và thư báo lỗi đặt vào hộp thư var/demo/inbox / Replies and a bounce put in the local reply mailbox",
      None),
     ("Đọc hộp thư trả lời: ghi nhận cập nhật, gửi thư xác nhận, đánh dấu địa chỉ hỏng / Read the reply mailbox",
@@ -187,12 +189,13 @@ def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the pre
     import uvicorn
 
     from dondoc.web import create_app
+    from dondoc.web.hardening import server_config
     web_settings = settings.model_copy(update={"today": settings.today or DEMO_TODAY})
     context = AppContext(web_settings)
     host, port = web_settings.web_host, web_settings.web_port
     typer.secho(f"\n== Bảng điều khiển / Dashboard: http://{host}:{port}/  (ngày {web_settings.today:%d/%m/%Y}; Ctrl+C to stop)",
                 bold=True)
     try:
-        uvicorn.run(create_app(context), host=host, port=port, log_level="warning")
+        uvicorn.Server(server_config(create_app(context), host=host, port=port, log_level="warning")).run()
     finally:
         context.close()

@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from config.errors import InputError
-from config.files import read_agency_file, read_plan_file
+from config.files import read_agency_file, read_bytes, read_plan_file
 from config.policy import read_policy
 from dondoc.cli import app, handles_errors
 from dondoc.cli.output import show_date
@@ -67,10 +67,7 @@ def parse(
     context = ctx.obj
     directory = read_agency_file(agencies or context.settings.agencies_file)
     policy = read_policy(context.settings.policy_file)
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", path=file) from None
+    raw = read_bytes(file)  # at most MAX_INPUT_FILE_BYTES
     try:
         document = read_document(raw, path=file)
         decoding_warnings = list(document.warnings)
