@@ -49,6 +49,8 @@ Text = Annotated[str, AfterValidator(_printable)]
 CODE_MAX, PLAN_CODE_MAX, REF_MAX, SECTION_MAX, EMAIL_MAX = 40, 80, 80, 40, 254
 MAX_HORIZON_YEARS = 30
 EMAIL_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
+PHONE_PATTERN = r"^\+?[0-9][0-9 .()-]{5,38}$"
+IDENTIFIER_PATTERN = r"^[0-9A-Z]{1,4}(\.[0-9A-Z]{1,4}){1,5}$"
 
 
 class FocalPointEntry(_Strict):
@@ -57,6 +59,23 @@ class FocalPointEntry(_Strict):
     role: Literal["primary", "deputy", "head"] = "primary"
     language: Literal["vi", "en"] = "vi"
     active: bool = True
+    phone: OneLine | None = Field(default=None, max_length=40, pattern=PHONE_PATTERN)
+    address_as: OneLine | None = Field(default=None, max_length=40)  # form of address: ông, bà, đồng chí
+    title: OneLine | None = Field(default=None, max_length=120)  # chức vụ
+    active_from: date | None = None  # serves from this day (a replacement)
+    active_until: date | None = None  # serves until this day
+    away_from: date | None = None  # away these days (both included): a deputy covers
+    away_to: date | None = None
+
+    @model_validator(mode="after")
+    def _periods_in_order(self):
+        if (self.away_from is None) != (self.away_to is None):
+            raise ValueError("an away period needs both away_from and away_to")
+        if self.away_from and self.away_to < self.away_from:
+            raise ValueError("away_to is before away_from")
+        if self.active_from and self.active_until and self.active_until < self.active_from:
+            raise ValueError("active_until is before active_from")
+        return self
 
 
 class AgencyEntry(_Strict):
@@ -64,6 +83,9 @@ class AgencyEntry(_Strict):
     name_vi: OneLine = Field(min_length=1)
     name_en: OneLine = Field(min_length=1)
     kind: AgencyKind
+    province: OneLine = Field(default="", max_length=120)
+    # Mã định danh (Decision 20/2020/QĐ-TTg): groups of digits and letters separated by dots, e.g. 000.00.31.H06.
+    identifier_code: str | None = Field(default=None, max_length=40, pattern=IDENTIFIER_PATTERN)
     aliases: list[OneLine] = []
     focal_points: list[FocalPointEntry] = []
 

@@ -61,4 +61,4 @@ def main() -> None:
     app()
 
 
-from dondoc.cli import demo, inbox, plan, remind, report, review, serve, summary, tasks, users, web  # noqa: E402,F401  (they register their commands on `app`)
+from dondoc.cli import agencies, demo, inbox, plan, remind, report, review, serve, summary, tasks, users, web  # noqa: E402,F401  (they register their commands on `app`)
