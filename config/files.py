@@ -42,6 +42,13 @@ def _one_line(value: str) -> str:
     return _printable(value)
 
 
+def _identifier(value: str) -> str:
+    if not re.fullmatch(IDENTIFIER_PATTERN, value):
+        raise ValueError(f"'{value}' is not an identifier code (mã định danh: groups of capital letters and digits "
+                         "separated by dots, e.g. 000.00.31.H06)")
+    return value
+
+
 OneLine = Annotated[str, AfterValidator(_one_line)]
 Text = Annotated[str, AfterValidator(_printable)]
 # The database's limits (models/agency.py, models/plan.py), checked here so that a file is refused
@@ -85,7 +92,7 @@ class AgencyEntry(_Strict):
     kind: AgencyKind
     province: OneLine = Field(default="", max_length=120)
     # Mã định danh (Decision 20/2020/QĐ-TTg): groups of digits and letters separated by dots, e.g. 000.00.31.H06.
-    identifier_code: str | None = Field(default=None, max_length=40, pattern=IDENTIFIER_PATTERN)
+    identifier_code: Annotated[str, AfterValidator(_identifier)] | None = Field(default=None, max_length=40)
     aliases: list[OneLine] = []
     focal_points: list[FocalPointEntry] = []
 
@@ -343,7 +350,8 @@ def _describe(data: Any, loc: tuple) -> str | None:
     if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data.get(loc[0]), list):
         entry = data[loc[0]][loc[1]] if loc[1] < len(data[loc[0]]) else None
         name = entry.get("ref") or entry.get("code") if isinstance(entry, dict) else None
-        label = f"{loc[0].rstrip('s')} {name}" if name else f"{loc[0]}[{loc[1]}]"
+        singular = "agency" if loc[0] == "agencies" else loc[0].rstrip("s")
+        label = f"{singular} {name}" if name else f"{loc[0]}[{loc[1]}]"
         rest = ".".join(map(str, loc[2:]))
         return f"{label}: {rest}" if rest else label
     return ".".join(str(p) for p in loc) or None
