@@ -193,3 +193,13 @@ def test_the_serving_rule_is_a_function_of_the_day():
     assert names(date(2016, 1, 14), "when_covering") == (["hung"], ["quang"], False)
     assert names(date(2016, 2, 1), "when_covering") == (["lan", "hang"], ["quang"], False)
     assert serving(rows[2:3], date(2016, 1, 14)) == ([rows[2]], [], True)
+
+
+def test_tasks_and_overdue_take_a_plan_filter_and_show_the_plan(loaded):
+    every = json.loads(loaded.ok("tasks", "--plan", "BK-KTTT-2015-2020", "--format", "json").output)
+    assert len(every) == 147 and {row["plan"] for row in every} == {"BK-KTTT-2015-2020"}
+    late = json.loads(loaded.ok("overdue", "--plan", "BK-KTTT-2015-2020", "--today", "2016-01-15",
+                                "--format", "json").output)
+    assert late and {row["plan"] for row in late} == {"BK-KTTT-2015-2020"}
+    unknown = loaded("overdue", "--plan", "HA-GIANG-2020")
+    assert unknown.exit_code == 2 and "no plan with code HA-GIANG-2020" in unknown.output

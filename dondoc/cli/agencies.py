@@ -35,7 +35,9 @@ def _deputies(context) -> str:
 
 def _person_row(fp: FocalPoint, code: str, today: date, readers: set[int], fallback: bool) -> dict:
     state = "active" if fp.active else "inactive"
-    if fp.active and fp.active_from and fp.active_from > today:
+    if fp.active and fp.active_until and fp.active_until < today:
+        state = f"until {show_date(fp.active_until)}"
+    elif fp.active and fp.active_from and fp.active_from > today:
         state = f"from {show_date(fp.active_from)}"
     elif fp.active and fp.away_from and fp.away_from <= today <= fp.away_to:
         state = f"away until {show_date(fp.away_to)}"
