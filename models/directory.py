@@ -304,13 +304,13 @@ def apply_import(session: Session, directory: AgencyFile, *, at: datetime, actor
                 for name, old, new in difference.fields:
                     setattr(agency, name, _stored(name, new))
                     audit("agency", agency.id, name, old, new, ref=entry.code)
+    people = {(fp.agency_id, fp.email.lower()): fp for fp in session.exec(select(FocalPoint))}
     for difference in changes.differences:
         if difference.entity != "person" or (difference.conflict and not overwrite):
             continue
         agency = agencies[difference.agency]
         email = difference.who.rsplit("<", 1)[1].rstrip(">")
-        fp = session.exec(select(FocalPoint).where(FocalPoint.agency_id == agency.id,
-                                                   func.lower(FocalPoint.email) == email.lower())).first()
+        fp = people.get((agency.id, email.lower()))
         if difference.action == "added":
             entry = next(p for p in by_code[agency.code].focal_points if p.email.lower() == email.lower())
             fp = FocalPoint(agency_id=agency.id, email=entry.email, **_entry_values(entry))
@@ -376,10 +376,14 @@ def check_recipients(session: Session, agency_ids, *, today: date | None = None)
     """Refuse (NobodyLeft, naming the tasks) a change that leaves an agency leading live tasks with no
     active focal point; return a warning for each left with only its head (who then reads everything)."""
     warnings = []
-    for agency_id in sorted(set(agency_ids)):
-        people = session.exec(select(FocalPoint).where(FocalPoint.agency_id == agency_id,
-                                                       FocalPoint.active == True)).all()  # noqa: E712
-        people = [fp for fp in people if today is None or fp.active_until is None or fp.active_until >= today]
+    agency_ids = sorted(set(agency_ids))
+    active: dict[int, list[FocalPoint]] = {agency_id: [] for agency_id in agency_ids}
+    for start in range(0, len(agency_ids), 500):  # one query per 500 agencies (a whole country's import)
+        for fp in session.exec(select(FocalPoint).where(FocalPoint.agency_id.in_(agency_ids[start:start + 500]),
+                                                        FocalPoint.active == True)):  # noqa: E712
+            active[fp.agency_id].append(fp)
+    for agency_id in agency_ids:
+        people = [fp for fp in active[agency_id] if today is None or fp.active_until is None or fp.active_until >= today]
         if any(fp.role != FocalPointRole.HEAD for fp in people):
             continue
         refs = live_tasks_led(session, agency_id)

@@ -203,3 +203,25 @@ def test_tasks_and_overdue_take_a_plan_filter_and_show_the_plan(loaded):
     assert late and {row["plan"] for row in late} == {"BK-KTTT-2015-2020"}
     unknown = loaded("overdue", "--plan", "HA-GIANG-2020")
     assert unknown.exit_code == 2 and "no plan with code HA-GIANG-2020" in unknown.output
+
+
+def test_the_migration_gives_existing_agencies_their_plans_province(database_url):
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from models.db import alembic_config
+
+    engine = create_engine(database_url)
+    try:
+        command.upgrade(alembic_config(engine), "0014_reply_by_email")
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO agency (code, name_vi, name_en, kind) "
+                                    "VALUES ('SKHDT', 'Sở Kế hoạch và Đầu tư', 'Planning', 'department')"))
+            connection.execute(text(
+                "INSERT INTO plan (code, title, province, horizon_start, horizon_end, source, loaded_at) VALUES "
+                "('BK', 'Kế hoạch', 'Bắc Kạn', '2015-01-01', '2020-12-31', '', '2015-01-01 00:00:00+07')"))
+        command.upgrade(alembic_config(engine), "head")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT province, identifier_code FROM agency")).one() == ("Bắc Kạn", None)
+    finally:
+        engine.dispose()
