@@ -238,22 +238,24 @@ class Directory:
     people: dict[int, list[Person]]
     alliance_plans: dict[int, frozenset[int]]
     coordinators: dict[int, list[int]] | None = None  # every task's, when read once for all
-    rosters: dict[int, list] = field(default_factory=dict)  # each agency's active people with their dates
+    rosters: dict[int, list] = field(default_factory=dict)  # the active people, with their dates, of the agencies below
+    dated: frozenset[int] = frozenset()  # agencies where someone has dates (a replacement, an away period)
+    head_only: frozenset[int] = frozenset()  # agencies whose only active person is the head
+    with_deputy: frozenset[int] = frozenset()
 
     def people_on(self, day: date, deputies: str = "always") -> dict[int, list[Person]]:
         """Who reads each agency's reminders on `day` (models.directory.serving: effective dates, away
-        periods, a deputy covering, the head when nobody else serves). Plain rows filtered in Python;
-        agencies with no dates, and (deputies "always") a primary and no lone head, are as read."""
+        periods, a deputy covering, the head when nobody else serves). Plain rows filtered in Python,
+        only for the agencies where the answer may differ from `people` (most have no dates)."""
         key = (day, deputies)
         cache = self.__dict__.setdefault("_people_on", {})
         if key not in cache:
             cache.clear()  # one day at a time (a simulation walks the days in order)
+            candidates = self.dated | self.head_only | (self.with_deputy if deputies != "always" else frozenset())
             changed = {}
-            for agency_id, rows in self.rosters.items():
-                dated = any(map(is_dated, rows))
-                if not dated and deputies == "always" and any(not r.person.is_head for r in rows):
-                    continue
-                readers, heads, fallback = serving(rows, day if dated else None, deputies=deputies)
+            for agency_id in candidates:
+                readers, heads, fallback = serving(self.rosters[agency_id], day if agency_id in self.dated else None,
+                                                   deputies=deputies)
                 changed[agency_id] = ([r.person._replace(is_head=False) for r in readers] if fallback
                                       else [r.person for r in readers]) + [r.person for r in heads]
             cache[key] = {**self.people, **changed} if changed else self.people
@@ -285,10 +287,11 @@ class Directory:
             rosters[agency_id].append(Duty(who, role, *dates))
         alliances = {a.id for a in agencies.values() if a.kind == AgencyKind.ALLIANCE}
         directory = cls(agencies, people, _alliance_plans(session, alliances))
-        # Only the agencies whose readers may differ from `people`: someone with dates, a deputy, no one but the head.
-        directory.rosters = {agency_id: rows for agency_id, rows in rosters.items()
-                             if any(is_dated(r) or r.role == deputy for r in rows)
-                             or all(r.person.is_head for r in rows)}
+        # Only the agencies whose readers may differ from `people` keep their rows.
+        directory.dated = frozenset(a for a, rows in rosters.items() if any(map(is_dated, rows)))
+        directory.head_only = frozenset(a for a, rows in rosters.items() if all(r.person.is_head for r in rows))
+        directory.with_deputy = frozenset(a for a, rows in rosters.items() if any(r.role == deputy for r in rows))
+        directory.rosters = {a: rosters[a] for a in directory.dated | directory.head_only | directory.with_deputy}
         if every_task:
             directory.coordinators = defaultdict(list)
             every = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
