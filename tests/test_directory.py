@@ -225,3 +225,11 @@ def test_the_migration_gives_existing_agencies_their_plans_province(database_url
             assert connection.execute(text("SELECT province, identifier_code FROM agency")).one() == ("Bắc Kạn", None)
     finally:
         engine.dispose()
+
+
+def test_plan_load_warns_when_a_plan_names_another_provinces_agency(loaded, engine):
+    from models.db import transaction
+    with transaction(engine) as session:
+        session.exec(select(Agency).where(Agency.code == "SKHDT")).one().province = "Hà Giang"
+    result = loaded.ok("plan", "load", BUNDLED_PLAN)
+    assert "the plan is Bắc Kạn's but its lead SKHDT belongs to Hà Giang" in result.stderr

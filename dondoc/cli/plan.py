@@ -51,6 +51,16 @@ def load(
         directory = export_file(session)
         report = load_plan(session, plan_file, lines, directory, path=file, policy=policy.due_dates,
                            at=now, actor=context.actor, report=report)
+        province = plan_file.plan.province
+        if province:  # each province has its own directory: a plan names agencies of its own
+            from models.plan import Plan, Task
+            others = session.exec(select(Agency.code, Agency.province).distinct()
+                                  .join(Task, Task.lead_agency_id == Agency.id).join(Plan, Plan.id == Task.plan_id)
+                                  .where(Plan.code == plan_file.plan.code, Task.retired == False,  # noqa: E712
+                                         Agency.province != "", Agency.province != province)
+                                  .order_by(Agency.code)).all()
+            report.warnings.extend(f"the plan is {province}'s but its lead {code} belongs to {where}"
+                                   for code, where in others)
     for note in notes:
         typer.echo(note)
     for warning in report.warnings:
