@@ -44,6 +44,13 @@ def _one_line(value: str) -> str:
     return _printable(value)
 
 
+def _identifier(value: str) -> str:
+    if not re.fullmatch(IDENTIFIER_PATTERN, value):
+        raise ValueError(f"'{value}' is not an identifier code (mã định danh: groups of capital letters and digits "
+                         "separated by dots, e.g. 000.00.31.H06)")
+    return value
+
+
 OneLine = Annotated[str, AfterValidator(_one_line)]
 Text = Annotated[str, AfterValidator(_printable)]
 # The database's limits (models/agency.py, models/plan.py), checked here so that a file is refused
@@ -51,6 +58,8 @@ Text = Annotated[str, AfterValidator(_printable)]
 CODE_MAX, PLAN_CODE_MAX, REF_MAX, SECTION_MAX, EMAIL_MAX = 40, 80, 80, 40, 254
 MAX_HORIZON_YEARS = 30
 EMAIL_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
+PHONE_PATTERN = r"^\+?[0-9][0-9 .()-]{5,38}$"
+IDENTIFIER_PATTERN = r"^[0-9A-Z]{1,4}(\.[0-9A-Z]{1,4}){1,5}$"
 
 
 # Bounded: the length is checked before the characters (a 50 MB value is not scanned).
@@ -65,6 +74,23 @@ class FocalPointEntry(_Strict):
     role: Literal["primary", "deputy", "head"] = "primary"
     language: Literal["vi", "en"] = "vi"
     active: bool = True
+    phone: OneLine | None = Field(default=None, max_length=40, pattern=PHONE_PATTERN)
+    address_as: OneLine | None = Field(default=None, max_length=40)  # form of address: ông, bà, đồng chí
+    title: OneLine | None = Field(default=None, max_length=120)  # chức vụ
+    active_from: date | None = None  # serves from this day (a replacement)
+    active_until: date | None = None  # serves until this day
+    away_from: date | None = None  # away these days (both included): a deputy covers
+    away_to: date | None = None
+
+    @model_validator(mode="after")
+    def _periods_in_order(self):
+        if (self.away_from is None) != (self.away_to is None):
+            raise ValueError("an away period needs both away_from and away_to")
+        if self.away_from and self.away_to < self.away_from:
+            raise ValueError("away_to is before away_from")
+        if self.active_from and self.active_until and self.active_until < self.active_from:
+            raise ValueError("active_until is before active_from")
+        return self
 
 
 class AgencyEntry(_Strict):
@@ -72,6 +98,9 @@ class AgencyEntry(_Strict):
     name_vi: Name = Field(min_length=1)
     name_en: Name = Field(min_length=1)
     kind: AgencyKind
+    province: OneLine = Field(default="", max_length=120)
+    # Mã định danh (Decision 20/2020/QĐ-TTg): groups of digits and letters separated by dots, e.g. 000.00.31.H06.
+    identifier_code: Annotated[str, AfterValidator(_identifier)] | None = Field(default=None, max_length=40)
     aliases: list[Name] = Field(default=[], max_length=MAX_LIST)
     focal_points: list[FocalPointEntry] = Field(default=[], max_length=MAX_LIST)
 
@@ -353,7 +382,8 @@ def _describe(data: Any, loc: tuple) -> str | None:
     if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data.get(loc[0]), list):
         entry = data[loc[0]][loc[1]] if loc[1] < len(data[loc[0]]) else None
         name = entry.get("ref") or entry.get("code") if isinstance(entry, dict) else None
-        label = f"{loc[0].rstrip('s')} {name}" if name else f"{loc[0]}[{loc[1]}]"
+        singular = "agency" if loc[0] == "agencies" else loc[0].rstrip("s")
+        label = f"{singular} {name}" if name else f"{loc[0]}[{loc[1]}]"
         rest = ".".join(map(str, loc[2:]))
         return f"{label}: {rest}" if rest else label
     return ".".join(str(p) for p in loc) or None

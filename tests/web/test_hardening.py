@@ -21,7 +21,7 @@ from models.clock import FixedClock
 from models.db import transaction
 from models.outbox import Message
 from models.web_state import RateEvent
-from tests.conftest import BUNDLED_PLAN, at_vn
+from tests.conftest import AGENCIES, BUNDLED_PLAN, at_vn
 from tests.web.conftest import ALICE, BOB, TODAY, Browserless, csrf_of, free_port
 
 TEMPLATES = Path(__file__).parents[2] / "dondoc" / "web" / "templates"
@@ -129,7 +129,7 @@ def test_a_password_change_ends_every_session_of_that_person(alice, web_context)
 
 def test_a_focal_point_taken_out_of_the_directory_is_signed_out_and_stays_out_if_put_back(bob, loaded, web_context):
     assert bob.get("/agencies/SKHDT", follow_redirects=False).status_code == 200
-    loaded.ok("plan", "load", BUNDLED_PLAN)  # the bundled directory does not list bob: he is deactivated
+    loaded.ok("agencies", "import", AGENCIES, "--apply")  # the bundled directory does not list bob: he is deactivated
     assert bob.get("/agencies/SKHDT", follow_redirects=False).status_code == 303
     with transaction(web_context.engine) as session:
         for row in session.exec(select(FocalPoint).where(FocalPoint.email == BOB[0])):
