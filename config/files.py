@@ -14,6 +14,8 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationEr
                       model_validator)
 
 from config.errors import InputError
+from config.limits import (MAX_AGENCIES, MAX_INPUT_FILE_BYTES, MAX_LIST, MAX_NAME, MAX_NESTING, MAX_TASKS, MAX_TEXT,
+                           MAX_TITLE)
 
 AgencyKind = Literal["department", "district", "alliance", "steering_committee", "other"]
 Timing = Literal["one-off", "recurring", "ongoing", "undated"]
@@ -42,6 +44,13 @@ def _one_line(value: str) -> str:
     return _printable(value)
 
 
+def _identifier(value: str) -> str:
+    if not re.fullmatch(IDENTIFIER_PATTERN, value):
+        raise ValueError(f"'{value}' is not an identifier code (mã định danh: groups of capital letters and digits "
+                         "separated by dots, e.g. 000.00.31.H06)")
+    return value
+
+
 OneLine = Annotated[str, AfterValidator(_one_line)]
 Text = Annotated[str, AfterValidator(_printable)]
 # The database's limits (models/agency.py, models/plan.py), checked here so that a file is refused
@@ -49,23 +58,51 @@ Text = Annotated[str, AfterValidator(_printable)]
 CODE_MAX, PLAN_CODE_MAX, REF_MAX, SECTION_MAX, EMAIL_MAX = 40, 80, 80, 40, 254
 MAX_HORIZON_YEARS = 30
 EMAIL_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
+PHONE_PATTERN = r"^\+?[0-9][0-9 .()-]{5,38}$"
+IDENTIFIER_PATTERN = r"^[0-9A-Z]{1,4}(\.[0-9A-Z]{1,4}){1,5}$"
+
+
+# Bounded: the length is checked before the characters (a 50 MB value is not scanned).
+Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_one_line)]
+Title = Annotated[str, Field(max_length=MAX_TITLE), AfterValidator(_printable)]
+LongText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_printable)]
 
 
 class FocalPointEntry(_Strict):
-    name: OneLine = Field(min_length=1)
+    name: Name = Field(min_length=1)
     email: str = Field(pattern=EMAIL_PATTERN, max_length=EMAIL_MAX)
     role: Literal["primary", "deputy", "head"] = "primary"
     language: Literal["vi", "en"] = "vi"
     active: bool = True
+    phone: OneLine | None = Field(default=None, max_length=40, pattern=PHONE_PATTERN)
+    address_as: OneLine | None = Field(default=None, max_length=40)  # form of address: ông, bà, đồng chí
+    title: OneLine | None = Field(default=None, max_length=120)  # chức vụ
+    active_from: date | None = None  # serves from this day (a replacement)
+    active_until: date | None = None  # serves until this day
+    away_from: date | None = None  # away these days (both included): a deputy covers
+    away_to: date | None = None
+
+    @model_validator(mode="after")
+    def _periods_in_order(self):
+        if (self.away_from is None) != (self.away_to is None):
+            raise ValueError("an away period needs both away_from and away_to")
+        if self.away_from and self.away_to < self.away_from:
+            raise ValueError("away_to is before away_from")
+        if self.active_from and self.active_until and self.active_until < self.active_from:
+            raise ValueError("active_until is before active_from")
+        return self
 
 
 class AgencyEntry(_Strict):
     code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$", max_length=CODE_MAX)
-    name_vi: OneLine = Field(min_length=1)
-    name_en: OneLine = Field(min_length=1)
+    name_vi: Name = Field(min_length=1)
+    name_en: Name = Field(min_length=1)
     kind: AgencyKind
-    aliases: list[OneLine] = []
-    focal_points: list[FocalPointEntry] = []
+    province: OneLine = Field(default="", max_length=120)
+    # Mã định danh (Decision 20/2020/QĐ-TTg): groups of digits and letters separated by dots, e.g. 000.00.31.H06.
+    identifier_code: Annotated[str, AfterValidator(_identifier)] | None = Field(default=None, max_length=40)
+    aliases: list[Name] = Field(default=[], max_length=MAX_LIST)
+    focal_points: list[FocalPointEntry] = Field(default=[], max_length=MAX_LIST)
 
     @field_validator("focal_points")
     @classmethod
@@ -80,16 +117,16 @@ class AgencyEntry(_Strict):
 
 class GroupEntry(_Strict):
     code: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]*$", max_length=CODE_MAX)
-    name_vi: OneLine = Field(min_length=1)
-    name_en: OneLine = Field(min_length=1)
-    aliases: list[OneLine] = []
+    name_vi: Name = Field(min_length=1)
+    name_en: Name = Field(min_length=1)
+    aliases: list[Name] = Field(default=[], max_length=MAX_LIST)
     # Agency codes or other group codes (expanded recursively).
-    members: list[str] = Field(min_length=1)
+    members: list[Annotated[str, Field(max_length=CODE_MAX)]] = Field(min_length=1, max_length=MAX_LIST)
 
 
 class AgencyFile(_Strict):
-    agencies: list[AgencyEntry]
-    groups: list[GroupEntry] = []
+    agencies: list[AgencyEntry] = Field(max_length=MAX_AGENCIES)
+    groups: list[GroupEntry] = Field(default=[], max_length=MAX_AGENCIES)
 
     @field_validator("agencies", "groups")
     @classmethod
@@ -134,8 +171,8 @@ class MonthDayEntry(_Strict):
 
 class PlanHeader(_Strict):
     code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=PLAN_CODE_MAX)
-    title: Text = Field(min_length=1)
-    province: OneLine = ""
+    title: Title = Field(min_length=1)
+    province: Name = ""
     horizon_start: date
     horizon_end: date
     # The day the plan was issued (its dateline "..., ngày ... tháng ... năm ..."): no period that
@@ -143,9 +180,9 @@ class PlanHeader(_Strict):
     issued_on: date | None = None
     number: OneLine | None = Field(default=None, max_length=80)  # số/ký hiệu: 85/KH-UBND
     issuer: OneLine | None = Field(default=None, max_length=255)  # the issuing body
-    source: Text = ""
-    overrides: list[str] = []
-    note: Text | None = None
+    source: LongText = ""
+    overrides: list[Annotated[str, Field(max_length=MAX_NAME)]] = Field(default=[], max_length=MAX_LIST)
+    note: LongText | None = None
     # The annual review's input deadline when the plan sets its own ("trước ngày 30 tháng 11 hằng
     # năm"): {month: 11, day: 30}. Absent: read from the task texts, else config/policy.yaml.
     review_inputs_due: MonthDayEntry | None = None
@@ -166,25 +203,25 @@ class TaskEntry(_Strict):
     # 3.1.1-a, 3.1.6, 3.3-d-1; a duty a person split off an item gets a letter (3.3-d-2b).
     ref: str = Field(pattern=r"^[0-9IVX]+(\.[0-9IVX]+)*\.?(-[a-z]{1,2})?(-[0-9]+[a-z]?)?$", max_length=REF_MAX)
     section: OneLine = Field(min_length=1, max_length=SECTION_MAX)
-    title: Text = Field(min_length=1)
-    text: Text = Field(min_length=1)
+    title: Title = Field(min_length=1)
+    text: LongText = Field(min_length=1)
     # An agency code, or a group code that fans out; a list names joint leads ("A, B, C": each leads
     # its own share, 3.1.14/A, 3.1.14/B, ...).
-    lead: OneLine | list[OneLine] = Field(min_length=1)
-    coordinating: list[OneLine] = []
+    lead: Name | Annotated[list[Name], Field(max_length=MAX_LIST)] = Field(min_length=1)
+    coordinating: list[Name] = Field(default=[], max_length=MAX_LIST)
     timing: Timing
     due: date | None = None
-    rrule: str | None = None
+    rrule: str | None = Field(default=None, max_length=MAX_NAME)
     anchor: date | None = None
-    deadline_phrase: Text | None = None
+    deadline_phrase: LongText | None = None
     date_source: DateSource = "text"
     # Its part in the annual review: inputs (an agency sending its review: a submission completes
     # it) or report (compiling the review).
     review_role: Literal["inputs", "report"] | None = None
     product: Text | None = None  # what the duty delivers ("Sản phẩm" of an annex table)
     # Fields a person decided rather than read off the text, and why.
-    overrides: list[str] = []
-    note: Text | None = None
+    overrides: list[Annotated[str, Field(max_length=MAX_NAME)]] = Field(default=[], max_length=MAX_LIST)
+    note: LongText | None = None
 
     @property
     def leads(self) -> list[str]:
@@ -223,7 +260,7 @@ class TaskEntry(_Strict):
 
 class PlanFile(_Strict):
     plan: PlanHeader
-    tasks: list[TaskEntry] = Field(min_length=1)
+    tasks: list[TaskEntry] = Field(min_length=1, max_length=MAX_TASKS)
 
 
 # --- YAML with line numbers ---------------------------------------------------------------
@@ -236,7 +273,20 @@ class _LineMap(dict):
 
 
 class _LineLoader(yaml.SafeLoader):
-    pass
+    """Mappings that know their lines; nesting deeper than MAX_NESTING refused as it is read (PyYAML
+    composes nodes recursively: a file nested 1,000 deep would end in a RecursionError)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                raise InputError(f"nested more than {MAX_NESTING} levels deep",
+                                 line=self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 # Dates stay text here so that pydantic checks them and the error can name the line.
@@ -263,12 +313,23 @@ def _construct_mapping(loader, node):
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_text(path: Path, encoding: str = "utf-8") -> str:
-    """A file people edit, as text; unreadable or not UTF-8 is an InputError naming the line."""
+def read_bytes(path: Path, limit: int = MAX_INPUT_FILE_BYTES) -> bytes:
+    """A file's bytes, at most `limit` of them (a bigger file, or a device that never ends, is
+    refused without reading it all)."""
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as file:
+            raw = file.read(limit + 1)
     except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", path=path) from None
+        raise InputError(f"cannot read the file ({exc.strerror or exc})", path=path) from None
+    if len(raw) > limit:
+        raise InputError(f"is larger than {limit:,} bytes; no file of this kind is that big".replace(",", "."),
+                         path=path)
+    return raw
+
+
+def read_text(path: Path, encoding: str = "utf-8") -> str:
+    """A file people edit, as text; unreadable, too big or not UTF-8 is an InputError naming the line."""
+    raw = read_bytes(path)
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -321,7 +382,8 @@ def _describe(data: Any, loc: tuple) -> str | None:
     if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data.get(loc[0]), list):
         entry = data[loc[0]][loc[1]] if loc[1] < len(data[loc[0]]) else None
         name = entry.get("ref") or entry.get("code") if isinstance(entry, dict) else None
-        label = f"{loc[0].rstrip('s')} {name}" if name else f"{loc[0]}[{loc[1]}]"
+        singular = "agency" if loc[0] == "agencies" else loc[0].rstrip("s")
+        label = f"{singular} {name}" if name else f"{loc[0]}[{loc[1]}]"
         rest = ".".join(map(str, loc[2:]))
         return f"{label}: {rest}" if rest else label
     return ".".join(str(p) for p in loc) or None

@@ -47,6 +47,9 @@ class ReminderPolicy(_Strict):
     sending_hour: time = time(8, 0)
     max_attempts: int = Field(default=8, ge=1)
     retry_after_minutes: int = Field(default=15, ge=1)
+    # A deputy reads an agency's reminders: "always" (beside the primary), or "when_covering" (only on the
+    # days every primary is away). Either way a primary who is away reads nothing those days.
+    deputies: Literal["always", "when_covering"] = "always"
 
     @field_validator("days_before")
     @classmethod

@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     web_port: int = 8000
     secret_key: str = DEFAULT_SECRET
     production: bool = False
+    # The largest request body the web app reads: a bigger one is refused with 413 before anything
+    # parses it. Forms everywhere; the plan upload (/plans/import) has its own, above its file limit
+    # (20 MiB, models/plan_import.py) with room for the form around it.
+    web_max_body_bytes: int = 2_000_000
+    web_max_upload_bytes: int = 22_000_000
+    # Addresses (or networks, e.g. 10.0.0.0/8) of the reverse proxies in front of the web app,
+    # comma-separated: only from these is X-Forwarded-For believed. Empty: the connection's address.
+    trusted_proxies: str = ""
 
     # The scheduler service (`dondoc serve`): one per database, holding a lease renewed every this many
     # seconds and expiring after three times that (a crashed service's lease is then taken over).
@@ -98,6 +106,10 @@ class Settings(BaseSettings):
     signin_requests_per_client: int = 20
     signin_requests_per_email: int = 5
 
+    # `dondoc serve` delivers the outbox this often (real clock): temporary failures are retried
+    # within the day, sign-in emails that failed go out as soon as the server is back.
+    delivery_every_minutes: float = 5
+
     # Who is recorded in the audit when a command changes something.
     actor: str = ""
 
@@ -106,11 +118,34 @@ class Settings(BaseSettings):
     def _empty_today_is_none(cls, value):
         return value or None
 
+    @field_validator("today")
+    @classmethod
+    def _today_within_the_calendar(cls, value):
+        from config.limits import EARLIEST_DAY, LATEST_DAY
+        if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise ValueError(f"{value.isoformat()} is outside {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}")
+        return value
+
     @property
     def resolved_database_url(self) -> str:
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{(self.data_dir / 'dondoc.db').as_posix()}"
+        """The database's URL; `postgres://` (as many hosts write it) is read as postgresql://. One
+        dondoc does not run on (mysql://, a malformed one) is an InputError naming the setting; the
+        URL itself is never repeated (it may hold a password)."""
+        if not self.database_url.strip():
+            return f"sqlite:///{(self.data_dir / 'dondoc.db').as_posix()}"
+        return checked_database_url(self.database_url.strip())
+
+    def refusals(self) -> list[str]:
+        """What production mode does not allow, one line each (empty: nothing to refuse)."""
+        if not self.production:
+            return []
+        refused = []
+        if self.secret_key == DEFAULT_SECRET:
+            refused.append("refusing to start in production mode with the default secret key: set DONDOC_SECRET_KEY")
+        if self.today is not None:
+            refused.append("refusing to run in production mode with a fixed date (DONDOC_TODAY): links and sessions "
+                           "would never expire; unset DONDOC_TODAY")
+        return refused
 
     @property
     def reads_inbox(self) -> bool:
@@ -131,6 +166,29 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
+
+
+_SUPPORTED = "dondoc runs on PostgreSQL (postgresql://user@host:5432/name) or SQLite (sqlite:///path/to/file.db)"
+
+
+def checked_database_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from config.errors import InputError
+
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    try:
+        parsed = make_url(url)
+        parsed.port  # noqa: B018  (a port that is not a number fails here)
+    except (ArgumentError, ValueError, TypeError):
+        raise InputError(f"is not a database URL; {_SUPPORTED}", field="DONDOC_DATABASE_URL") from None
+    if parsed.drivername not in ("sqlite", "postgresql", "postgresql+psycopg"):
+        raise InputError(f"{parsed.drivername}:// is not supported; {_SUPPORTED}", field="DONDOC_DATABASE_URL")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise InputError(f"the port {parsed.port} is not a port number; {_SUPPORTED}", field="DONDOC_DATABASE_URL")
+    return url
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,9 @@ from models.db import make_engine, migrate
 class AppContext:
     settings: Settings
     _engine: Engine | None = field(default=None, repr=False)
+    # The clock when no day is given: by default DONDOC_TODAY's or the real one; tests set their own
+    # to travel in time within a day (a retry at 08:20 after a failure at 08:00).
+    default_clock: Clock | None = field(default=None, repr=False)
 
     @property
     def engine(self) -> Engine:
@@ -24,7 +27,9 @@ class AppContext:
         return self._engine
 
     def clock(self, today: date | None = None) -> Clock:
-        """`--today` wins, then DONDOC_TODAY, then the real clock."""
+        """`--today` wins, then the context's own clock, then DONDOC_TODAY, then the real clock."""
+        if today is None and self.default_clock is not None:
+            return self.default_clock
         return clock_for(today or self.settings.today)
 
     @property

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from config.policy import Policy, read_policy
 from dondoc.context import AppContext
-from models.clock import VN_TZ
+from models.clock import VN_TZ, Clock, SystemClock
 from models.db import retry_locked, transaction
 from models.outbox import Message
 from models.workdays import WorkCalendar
@@ -18,6 +18,66 @@ from notifications.transports import transport_for
 log = logging.getLogger("dondoc.jobs")
 
 
+# Messages whose worth runs out within the hour (a sign-in link), that open the year's work for an
+# agency (the review link) or answer a person (INBOX_KINDS): delivered whenever due, on days off too.
+IMMEDIATE_KINDS = ("signin", "review_request", "reply_confirmation", "address_dead")
+
+
+@dataclass
+class Undelivered:
+    """What the outbox still holds after a delivery: queued (for a retry, or not yet tried), and
+    claimed but not sent by a dispatcher that is gone (its claim expired, or it was this process's
+    own and failed). Messages a live dispatcher elsewhere is sending right now are theirs to report."""
+    queued: int = 0
+    next_attempt: datetime | None = None
+    stuck: int = 0
+    elsewhere: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.queued + self.stuck
+
+    def describe(self) -> str:
+        """One line for the command's output ("" when nothing of ours waits)."""
+        parts = []
+        if self.queued:
+            at = f", next try {self.next_attempt.astimezone(VN_TZ):%H:%M %d/%m/%Y}" if self.next_attempt else ""
+            parts.append(f"{self.queued} queued{at}")
+        if self.stuck:
+            parts.append(f"{self.stuck} claimed by a dispatcher that stopped (sent again once the claim expires)")
+        if not parts:
+            return ""
+        if self.elsewhere:
+            parts.append(f"{self.elsewhere} being sent by another dispatcher")
+        return f"not delivered yet: {'; '.join(parts)}"
+
+
+def undelivered(context: AppContext, wall_clock: Clock | None = None) -> Undelivered:
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from models.outbox import Message, MessageStatus
+    from notifications.dispatch import worker_prefix
+
+    wall_now = (wall_clock or SystemClock()).now()
+    expired = wall_now - timedelta(seconds=context.settings.dispatch_lease_seconds)
+    found = Undelivered()
+    with Session(context.engine) as session:
+        found.queued, found.next_attempt = session.exec(
+            select(func.count(), func.min(Message.next_attempt_at)).where(Message.status == MessageStatus.QUEUED)).one()
+        for claimed_by, claimed_at in session.exec(select(Message.claimed_by, Message.claimed_at)
+                                                   .where(Message.status == MessageStatus.SENDING)):
+            if claimed_at is not None and claimed_at.tzinfo is None:
+                claimed_at = claimed_at.replace(tzinfo=VN_TZ)  # SQLite keeps no zone: written in Vietnam time
+            if (claimed_by or "").startswith(worker_prefix()) or claimed_at is None or claimed_at <= expired:
+                found.stuck += 1
+            else:
+                found.elsewhere += 1
+    if found.next_attempt is not None and found.next_attempt.tzinfo is None:
+        found.next_attempt = found.next_attempt.replace(tzinfo=VN_TZ)  # SQLite keeps no zone: written in Vietnam time
+    return found
+
+
 @dataclass
 class DayReport:
     day: date
@@ -27,10 +87,11 @@ class DayReport:
     retrying: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    waiting: str = ""  # what the outbox still holds (Undelivered.describe), "" when all went out
 
     def as_dict(self) -> dict:
         return dict(day=self.day.isoformat(), working_day=self.working_day, queued=self.queued, sent=self.sent,
-                    retrying=self.retrying, failed=self.failed, errors=self.errors)
+                    retrying=self.retrying, failed=self.failed, errors=self.errors, waiting=self.waiting)
 
 
 def load_policy(context: AppContext) -> Policy:
@@ -48,6 +109,14 @@ def scheduled_jobs(context: AppContext, policy: Policy) -> list:
 
     settings = context.settings
     return job_table(policy, inbox_every_minutes=settings.inbox_every_minutes if settings.reads_inbox else None)
+
+
+def delivery_moment(day: date, now: datetime, policy: Policy) -> datetime:
+    """As of when `day`'s delivery runs: `now` when the clock is on that day past the sending hour
+    (a rerun later in the day, the service's own deliveries), so the retries due by then go out;
+    else the day's sending time (a day run from the past, or by --today)."""
+    start = sending_time(day, policy)
+    return now if now.astimezone(VN_TZ).date() == day and now > start else start
 
 
 def plan_reminders(context: AppContext, day: date, policy: Policy | None = None) -> SweepResult:
@@ -78,6 +147,7 @@ def queue_reminders(context: AppContext, day: date, policy: Policy | None = None
 
     def queue() -> SweepResult:  # one transaction, tried again if SQLite is locked
         with transaction(context.engine) as session:
+            refuse_an_earlier_day(session, day)
             return queue_daily_reminders(
                 session, today=day, now=sending_time(day, policy), policy=policy.reminders,
                 calendar=calendar, base_url=context.settings.public_base_url,
@@ -88,13 +158,37 @@ def queue_reminders(context: AppContext, day: date, policy: Policy | None = None
     return retry_locked(queue)
 
 
+def refuse_an_earlier_day(session, day: date) -> None:
+    """The reminders of a day before one already run are not queued: that later run folded them in
+    (each missed reminder once), and their rows would collide with its own."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from config.errors import InputError
+    from models.outbox import Message
+
+    latest = session.exec(select(func.max(Message.send_date)).where(Message.kind == "daily")).one()
+    if latest is not None and latest > day:
+        raise InputError(f"the reminders of {latest:%d/%m/%Y} have run already; an earlier day ({day:%d/%m/%Y}) "
+                         "cannot run after a later one (what it would have sent went out in the later digests)",
+                         field="--today")
+
+
 def deliver(context: AppContext, now: datetime, policy: Policy | None = None) -> DispatchReport:
-    """Send what is due in the outbox. Nothing goes out on a day off."""
+    """Send what is due in the outbox at `now`. On a day off only sign-in and review links go out."""
     policy = policy or load_policy(context)
+    only = None
     if not WorkCalendar.from_policy(policy.working_days).is_working_day(now.astimezone(VN_TZ).date()):
-        return DispatchReport()
+        from sqlmodel import Session, select
+
+        from models.outbox import Message, MessageStatus
+        with Session(context.engine) as session:
+            only = list(session.exec(select(Message.id).where(
+                Message.kind.in_(IMMEDIATE_KINDS), Message.status.in_([MessageStatus.QUEUED, MessageStatus.SENDING]))))
+        if not only:
+            return DispatchReport()
     return dispatch(context.engine, transport_for(context.settings), now=now, policy=policy.reminders,
-                    lease=timedelta(seconds=context.settings.dispatch_lease_seconds))
+                    lease=timedelta(seconds=context.settings.dispatch_lease_seconds), only=only)
 
 
 def run_reminder_day(context: AppContext, day: date, policy: Policy | None = None,
@@ -104,9 +198,10 @@ def run_reminder_day(context: AppContext, day: date, policy: Policy | None = Non
     policy = policy or load_policy(context)
     swept = queue_reminders(context, day, policy, directory)
     report = DayReport(day=day, working_day=swept.working_day, queued=swept.queued)
-    delivered = deliver(context, sending_time(day, policy), policy)
+    delivered = deliver(context, delivery_moment(day, context.clock().now(), policy), policy)
     report.sent, report.retrying, report.failed, report.errors = (
         delivered.sent, delivered.retrying, delivered.failed, delivered.errors)
+    report.waiting = undelivered(context).describe()
     return report
 
 

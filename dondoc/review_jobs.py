@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from config.policy import Policy
 from config.targets import load_targets
 from dondoc.context import AppContext
-from dondoc.jobs import deliver, load_policy, sending_time
+from dondoc.jobs import deliver, delivery_moment, load_policy, sending_time
 from models.audit import record
 from models.db import transaction
 from models.plan import Plan
@@ -68,7 +68,7 @@ def open_review(context: AppContext, day: date, year: int | None = None, plan_co
         plan = find_plan(session, plan_code)
         _open(session, context, plan, year or day.year, day, policy, report)
     if send:
-        report.sent = deliver(context, sending_time(day, policy), policy).sent
+        report.sent = deliver(context, delivery_moment(day, context.clock().now(), policy), policy).sent
     return report
 
 
@@ -86,7 +86,7 @@ def chase_review(context: AppContext, day: date, year: int | None = None, plan_c
                                  replies=ReplyAddresses.from_settings(context.settings))
         report.chasers, report.missing_lists = mail.chasers, mail.missing_lists
     if send:
-        report.sent = deliver(context, sending_time(day, policy), policy).sent
+        report.sent = deliver(context, delivery_moment(day, context.clock().now(), policy), policy).sent
     return report
 
 

@@ -49,7 +49,7 @@ def run_job(context: AppContext, spec: JobSpec, day, policy: Policy, fire: datet
                 + (f", {len(read.errors)} errors" if read.errors else ""))
     if spec.review_step is not None:
         review = review_jobs.run_review_day(context, day, policy)
-        sent = jobs.deliver(context, jobs.sending_time(day, policy), policy).sent
+        sent = jobs.deliver(context, jobs.delivery_moment(day, context.clock().now(), policy), policy).sent
         parts = [f"opened ({review.requests} requests)" if review.opened else "",
                  f"{review.chasers} chasers" if review.chasers else "",
                  f"{review.missing_lists} missing lists" if review.missing_lists else "",
@@ -181,6 +181,9 @@ class SchedulerService:
                               jobstore="default", replace_existing=True)
         scheduler.add_job(self.tick, id="catch-up", name="catch up what was missed", jobstore="process",
                           next_run_time=self.wall_clock.now())
+        scheduler.add_job(self.deliver, IntervalTrigger(minutes=self.context.settings.delivery_every_minutes,
+                                                        timezone=ZONE),
+                          id="deliver", name="deliver the outbox (retries within the day)", jobstore="process")
         scheduler.add_job(self.renew, IntervalTrigger(seconds=self.lease_every, timezone=ZONE), id="lease",
                           name="renew the scheduler lease", jobstore="process", executor="lease")
         scheduler.resume()
@@ -188,6 +191,23 @@ class SchedulerService:
         upcoming = sorted((f, s.id) for s in specs if (f := next_fire(s, now)) is not None)
         log.info("dondoc scheduler started: %d jobs, next %s at %s (Asia/Ho_Chi_Minh)", len(specs),
                  upcoming[0][1] if upcoming else "-", f"{upcoming[0][0]:%d/%m/%Y %H:%M}" if upcoming else "-")
+
+    def deliver(self) -> jobs.DispatchReport | None:
+        """Send what has come due in the outbox since the morning's run (temporary failures retried
+        on their 15 min, 30 min, 1 h, ... rhythm; a sign-in link that failed, as soon as the mail
+        server is back), as of the service's clock. A failure is logged; the next run tries again."""
+        with self._lock:
+            try:
+                report = jobs.deliver(self.context, self.clock.now())
+            except Exception:
+                log.exception("delivering the outbox failed; trying again in %s minutes",
+                              self.context.settings.delivery_every_minutes)
+                return None
+        if report.sent or report.retrying or report.failed:
+            log.info("outbox: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed)
+        for error in report.errors:
+            log.warning("outbox: %s", error)
+        return report
 
     def renew(self) -> None:
         try:

@@ -8,18 +8,33 @@ from dondoc import jobs
 from flows import runtime
 
 
-@task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def _not_bad_input(_task, _run, state) -> bool:
+    """Retry a failure of the moment (the database, the network), never a refusal of the input."""
+    from config.errors import InputError
+    try:
+        state.result()
+    except InputError:
+        return False
+    except Exception:
+        return True
+    return True
+
+
+@task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE, retry_condition_fn=_not_bad_input)
 def queue_digests(day: date) -> int:
     """Queue the day's digests into the outbox (idempotent: a rerun queues nothing new)."""
     return jobs.queue_reminders(runtime.current(), day).queued
 
 
-@task(retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE, retry_condition_fn=_not_bad_input)
 def deliver_outbox(day: date) -> dict:
-    """Send what is due in the outbox over one connection."""
+    """Send what is due in the outbox over one connection: as of now when the clock is on `day`
+    (retries due since the morning go out), else as of the day's sending time."""
     context = runtime.current()
-    report = jobs.deliver(context, jobs.sending_time(day, jobs.load_policy(context)))
-    return dict(sent=report.sent, retrying=report.retrying, failed=report.failed, errors=report.errors)
+    policy = jobs.load_policy(context)
+    report = jobs.deliver(context, jobs.delivery_moment(day, context.clock().now(), policy), policy)
+    return dict(sent=report.sent, retrying=report.retrying, failed=report.failed, errors=report.errors,
+                waiting=jobs.undelivered(context).describe())
 
 
 @flow(name="send-reminders")

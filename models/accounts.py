@@ -101,6 +101,8 @@ def add_staff_user(session: Session, *, email: str, name: str, password: str, no
         user.name, user.password_hash, user.active = name.strip(), hash_password(password), True
         record(session, at=now, actor=actor, entity="staff_user", entity_id=user.id, field="password",
                note="password changed")
+        from models.web_state import end_sessions_of
+        end_sessions_of(session, email=email, kind="staff")  # a new password signs every browser out
     return user
 
 

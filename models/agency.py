@@ -1,6 +1,11 @@
-"""Agencies, the groups the plan names them by, and their focal points."""
+"""Agencies, the groups the plan names them by, and their focal points.
+
+Once loaded the directory lives here (config/agencies.yaml is an import and an export, models/directory.py);
+every change is in the audit. Who serves on a day is a pure function of the day (models/directory.py)."""
+from datetime import date, datetime
 from enum import StrEnum
 
+from sqlalchemy import Column, DateTime, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 
@@ -18,6 +23,11 @@ class Agency(SQLModel, table=True):
     name_vi: str
     name_en: str
     kind: str = Field(max_length=30)
+    # The province whose directory it belongs to (a plan matches agencies within its province).
+    province: str = Field(default="", max_length=120)
+    # Mã định danh (Decision 20/2020/QĐ-TTg), for exchange with document systems: e.g. 000.00.31.H06.
+    identifier_code: str | None = Field(default=None, max_length=40)
+    aliases: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # one a line
 
 
 class AgencyGroup(SQLModel, table=True):
@@ -27,6 +37,8 @@ class AgencyGroup(SQLModel, table=True):
     code: str = Field(unique=True, index=True, max_length=40)
     name_vi: str
     name_en: str
+    aliases: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # one a line
+    members: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # codes as written, one a line
 
 
 class AgencyGroupMember(SQLModel, table=True):
@@ -50,3 +62,15 @@ class FocalPoint(SQLModel, table=True):
     role: str = Field(default=FocalPointRole.PRIMARY, max_length=20)
     language: str = Field(default="vi", max_length=2)
     active: bool = True
+    phone: str | None = Field(default=None, max_length=40)
+    address_as: str | None = Field(default=None, max_length=40)  # form of address: ông, bà, đồng chí
+    title: str | None = Field(default=None, max_length=120)  # chức vụ
+    # Serves from/until these days (a replacement effective from a date); None: no bound.
+    active_from: date | None = None
+    active_until: date | None = None
+    # Away (leave, training) these days, both included: a deputy covers (models/directory.py).
+    away_from: date | None = None
+    away_to: date | None = None
+    # Set when someone changes the person in the app; an import then shows a conflict rather than
+    # undoing it (cleared when an import is applied to the person).
+    changed_in_app_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))

@@ -20,6 +20,7 @@ from models.audit import record
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.plan import Plan, Task, TaskCoordinator
 from models.schedule import plan_occurrences
+from models.web_state import end_sessions_of
 
 
 @dataclass
@@ -64,74 +65,16 @@ def _sync_fields(obj, values: dict, audit: _Audit, entity: str, ref: str | None)
 # --- the agency directory ---------------------------------------------------------------
 
 def load_agencies(session: Session, directory: AgencyFile, *, at: datetime, actor: str,
-                  report: LoadReport | None = None) -> LoadReport:
+                  report: LoadReport | None = None, province: str = "") -> LoadReport:
+    """Import a directory file (models/directory.py): what was changed in the app since is left alone
+    (listed in report.warnings as a conflict)."""
+    from models.directory import apply_import
+
     report = report or LoadReport()
-    audit = _Audit(session, at, actor)
-    agencies = {a.code: a for a in session.exec(select(Agency))}
-    codes = {a.code for a in directory.agencies} | {g.code for g in directory.groups}
-    for entry in directory.agencies:
-        values = dict(name_vi=entry.name_vi, name_en=entry.name_en, kind=entry.kind)
-        agency = agencies.get(entry.code)
-        if agency is None:
-            agency = agencies[entry.code] = Agency(code=entry.code, **values)
-            session.add(agency)
-            session.flush()
-            audit("agency", agency.id, "created", new=entry.code, ref=entry.code)
-            report.agencies_changed += 1
-        elif _sync_fields(agency, values, audit, "agency", entry.code):
-            report.agencies_changed += 1
-        _sync_focal_points(session, agency, entry.focal_points, audit, report)
-
-    groups = {g.code: g for g in session.exec(select(AgencyGroup))}
-    for entry in directory.groups:
-        unknown = [m for m in entry.members if m not in codes]
-        if unknown:
-            raise InputError(f"group {entry.code} names unknown members: {', '.join(unknown)}", field="groups")
-        group = groups.get(entry.code)
-        values = dict(name_vi=entry.name_vi, name_en=entry.name_en)
-        if group is None:
-            group = groups[entry.code] = AgencyGroup(code=entry.code, **values)
-            session.add(group)
-            session.flush()
-            audit("group", group.id, "created", new=entry.code, ref=entry.code)
-            report.agencies_changed += 1
-        elif _sync_fields(group, values, audit, "group", entry.code):
-            report.agencies_changed += 1
-    # Members are stored expanded to agencies, so a group of groups reads in one query.
-    for entry in directory.groups:
-        group = groups[entry.code]
-        wanted = {agencies[c].id for c in expand_codes([entry.code], directory)}
-        current = set(session.exec(select(AgencyGroupMember.agency_id).where(AgencyGroupMember.group_id == group.id)))
-        if wanted != current:
-            session.exec(delete(AgencyGroupMember).where(AgencyGroupMember.group_id == group.id))
-            session.add_all(AgencyGroupMember(group_id=group.id, agency_id=a) for a in sorted(wanted))
-            audit("group", group.id, "members", len(current), len(wanted), ref=entry.code)
-            report.agencies_changed += 1
-    session.flush()
+    changes = apply_import(session, directory, at=at, actor=actor, note="directory import", province=province)
+    report.agencies_changed += len(changes.applicable)
+    report.warnings.extend(f"conflict, left as changed in the app: {d.describe()}" for d in changes.conflicts)
     return report
-
-
-def _sync_focal_points(session, agency, entries, audit, report):
-    existing = {fp.email.lower(): fp for fp in session.exec(select(FocalPoint).where(FocalPoint.agency_id == agency.id))}
-    seen = set()
-    for entry in entries:
-        key = entry.email.lower()
-        seen.add(key)
-        values = dict(name=entry.name, role=entry.role, language=entry.language, active=entry.active)
-        fp = existing.get(key)
-        if fp is None:
-            fp = FocalPoint(agency_id=agency.id, email=entry.email, **values)
-            session.add(fp)
-            session.flush()
-            audit("focal_point", fp.id, "created", new=entry.email, ref=agency.code)
-            report.agencies_changed += 1
-        elif _sync_fields(fp, values, audit, "focal_point", agency.code):
-            report.agencies_changed += 1
-    for key, fp in existing.items():
-        if key not in seen and fp.active:
-            audit("focal_point", fp.id, "active", True, False, ref=agency.code, note="no longer in the agency file")
-            fp.active = False
-            report.agencies_changed += 1
 
 
 def expand_codes(codes: list[str], directory: AgencyFile) -> list[str]:

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from config.policy import ReminderPolicy
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
+from models.directory import Duty, is_dated, serving
 from models.occurrence import DONE_LATER_THAN, HAS_DEADLINE, NOT_DONE, Occurrence
 from models.outbox import Message, OutboxItem
 from models.plan import Task, TaskCoordinator
@@ -237,6 +238,28 @@ class Directory:
     people: dict[int, list[Person]]
     alliance_plans: dict[int, frozenset[int]]
     coordinators: dict[int, list[int]] | None = None  # every task's, when read once for all
+    rosters: dict[int, list] = field(default_factory=dict)  # the active people, with their dates, of the agencies below
+    dated: frozenset[int] = frozenset()  # agencies where someone has dates (a replacement, an away period)
+    head_only: frozenset[int] = frozenset()  # agencies whose only active person is the head
+    with_deputy: frozenset[int] = frozenset()
+
+    def people_on(self, day: date, deputies: str = "always") -> dict[int, list[Person]]:
+        """Who reads each agency's reminders on `day` (models.directory.serving: effective dates, away
+        periods, a deputy covering, the head when nobody else serves). Plain rows filtered in Python,
+        only for the agencies where the answer may differ from `people` (most have no dates)."""
+        key = (day, deputies)
+        cache = self.__dict__.setdefault("_people_on", {})
+        if key not in cache:
+            cache.clear()  # one day at a time (a simulation walks the days in order)
+            candidates = self.dated | self.head_only | (self.with_deputy if deputies != "always" else frozenset())
+            changed = {}
+            for agency_id in candidates:
+                readers, heads, fallback = serving(self.rosters[agency_id], day if agency_id in self.dated else None,
+                                                   deputies=deputies)
+                changed[agency_id] = ([r.person._replace(is_head=False) for r in readers] if fallback
+                                      else [r.person for r in readers]) + [r.person for r in heads]
+            cache[key] = {**self.people, **changed} if changed else self.people
+        return cache[key]
 
     @cached_property
     def shared_addresses(self) -> frozenset[str]:
@@ -250,13 +273,25 @@ class Directory:
             sa_select(Agency.id, Agency.kind, Agency.name_vi, Agency.name_en))}
         people: dict[int, list[Person]] = defaultdict(list)
         statement = (sa_select(FocalPoint.agency_id, FocalPoint.email, FocalPoint.name, FocalPoint.language,
-                               FocalPoint.role)
+                               FocalPoint.role, FocalPoint.active_from, FocalPoint.active_until, FocalPoint.away_from,
+                               FocalPoint.away_to)
                      .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
+        deputy = FocalPointRole.DEPUTY.value
         head, person = FocalPointRole.HEAD.value, Person._make  # (50,000 focal points at national scale)
-        for agency_id, email, name, language, role in session.connection().execute(statement).all():
-            people[agency_id].append(person((email, name, language, role == head, email.lower())))
+        # Who serves depends on the day only where someone has dates (a replacement, an away period):
+        # those agencies' rows are kept for `people_on`; the rest is the same every day.
+        rosters: dict[int, list[Duty]] = defaultdict(list)
+        for agency_id, email, name, language, role, *dates in session.connection().execute(statement).all():
+            who = person((email, name, language, role == head, email.lower()))
+            people[agency_id].append(who)
+            rosters[agency_id].append(Duty(who, role, *dates))
         alliances = {a.id for a in agencies.values() if a.kind == AgencyKind.ALLIANCE}
         directory = cls(agencies, people, _alliance_plans(session, alliances))
+        # Only the agencies whose readers may differ from `people` keep their rows.
+        directory.dated = frozenset(a for a, rows in rosters.items() if any(map(is_dated, rows)))
+        directory.head_only = frozenset(a for a, rows in rosters.items() if all(r.person.is_head for r in rows))
+        directory.with_deputy = frozenset(a for a, rows in rosters.items() if any(r.role == deputy for r in rows))
+        directory.rosters = {a: rosters[a] for a in directory.dated | directory.head_only | directory.with_deputy}
         if every_task:
             directory.coordinators = defaultdict(list)
             every = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
@@ -370,7 +405,7 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
     if not result.working_day:
         return result
     directory = directory or Directory.read(session)
-    agencies, people = directory.agencies, directory.people
+    agencies, people = directory.agencies, directory.people_on(today, policy.deputies)
     last_digest = _last_digest_days(session, today, policy)
     # "Before", due-day and summary items are keyed by their nominal day, at most the lookahead
     # before today; they went out on that day or a few days before it (ahead of days off).

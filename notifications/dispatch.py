@@ -67,8 +67,13 @@ class DispatchReport:
     errors: list[str] = field(default_factory=list)
 
 
+def worker_prefix() -> str:
+    """What every dispatcher of this process names itself with (host and process id)."""
+    return f"{socket.gethostname()}:{os.getpid()}:"
+
+
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    return f"{worker_prefix()}{uuid.uuid4().hex[:6]}"
 
 
 # What a transport needs from a message (rows with these attributes, not ORM objects).

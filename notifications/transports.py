@@ -45,8 +45,7 @@ class FileTransport:
         self._made: set[Path] = set()
 
     def __enter__(self):
-        self.folder.mkdir(parents=True, exist_ok=True)
-        return self
+        return self  # the folders are made as messages are written (a failure there is a ConnectError)
 
     def __exit__(self, *exc):
         return False
@@ -54,17 +53,26 @@ class FileTransport:
     def send(self, message: Message, wait=None) -> str:
         if wait is not None:
             wait(final=True)
+        _check_address(message)
         day = self.folder / message.send_date.isoformat()
-        if day not in self._made:
-            day.mkdir(parents=True, exist_ok=True)
-            self._made.add(day)
         safe = re.sub(r"[^A-Za-z0-9@._-]", "_", message.recipient_email)
         path = day / f"{message.id:08d}-{message.kind}-{safe}.eml"
         # Same name on a resend: a crash never leaves two files for one message.
         temporary = path.with_suffix(".tmp")
-        _check_address(message)
-        temporary.write_bytes(message.raw)
-        temporary.replace(path)
+        try:
+            if day not in self._made:
+                day.mkdir(parents=True, exist_ok=True)
+                self._made.add(day)
+            temporary.write_bytes(message.raw)
+            temporary.replace(path)
+        except OSError as error:
+            # A full disk, a read-only or missing folder: the same for every message, so the batch
+            # stops and its messages stay queued for a later try (never left claimed as "sending").
+            try:
+                temporary.unlink(missing_ok=True)
+            except OSError:
+                pass
+            raise ConnectError(f"cannot write the outbox folder {day}: {error.strerror or error}") from error
         return f"written {path}"
 
 

@@ -43,11 +43,24 @@ DEMO_STEPS = [
       "--today", "2015-12-21"]),
     ("Nhắc việc ngày 15/01/2016 (bù những ngày chưa chạy, mỗi người một thư) / The reminders of 15/01/2016",
      ["remind", "--today", "2016-01-15"]),
+    ("Chạy lại một ngày trước đó bị từ chối, không thư nào gửi hai lần / An earlier day after a later one is refused",
+     ["remind", "--today", "2016-01-11"]),
     ("Thư trả lời và thư báo lỗi đặt vào hộp thư var/demo/inbox / Replies and a bounce put in the local reply mailbox",
      None),
     ("Đọc hộp thư trả lời: ghi nhận cập nhật, gửi thư xác nhận, đánh dấu địa chỉ hỏng / Read the reply mailbox",
      ["inbox", "--today", "2016-01-15"]),
     ("Địa chỉ email không nhận được thư / Addresses that bounce", ["bounced"]),
+    ("Thay đầu mối Sở GTVT có địa chỉ hỏng, hiệu lực từ 18/01/2016 / Replace Transport's focal point whose address bounces",
+     ["people", "replace", "minh.lv@sgtvt.example.org", "--name", "Nông Thị Bích", "--email", "bich.nt@sgtvt.example.org",
+      "--address-as", "bà", "--from", "2016-01-18", "--reason", "Địa chỉ cũ bị máy chủ trả lại; anh Minh chuyển công tác",
+      "--today", "2016-01-15"]),
+    ("Chị Lan (Sở KH&ĐT) vắng 18-22/01/2016: cấp phó nhận thay / Lan is away, her deputy covers",
+     ["people", "away", "lan.nt@skhdt.example.org", "--from", "2016-01-18", "--to", "2016-01-22",
+      "--reason", "Đi tập huấn tại Hà Nội", "--today", "2016-01-15"]),
+    ("Ai nhận gì ngày 18/01/2016 ở Sở GTVT / Who receives what at Transport on 18/01/2016",
+     ["agencies", "show", "SGTVT", "--today", "2016-01-18"]),
+    ("Xuất danh bạ hôm nay ra YAML / Export today's directory",
+     ["agencies", "export", "--out", "{data_dir}/agencies-export.yaml", "--today", "2016-01-15"]),
     ("Việc quá hạn của huyện Pác Nặm ngày 15/01/2016 / What Pác Nặm has overdue on 15/01/2016",
      ["overdue", "--today", "2016-01-15", "--agency", "PAC-NAM"]),
     ("Hộp thư đi: thư gửi thất bại / The outbox: failed deliveries", ["outbox", "--status", "failed"]),
@@ -187,12 +200,13 @@ def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the pre
     import uvicorn
 
     from dondoc.web import create_app
+    from dondoc.web.hardening import server_config
     web_settings = settings.model_copy(update={"today": settings.today or DEMO_TODAY})
     context = AppContext(web_settings)
     host, port = web_settings.web_host, web_settings.web_port
     typer.secho(f"\n== Bảng điều khiển / Dashboard: http://{host}:{port}/  (ngày {web_settings.today:%d/%m/%Y}; Ctrl+C to stop)",
                 bold=True)
     try:
-        uvicorn.run(create_app(context), host=host, port=port, log_level="warning")
+        uvicorn.Server(server_config(create_app(context), host=host, port=port, log_level="warning")).run()
     finally:
         context.close()

@@ -6,7 +6,7 @@ from pathlib import Path
 import typer
 
 from config.errors import InputError
-from config.files import read_agency_file, read_plan_file
+from config.files import read_agency_file, read_bytes, read_plan_file
 from config.policy import read_policy
 from dondoc.cli import app, handles_errors
 from dondoc.cli.output import show_date
@@ -24,19 +24,46 @@ app.add_typer(plan_app, name="plan")
 def load(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="A plan file (YAML), e.g. config/plans/bac-kan-2015-2020.yaml"),
-    agencies: Path = typer.Option(None, help="The agency directory (default: DONDOC_AGENCIES_FILE or config/agencies.yaml)."),
+    agencies: Path = typer.Option(None, help="Also import this agency directory first, as `dondoc agencies import "
+                                             "FILE --apply` (what was changed in the app is left alone)."),
 ) -> None:
-    """Load (or update) a plan and the agency directory. Loading twice changes nothing."""
+    """Load (or update) a plan. Loading twice changes nothing. The agency directory lives in the database
+    (`dondoc agencies ...`); on an empty one the default directory file is imported first."""
+    from sqlmodel import select
+
+    from models.agency import Agency
+    from models.directory import export_file
+
     context = ctx.obj
-    agency_path = agencies or context.settings.agencies_file
-    directory = read_agency_file(agency_path)
     plan_file, lines = read_plan_file(file)
     policy = read_policy(context.settings.policy_file)
     now = context.clock().now()
+    notes = []
     with transaction(context.engine) as session:
-        report = load_agencies(session, directory, at=now, actor=context.actor)
-        load_plan(session, plan_file, lines, directory, path=file, policy=policy.due_dates,
-                  at=now, actor=context.actor, report=report)
+        report = None
+        empty = session.exec(select(Agency.id).limit(1)).first() is None
+        if agencies is not None or empty:
+            agency_path = agencies or context.settings.agencies_file
+            directory_file = read_agency_file(agency_path)
+            report = load_agencies(session, directory_file, at=now, actor=context.actor,
+                                   province=plan_file.plan.province)
+            notes.append(f"Agency directory: imported {agency_path}" + (" (the directory was empty)" if empty else "")
+                         + f", {report.agencies_changed} changes.")
+        directory = export_file(session)
+        report = load_plan(session, plan_file, lines, directory, path=file, policy=policy.due_dates,
+                           at=now, actor=context.actor, report=report)
+        province = plan_file.plan.province
+        if province:  # each province has its own directory: a plan names agencies of its own
+            from models.plan import Plan, Task
+            others = session.exec(select(Agency.code, Agency.province).distinct()
+                                  .join(Task, Task.lead_agency_id == Agency.id).join(Plan, Plan.id == Task.plan_id)
+                                  .where(Plan.code == plan_file.plan.code, Task.retired == False,  # noqa: E712
+                                         Agency.province != "", Agency.province != province)
+                                  .order_by(Agency.code)).all()
+            report.warnings.extend(f"the plan is {province}'s but its lead {code} belongs to {where}"
+                                   for code, where in others)
+    for note in notes:
+        typer.echo(note)
     for warning in report.warnings:
         typer.echo(f"{file}: warning: {warning}", err=True)
     if not report.changed:
@@ -45,7 +72,7 @@ def load(
     typer.echo(
         f"Plan {plan_file.plan.code}: {report.tasks_created} tasks created, {report.tasks_updated} updated, "
         f"{report.tasks_retired} retired; {report.occurrences_created} due dates added, "
-        f"{report.occurrences_removed} removed; {report.agencies_changed} directory changes."
+        f"{report.occurrences_removed} removed."
     )
 
 
@@ -67,10 +94,7 @@ def parse(
     context = ctx.obj
     directory = read_agency_file(agencies or context.settings.agencies_file)
     policy = read_policy(context.settings.policy_file)
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", path=file) from None
+    raw = read_bytes(file)  # at most MAX_INPUT_FILE_BYTES
     try:
         document = read_document(raw, path=file)
         decoding_warnings = list(document.warnings)

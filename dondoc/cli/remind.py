@@ -65,11 +65,21 @@ def remind(ctx: typer.Context, today: date = TodayOption,
              title=f"Dry run {show_date(day)}: {len(rows)} digests would be queued (nothing written)",
              formatters={k: str for k in ("overdue", "due_today", "due_soon", "fyi", "summary")})
         return
+    with Session(context.engine) as session:  # before the flow starts (its task would only fail)
+        with session.begin():
+            jobs.refuse_an_earlier_day(session, day)
     result = run_flow(context, "send-reminders", day=day)
     typer.echo(f"{show_date(day)}: {result['queued']} digests queued; {result['sent']} sent, "
                f"{result['retrying']} to retry, {result['failed']} failed.")
     for error in result["errors"]:
         typer.echo(f"  {error}", err=True)
+    if result["retrying"] or result["failed"] or result["waiting"]:
+        # Any message not delivered is a failed run for whoever watches the exit code (cron, systemd).
+        problems = [result["waiting"] or "some messages were not delivered"]
+        if result["failed"]:
+            problems.append(f"{result['failed']} failed for good (dondoc outbox --status failed)")
+        typer.echo(f"error: {'; '.join(problems)}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command("simulate")
@@ -117,6 +127,10 @@ def simulate(ctx: typer.Context,
 def outbox(ctx: typer.Context, status: MessageStatus = typer.Option(None, "--status", help="queued, sending, sent or failed."),
            fmt: Format = FormatOption, limit: int = typer.Option(200, help="At most this many, newest first.")) -> None:
     """What went (or will go) to whom, failures and why."""
+    from config.errors import InputError
+    from config.limits import MAX_LIST_ROWS
+    if not 1 <= limit <= MAX_LIST_ROWS:
+        raise InputError(f"{limit} is not between 1 and {MAX_LIST_ROWS}", field="--limit")
     context = ctx.obj
     with Session(context.engine) as session:
         statement = select(Message).order_by(Message.id.desc()).limit(limit)

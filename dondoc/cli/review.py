@@ -128,6 +128,8 @@ def template(ctx: typer.Context, year: int = YearArgument, agency: str = AgencyO
 
     if out.suffix.lower() != ".xlsx":
         raise InputError("the template is an .xlsx file", path=out, field="--out")
+    from dondoc.documents.files import check_writable
+    check_writable(out)
     context = ctx.obj
     now = context.clock(today).now()
     with Session(context.engine) as session:
@@ -146,11 +148,13 @@ def report(ctx: typer.Context, year: int = YearArgument,
            today: date = TodayOption, plan: str = PlanOption) -> None:
     """Compile the báo cáo sơ kết: summary, each agency, indicators against targets, overdue, proposals."""
     from dondoc.documents.bao_cao import REPORT_SUFFIXES
+    from dondoc.documents.files import check_writable
 
     for path in out:
         if path.suffix.lower() not in REPORT_SUFFIXES:
             raise InputError(f"the report is written as {', '.join(REPORT_SUFFIXES)}, by the file's extension",
                              path=path, field="--out")
+        check_writable(path)  # before the flow, not after the report was compiled
     context = ctx.obj
     day = context.clock(today).now().date()
     with Session(context.engine) as session:

@@ -86,9 +86,11 @@ def serve(ctx: typer.Context,
         try:
             if application is not None:
                 import uvicorn
+
+                from dondoc.web.hardening import server_config
                 host, port = host or context.settings.web_host, port or context.settings.web_port
-                server = uvicorn.Server(uvicorn.Config(application, host=host, port=port, log_config=None,
-                                                       log_level="warning"))
+                server = uvicorn.Server(server_config(application, host=host, port=port, log_config=None,
+                                                      log_level="warning"))
                 log.info("dashboard on http://%s:%s/", host, port)
                 server.run()
             else:

@@ -23,6 +23,20 @@ AgencyOption = typer.Option(None, "--agency", help="Only this agency's tasks (it
 FormatOption = typer.Option(Format.table, "--format", help="table, json or csv.")
 
 
+PlanFilterOption = typer.Option(None, "--plan", help="Only this plan's tasks (its code, e.g. BK-KTTT-2015-2020).")
+
+
+def _check_plan(session: Session, code: str | None) -> None:
+    from models.plan import Plan
+    if code and session.exec(select(Plan.id).where(Plan.code == code)).first() is None:
+        raise InputError(f"no plan with code {code}", field="--plan")
+
+
+def _with_plan(rows: list[dict], columns: list) -> list:
+    """The plan's column, where the rows come from several plans (JSON always names it)."""
+    return [("plan", "Kế hoạch")] + columns if len({row["plan"] for row in rows}) > 1 else columns
+
+
 def _status_label(value) -> str:
     return StatusCategory(value).label_vi if value else ""
 
@@ -34,30 +48,34 @@ def _check_agency(session: Session, code: str | None) -> None:
 
 @app.command("tasks")
 @handles_errors
-def tasks(ctx: typer.Context, agency: str = AgencyOption, today: date = TodayOption, fmt: Format = FormatOption) -> None:
+def tasks(ctx: typer.Context, agency: str = AgencyOption, plan: str = PlanFilterOption, today: date = TodayOption,
+          fmt: Format = FormatOption) -> None:
     """Every task with its lead agency, timing and next due date."""
     context = ctx.obj
     now = context.clock(today).now()
     with Session(context.engine) as session:
         _check_agency(session, agency)
-        rows = [row.as_dict() for row in list_tasks(session, now=now, agency_code=agency)]
-    emit(rows, fmt, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("timing", "Thời hạn"),
-                     ("next_due", "Kỳ hạn tới"), ("status", "Tình trạng kỳ"), ("duty_status", "Tình trạng nhiệm vụ")],
+        _check_plan(session, plan)
+        rows = [row.as_dict() for row in list_tasks(session, now=now, agency_code=agency, plan_code=plan)]
+    emit(rows, fmt, _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("timing", "Thời hạn"),
+                     ("next_due", "Kỳ hạn tới"), ("status", "Tình trạng kỳ"), ("duty_status", "Tình trạng nhiệm vụ")]),
          title=f"Nhiệm vụ ({len(rows)} nhiệm vụ) — tính đến ngày {show_date(local_date(now))}",
          formatters={"status": _status_label, "duty_status": _status_label})
 
 
 @app.command("overdue")
 @handles_errors
-def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyOption, fmt: Format = FormatOption) -> None:
+def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyOption, plan: str = PlanFilterOption,
+            fmt: Format = FormatOption) -> None:
     """Every occurrence past its due date and not done, worst first (what Alliance staff chase)."""
     context = ctx.obj
     now = context.clock(today).now()
     with Session(context.engine) as session:
         _check_agency(session, agency)
-        rows = [row.as_dict() for row in overdue_rows(session, now=now, agency_code=agency)]
-    emit(rows, fmt, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("due", "Hạn"),
-                     ("days_overdue", "Số ngày quá hạn"), ("status", "Tình trạng")],
+        _check_plan(session, plan)
+        rows = [row.as_dict() for row in overdue_rows(session, now=now, agency_code=agency, plan_code=plan)]
+    emit(rows, fmt, _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("due", "Hạn"),
+                                      ("days_overdue", "Số ngày quá hạn"), ("status", "Tình trạng")]),
          title=f"Chưa hoàn thành, quá hạn ({len(rows)} kỳ hạn) — tính đến ngày {show_date(local_date(now))}",
          formatters={"status": _status_label, "days_overdue": str})
 

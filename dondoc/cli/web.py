@@ -12,8 +12,9 @@ def web(ctx: typer.Context, host: str = typer.Option(None, help="Default: DONDOC
     import uvicorn
 
     from dondoc.web import create_app
+    from dondoc.web.hardening import server_config
     context = ctx.obj
     application = create_app(context)
     host, port = host or context.settings.web_host, port or context.settings.web_port
     typer.echo(f"dondoc web on http://{host}:{port}/")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    uvicorn.Server(server_config(application, host=host, port=port, log_level="warning")).run()

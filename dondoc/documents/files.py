@@ -4,6 +4,7 @@ import os
 from datetime import date, datetime
 from pathlib import Path
 
+from config.errors import InputError
 from models.review import vn_moment
 
 
@@ -13,12 +14,32 @@ def show_date(value) -> str:
     return value.strftime("%d/%m/%Y") if isinstance(value, (date, datetime)) else ("" if value is None else str(value))
 
 
-def write_atomically(path: Path, write) -> None:
+def check_writable(path: Path) -> None:
+    """Refuse, before any work, a file that cannot be written there (a folder that cannot be made
+    or written, a path through a file, a full disk): InputError naming it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe = path.with_name(f".{path.name}.{os.getpid()}.probe")
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(f"cannot be written ({exc.strerror or exc})", path=path, field="--out") from None
+
+
+def write_atomically(path: Path, write) -> None:
+    """Written whole under a temporary name, then renamed: never a half-written file under `path`.
+    A failure to write is an InputError naming the file."""
+    path = Path(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         write(temporary)
         temporary.replace(path)
+    except OSError as exc:
+        raise InputError(f"cannot be written ({exc.strerror or exc})", path=path, field="--out") from None
     finally:
-        temporary.unlink(missing_ok=True)
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            pass

@@ -1,11 +1,15 @@
 """The annual review's files an agency fills in: reading a submission (JSON, YAML or the XLSX
 template) and writing the XLSX template for an agency."""
 import json
+import re
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
 from config.errors import InputError
 from config.files import _line_of, read_text, read_yaml
+from config.limits import (MAX_ERRORS_SHOWN, MAX_NESTING, MAX_XLSX_BYTES, MAX_XLSX_COLUMNS, MAX_XLSX_PART_BYTES,
+                           MAX_XLSX_PARTS, MAX_XLSX_ROWS, MAX_XLSX_UNPACKED_BYTES)
 from models.review import INDICATORS, ReportedStatus, vn_moment
 from models.review_ops import Form
 from models.review_validation import ReviewInvalid
@@ -28,6 +32,7 @@ def read_submission(path: Path):
         return read_template(path)
     if suffix == ".json":
         text = read_text(path, encoding="utf-8-sig")
+        _check_json_nesting(text, path)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -37,15 +42,39 @@ def read_submission(path: Path):
     return data, lambda loc: (str(path), _line_of(data, loc) if isinstance(data, dict) else None)
 
 
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}\n]')
+
+
+def _check_json_nesting(text: str, path: Path) -> None:
+    """JSON nested deeper than MAX_NESTING is refused, naming its line, before the parser (which
+    recurses: 1,000 levels end in a RecursionError) reads it."""
+    depth, line = 0, 1
+    for token in _JSON_TOKENS.finditer(text):
+        character = token.group()
+        if character == "\n":
+            line += 1
+        elif character in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise InputError(f"nested more than {MAX_NESTING} levels deep", path=path, line=line)
+        elif character in "]}":
+            depth -= 1
+        else:
+            line += character.count("\n")  # a string cannot hold a raw line break; a malformed one may
+
+
 def as_input_error(invalid: ReviewInvalid, where) -> InputError:
-    """Every problem of a file, the first as the error's place and all of them listed."""
+    """The problems of a file, the first as the error's place, then up to MAX_ERRORS_SHOWN in all
+    listed, and how many more there are."""
     first = invalid.errors[0]
     place, line = where(first.loc)
     message = first.message
-    for other in invalid.errors[1:]:
+    for other in invalid.errors[1:MAX_ERRORS_SHOWN]:
         other_place, other_line = where(other.loc)
         at = f"{other_place}:{other_line}" if other_line else other_place
         message += f"\n  {at}: {other.field}: {other.message}"
+    if len(invalid.errors) > MAX_ERRORS_SHOWN:
+        message += f"\n  ... and {len(invalid.errors) - MAX_ERRORS_SHOWN:,} more problems".replace(",", ".")
     return InputError(message, path=place, line=line, field=first.field)
 
 
@@ -147,39 +176,94 @@ def _cell(value):
     return value
 
 
+def _check_workbook_archive(path: Path) -> None:
+    """Refuse a workbook no agency's review could be before openpyxl unpacks any of it: too big a
+    file, too many parts, or parts that say they unpack to more than MAX_XLSX_PART_BYTES (each) or
+    MAX_XLSX_UNPACKED_BYTES (all): a decompression bomb. (Python's zipfile never unpacks a part past
+    the size it declares, so the declared sizes bound what is read.)"""
+    try:
+        size = Path(path).stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror or exc})", path=path) from None
+    if size > MAX_XLSX_BYTES:
+        raise InputError(f"is larger than {MAX_XLSX_BYTES // 1_000_000} MB; a review workbook is far smaller",
+                         path=path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"is not an XLSX workbook ({type(exc).__name__})", path=path) from None
+    if len(parts) > MAX_XLSX_PARTS:
+        raise InputError(f"has {len(parts):,} parts (at most {MAX_XLSX_PARTS:,}): not a review workbook", path=path)
+    for part in parts:
+        if part.file_size > MAX_XLSX_PART_BYTES:
+            raise InputError(f"its part {part.filename[:80]} unpacks to {part.file_size / 1e6:,.0f} MB (at most "
+                             f"{MAX_XLSX_PART_BYTES // 1_000_000} MB): not a review workbook", path=path)
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise InputError(f"unpacks to {unpacked / 1e6:,.0f} MB (at most {MAX_XLSX_UNPACKED_BYTES // 1_000_000} MB): "
+                         "not a review workbook", path=path)
+
+
+def _rows(book, name: str, path: Path, *, min_row: int = 1, max_col: int = MAX_XLSX_COLUMNS):
+    """(row number, values) of a sheet, at most MAX_XLSX_ROWS rows and MAX_XLSX_COLUMNS columns read:
+    a sheet that says it is bigger, or has anything past them, is refused (one cell far down would
+    otherwise have openpyxl hand over a million empty rows)."""
+    sheet = book[name]
+    if (sheet.max_row or 0) > MAX_XLSX_ROWS or (sheet.max_column or 0) > MAX_XLSX_COLUMNS:
+        raise InputError(f"the sheet is {sheet.max_row:,} rows by {sheet.max_column:,} columns (at most "
+                         f"{MAX_XLSX_ROWS:,} by {MAX_XLSX_COLUMNS}): not a review template".replace(",", "."),
+                         path=f"{path} [{name}]")
+    rows = sheet.iter_rows(min_row=min_row, max_row=MAX_XLSX_ROWS + 1, max_col=max_col, values_only=True)
+    for number, row in enumerate(rows, start=min_row):
+        if number > MAX_XLSX_ROWS:  # openpyxl hands over this row only when the sheet goes on past it
+            raise InputError(f"has rows past row {MAX_XLSX_ROWS:,}: not a review template".replace(",", "."),
+                             path=f"{path} [{name}]")
+        yield number, row
+
+
 def read_template(path: Path):
     """The filled template as raw inputs, and where each input came from (sheet and row)."""
     from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
 
+    _check_workbook_archive(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise InputError("cannot read the file (no such file)", path=path) from None
     except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
         raise InputError(f"is not an XLSX workbook ({type(exc).__name__})", path=path) from None
+    try:
+        return _read_book(book, path)
+    finally:
+        book.close()
+
+
+def _read_book(book, path: Path):
+    from openpyxl.utils import get_column_letter
+
     if TASK_SHEET not in book.sheetnames:
         raise InputError(f"is not a dondoc review template: it has no sheet '{TASK_SHEET}'", path=path)
     places: dict[tuple, tuple[str, int]] = {}
     raw: dict = {"tasks": []}
 
     if INFO_SHEET in book.sheetnames:
-        for row_number, row in enumerate(book[INFO_SHEET].iter_rows(min_row=1, max_col=2, values_only=True), start=1):
+        for row_number, row in _rows(book, INFO_SHEET, path, max_col=2):
             label, value = (row + (None, None))[:2]
             key = {"Mã đơn vị": "agency", "Năm": "year", "Ý kiến khác": "notes"}.get(str(label or "").strip())
             if key:
                 raw[key] = _cell(value)
                 places[(key,)] = (INFO_SHEET, row_number)
 
-    rows = book[TASK_SHEET].iter_rows(values_only=True)
-    header = [str(h or "").strip() for h in next(rows, ())]
+    rows = _rows(book, TASK_SHEET, path)
+    header = [str(h or "").strip() for h in next(rows, (1, ()))[1]]
     columns = {}
     for key, heading, _ in TASK_COLUMNS:
         if heading not in header:
             raise InputError(f"the column '{heading}' is missing (row 1); use the template from "
                              "`dondoc review template`", path=f"{path} [{TASK_SHEET}]", line=1, field=key)
         columns[key] = header.index(heading)
-    for row_number, row in enumerate(rows, start=2):
+    for row_number, row in rows:
         values = {key: _cell(row[index]) if index < len(row) else None for key, index in columns.items()}
         if not values["ref"]:
             continue
@@ -196,7 +280,7 @@ def read_template(path: Path):
 
     if INDICATOR_SHEET in book.sheetnames:
         indicators = {}
-        for row_number, row in enumerate(book[INDICATOR_SHEET].iter_rows(min_row=2, values_only=True), start=2):
+        for row_number, row in _rows(book, INDICATOR_SHEET, path, min_row=2):
             code = str(row[0] or "").strip() if row else ""
             if not code:
                 continue
@@ -205,7 +289,6 @@ def read_template(path: Path):
             places.setdefault(("indicators",), (INDICATOR_SHEET, row_number))
         if any(v is not None for v in indicators.values()):
             raw["indicators"] = indicators
-    book.close()
 
     def where(loc):
         for length in range(len(loc), 0, -1):

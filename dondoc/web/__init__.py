@@ -18,7 +18,6 @@ from jinja2 import pass_context
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from config.errors import InputError
-from config.settings import DEFAULT_SECRET
 from dondoc.context import AppContext
 from models.clock import VN_TZ
 from models.status import StatusCategory
@@ -32,8 +31,8 @@ LANG_COOKIE = "lang"
 TODAY_COOKIE = "dondoc_today"
 
 # Router modules under dondoc.web, each exposing `router` (an APIRouter).
-ROUTERS: list[str] = ["home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar", "review", "reviews",
-                      "plan_import", "reports"]
+ROUTERS: list[str] = ["static", "home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar", "review",
+                      "reviews", "plan_import", "reports"]
 
 
 @pass_context
@@ -142,17 +141,19 @@ async def _started(_app: FastAPI):
     gc.collect()
     gc.freeze()
     yield
+    _app.state.courier.close()
 
 
 def create_app(context: AppContext) -> FastAPI:
     settings = context.settings
-    if settings.production and settings.secret_key == DEFAULT_SECRET:
-        raise InputError("refusing to start in production mode with the default secret key: set DONDOC_SECRET_KEY",
-                         field="DONDOC_SECRET_KEY")
+    for refusal in settings.refusals():  # the default secret key, a fixed date (DONDOC_TODAY)
+        raise InputError(refusal, field="DONDOC_TODAY" if "DONDOC_TODAY" in refusal else "DONDOC_SECRET_KEY")
     app = FastAPI(title="dondoc", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_started)
     app.state.context = context
-    from dondoc.web.limits import Limits
-    app.state.limits = Limits()
+    from dondoc.web.courier import Courier
+    from dondoc.web.hardening import BodyLimit, SecurityHeaders, trusted_networks
+    trusted_networks(settings)  # a bad DONDOC_TRUSTED_PROXIES is refused now, not at the first request
+    app.state.courier = Courier()
     for name in ROUTERS:
         app.include_router(importlib.import_module(f"dondoc.web.{name}").router)
 
@@ -162,6 +163,21 @@ def create_app(context: AppContext) -> FastAPI:
         if "\x00" in request.url.path or "%00" in request.url.query or "\x00" in request.url.query:
             return page(request, "error.html", status_code=400, code=400, detail="NUL")
         return await call_next(request)
+
+    uploads = {"/plans/import"}  # the one form that carries a file
+
+    async def _too_large(scope, receive, send):
+        request = Request(scope, receive)
+        limit = settings.web_max_upload_bytes if scope.get("path") in uploads else settings.web_max_body_bytes
+        response = page(request, "error.html", status_code=413, code=413,
+                        limit=f"{limit / 1_000_000:g}".replace(".", ","))
+        response.headers["Connection"] = "close"  # the rest of the body is not read
+        await response(scope, receive, send)
+
+    # Outermost last: every answer (a 413 too) carries the security headers.
+    app.add_middleware(BodyLimit, limit=settings.web_max_body_bytes, refuse=_too_large,
+                       upload_limit=settings.web_max_upload_bytes, upload_paths=uploads)
+    app.add_middleware(SecurityHeaders, production=settings.production)
 
     @app.exception_handler(NeedsSignIn)
     def _to_signin(request: Request, _exc: NeedsSignIn):

@@ -1,8 +1,10 @@
 """Who is asking, and what they may see.
 
-The session is a cookie signed with the settings' secret: "<kind>|<email>|<issued, unix seconds>",
-HTTP-only, SameSite=Lax, Secure in production. Each request reloads the person from the database,
-so a removed focal point or a deactivated staff account is out at once.
+The session is a random token in a cookie signed with the settings' secret, HTTP-only, SameSite=Lax,
+Secure in production; the database keeps its hash, whose it is and when it ends
+(models.web_state.WebSession). Each request looks the session up and reloads the person, so signing
+out, a password change, a deactivated staff account or focal point end it at once: a copied cookie
+is worth nothing afterwards.
 
 Routes declare their rule with a dependency: `staff` (Alliance staff only), `signed_in` (anyone
 signed in; the route then checks the agency with `require_agency`).
@@ -15,7 +17,9 @@ from sqlmodel import Session, select
 
 from dondoc.web import Forbidden, NeedsSignIn, app_now, context_of
 from dondoc.web.security import sign, unsign
-from models.accounts import StaffUser, focal_person, normal_email
+from models.accounts import StaffUser, focal_person
+from models.db import retry_locked, transaction
+from models.web_state import end_session as forget_session, find_session, start_session as record_session
 
 SESSION_COOKIE = "dondoc_session"
 SESSION_LIFETIME = timedelta(hours=12)
@@ -45,33 +49,45 @@ class User:
 
 
 def start_session(request: Request, response, *, kind: str, email: str) -> None:
-    settings = context_of(request).settings
-    issued = int(app_now(request).timestamp())
-    value = sign(f"{kind}|{normal_email(email)}|{issued}", settings.secret_key, "session")
+    context = context_of(request)
+
+    def record() -> str:
+        with transaction(context.engine) as session:
+            return record_session(session, kind=kind, email=email, now=app_now(request), lifetime=SESSION_LIFETIME)
+
+    value = sign(retry_locked(record), context.settings.secret_key, "session")
     response.set_cookie(SESSION_COOKIE, value, max_age=int(SESSION_LIFETIME.total_seconds()), httponly=True,
-                        samesite="lax", secure=settings.production, path="/")
+                        samesite="lax", secure=context.settings.production, path="/")
+
+
+def _session_token(request: Request) -> str | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    return unsign(raw, context_of(request).settings.secret_key, "session") if raw else None
 
 
 def end_session(request: Request, response) -> None:
+    """Sign out: the session is ended in the database (the cookie, wherever copied, no longer works)."""
+    token = _session_token(request)
+    if token:
+        def forget() -> None:
+            with transaction(context_of(request).engine) as session:
+                forget_session(session, token=token)
+
+        retry_locked(forget)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
                            secure=context_of(request).settings.production)
 
 
 def _load(request: Request) -> User | None:
-    raw = request.cookies.get(SESSION_COOKIE)
+    token = _session_token(request)
+    if not token:
+        return None
     context = context_of(request)
-    value = unsign(raw, context.settings.secret_key, "session") if raw else None
-    if not value:
-        return None
-    try:
-        kind, email, issued = value.split("|")
-        issued = int(issued)
-    except ValueError:
-        return None
-    now = app_now(request).timestamp()
-    if not issued - 60 <= now < issued + SESSION_LIFETIME.total_seconds():
-        return None
     with Session(context.engine) as session:
+        found = find_session(session, token=token, now=app_now(request))
+        if found is None:
+            return None
+        kind, email = found.kind, found.email
         if kind == STAFF:
             staff = session.exec(select(StaffUser).where(StaffUser.email == email,
                                                          StaffUser.active == True)).first()  # noqa: E712

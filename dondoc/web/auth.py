@@ -51,20 +51,26 @@ def signin_password(request: Request, email: str = Form(""), password: str = For
 
 @router.post("/signin/link", dependencies=[Depends(public)])
 def signin_link_request(request: Request, email: str = Form(""), csrf: str = Form("")):
-    """Send a link if the address is an active focal point's; the answer is the same either way."""
+    """Hand the address to the courier and answer at once: the same page, in the same time, for
+    any address, known or not, with the mail server up or down (no address can be told apart)."""
     check_csrf(request, csrf)
     email = email.replace("\x00", "")  # never part of an address; PostgreSQL cannot look one up
     if signin_request_blocked(request, email):
         return too_many(request)
-    context = context_of(request)
+    if email.strip():
+        context, now = context_of(request), app_now(request)
+        request.app.state.courier.submit(lambda: send_link_if_focal_point(context, email, now))
+    return page(request, "signin_sent.html", email=email.strip())
+
+
+def send_link_if_focal_point(context, email: str, now) -> None:
+    """The courier's job: for an active focal point's address, a link through the outbox, sent at
+    once; for any other address, nothing."""
     with Session(context.engine) as session:
-        person = focal_person(session, email) if email.strip() else None
-    failed = False
+        person = focal_person(session, email)
     if person is not None:
-        report = send_signin_link(context.engine, context.settings, person=person, now=app_now(request),
-                                  policy=load_policy(context).reminders)
-        failed = report.sent == 0
-    return page(request, "signin_sent.html", email=email.strip(), failed=failed)
+        send_signin_link(context.engine, context.settings, person=person, now=now,
+                         policy=load_policy(context).reminders)
 
 
 @router.get("/signin/link/{token}", dependencies=[Depends(public)])

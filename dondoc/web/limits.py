@@ -5,62 +5,27 @@ Three limits, each over a sliding window of DONDOC_RATE_LIMIT_WINDOW_SECONDS:
   DONDOC_TOKEN_FAILURES_PER_CLIENT; past it, that client's token pages and password sign-in answer 429
   until the window has moved on, even for a right one;
 - sign-in link requests from one client: DONDOC_SIGNIN_REQUESTS_PER_CLIENT;
-- sign-in link requests for one email address: DONDOC_SIGNIN_REQUESTS_PER_EMAIL, counted both here
-  and in the database (the sign-in links issued to that address in the window), so the database's
-  count holds across processes, and an unknown address is limited like a known one.
+- sign-in link requests for one email address: DONDOC_SIGNIN_REQUESTS_PER_EMAIL (known or not, so
+  the limit tells nothing), and the links issued to that address in the window.
 
-The counts of this module live in the process: with several web processes each keeps its own (a
-guesser gets the limit once per process; the links issued per address are counted in the database).
-The client is the connection's address: behind a reverse proxy, every visitor shares the proxy's.
+The events are counted in the database (models.web_state.RateEvent), so the limits hold across every
+web process on it. The client is the connection's address; X-Forwarded-For is believed only when
+the connection comes from one of DONDOC_TRUSTED_PROXIES (dondoc.web.hardening.client_address).
 Times come from the application's clock (dondoc.web.app_now), never from the wall clock here.
 """
-import threading
-from collections import defaultdict, deque
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from fastapi import Request
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from dondoc.web import app_now, context_of, page
+from dondoc.web.hardening import client_address
 from models.accounts import SignInToken, normal_email, utc
+from models.db import retry_locked, transaction
+from models.web_state import add_event, count_events
 
-
-class SlidingWindow:
-    """Moments of events per key; how many fell within the last `window`."""
-
-    def __init__(self):
-        self._events: dict[str, deque[datetime]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def count(self, key: str, *, now: datetime, window: timedelta) -> int:
-        with self._lock:
-            events = self._events.get(key)
-            if not events:
-                return 0
-            while events and events[0] <= now - window:
-                events.popleft()
-            if not events:
-                del self._events[key]
-                return 0
-            return len(events)
-
-    def add(self, key: str, *, now: datetime) -> None:
-        with self._lock:
-            self._events[key].append(now)
-
-
-class Limits:
-    """The app's counters (one per app, kept on app.state.limits)."""
-
-    def __init__(self):
-        self.token_failures = SlidingWindow()
-        self.signin_by_client = SlidingWindow()
-        self.signin_by_email = SlidingWindow()
-
-
-def _limits(request: Request) -> Limits:
-    return request.app.state.limits
+TOKEN_FAILURES, SIGNIN_BY_CLIENT, SIGNIN_BY_EMAIL = "token", "signin-client", "signin-email"
 
 
 def _window(request: Request) -> timedelta:
@@ -68,7 +33,7 @@ def _window(request: Request) -> timedelta:
 
 
 def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_address(request.scope, context_of(request).settings)
 
 
 def too_many(request: Request):
@@ -79,15 +44,28 @@ def too_many(request: Request):
     return response
 
 
+def _count(request: Request, bucket: str, key: str) -> int:
+    with transaction(context_of(request).engine) as session:
+        return count_events(session, bucket=bucket, key=key, now=app_now(request), window=_window(request))
+
+
+def _add(request: Request, *pairs: tuple[str, str]) -> None:
+    def add() -> None:
+        with transaction(context_of(request).engine) as session:
+            for bucket, key in pairs:
+                add_event(session, bucket=bucket, key=key, now=app_now(request), keep=_window(request))
+
+    retry_locked(add)
+
+
 def token_guessing_blocked(request: Request) -> bool:
     """Has this client given too many wrong tokens lately?"""
     limit = context_of(request).settings.token_failures_per_client
-    return _limits(request).token_failures.count(client_of(request), now=app_now(request),
-                                                 window=_window(request)) >= limit
+    return _count(request, TOKEN_FAILURES, client_of(request)) >= limit
 
 
 def wrong_token(request: Request) -> None:
-    _limits(request).token_failures.add(client_of(request), now=app_now(request))
+    _add(request, (TOKEN_FAILURES, client_of(request)))
 
 
 def signin_request_blocked(request: Request, email: str) -> bool:
@@ -95,17 +73,17 @@ def signin_request_blocked(request: Request, email: str) -> bool:
 
     Counts the request when it is allowed."""
     settings = context_of(request).settings
-    limits, now, window = _limits(request), app_now(request), _window(request)
+    now, window = app_now(request), _window(request)
     client, address = client_of(request), normal_email(email)
-    if limits.signin_by_client.count(client, now=now, window=window) >= settings.signin_requests_per_client:
+    if _count(request, SIGNIN_BY_CLIENT, client) >= settings.signin_requests_per_client:
         return True
+    counted = [(SIGNIN_BY_CLIENT, client)]
     if address:
-        with Session(context_of(request).engine) as session:
+        with transaction(context_of(request).engine) as session:
             issued = session.exec(select(func.count()).select_from(SignInToken).where(
                 SignInToken.email == address, SignInToken.created_at > utc(now - window))).one()
-        asked = limits.signin_by_email.count(address, now=now, window=window)
-        if max(issued, asked) >= settings.signin_requests_per_email:
+        if max(issued, _count(request, SIGNIN_BY_EMAIL, address)) >= settings.signin_requests_per_email:
             return True
-        limits.signin_by_email.add(address, now=now)
-    limits.signin_by_client.add(client, now=now)
+        counted.append((SIGNIN_BY_EMAIL, address))
+    _add(request, *counted)
     return False

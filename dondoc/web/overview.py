@@ -21,8 +21,14 @@ def overview(request: Request):
         rates = on_time_by_agency(session, now=now, summary=summary)
         years = completions_by_year(session, now=now)
         dead = dead_addresses(session)
+        from sqlmodel import select
+
+        from models.loading import leads_without_recipients
+        from models.plan import Plan
+        nobody = [(plan.code, code, refs) for plan in session.exec(select(Plan).order_by(Plan.code))
+                  for code, refs in leads_without_recipients(session, plan)]
     widest = max((y.total for y in years), default=0) or 1
     counts = {category: summary.duties[category] for category in COUNTED}
     return page(request, "overview.html", counts=counts, total=sum(counts.values()), summary=summary, four=FOUR,
                 no_deadline=StatusCategory.NO_DEADLINE,
-                rates=rates, years=years, widest=widest, dead=dead)
+                rates=rates, years=years, widest=widest, dead=dead, nobody=nobody)

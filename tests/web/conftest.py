@@ -50,6 +50,14 @@ class Mailbox:
         with self.lock:
             return [m for rcpt, m in self.messages if address in rcpt]
 
+    def wait_for(self, address: str, count: int, timeout: float = 30) -> None:
+        """Wait until `address` has received `count` messages (mail sent after a page answered)."""
+        import time
+        deadline = time.monotonic() + timeout
+        while len(self.to(address)) < count:
+            assert time.monotonic() < deadline, f"{address} did not receive message {count}"
+            time.sleep(0.05)
+
     def signin_link(self, address: str) -> str:
         """The link in the newest sign-in email to `address` (from its plain-text part)."""
         message = self.to(address)[-1]
@@ -120,6 +128,13 @@ class Browserless:
     def __getattr__(self, name):
         return getattr(self.client, name)
 
+    def post(self, *args, **kwargs):
+        """A form sent, then what the courier was handed meanwhile done (a sign-in email goes out
+        after the answer), as a person would find it in their mailbox a moment later."""
+        response = self.client.post(*args, **kwargs)
+        self.client.app.state.courier.drain()
+        return response
+
     def csrf(self, path: str = "/signin") -> str:
         return csrf_of(self.client.get(path).text)
 
@@ -128,7 +143,7 @@ class Browserless:
                                 follow_redirects=False)
 
     def sign_in_focal(self, email: str):
-        self.client.post("/signin/link", data=dict(email=email, csrf=self.csrf()))
+        self.post("/signin/link", data=dict(email=email, csrf=self.csrf()))
         link = "/signin/link/" + self.mailbox.signin_link(email).rsplit("/", 1)[1]
         page = self.client.get(link)
         return self.client.post(link, data=dict(csrf=csrf_of(page.text)), follow_redirects=False)

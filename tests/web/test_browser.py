@@ -98,9 +98,11 @@ def test_alice_signs_in_filters_the_overdue_list_and_exports_it(live, page, peop
 def test_bob_signs_in_by_the_emailed_link_and_records_a_completion(live, page, smtp, people):
     base, context = live
     page.goto(f"{base}/signin")
+    before = len(smtp[0].to(BOB[0]))
     page.fill("#link-email", BOB[0])
     page.click("form[action='/signin/link'] button")
     page.wait_for_selector("text=Kiểm tra hộp thư")
+    smtp[0].wait_for(BOB[0], before + 1)  # the email goes out just after the page
     link = smtp[0].signin_link(BOB[0])
     assert link.startswith(f"{base}/signin/link/")
     page.goto(link)
@@ -127,9 +129,11 @@ def test_bob_opens_his_agencys_review_form_from_the_dashboard_and_submits_it(liv
     base, context = live
     review_jobs.open_review(context, date(2016, 1, 15), 2016, send=False)
     page.goto(f"{base}/signin")
+    before = len(smtp[0].to(BOB[0]))
     page.fill("#link-email", BOB[0])
     page.click("form[action='/signin/link'] button")
     page.wait_for_selector("text=Kiểm tra hộp thư")
+    smtp[0].wait_for(BOB[0], before + 1)
     page.goto(smtp[0].signin_link(BOB[0]))
     page.click("#use-link")
     page.wait_for_url(f"{base}/agencies/SKHDT")

@@ -12,6 +12,7 @@ def test_the_demo_without_a_terminal_does_not_serve_and_prints_alices_password(c
     # Reply by email on a local maildir: a reply recorded and confirmed, an out-of-office ignored, a bounce flagged.
     assert "3 messages read — 1 replies (1 recorded, 0 refused), 1 bounces, 1 ignored" in result.output
     assert "3.1.1-a: recorded as done on 14/01/2016" in result.output and "minh.lv@sgtvt.example.org flagged" in result.output
+    assert "error: --today: the reminders of 15/01/2016 have run already; an earlier day (11/01/2016)" in result.output
     password = result.output.split("mật khẩu / password: ", 1)[1].split()[0]
     context = AppContext(settings.model_copy(update={"data_dir": settings.data_dir / "demo", "database_url": ""}))
     with Session(context.engine) as session:

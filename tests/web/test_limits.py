@@ -116,6 +116,7 @@ def test_sign_in_and_review_tokens_carry_256_bits_and_only_their_hashes_are_stor
     visitor = TestClient(app)
     csrf = re.search(r'name="csrf" value="([^"]+)"', visitor.get("/signin").text).group(1)
     visitor.post("/signin/link", data=dict(email=BOB[0], csrf=csrf))
+    app.state.courier.drain()  # the email goes out after the answer
     signin = link_token(mailbox, BOB[0])
     open_review(web_context)
     review = review_token(web_context, "SKHDT", now=at_vn(DURING))

@@ -139,10 +139,18 @@ def test_the_session_cookie_is_signed_http_only_and_same_site(visitor):
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
 
 
+def production_app(context):
+    """The app in production mode (no DONDOC_TODAY there): its own clock set to the tests' day."""
+    app = create_app(context)
+    app.state.clock = FixedClock.on(TODAY)
+    return app
+
+
 def test_in_production_the_session_cookie_is_secure_too(web_context, smtp):
-    settings = web_context.settings.model_copy(update=dict(production=True, secret_key="a real secret of some length"))
+    settings = web_context.settings.model_copy(update=dict(production=True, secret_key="a real secret of some length",
+                                                           today=None))
     context = AppContext(settings)
-    client = Browserless(create_app(context), smtp[0], base_url="https://testserver")
+    client = Browserless(production_app(context), smtp[0], base_url="https://testserver")
     cookie = _cookie_header(client.sign_in_staff(), "dondoc_session").lower()
     assert "secure" in cookie and "httponly" in cookie
     context.close()
@@ -166,9 +174,11 @@ def test_a_session_lasts_twelve_hours(alice, web_context, smtp):
 def test_the_today_parameter_moves_the_plan_date_only_outside_production(alice, web_context, smtp):
     assert "15/01/2016" in alice.get("/overview").text
     assert "Tổng quan thực hiện Kế hoạch — 01/07/2017" in alice.get("/overview?today=2017-07-01").text
-    settings = web_context.settings.model_copy(update=dict(production=True, secret_key="a real secret of some length"))
+    settings = web_context.settings.model_copy(update=dict(production=True, secret_key="a real secret of some length",
+                                                           today=None))
     context = AppContext(settings)
-    client = Browserless(create_app(context), smtp[0], base_url="https://testserver")
+    client = Browserless(production_app(context), smtp[0], base_url="https://testserver")
     client.sign_in_staff()
-    assert "Tổng quan thực hiện Kế hoạch — 15/01/2016" in client.get("/overview?today=2017-07-01").text
+    overview = client.get("/overview?today=2017-07-01").text
+    assert "Tổng quan thực hiện Kế hoạch — 01/07/2017" not in overview and "Tổng quan thực hiện Kế hoạch" in overview
     context.close()
