@@ -6,37 +6,25 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from config.errors import InputError
 from dondoc import review_jobs
 from flows import runtime
-
-
-def _not_bad_input(task, task_run, state) -> bool:
-    """Retry what may pass next time (a database that did not answer), never bad input."""
-    try:
-        state.result()
-    except InputError:
-        return False
-    except Exception:
-        return True
-    return False
 
 
 def _today() -> date:
     return runtime.current().clock().now().date()
 
 
-@task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE, retry_condition_fn=_not_bad_input)
+@task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE, retry_condition_fn=runtime.not_bad_input)
 def open_cycle_and_mail(day: date, year: int | None, plan: str | None) -> dict:
     return review_jobs.open_review(runtime.current(), day, year, plan).as_dict()
 
 
-@task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE, retry_condition_fn=_not_bad_input)
+@task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE, retry_condition_fn=runtime.not_bad_input)
 def chase_missing(day: date, year: int | None, plan: str | None) -> dict:
     return review_jobs.chase_review(runtime.current(), day, year, plan).as_dict()
 
 
-@task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE, retry_condition_fn=_not_bad_input)
+@task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE, retry_condition_fn=runtime.not_bad_input)
 def write_compiled_report(day: date, year: int, outs: list[str] | None, plan: str | None, targets: str | None) -> list[str]:
     paths = review_jobs.compile_review(runtime.current(), day, year, [Path(o) for o in outs] if outs else None,
                                        plan, Path(targets) if targets else None)

@@ -8,25 +8,13 @@ from dondoc import jobs
 from flows import runtime
 
 
-def _not_bad_input(_task, _run, state) -> bool:
-    """Retry a failure of the moment (the database, the network), never a refusal of the input."""
-    from config.errors import InputError
-    try:
-        state.result()
-    except InputError:
-        return False
-    except Exception:
-        return True
-    return True
-
-
-@task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE, retry_condition_fn=_not_bad_input)
+@task(retries=2, retry_delay_seconds=10, cache_policy=NO_CACHE, retry_condition_fn=runtime.not_bad_input)
 def queue_digests(day: date) -> int:
     """Queue the day's digests into the outbox (idempotent: a rerun queues nothing new)."""
     return jobs.queue_reminders(runtime.current(), day).queued
 
 
-@task(retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE, retry_condition_fn=_not_bad_input)
+@task(retries=2, retry_delay_seconds=30, cache_policy=NO_CACHE, retry_condition_fn=runtime.not_bad_input)
 def deliver_outbox(day: date) -> dict:
     """Send what is due in the outbox over one connection: as of now when the clock is on `day`
     (retries due since the morning go out), else as of the day's sending time."""

@@ -14,12 +14,15 @@ Two units are counted, never mixed:
 
 Everything is judged *as of a day*: a completion recorded for a later day does not count yet.
 """
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Iterable, NamedTuple
 
 from sqlalchemy import select
+
+from config.errors import InputError
 
 from models.agency import Agency
 from models.occurrence import Occurrence, OccurrenceKind, Progress
@@ -167,6 +170,21 @@ class Window:
 
 
 EVERYTHING = Window()
+
+
+def period_window(period: str | None) -> Window:
+    """2016 (a year), 2016-Q2 (a quarter), 2016-H1 (a half year); none: the whole plan."""
+    if not period:
+        return EVERYTHING
+    found = re.fullmatch(r"(\d{4})(?:-(Q[1-4]|H[12]))?", period.strip().upper())
+    if not found:
+        raise InputError(f"'{period}' is not a period: write 2016, 2016-Q2 or 2016-H1", field="--period")
+    year, part = int(found.group(1)), found.group(2)
+    if part is None:
+        return Window.year(year)
+    if part.startswith("Q"):
+        return Window.quarter(year, int(part[1]))
+    return Window.half(year, int(part[1]))
 
 
 def period_label(due: date, rrule: str | None) -> str:

@@ -11,9 +11,9 @@ from config.errors import InputError
 from config.organization import read_organization
 from config.targets import load_targets
 from dondoc.cli import TodayOption, app, handles_errors
-from dondoc.cli.summary import period_window
 from dondoc.documents.bao_cao import REPORT_SUFFIXES, lower_first, write_report
 from dondoc.documents.report_content import build_periodic
+from models.status import period_window
 from models.review_ops import find_plan
 
 

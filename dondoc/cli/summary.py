@@ -1,6 +1,5 @@
 """dondoc summary: duties in the four categories (and those without a deadline) for a year, a quarter or
 the whole plan, per lead agency or plan section, as of a day: the counts every report and page shows."""
-import re
 from datetime import date
 
 import typer
@@ -12,22 +11,7 @@ from dondoc.cli.output import Format, emit, show_date
 from models.clock import local_date
 from models.dashboard import status_summary
 from models.review_ops import find_plan
-from models.status import COUNTED, EVERYTHING, Window
-
-
-def period_window(period: str | None) -> Window:
-    """2016 (a year), 2016-Q2 (a quarter), 2016-H1 (a half year); none: the whole plan."""
-    if not period:
-        return EVERYTHING
-    found = re.fullmatch(r"(\d{4})(?:-(Q[1-4]|H[12]))?", period.strip().upper())
-    if not found:
-        raise InputError(f"'{period}' is not a period: write 2016, 2016-Q2 or 2016-H1", field="--period")
-    year, part = int(found.group(1)), found.group(2)
-    if part is None:
-        return Window.year(year)
-    if part.startswith("Q"):
-        return Window.quarter(year, int(part[1]))
-    return Window.half(year, int(part[1]))
+from models.status import COUNTED, period_window
 
 
 @app.command("summary")

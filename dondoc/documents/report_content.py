@@ -15,7 +15,8 @@ from models.review import (
     INDICATORS, Channel, IndicatorValue, ReportedStatus, ReviewCycle, ReviewRequest, ReviewSubmission,
 )
 from models.review_ops import STATE_LABELS, form_for, status_rows
-from models.status import StatusCategory, StatusSummary, Window, entry_ref, read_facts, summarize
+from models.status import (StatusCategory, StatusSummary, Window, days_late, duty_status, entry_ref, period_label,
+                           read_facts, summarize)
 
 
 def vn_number(value: float, decimals: int = 1) -> str:
@@ -202,7 +203,6 @@ def evaluate_targets(targets, values: dict[int, dict[str, dict[str, int]]], *, y
 def duty_lines(session: Session, plan: Plan, facts, today: date, window: Window) -> list[DutyLine]:
     """Every duty `window` holds (models.status.summarize's rule), by agency name then plan order."""
     from models.occurrence import Occurrence
-    from models.status import occurrence_days_late, occurrence_status, duty_status, period_label, Period
     tasks = {t.id: t for t in session.exec(select(Task).where(Task.plan_id == plan.id, Task.retired == False))}  # noqa: E712
     agencies = {a.code: a.name_vi for a in session.exec(select(Agency))}
     notes = {}
@@ -220,18 +220,13 @@ def duty_lines(session: Session, plan: Plan, facts, today: date, window: Window)
         if not deadlines and any(p.kind == "deadline" for p in fact.periods):
             continue
         state = duty_status(held or fact.periods, today)
-        late = max((occurrence_days_late(_Occ(p), today) for p in deadlines), default=0)
+        late = max((days_late(due=p.due, kind=p.kind, progress=p.progress, completed_on=p.completed_on, today=today)
+                    for p in deadlines), default=0)
         labels = "; ".join(period_label(p.due, task.rrule) for p in deadlines) if task.timing == "recurring" else ""
         lines.append(DutyLine(entry_ref(task.ref), task.title, agencies.get(fact.agency_code, fact.agency_name), labels,
                               max((p.due for p in deadlines), default=None), state, late, notes.get(task.id) or ""))
     order = {t.ref: n for n, t in enumerate(sorted(tasks.values(), key=lambda t: t.id))}
     return sorted(lines, key=lambda d: (d.agency, order.get(d.entry, 0), d.entry))
-
-
-class _Occ:
-    """A period seen as an occurrence (the status functions read these attributes)."""
-    def __init__(self, p):
-        self.due_date, self.starts_on, self.kind, self.progress, self.completed_on = p
 
 
 def next_window(window: Window | None, year: int) -> Window:

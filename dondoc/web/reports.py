@@ -15,6 +15,7 @@ from dondoc.web import context_of, page, plan_now
 from dondoc.web.access import staff
 from models.clock import local_date
 from models.review_ops import find_plan
+from models.status import period_window
 
 router = APIRouter()
 MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -30,7 +31,6 @@ def reports(request: Request):
 
 @router.get("/reports/download", dependencies=[Depends(staff)])
 def download(request: Request, period: str = Query(..., max_length=10), format: Literal["docx", "xlsx"] = "docx"):
-    from dondoc.cli.summary import period_window
     from dondoc.documents.bao_cao import docx_document, workbook
     from dondoc.documents.report_content import build_periodic
 
