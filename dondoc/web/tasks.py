@@ -12,6 +12,8 @@ from sqlmodel import Session, select
 from config.errors import InputError
 from dondoc.web import context_of, page, parse_day, plan_now
 from dondoc.web.access import User, require_agency, signed_in
+from dondoc.web.drafts import draft_for
+from dondoc.web.labels import people_named
 from dondoc.web.security import check_csrf
 from models.agency import Agency
 from models.audit import AuditEntry
@@ -20,7 +22,7 @@ from models.db import transaction
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.plan import Task, TaskCoordinator
 from models.status import occurrence_days_late, occurrence_status
-from models.updates import find_task, mark_done, record_progress
+from models.updates import MAX_NOTE, find_task, mark_done, record_progress
 
 router = APIRouter()
 
@@ -33,7 +35,7 @@ def _task_or_404(session: Session, ref: str) -> Task:
 
 
 def _show(request: Request, ref: str, user: User, *, status_code: int = 200, error: str | None = None,
-          form: dict | None = None):
+          form: dict | None = None, error_field: str | None = None, restored: bool = False):
     now = plan_now(request)
     with Session(context_of(request).engine) as session:
         task = _task_or_404(session, ref)
@@ -48,18 +50,21 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
             ((AuditEntry.entity == "task") & (AuditEntry.entity_id == task.id))
             | ((AuditEntry.entity == "occurrence") & (AuditEntry.entity_id.in_(ids)))
         ).order_by(AuditEntry.id)).all()
+        actor_names = people_named(session, {h.actor for h in history})
     due_of = {o.id: o.due_date for o in occurrences}
     open_ones = [o for o in occurrences if o.progress != Progress.DONE and o.kind != OccurrenceKind.WITHDRAWN]
     return page(request, "task.html", status_code=status_code, task=task, lead=lead, coordinators=coordinators,
                 occurrences=[(o, occurrence_status(o, local_date(now)), occurrence_days_late(o, local_date(now)))
-                             for o in occurrences], history=history, due_of=due_of,
+                             for o in occurrences], history=history, due_of=due_of, actor_names=actor_names,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
+                error_field=error_field, max_note=MAX_NOTE, restored=restored,
                 saved=request.query_params.get("saved"))
 
 
 @router.get("/tasks/{ref:path}")
 def task_page(request: Request, ref: str, user: User = Depends(signed_in)):
-    return _show(request, ref, user)
+    draft = draft_for(request)  # what was typed before a sign-in, back in the form
+    return _show(request, ref, user, form=draft, restored=draft is not None)
 
 
 def _day(value: str, field: str) -> date | None:
@@ -104,5 +109,5 @@ def task_record(request: Request, ref: str, user: User = Depends(signed_in), csr
                 raise HTTPException(400, "unknown action")
     except InputError as error:
         message = error.message if lang_en or not error.vi else error.vi
-        return _show(request, ref, user, status_code=400, error=message, form=form)
+        return _show(request, ref, user, status_code=400, error=message, form=form, error_field=error.field)
     return RedirectResponse(f"/tasks/{task.ref}?saved={action}", status_code=303)

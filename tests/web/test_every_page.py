@@ -124,7 +124,7 @@ def test_every_focal_point_page_fits_a_phone_and_a_desktop_without_sideways_scro
     page.set_viewport_size({"width": 390, "height": 900})
     page.goto(base + form)
     page.fill("textarea[name='task-0-result']", "Đã ban hành kế hoạch")
-    page.click("button[type='submit']")
+    page.click("#review-submit")
     page.wait_for_selector("[aria-invalid='true'], .error")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert not wide, "\n".join(wide)

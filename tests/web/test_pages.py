@@ -236,6 +236,6 @@ def test_the_outbox_shows_what_went_to_whom_and_why_a_message_failed(alice, bob,
         signin = session.exec(select(Message).where(Message.kind == "signin")).first()
         failed = session.exec(select(Message).where(Message.key == "test|bad")).one()
     detail = alice.get(f"/outbox/{signin.id}").text
-    assert "/signin/link/" not in detail and "không hiển thị" in detail and "sent" in detail
+    assert "/signin/link/" not in detail and "không hiển thị" in detail and "đã gửi" in detail
     assert "Nội dung" in alice.get(f"/outbox/{failed.id}").text  # its text part, read from the MIME as built
     assert alice.get("/outbox/999999").status_code == 404
