@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from dondoc.documents import exports
 from dondoc.web import context_of, int_param, page, plan_now
@@ -19,7 +19,7 @@ router = APIRouter()
 
 # The filters, read from the query string by read_filter; named here for the OpenAPI description.
 FILTERS = {"parameters": [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-                          for name in ("agency", "district", "section", "min_days", "sort", "page")]}
+                          for name in ("agency", "district", "section", "min_days", "sort", "page", "sep")]}
 
 
 def read_filter(request: Request) -> OverdueFilter:
@@ -59,12 +59,23 @@ def overdue(request: Request):
                 page_link=lambda n: "/overdue?" + _query(flt, page=n))
 
 
+def focal_names(session: Session, day) -> dict[str, str]:
+    """Agency code -> its focal points on `day` ("Name <email>", those who read its reminders)."""
+    from models.agency import Agency
+    from models.directory import readers_by_agency
+    codes = dict(session.exec(select(Agency.id, Agency.code)).all())
+    return {codes[agency_id]: "; ".join(f"{p.name} <{p.email}>" for p in people)
+            for agency_id, people in readers_by_agency(session, day).items() if agency_id in codes}
+
+
 def _rows(request: Request) -> list[list]:
+    now = plan_now(request)
     with Session(context_of(request).engine) as session:
-        items = overdue_all(session, now=plan_now(request), flt=read_filter(request))
+        items = overdue_all(session, now=now, flt=read_filter(request))
+        focal = focal_names(session, now.date())
     label = StatusCategory.OPEN_OVERDUE.label_vi
-    return [[i.ref, i.title, i.section, i.agency_vi, i.due.strftime("%d/%m/%Y"), i.days_overdue, label,
-             "" if i.percent is None else i.percent, i.note or ""] for i in items]
+    return [[i.ref, i.title, i.section, i.agency_vi, i.due, i.days_overdue, label,
+             "" if i.percent is None else i.percent, i.note or "", focal.get(i.agency_code, "")] for i in items]
 
 
 def _filename(request: Request, extension: str) -> str:
@@ -73,7 +84,11 @@ def _filename(request: Request, extension: str) -> str:
 
 @router.get("/overdue.csv", dependencies=[Depends(staff)], openapi_extra=FILTERS)
 def overdue_csv(request: Request):
-    return Response(exports.overdue_csv(_rows(request)), media_type="text/csv; charset=utf-8",
+    try:  # sep=; for Excel on a Windows set to Vietnamese (the comma is its decimal mark)
+        separator = exports.separator_of(request.query_params.get("sep"))
+    except ValueError:
+        separator = ","
+    return Response(exports.overdue_csv(_rows(request), separator), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(request, "csv")}"'})
 
 
