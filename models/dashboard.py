@@ -95,6 +95,25 @@ def completions_by_year(session: Session, *, now: datetime) -> list[YearBar]:
     return bars
 
 
+def quarter_tallies(session: Session, *, now: datetime) -> list[tuple[str, str, dict[StatusCategory, int]]]:
+    """Per quarter of the plan's years up to the day of `now`: (label "Q1/2016", period "2016-Q1", the
+    duties in the four categories as of that day), from models/status.py like every other count."""
+    today = local_date(now)
+    facts = read_facts(session)
+    plans = session.execute(select(func.min(Plan.horizon_start), func.max(Plan.horizon_end))).one()
+    if plans[0] is None:
+        return []
+    found = []
+    for year in range(plans[0].year, min(plans[1].year, today.year) + 1):
+        for quarter in range(1, 5):
+            window = Window.quarter(year, quarter)
+            if window.start > today:
+                break
+            tally = summarize(facts, today, window).duties
+            found.append((f"Q{quarter}/{year}", f"{year}-Q{quarter}", {c: tally[c] for c in COUNTED}))
+    return found
+
+
 # --- the overdue list -------------------------------------------------------------------------
 
 SORTS = ("due", "-due", "agency")

@@ -66,12 +66,30 @@ def plan_import_record(context, tmp_path) -> str:
         return f"/plans/import/{record.id}"
 
 
-def visit_at_both_widths(tab, base: str, path: str, who: str) -> list[str]:
-    """Open `path` at each width; what is too wide, as 'path @ width: N px (element)'."""
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core 4.14.1 from npm (MPL-2.0), vendored
+
+
+def axe_problems(tab, path: str) -> list[str]:
+    """axe-core's serious and critical violations on the page open in `tab` (WCAG 2.x A and AA rules)."""
+    if not tab.evaluate("typeof window.axe !== 'undefined'"):
+        tab.add_script_tag(content=AXE.read_text())
+    found = tab.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}});
+        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+    }""")
+    return [f"{path}: {problem}" for problem in found]
+
+
+def visit_at_both_widths(tab, base: str, path: str, who: str, problems: list | None = None) -> list[str]:
+    """Open `path` at each width; what is too wide, as 'path @ width: N px (element)'. With `problems`,
+    axe-core scans the page at each width too and adds what it finds there."""
     wide = []
     for width in WIDTHS:
         tab.set_viewport_size({"width": width, "height": 900})
         tab.goto(base + path)
+        if problems is not None:
+            problems.extend(f"{p} @ {width}" for p in axe_problems(tab, path))
         scroll = tab.evaluate("document.documentElement.scrollWidth")
         if scroll > width:
             culprit = tab.evaluate("""(w) => { const out = [];
@@ -89,7 +107,8 @@ def visit_at_both_widths(tab, base: str, path: str, who: str) -> list[str]:
 
 @pytest.fixture
 def tab(chromium):  # noqa: F811
-    browser_context = chromium.new_context(locale="vi-VN")
+    # bypass_csp: the app's Content-Security-Policy allows no injected script, and axe-core is one.
+    browser_context = chromium.new_context(locale="vi-VN", bypass_csp=True)
     yield browser_context
     browser_context.close()
 
@@ -107,9 +126,11 @@ def test_every_staff_page_fits_a_phone_and_a_desktop_without_sideways_scrolling(
              "/agencies/BA-BE", "/tasks/3.1.1-a", "/tasks/3.3-d-2/BA-BE", "/outbox", f"/outbox/{message_id}",
              "/reviews", "/reviews/2016", "/reviews/2016/SKHDT", "/plans/import", imported, "/reports",
              "/tasks/khong-co", "/overview?lang=en", "/overdue?lang=en"]
-    wide = [problem for path in paths for problem in visit_at_both_widths(page, base, path, "staff")]
+    axe: list[str] = []
+    wide = [problem for path in paths for problem in visit_at_both_widths(page, base, path, "staff", axe)]
     assert page.locator("h1").count() >= 1
     assert not wide, "\n".join(wide)
+    assert not axe, "axe-core, serious or critical:\n" + "\n".join(axe)
     assert form  # used by the focal point's test
 
 
@@ -119,7 +140,8 @@ def test_every_focal_point_page_fits_a_phone_and_a_desktop_without_sideways_scro
     tab.add_cookies([session_cookie(context, "focal", BOB[0], base)])
     page = tab.new_page()
     paths = ["/my", "/agencies/SKHDT", "/tasks/3.1.1-a", "/tasks/3.3-a/SKHDT", form, "/agencies/BA-BE"]
-    wide = [problem for path in paths for problem in visit_at_both_widths(page, base, path, "focal")]
+    axe: list[str] = []
+    wide = [problem for path in paths for problem in visit_at_both_widths(page, base, path, "focal", axe)]
     # The review form refused with errors beside its fields is wide too when its inputs are.
     page.set_viewport_size({"width": 390, "height": 900})
     page.goto(base + form)
@@ -127,15 +149,19 @@ def test_every_focal_point_page_fits_a_phone_and_a_desktop_without_sideways_scro
     page.click("#review-submit")
     page.wait_for_selector("[aria-invalid='true'], .error")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    axe.extend(axe_problems(page, "the review form with its errors"))
     assert not wide, "\n".join(wide)
+    assert not axe, "axe-core, serious or critical:\n" + "\n".join(axe)
 
 
 def test_every_public_page_fits_a_phone_and_a_desktop_without_sideways_scrolling(live, tab):
     base, _ = live
     page = tab.new_page()
     paths = ["/signin", "/signin?next=%2Foverdue", "/signin/link/khong-dung", "/review/khong-dung"]
-    wide = [problem for path in paths for problem in visit_at_both_widths(page, base, path, "visitor")]
+    axe: list[str] = []
+    wide = [problem for path in paths for problem in visit_at_both_widths(page, base, path, "visitor", axe)]
     assert not wide, "\n".join(wide)
+    assert not axe, "axe-core, serious or critical:\n" + "\n".join(axe)
 
 
 def test_dates_are_typed_as_day_month_year_on_every_form_whatever_the_browsers_language(live, tab, people):
