@@ -126,6 +126,7 @@ class OverdueFilter:
     section: str | None = None  # "3.1" takes in 3.1.1, 3.1.2, ...
     min_days: int = 0
     sort: str = "due"
+    q: str | None = None  # words each found in the ref, the title or the lead agency's code or name
 
     def __post_init__(self):
         if self.sort not in SORTS:
@@ -172,6 +173,10 @@ def _open_overdue(session: Session, today: date, flt: OverdueFilter) -> list:
         task_conditions.append(or_(Task.section == flt.section, Task.section.startswith(f"{flt.section}.")))
     if flt.agency:
         task_conditions.append(Agency.code == flt.agency)
+    for word in (flt.q or "").split()[:8]:
+        pattern = f"%{word.replace(chr(92), '').replace('%', '').replace('_', '')}%"
+        task_conditions.append(or_(Task.ref.ilike(pattern), Task.title.ilike(pattern), Agency.code.ilike(pattern),
+                                   Agency.name_vi.ilike(pattern), Agency.name_en.ilike(pattern)))
     if flt.district == "*":
         task_conditions.append(Agency.kind == AgencyKind.DISTRICT.value)
     elif flt.district:

@@ -1,5 +1,6 @@
 """The overdue list: filter by agency, district-level unit, section and days overdue; sort; pages;
 CSV and XLSX exports of the same rows (written by dondoc/documents/exports.py)."""
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -19,18 +20,18 @@ router = APIRouter()
 
 # The filters, read from the query string by read_filter; named here for the OpenAPI description.
 FILTERS = {"parameters": [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-                          for name in ("agency", "district", "section", "min_days", "sort", "page", "sep")]}
+                          for name in ("q", "agency", "district", "section", "min_days", "sort", "page", "sep")]}
 
 
 def read_filter(request: Request) -> OverdueFilter:
     q = request.query_params
     return OverdueFilter(agency=q.get("agency") or None, district=q.get("district") or None,
                          section=q.get("section") or None, min_days=int_param(request, "min_days", 0),
-                         sort=q.get("sort") or "due")
+                         sort=q.get("sort") or "due", q=(q.get("q") or "").replace("\x00", "").strip()[:200] or None)
 
 
 def _query(flt: OverdueFilter, **extra) -> str:
-    values = dict(agency=flt.agency, district=flt.district, section=flt.section,
+    values = dict(q=flt.q, agency=flt.agency, district=flt.district, section=flt.section,
                   min_days=flt.min_days or None, sort=flt.sort if flt.sort != "due" else None, **extra)
     return urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
@@ -53,19 +54,26 @@ def overdue(request: Request):
         agencies = agencies_with_tasks(session)
         districts = [a for a in agencies if a.kind == AgencyKind.DISTRICT]
         section_list = sections(session)
+        focal = focal_names(session, plan_now(request).date(), {i.agency_code for i in result.items})
     return page(request, "overdue.html", result=result, flt=flt, agencies=agencies, districts=districts,
+                focal=focal, sort_link=lambda sort: "/overdue?" + _query(replace(flt, sort=sort)),
                 agency_options=agency_options,
                 sections=section_list, sorts=SORTS, query=_query(flt),
                 page_link=lambda n: "/overdue?" + _query(flt, page=n))
 
 
-def focal_names(session: Session, day) -> dict[str, str]:
-    """Agency code -> its focal points on `day` ("Name <email>", those who read its reminders)."""
+def focal_names(session: Session, day, only: set[str] | None = None) -> dict[str, str]:
+    """Agency code -> its focal points on `day` ("Name <email>", those who read its reminders); of the
+    agencies `only` names, or of all."""
     from models.agency import Agency
     from models.directory import readers_by_agency
-    codes = dict(session.exec(select(Agency.id, Agency.code)).all())
+    statement = select(Agency.id, Agency.code)
+    if only is not None:
+        statement = statement.where(Agency.code.in_(only or {""}))
+    codes = dict(session.exec(statement).all())
     return {codes[agency_id]: "; ".join(f"{p.name} <{p.email}>" for p in people)
-            for agency_id, people in readers_by_agency(session, day).items() if agency_id in codes}
+            for agency_id, people in readers_by_agency(session, day, agency_ids=set(codes)).items()
+            if agency_id in codes}
 
 
 def _rows(request: Request) -> list[list]:

@@ -56,3 +56,28 @@ def test_staff_filter_the_outbox_by_recipient_kind_status_and_day_and_see_the_fa
     assert "o-day=" not in page.url and "day=15%2F01%2F2016" in page.url
     page.goto(f"{base}/outbox?day=31/02/2016")
     assert page.get_attribute("#o-day", "aria-invalid") == "true"
+
+
+def test_staff_search_the_overdue_list_sort_it_by_its_headers_and_see_who_to_call(live, as_alice):
+    base, _ = live
+    page = as_alice
+    page.goto(f"{base}/overdue")
+    everything = int(page.inner_text("#total").replace(".", ""))
+    page.fill("#f-q", "Ba Bể")
+    page.click("#f-apply")
+    page.wait_for_url("**/overdue?q=*")
+    total = int(page.inner_text("#total").replace(".", ""))
+    assert 0 < total < everything
+    leads = set(page.locator("#overdue tbody td:nth-child(3)").all_inner_texts())
+    assert leads == {"Ủy ban nhân dân huyện Ba Bể"}
+    focal = page.locator("#overdue tbody td.focal").first.inner_text()
+    assert "Hoàng Văn Nam" in focal and "Carol Hoàng" in focal
+    page.fill("#f-q", "3.3-a kiện toàn")  # a ref and a word of the title, together
+    page.click("#f-apply")
+    refs = page.locator("#overdue tbody td:nth-child(1)").all_inner_texts()
+    assert refs and all(ref.startswith("3.3-a/") for ref in refs)
+    page.click("#sort-due")  # the header sorts: most recent first, then back
+    assert "sort=-due" in page.url and "q=3.3-a" in page.url
+    assert page.get_attribute("#overdue th[aria-sort]", "aria-sort") == "descending"
+    page.goto(f"{base}/agencies/BA-BE")
+    assert "ngày" in page.locator(".days-late").first.inner_text()

@@ -191,3 +191,26 @@ def test_a_form_sent_without_the_sites_cookie_says_so_truthfully(live, as_bob):
     said = page.inner_text("#csrf-problem")
     assert "không gửi kèm cookie" in said and "Không có gì được ghi nhận" in said
     assert "Không có quyền truy cập" not in page.inner_text("main")
+
+
+def test_the_overview_charts_a_province_part_way_and_each_bar_opens_its_list(live, as_alice):
+    from dondoc.simulation import demo_reporting
+    base, context = live
+    recorded = demo_reporting(context, TODAY)
+    assert recorded["on_time"] > recorded["late"] > 0 and recorded["never_reporting_agencies"] > 0
+    page = as_alice
+    page.goto(f"{base}/overview")
+    for key in ("quarters", "agencies", "districts", "sections"):
+        assert page.locator(f"#figure-{key} svg rect.rect").count() > 0, key
+    assert page.locator("script").count() == 0  # drawn on the server: nothing runs in the browser
+    colours = set(page.eval_on_selector_all("#figure-quarters svg rect.rect", "rs => rs.map(r => getComputedStyle(r).fill)"))
+    assert len(colours) >= 3  # the categories in their colours (the charts' stylesheet is served)
+    assert page.locator("#longest-overdue tbody tr").count() == 10
+    link = page.locator("#figure-agencies svg a").last  # the best rate: a bar wide enough to click
+    target = link.get_attribute("xlink:href") or link.get_attribute("href")
+    link.locator("rect").click()
+    page.wait_for_url(f"**{target}")
+    assert "/overdue?agency=" in page.url
+    page.goto(f"{base}/overview")
+    page.click("a.card[data-status='open_overdue']")
+    page.wait_for_url(f"{base}/overdue")
