@@ -18,6 +18,7 @@ from sqlalchemy import Column, DateTime, Index, Text, or_
 from sqlmodel import Field, Session, SQLModel, select
 
 from config.errors import InputError
+from config.limits import EARLIEST_DAY, LATEST_DAY
 from models.audit import record
 from models.accounts import utc
 from models.clock import local_date
@@ -140,7 +141,7 @@ def _occurrence(session: Session, task: Task, due: date | None) -> Occurrence:
 
 
 def _get(session: Session, request_id: int, kind: RequestKind) -> TaskRequest:
-    found = session.get(TaskRequest, request_id)
+    found = session.get(TaskRequest, request_id) if 0 < request_id < 2 ** 31 else None
     if found is None or found.kind != kind:
         raise InputError(f"no {kind.value} request number {request_id}", field="request",
                          vi=f"Không có {KIND_LABELS[kind.value][0].lower()} số {request_id}")
@@ -159,7 +160,14 @@ def extensions_of(session: Session, occurrence_id: int) -> int:
         TaskRequest.state == RequestState.APPROVED)).all())
 
 
+def _check_day(day: date, field: str) -> None:
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise InputError(f"{day:%d/%m/%Y} is outside the dates dondoc works with", field=field,
+                         vi=f"Ngày {day:%d/%m/%Y} nằm ngoài khoảng ngày hệ thống dùng")
+
+
 def _check_new_due(session: Session, occ: Occurrence, task: Task, new_due: date, field: str) -> None:
+    _check_day(new_due, field)
     if new_due <= occ.due_date:
         raise InputError(f"the new due date {new_due:%d/%m/%Y} must come after the one in force "
                          f"({occ.due_date:%d/%m/%Y})", field=field,
@@ -313,6 +321,7 @@ def request_explanation(session: Session, *, who: Who, ref: str, due: date | Non
                              f"explain", field="due",
                              vi=f"Kỳ {occ.due_date:%d/%m/%Y} của nhiệm vụ {task.ref} không chậm tính đến ngày "
                                 f"{today:%d/%m/%Y}: không cần giải trình")
+    _check_day(answer_by, "answer_by")
     if answer_by < today:
         raise InputError(f"the answer date {answer_by:%d/%m/%Y} is before today ({today:%d/%m/%Y})", field="answer_by",
                          vi=f"Hạn giải trình {answer_by:%d/%m/%Y} trước ngày hôm nay ({today:%d/%m/%Y})")
