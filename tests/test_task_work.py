@@ -149,9 +149,9 @@ def test_an_explanation_is_asked_of_a_late_duty_answered_by_its_lead_and_in_the_
     office.ok("task", "explain", "3.1.1-a", "--answer-by", "2016-01-20", "--reason", "Vì sao chậm?",
               "--today", "2016-01-10")
     assert {to for to, _ in mails(engine)} == {LAN, HUNG}
-    result = office("task", "answer", "1", "--text", "x", "--by", MAI, "--today", "2016-01-12")
+    result = office("task", "answer", "3.1.1-a", "--text", "x", "--by", MAI, "--today", "2016-01-12")
     assert result.exit_code == 2
-    office.ok("task", "answer", "1", "--text", "Chờ UBND tỉnh cho ý kiến", "--by", LAN, "--today", "2016-01-12")
+    office.ok("task", "answer", "3.1.1-a", "--text", "Chờ UBND tỉnh cho ý kiến", "--by", LAN, "--today", "2016-01-12")
     assert mails(engine)[-1] == (ALICE, "[Đôn đốc] Giải trình về nhiệm vụ 3.1.1-a")
     out = tmp_path / "q1.md"
     office.ok("report", "--period", "2016-Q1", "--out", out, "--today", "2016-01-15")

@@ -15,7 +15,7 @@ from dondoc.cli.tasks import DueOption, FormatOption, PlanOption, task_app
 from dondoc.task_work import perform
 from models.accounts import focal_person
 from models.plan import Task
-from models.task_work import (TaskRequest, Who, answer_explanation, decide_extension, request_extension,
+from models.task_work import (RequestKind, RequestState, TaskRequest, Who, answer_explanation, decide_extension, request_extension,
                               request_explanation, return_completion)
 from models.updates import find_task
 
@@ -98,13 +98,26 @@ def explain(ctx: typer.Context, ref: str,
 
 @task_app.command("answer")
 @handles_errors
-def answer(ctx: typer.Context, request: int = typer.Argument(..., help="The explanation request's number."),
-           text: str = typer.Option(..., "--text", help="The explanation."), by: str = ByOption,
-           today: date = TodayOption) -> None:
-    """Answer an explanation request (the lead agency's focal point, or staff writing it down)."""
+def answer(ctx: typer.Context, ref: str, text: str = typer.Option(..., "--text", help="The explanation."),
+           request: int = typer.Option(None, "--request", help="Which explanation request (its number), when the "
+                                                                "task has several open."),
+           by: str = ByOption, plan: str = PlanOption, today: date = TodayOption) -> None:
+    """Answer the task's open explanation request (the lead agency's focal point, or staff writing it down)."""
     context = ctx.obj
+    if request is None:
+        with Session(context.engine) as session:
+            task = find_task(session, ref=ref, plan_code=plan)
+            waiting = [r.id for r in session.exec(select(TaskRequest).where(
+                TaskRequest.task_id == task.id, TaskRequest.kind == RequestKind.EXPLANATION,
+                TaskRequest.state == RequestState.OPEN).order_by(TaskRequest.id))]
+        if not waiting:
+            raise InputError(f"{task.ref} has no explanation request waiting for an answer", field="ref")
+        if len(waiting) > 1:
+            raise InputError(f"{task.ref} has {len(waiting)} explanation requests open ({', '.join(map(str, waiting))}): "
+                             f"name one with --request", field="--request")
+        request = waiting[0]
     found = _run(context, today, answer_explanation, who=_who(context, by), request_id=request, answer=text)
-    typer.echo(f"Yêu cầu giải trình số {found.id}: đã giải trình.")
+    typer.echo(f"{ref}: yêu cầu giải trình số {found.id} — đã giải trình.")
 
 
 @task_app.command("requests")
