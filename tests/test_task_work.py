@@ -169,6 +169,9 @@ def test_the_report_counts_extended_duties_apart_and_shows_the_original_date(off
     text = out.read_text(encoding="utf-8")
     assert "Trong đó đã gia hạn" in text and "1 kỳ được gia hạn" in text
     assert "31/01/2016 (gia hạn từ 31/12/2015)" in text
+    rows = json.loads(office.ok("summary", "--period", "2015", "--today", "2016-01-15", "--format", "json").stdout)
+    extended = next(r for r in rows if r["name"] == "Trong đó đã gia hạn (nhiệm vụ)")
+    assert extended["open_in_time"] == 1 and sum(extended[k] for k in ("done_on_time", "done_late", "open_overdue")) == 0
 
 
 def test_reloading_the_plan_keeps_an_extended_occurrence(office, engine):
