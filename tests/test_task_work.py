@@ -183,3 +183,15 @@ def test_reloading_the_plan_keeps_an_extended_occurrence(office, engine):
         task = session.exec(select(Task).where(Task.ref == "3.1.1-a")).one()
         dues = session.exec(select(Occurrence.due_date).where(Occurrence.task_id == task.id)).all()
     assert date(2016, 1, 31) in dues and date(2015, 12, 31) not in dues
+
+
+def test_a_focal_point_who_reads_english_is_told_of_the_decision_in_english(office, engine):
+    with transaction(engine) as session:
+        lan = session.exec(select(FocalPoint).where(FocalPoint.email == LAN)).one()
+        lan.language = "en"
+    office.ok("task", "extend", "3.1.1-a", "--to", "2016-01-31", "--reason", "Chờ số liệu", "--by", LAN,
+              "--today", "2015-12-20")
+    office.ok("task", "decide", "1", "--approve", "--today", "2015-12-21")
+    told = dict(mails(engine)[1:])
+    assert told[LAN] == "[Đôn đốc] Extension of 3.1.1-a approved to 31/01/2016"
+    assert told[HUNG] == "[Đôn đốc] Đồng ý gia hạn nhiệm vụ 3.1.1-a đến ngày 31/01/2016"
