@@ -1,14 +1,13 @@
 """The overview for Alliance staff: duties (and plan entries, and periods) in the four categories and
 apart those without a deadline, the on-time rate per agency, and each year's duties (CSS bars, no
 JavaScript). Every figure as of the page's day, from models/status.py."""
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 
-from dondoc.web import context_of, page, plan_now
+from dondoc.web import context_of, language, page, plan_now
 from dondoc.web.access import staff
-from urllib.parse import urlencode
-
-from dondoc.web import language
 from dondoc.web.charts import Bar, quarters_chart, rate_chart
 from models.agency import AgencyKind
 from models.dashboard import (OverdueFilter, agencies_with_tasks, completions_by_year, on_time_by_agency,
@@ -27,6 +26,8 @@ def overview(request: Request):
         rates = on_time_by_agency(session, now=now, summary=summary)
         years = completions_by_year(session, now=now)
         dead = dead_addresses(session)
+        from models.task_work import open_explanations, pending_extensions
+        explanations, extensions = open_explanations(session), pending_extensions(session)
         from sqlmodel import select
 
         from models.loading import leads_without_recipients
@@ -42,7 +43,8 @@ def overview(request: Request):
     return page(request, "overview.html", counts=counts, total=sum(counts.values()), summary=summary, four=FOUR,
                 no_deadline=StatusCategory.NO_DEADLINE, longest=longest,
                 charts=_charts(summary, rates, districts, quarters, lang),
-                rates=rates, years=years, widest=widest, dead=dead, nobody=nobody)
+                rates=rates, years=years, widest=widest, dead=dead, nobody=nobody, explanations=explanations,
+                extensions=extensions)
 
 
 def _percent(tally) -> float | None:

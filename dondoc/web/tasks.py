@@ -51,6 +51,8 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
             | ((AuditEntry.entity == "occurrence") & (AuditEntry.entity_id.in_(ids)))
         ).order_by(AuditEntry.id)).all()
         actor_names = people_named(session, {h.actor for h in history})
+        from dondoc.web.task_work import work_context
+        work = work_context(session, task, occurrences, user, local_date(now))
     due_of = {o.id: o.due_date for o in occurrences}
     open_ones = [o for o in occurrences if o.progress != Progress.DONE and o.kind != OccurrenceKind.WITHDRAWN]
     return page(request, "task.html", status_code=status_code, task=task, lead=lead, coordinators=coordinators,
@@ -58,7 +60,7 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
                              for o in occurrences], history=history, due_of=due_of, actor_names=actor_names,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
                 error_field=error_field, max_note=MAX_NOTE, restored=restored,
-                saved=request.query_params.get("saved"))
+                saved=request.query_params.get("saved"), work=work)
 
 
 @router.get("/tasks/{ref:path}")

@@ -1,7 +1,7 @@
 """forms typed after a session ended, kept across the sign-in (web_draft)
 
 Revision ID: 0021_web_drafts
-Revises: 0016_directory
+Revises: 0019_task_requests
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0021_web_drafts'
-down_revision = '0016_directory'
+down_revision = '0019_task_requests'
 branch_labels = None
 depends_on = None
 
