@@ -20,6 +20,7 @@ COLOURS = {StatusCategory.DONE_ON_TIME: "#2e7d32", StatusCategory.DONE_LATE: "#e
 _STYLE_BLOCK = re.compile(r"<style[^>]*>.*?</style>", re.S)
 _SCRIPT_BLOCK = re.compile(r"<script[^>]*>.*?</script>", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
+_STYLE_ATTRIBUTE = re.compile(r'\sstyle="[^"]*"')  # the tooltip's opacity: 0 (in the stylesheet instead)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def _config(**extra) -> dict:
 def _inline(chart, chart_id: str, label: str) -> Markup:
     """The chart's SVG for the page: without its <style> and <script> (CSP), named for screen readers."""
     svg = chart.render(is_unicode=True)
-    svg = _COMMENT.sub("", _SCRIPT_BLOCK.sub("", _STYLE_BLOCK.sub("", svg)))
+    svg = _STYLE_ATTRIBUTE.sub("", _COMMENT.sub("", _SCRIPT_BLOCK.sub("", _STYLE_BLOCK.sub("", svg))))
     svg = svg.replace('id=""', f'id="{chart_id}" role="img" aria-labelledby="{chart_id}-title"', 1)
     svg = svg.replace("<defs>", f'<title id="{chart_id}-title">{_escape(label)}</title><defs>', 1)
     return Markup(svg)
@@ -100,4 +101,4 @@ def stylesheet() -> str:
             text = re.sub(r"^<style[^>]*>|</style>$", "", block).replace("&gt;", ">")
             if text not in css:
                 css.append(text)
-    return "\n".join(css) + "\n.pygal-chart { width: 100%; height: auto; }\n"
+    return "\n".join(css) + "\n.pygal-chart { width: 100%; height: auto; }\n.pygal-chart .tooltip { display: none; }\n"

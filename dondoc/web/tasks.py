@@ -3,7 +3,8 @@ that record progress or completion (through models.updates, so the audit names t
 
 Refs may hold a slash (3.3-a/BA-BE): the route takes the rest of the path. Reminder emails link here.
 """
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -17,7 +18,7 @@ from dondoc.web.labels import people_named
 from dondoc.web.security import check_csrf
 from models.agency import Agency
 from models.audit import AuditEntry
-from models.clock import local_date
+from models.clock import VN_TZ, local_date
 from models.db import transaction
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.plan import Task, TaskCoordinator
@@ -57,10 +58,40 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
     open_ones = [o for o in occurrences if o.progress != Progress.DONE and o.kind != OccurrenceKind.WITHDRAWN]
     return page(request, "task.html", status_code=status_code, task=task, lead=lead, coordinators=coordinators,
                 occurrences=[(o, occurrence_status(o, local_date(now)), occurrence_days_late(o, local_date(now)))
-                             for o in occurrences], history=history, due_of=due_of, actor_names=actor_names,
+                             for o in occurrences], history=history, history_entries=history_entries(history),
+                due_of=due_of, actor_names=actor_names,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
                 error_field=error_field, max_note=MAX_NOTE, restored=restored,
                 saved=request.query_params.get("saved"), work=work)
+
+
+@dataclass
+class HistoryEntry:
+    """One change as a person made it: the audit's rows of one moment, person, occurrence and note."""
+    at: datetime
+    actor: str
+    entity: str
+    entity_id: int
+    note: str | None
+    changes: list = field(default_factory=list)
+
+
+def history_entries(rows) -> list[HistoryEntry]:
+    """The audit's rows (one per field) as one entry per change, in the order they happened (by the
+    moment recorded; rows of one moment in the order written)."""
+    entries: list[HistoryEntry] = []
+    for row in rows:
+        last = entries[-1] if entries else None
+        if last and (last.at, last.actor, last.entity, last.entity_id, last.note) == \
+                (row.at, row.actor, row.entity, row.entity_id, row.note):
+            last.changes.append(row)
+        else:
+            entries.append(HistoryEntry(row.at, row.actor, row.entity, row.entity_id, row.note, [row]))
+
+    def moment(entry: HistoryEntry) -> datetime:
+        return entry.at.replace(tzinfo=VN_TZ) if entry.at.tzinfo is None else entry.at
+
+    return sorted(entries, key=moment)  # stable: rows of one moment keep their order
 
 
 @router.get("/tasks/{ref:path}")

@@ -29,6 +29,7 @@ RULES = {
     ("POST", "/agencies/{code}/people"): ("agency", "/agencies/SKHDT/people"),
     ("GET", "/signin"): ("public", "/signin"),
     ("GET", "/static/dondoc.css"): ("public", "/static/dondoc.css"),
+    ("GET", "/static/charts.css"): ("public", "/static/charts.css"),
     ("POST", "/signin/password"): ("public", "/signin/password"),
     ("POST", "/signin/link"): ("public", "/signin/link"),
     ("GET", "/signin/link/{token}"): ("public", "/signin/link/nothing"),

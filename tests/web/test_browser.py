@@ -78,7 +78,7 @@ def test_alice_signs_in_filters_the_overdue_list_and_exports_it(live, page, peop
     page.select_option("#f-agency", "PAC-NAM")
     page.fill("#f-min-days", "100")
     page.click("#f-apply")
-    page.wait_for_url("**/overdue?agency=PAC-NAM*")
+    page.wait_for_url("**/overdue?*agency=PAC-NAM*")
     total = int(page.inner_text("#total").replace(".", ""))
     assert 0 < total < everything
     leads = page.locator("#overdue tbody td:nth-child(3)").all_inner_texts()

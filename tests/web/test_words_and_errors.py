@@ -58,7 +58,7 @@ def test_the_outbox_names_statuses_and_kinds_in_vietnamese_and_shows_diacritics_
     listing = page.inner_text("#messages")
     assert "gửi lỗi" in listing and "nhắc việc hằng ngày" in listing
     assert "failed" not in listing and "daily" not in listing
-    page.click("text=Nhắc việc")
+    page.click("#messages a:has-text('Nhắc việc')")
     assert "Loại: nhắc việc hằng ngày" in page.inner_text("main") and "Trạng thái: gửi lỗi" in page.inner_text("main")
     font = page.eval_on_selector("pre.body", "e => getComputedStyle(e).fontFamily")
     assert "mono" not in font.lower()
@@ -75,6 +75,9 @@ def test_the_history_names_people_by_name_and_role_not_by_their_login(live, as_a
     page.goto(f"{base}/tasks/3.1.1-a")
     history = page.inner_text("#history")
     assert "Bob Trần (đầu mối của đơn vị)" in history and "web:focal" not in history
+    bobs = page.locator("#history tbody tr", has_text="Bob Trần")
+    assert bobs.count() == 1  # one entry for his change, its fields listed in it, the note once
+    assert bobs.locator(".change").count() >= 2 and bobs.inner_text().count("Đang soạn") == 1
     page.goto(f"{base}/tasks/3.1.1-a?lang=en")
     assert "Bob Trần (focal point)" in page.inner_text("#history")
 
