@@ -130,6 +130,47 @@ def plan_reminders(context: AppContext, day: date, policy: Policy | None = None)
                                   base_url=context.settings.public_base_url)
 
 
+@dataclass
+class ReminderWork:
+    """What a reminder run on `day` would do: digests not queued yet, messages whose time has come."""
+    new_digests: int = 0
+    due_messages: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.new_digests or self.due_messages)
+
+
+def reminder_work(context: AppContext, day: date, policy: Policy | None = None) -> ReminderWork:
+    """Whether the daily reminder job has anything to do on `day` (read only): the digests the sweep
+    would queue that are not in the outbox yet, and the messages due for a (re)try by the day's
+    delivery moment, or claimed (a dispatcher's claim: the flow's dispatcher decides whether it expired).
+    Nothing: no flow needs to run (and Prefect is not even imported)."""
+    from sqlalchemy import func, or_
+    from sqlmodel import Session, select
+
+    from models.outbox import MessageStatus
+    from notifications.outbox import queued_keys
+
+    policy = policy or load_policy(context)
+    work = ReminderWork()
+    calendar = WorkCalendar.from_policy(policy.working_days)
+    moment = delivery_moment(day, context.clock().now(), policy)
+    with Session(context.engine) as session:
+        if calendar.is_working_day(day):
+            planned = plan_daily_digests(session, today=day, policy=policy.reminders, calendar=calendar,
+                                         base_url=context.settings.public_base_url)
+            keys = [f"daily|{d.email.lower()}|{day.isoformat()}" for d in planned.digests]
+            work.new_digests = len(set(keys) - set(queued_keys(session, keys)))
+        due = or_(Message.status == MessageStatus.SENDING, Message.next_attempt_at.is_(None),
+                  Message.next_attempt_at <= moment)
+        statement = select(func.count()).select_from(Message).where(
+            Message.status.in_([MessageStatus.QUEUED, MessageStatus.SENDING]), due)
+        if not calendar.is_working_day(moment.astimezone(VN_TZ).date()):
+            statement = statement.where(Message.kind.in_(IMMEDIATE_KINDS))
+        work.due_messages = session.exec(statement).one()
+    return work
+
+
 def read_directory(context: AppContext) -> Directory:
     """The directory as the sweep reads it, for every task: for a run of many days (a simulation)."""
     from sqlmodel import Session

@@ -68,6 +68,14 @@ def remind(ctx: typer.Context, today: date = TodayOption,
     with Session(context.engine) as session:  # before the flow starts (its task would only fail)
         with session.begin():
             jobs.refuse_an_earlier_day(session, day)
+    work = jobs.reminder_work(context, day)
+    if not work:  # nothing to queue or send: no flow, no Prefect
+        waiting = jobs.undelivered(context).describe()
+        typer.echo(f"{show_date(day)}: nothing to send now (today's digests are queued already, no message is due).")
+        if waiting:  # queued for a retry later: not delivered yet, which whoever watches the exit code must see
+            typer.echo(f"error: {waiting}", err=True)
+            raise typer.Exit(1)
+        return
     result = run_flow(context, "send-reminders", day=day)
     typer.echo(f"{show_date(day)}: {result['queued']} digests queued; {result['sent']} sent, "
                f"{result['retrying']} to retry, {result['failed']} failed.")
