@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from config.policy import Policy, read_policy
+from dondoc import interrupt
 from dondoc.context import AppContext
 from models.clock import VN_TZ, Clock, SystemClock
 from models.db import retry_locked, transaction
@@ -88,10 +89,12 @@ class DayReport:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     waiting: str = ""  # what the outbox still holds (Undelivered.describe), "" when all went out
+    interrupted: bool = False  # Ctrl-C stopped the delivery (the rest went back to the queue)
 
     def as_dict(self) -> dict:
         return dict(day=self.day.isoformat(), working_day=self.working_day, queued=self.queued, sent=self.sent,
-                    retrying=self.retrying, failed=self.failed, errors=self.errors, waiting=self.waiting)
+                    retrying=self.retrying, failed=self.failed, errors=self.errors, waiting=self.waiting,
+                    interrupted=self.interrupted)
 
 
 def load_policy(context: AppContext) -> Policy:
@@ -229,7 +232,8 @@ def deliver(context: AppContext, now: datetime, policy: Policy | None = None) ->
         if not only:
             return DispatchReport()
     return dispatch(context.engine, transport_for(context.settings), now=now, policy=policy.reminders,
-                    lease=timedelta(seconds=context.settings.dispatch_lease_seconds), only=only)
+                    lease=timedelta(seconds=context.settings.dispatch_lease_seconds), only=only,
+                    stop=interrupt.requested)
 
 
 def run_reminder_day(context: AppContext, day: date, policy: Policy | None = None,
@@ -240,8 +244,8 @@ def run_reminder_day(context: AppContext, day: date, policy: Policy | None = Non
     swept = queue_reminders(context, day, policy, directory)
     report = DayReport(day=day, working_day=swept.working_day, queued=swept.queued)
     delivered = deliver(context, delivery_moment(day, context.clock().now(), policy), policy)
-    report.sent, report.retrying, report.failed, report.errors = (
-        delivered.sent, delivered.retrying, delivered.failed, delivered.errors)
+    report.sent, report.retrying, report.failed, report.errors, report.interrupted = (
+        delivered.sent, delivered.retrying, delivered.failed, delivered.errors, delivered.interrupted)
     report.waiting = undelivered(context).describe()
     return report
 

@@ -42,7 +42,7 @@ def test_outbox_with_a_limit_of_ten_to_the_thirty_is_one_line(loaded):
 def test_a_date_outside_the_calendar_is_one_line_from_the_installed_command(argv, capsys, monkeypatch, tmp_path):
     code, lines = run_main(argv, capsys, monkeypatch, tmp_path)
     assert code == 2 and len(lines) == 1, lines
-    assert "is outside the dates dondoc works with (1900-01-01 to 2199-12-31)" in lines[0]
+    assert "is outside the dates dondoc works with (01/01/1900 to 31/12/2199)" in lines[0]
     assert not (tmp_path / "var").exists()  # nothing written, not even a database
 
 

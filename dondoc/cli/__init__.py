@@ -165,24 +165,58 @@ def handles_errors(command):
     return wrapper
 
 
+def say(vi: str, en: str) -> str:
+    """A message in the CLI's language: DONDOC_LANGUAGE (vi, the default, or en)."""
+    import os
+    return en if os.environ.get("DONDOC_LANGUAGE", "vi").strip().lower() == "en" else vi
+
+
+DATE_METAVAR = "DD/MM/YYYY"
+DATE_FORMATS = "dd/mm/yyyy (15/01/2016) or yyyy-mm-dd (2016-01-15)"
+
+
+def read_day(text: str) -> date:
+    """A date as people write it: dd/mm/yyyy (also d/m/yyyy) or YYYY-MM-DD. ValueError otherwise."""
+    text = text.strip()
+    if "/" in text:
+        day, month, year = (int(part) for part in text.split("/"))  # ValueError unless three numbers
+        if len(text.split("/")[2]) != 4:
+            raise ValueError("the year has four digits")
+        return date(year, month, day)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return date.fromisoformat(text)
+    raise ValueError("not a date")
+
+
 def parse_day(value) -> date | None:
-    """--today and friends: YYYY-MM-DD, within EARLIEST_DAY..LATEST_DAY (a plan's calendar, not
-    the year 9999, whose next day does not exist)."""
+    """--today and every other date option: dd/mm/yyyy or YYYY-MM-DD, within EARLIEST_DAY..LATEST_DAY
+    (a plan's calendar, not the year 9999, whose next day does not exist)."""
     if value is None or isinstance(value, date):
         value = value.date() if isinstance(value, datetime) else value
     else:
         try:
-            value = date.fromisoformat(value)
+            value = read_day(value)
         except ValueError:
-            raise typer.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD") from None
+            raise typer.BadParameter(say(f"'{value}' không phải ngày: viết dd/mm/yyyy (15/01/2016) hoặc yyyy-mm-dd (2016-01-15)",
+                                         f"'{value}' is not a date: write it as {DATE_FORMATS}")) from None
     if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
-        raise typer.BadParameter(f"{value.isoformat()} is outside the dates dondoc works with "
-                                 f"({EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()})")
+        raise typer.BadParameter(f"{value:%d/%m/%Y} is outside the dates dondoc works with "
+                                 f"({EARLIEST_DAY:%d/%m/%Y} to {LATEST_DAY:%d/%m/%Y})")
     return value
 
 
-TodayOption = typer.Option(None, "--today", help="Pretend today is this date (YYYY-MM-DD, Asia/Ho_Chi_Minh).",
-                           callback=parse_day, metavar="YYYY-MM-DD")
+TodayOption = typer.Option(None, "--today", help="Pretend today is this date (dd/mm/yyyy or YYYY-MM-DD, Asia/Ho_Chi_Minh).",
+                           parser=parse_day, metavar=DATE_METAVAR)
+
+_option_type = typer.core.TyperOption.display_type_rich
+
+
+def _no_type_for_flags(self, ctx):
+    """Help shows a flag (--dry-run, --help) without a type column (typer would say <bool>)."""
+    return None if self.is_flag else _option_type(self, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _no_type_for_flags
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -199,8 +233,15 @@ def main(argv: list[str] | None = None) -> None:
         command = exc.ctx.command_path if exc.ctx else "dondoc"
         typer.echo(f"error: {exc.format_message()} (see {command} --help)", err=True)
         sys.exit(2)
-    except click.Abort:
+    except click.Abort as exc:
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):  # Ctrl-C in a plain command
+            typer.echo(say("Đã dừng (Ctrl-C): thay đổi đang làm dở không được lưu; những gì đã lưu trước đó vẫn giữ nguyên.",
+                           "Stopped (Ctrl-C): the change under way was not saved; what was saved before stays."), err=True)
+            sys.exit(130)
         typer.echo("Aborted.", err=True)
         sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo(say("Đã dừng (Ctrl-C).", "Stopped (Ctrl-C)."), err=True)
+        sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
 

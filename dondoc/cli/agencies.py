@@ -25,7 +25,7 @@ app.add_typer(agencies_app, name="agencies")
 app.add_typer(people_app, name="people")
 
 FormatOption = typer.Option(Format.table, "--format", help="table, json or csv.")
-DayOption = typer.Option(None, "--from", callback=parse_day, metavar="YYYY-MM-DD",
+DayOption = typer.Option(None, "--from", parser=parse_day, metavar="DD/MM/YYYY",
                          help="Effective from this day (default: today).")
 
 
@@ -270,8 +270,8 @@ def deactivate(ctx: typer.Context, email: str = typer.Argument(...), agency: str
 @people_app.command("away")
 @handles_errors
 def away(ctx: typer.Context, email: str = typer.Argument(...), agency: str = AgencyOption,
-         start: date = typer.Option(None, "--from", callback=parse_day, metavar="YYYY-MM-DD"),
-         end: date = typer.Option(None, "--to", callback=parse_day, metavar="YYYY-MM-DD"),
+         start: date = typer.Option(None, "--from", parser=parse_day, metavar="DD/MM/YYYY"),
+         end: date = typer.Option(None, "--to", parser=parse_day, metavar="DD/MM/YYYY"),
          back: bool = typer.Option(False, "--back", help="Clear the away period."),
          reason: str = ReasonOption, today: date = TodayOption) -> None:
     """A focal point is away from-to (both included): on those days their reminders go to the deputy."""

@@ -80,7 +80,7 @@ def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyO
          formatters={"status": _status_label, "days_overdue": str})
 
 
-DueOption = typer.Option(None, "--due", callback=parse_day, metavar="YYYY-MM-DD",
+DueOption = typer.Option(None, "--due", parser=parse_day, metavar="DD/MM/YYYY",
                          help="Which occurrence (its due date); default: the earliest not yet done.")
 NoteOption = typer.Option(None, "--note", help="A note kept with the occurrence and in the audit.")
 PlanOption = typer.Option(None, "--plan", help="The plan code, when the ref exists in several plans.")
@@ -88,7 +88,7 @@ PlanOption = typer.Option(None, "--plan", help="The plan code, when the ref exis
 
 @task_app.command("done")
 @handles_errors
-def done(ctx: typer.Context, ref: str, on: date = typer.Option(..., "--on", callback=parse_day, metavar="YYYY-MM-DD",
+def done(ctx: typer.Context, ref: str, on: date = typer.Option(..., "--on", parser=parse_day, metavar="DD/MM/YYYY",
          help="The day it was completed."), note: str = NoteOption, due: date = DueOption, plan: str = PlanOption,
          today: date = TodayOption) -> None:
     """Record that a task (one occurrence of it) was completed on a date."""
