@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from config.errors import InputError
 from dondoc.cli import TodayOption, app, handles_errors, parse_day
 from dondoc.cli.output import Format, emit, show_date
+from dondoc.cli.status import no_plan_loaded, say_no_plan
 from models.agency import Agency
 from models.audit import AuditEntry
 from models.clock import local_date
@@ -54,6 +55,8 @@ def tasks(ctx: typer.Context, agency: str = AgencyOption, plan: str = PlanFilter
     context = ctx.obj
     now = context.clock(today).now()
     with Session(context.engine) as session:
+        if no_plan_loaded(session):
+            say_no_plan(context)
         _check_agency(session, agency)
         _check_plan(session, plan)
         rows = [row.as_dict() for row in list_tasks(session, now=now, agency_code=agency, plan_code=plan)]
@@ -71,6 +74,8 @@ def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyO
     context = ctx.obj
     now = context.clock(today).now()
     with Session(context.engine) as session:
+        if no_plan_loaded(session):
+            say_no_plan(context)
         _check_agency(session, agency)
         _check_plan(session, plan)
         rows = [row.as_dict() for row in overdue_rows(session, now=now, agency_code=agency, plan_code=plan)]
