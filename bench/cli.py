@@ -30,7 +30,7 @@ COMMANDS = [
     ("dondoc overdue", ["overdue", "--today", "15/01/2016"], 2.0),
     ("dondoc task show 3.3-a/BA-BE", ["task", "show", "3.3-a/BA-BE", "--today", "15/01/2016"], 2.0),
     ("dondoc agencies list", ["agencies", "list"], 2.0),
-    ("dondoc status", ["status", "--today", "15/01/2016"], 2.0),
+    ("dondoc status", ["status"], 2.0),
     ("dondoc remind (nothing to send)", ["remind", "--today", "15/01/2016"], 3.0),
 ]
 

@@ -61,6 +61,11 @@ EMAIL_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
 PHONE_PATTERN = r"^\+?[0-9][0-9 .()-]{5,38}$"
 IDENTIFIER_PATTERN = r"^[0-9A-Z]{1,4}(\.[0-9A-Z]{1,4}){1,5}$"
 
+_PATTERN_MEANS = {
+    EMAIL_PATTERN: "an email address (name@example.org)",
+    PHONE_PATTERN: "a phone number (digits, spaces and + . ( ) -, e.g. 0209 3870 123)",
+    IDENTIFIER_PATTERN: "an identifier code (groups of 1-4 capitals or digits joined by dots, e.g. 1.2.3)",
+}
 
 # Bounded: the length is checked before the characters (a 50 MB value is not scanned).
 Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_one_line)]
@@ -399,6 +404,8 @@ def validate(model: type[BaseModel], data: Any, path: Path) -> BaseModel:
         loc = tuple(first["loc"])
         field = _describe(data, loc)
         message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "string_pattern_mismatch":  # say what is expected, not the regular expression
+            message = f"'{first['input']}' is not {_PATTERN_MEANS.get(first['ctx']['pattern'], 'in the expected form')}"
         raise InputError(message, path=path, line=_line_of(data, loc), field=field) from None
 
 

@@ -155,6 +155,10 @@ def handles_errors(command):
             where = f"{exc.filename}: " if exc.filename else ""
             typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
             raise typer.Exit(1) from None
+        except KeyboardInterrupt:  # Ctrl-C in a plain command: its transaction was rolled back on the way out
+            typer.echo(say("Đã dừng (Ctrl-C): thay đổi đang làm dở không được lưu; những gì đã lưu trước đó vẫn giữ nguyên.",
+                           "Stopped (Ctrl-C): the change under way was not saved; what was saved before stays."), err=True)
+            raise typer.Exit(130) from None
         except Exception as exc:
             from sqlalchemy.exc import OperationalError  # imported here: the command has loaded it already
             if isinstance(exc, OperationalError):
@@ -233,14 +237,10 @@ def main(argv: list[str] | None = None) -> None:
         command = exc.ctx.command_path if exc.ctx else "dondoc"
         typer.echo(f"error: {exc.format_message()} (see {command} --help)", err=True)
         sys.exit(2)
-    except click.Abort as exc:
-        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):  # Ctrl-C in a plain command
-            typer.echo(say("Đã dừng (Ctrl-C): thay đổi đang làm dở không được lưu; những gì đã lưu trước đó vẫn giữ nguyên.",
-                           "Stopped (Ctrl-C): the change under way was not saved; what was saved before stays."), err=True)
-            sys.exit(130)
+    except typer.Abort:
         typer.echo("Aborted.", err=True)
         sys.exit(1)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before a command started (typer turns one inside a command into exit 130)
         typer.echo(say("Đã dừng (Ctrl-C).", "Stopped (Ctrl-C)."), err=True)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

@@ -27,10 +27,19 @@ FormatOption = typer.Option(Format.table, "--format", help="table, json or csv."
 PlanFilterOption = typer.Option(None, "--plan", help="Only this plan's tasks (its code, e.g. BK-KTTT-2015-2020).")
 
 
-def _check_plan(session: Session, code: str | None) -> None:
+def _check_plan(session: Session, code: str | None) -> str | None:
+    """The plan's code as stored (any case accepted); a wrong one is refused with the closest code."""
+    from sqlalchemy import func
+
+    from config.errors import did_you_mean
     from models.plan import Plan
-    if code and session.exec(select(Plan.id).where(Plan.code == code)).first() is None:
-        raise InputError(f"no plan with code {code}", field="--plan")
+    if not code:
+        return code
+    found = session.exec(select(Plan.code).where(func.upper(Plan.code) == code.strip().upper())).first()
+    if found is None:
+        raise InputError(f"no plan with code {code}{did_you_mean(code, session.exec(select(Plan.code)).all())}",
+                         field="--plan")
+    return found
 
 
 def _with_plan(rows: list[dict], columns: list) -> list:
@@ -42,9 +51,18 @@ def _status_label(value) -> str:
     return StatusCategory(value).label_vi if value else ""
 
 
-def _check_agency(session: Session, code: str | None) -> None:
-    if code and session.exec(select(Agency).where(Agency.code == code)).first() is None:
-        raise InputError(f"no agency with code {code}", field="--agency")
+def _check_agency(session: Session, code: str | None) -> str | None:
+    """The agency's code as stored (any case accepted); a wrong one is refused with the closest code."""
+    from sqlalchemy import func
+
+    from config.errors import did_you_mean
+    if not code:
+        return code
+    found = session.exec(select(Agency.code).where(func.upper(Agency.code) == code.strip().upper())).first()
+    if found is None:
+        raise InputError(f"no agency with code {code}{did_you_mean(code, session.exec(select(Agency.code)).all())}",
+                         field="--agency")
+    return found
 
 
 @app.command("tasks")
@@ -57,8 +75,7 @@ def tasks(ctx: typer.Context, agency: str = AgencyOption, plan: str = PlanFilter
     with Session(context.engine) as session:
         if no_plan_loaded(session):
             say_no_plan(context)
-        _check_agency(session, agency)
-        _check_plan(session, plan)
+        agency, plan = _check_agency(session, agency), _check_plan(session, plan)
         rows = [row.as_dict() for row in list_tasks(session, now=now, agency_code=agency, plan_code=plan)]
     emit(rows, fmt, _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("timing", "Thời hạn"),
                      ("next_due", "Kỳ hạn tới"), ("status", "Tình trạng kỳ"), ("duty_status", "Tình trạng nhiệm vụ")]),
@@ -76,8 +93,7 @@ def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyO
     with Session(context.engine) as session:
         if no_plan_loaded(session):
             say_no_plan(context)
-        _check_agency(session, agency)
-        _check_plan(session, plan)
+        agency, plan = _check_agency(session, agency), _check_plan(session, plan)
         rows = [row.as_dict() for row in overdue_rows(session, now=now, agency_code=agency, plan_code=plan)]
     emit(rows, fmt, _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("due", "Hạn"),
                                       ("days_overdue", "Số ngày quá hạn"), ("status", "Tình trạng")]),
