@@ -114,6 +114,9 @@ class Settings(BaseSettings):
 
     # Who is recorded in the audit when a command changes something.
     actor: str = ""
+    # The command line's messages: vi (Vietnamese, the default) or en. (Read straight from the
+    # environment by dondoc.cli.say, so that `dondoc --help` need not load the settings.)
+    language: Literal["vi", "en"] = "vi"
 
     @field_validator("today", mode="before")
     @classmethod

@@ -1,4 +1,4 @@
-"""The README's main job ends with the dashboard's staff account (and, in a terminal, the server)."""
+"""The main job (README, `make run`) ends with the dashboard's staff account (and, in a terminal, the server)."""
 from sqlmodel import Session, select
 
 from dondoc.context import AppContext
