@@ -264,7 +264,7 @@ def test_schedule_list_shows_each_job_with_its_next_run_and_the_day_review_jobs_
 
 
 def test_bad_input_to_the_scheduling_commands_is_one_clear_line(cli, monkeypatch):
-    bad_day = cli("schedule", "list", "--today", "15/01/2016")
+    bad_day = cli("schedule", "list", "--today", "15.01.2016")  # neither dd/mm/yyyy nor YYYY-MM-DD
     assert bad_day.exit_code == 2 and "--today" in bad_day.output and "Traceback" not in bad_day.output
     engine = cli("serve", "--engine", "celery")
     assert engine.exit_code == 2 and "apscheduler" in engine.output

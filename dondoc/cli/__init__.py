@@ -114,6 +114,7 @@ def load_all() -> None:
 app = typer.Typer(
     help="dondoc: track a plan's duties as tasks with owners and deadlines; remind; collect the yearly review.",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False, cls=LazyGroup,
+    rich_markup_mode=None,  # plain help: rich's help formatter alone costs a third of `import sqlalchemy`
 )
 
 
