@@ -26,7 +26,7 @@ def _command_paths() -> list[str]:
 def test_every_command_is_documented_in_docs():
     paths = _command_paths()
     assert "dondoc task show" in paths and "dondoc status" in paths
-    missing = [path for path in paths if f"`{path}" not in DOCS]
+    missing = [path for path in paths if f"`{path}" not in DOCS and f"\n{path}" not in DOCS]  # in a table or a code block
     assert missing == []
 
 

@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Every task with its lead agency, timing and next due date."),
     "overdue": ("dondoc.cli.tasks",
         "Every occurrence past its due date and not done, worst first (what Alliance staff chase)."),
-    "task": ("dondoc.cli.tasks",
+    "task": ("dondoc.cli.task_work",
         "One task: record completion or progress, show its history."),
     "summary": ("dondoc.cli.summary",
         "Duties per status category (Hoàn thành đúng hạn / quá hạn; Chưa hoàn thành trong hạn / quá hạn; Thường xuyên / không thời hạn), per agency or section, with the totals of duties, plan entries and periods."),
@@ -70,16 +70,19 @@ class LazyGroup(TyperGroup):
         return list(COMMANDS) + [name for name in self.commands if name not in COMMANDS]
 
     def get_command(self, ctx, cmd_name: str):
-        if cmd_name in self.commands or cmd_name not in COMMANDS:
+        if cmd_name not in COMMANDS:
             return self.commands.get(cmd_name)
         module, summary = COMMANDS[cmd_name]
-        if self.listing:
+        if self.listing and cmd_name not in self.commands:
             return typer.core.TyperCommand(name=cmd_name, help=summary, short_help=summary)
-        importlib.import_module(module)
-        command = _click_command(cmd_name)
-        if command is not None:
-            self.commands[cmd_name] = command
-        return command
+        if module not in sys.modules or cmd_name not in self.commands:
+            # (Re)built once its module is in: a group registered by one module may get commands from
+            # another (`task`: dondoc.cli.tasks, then dondoc.cli.task_work).
+            importlib.import_module(module)
+            command = _click_command(cmd_name)
+            if command is not None:
+                self.commands[cmd_name] = command
+        return self.commands.get(cmd_name)
 
     def format_help(self, ctx, formatter) -> None:
         from config.paths import database_from_environment
