@@ -54,3 +54,39 @@ def test_ctrl_c_stops_a_running_simulation_keeping_the_days_done_and_exits_130(l
     assert latest is not None and (latest.year, latest.month, latest.day) <= (year, month, day)
     assert (year, month, day) < (2020, 12, 31)  # it did stop
     assert claimed == 0
+
+
+def test_a_dispatch_asked_to_stop_records_what_it_sent_and_gives_the_rest_back_due_at_once(settings, engine, tmp_path):
+    """What Ctrl-C does to a delivery (dondoc.interrupt.requested is the `stop` the jobs pass)."""
+    from datetime import date
+
+    from dondoc import jobs
+    from dondoc.context import AppContext
+    from models.clock import FixedClock
+    from notifications.dispatch import dispatch
+    from notifications.transports import FileTransport
+    from tests.conftest import at_vn
+    from tests.outbox_support import fill_outbox
+
+    now = at_vn(date(2016, 1, 15))
+    fill_outbox(engine, 30, now=now)
+    policy = jobs.load_policy(AppContext(settings)).reminders
+    transport = FileTransport(tmp_path / "outbox", "Dondoc <dondoc@example.org>")
+    sent_so_far = []
+    original_send = transport.send
+
+    def send(message, flush):
+        sent_so_far.append(message.id)
+        return original_send(message, flush)
+
+    transport.send = send
+    report = dispatch(engine, transport, now=now, policy=policy, batch=50, wall_clock=FixedClock(now),
+                      stop=lambda: len(sent_so_far) >= 12)  # Ctrl-C after the twelfth message
+    assert report.interrupted and report.sent == 12
+    with Session(engine) as session:
+        statuses = [m.status for m in session.exec(select(Message))]
+    assert statuses.count(MessageStatus.SENT) == 12 and statuses.count(MessageStatus.QUEUED) == 18
+    assert MessageStatus.SENDING not in statuses  # no claim left to expire: the next run sends them at once
+    again = dispatch(engine, FileTransport(tmp_path / "outbox", "Dondoc <dondoc@example.org>"), now=now, policy=policy,
+                     wall_clock=FixedClock(now))
+    assert again.sent == 18 and len(list((tmp_path / "outbox").rglob("*.eml"))) == 30
