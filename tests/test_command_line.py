@@ -158,3 +158,29 @@ def test_remind_with_nothing_to_send_runs_no_flow_and_does_not_import_prefect(lo
     done = run_python(code.format(days="'03/01/2015',"), **env)  # a Saturday: no digest, nothing queued
     assert "EXIT 0" in done.stdout and "PREFECT False" in done.stdout, done.stdout + done.stderr
     assert "03/01/2015: nothing to send now" in done.stdout
+
+
+def test_a_mistyped_command_is_one_line_with_the_closest_command(tmp_path):
+    done = dondoc("taks", DONDOC_DATA_DIR=str(tmp_path))
+    assert done.returncode == 2
+    assert done.stderr == "error: No such command 'taks' (did you mean tasks?). (see dondoc --help)\n"
+
+
+def test_codes_and_refs_are_found_in_any_case_and_a_wrong_one_gets_a_suggestion(loaded, english):
+    assert loaded.ok("overdue", "--today", "15/01/2016", "--agency", "pac-nam", "--format", "json").output == \
+        loaded.ok("overdue", "--today", "15/01/2016", "--agency", "PAC-NAM", "--format", "json").output
+    assert "3.3-a/BA-BE" in loaded.ok("task", "show", "3.3-A/ba-be").output
+    wrong = loaded("overdue", "--agency", "PACNAM")
+    assert wrong.exit_code == 2 and "no agency with code PACNAM (did you mean PAC-NAM?)" in wrong.output
+    assert "(did you mean 3.3-e/BA-BE?)" in loaded("task", "show", "3.3-x/BA-BE").output
+
+
+def test_a_mistyped_email_in_the_directory_file_is_named_without_a_regular_expression(cli, tmp_path):
+    directory = tmp_path / "agencies.yaml"
+    directory.write_text("agencies:\n  - code: SKHDT\n    name_vi: Sở Kế hoạch và Đầu tư\n    name_en: Planning\n"
+                         "    kind: department\n    focal_points:\n      - name: Nguyễn Văn A\n        email: a@@example\n",
+                         encoding="utf-8")
+    result = cli("agencies", "import", directory)
+    assert result.exit_code == 2
+    assert "focal_points.0.email: 'a@@example' is not an email address (name@example.org)" in result.output
+    assert "pattern" not in result.output and "^[" not in result.output

@@ -84,6 +84,13 @@ class LazyGroup(TyperGroup):
                 self.commands[cmd_name] = command
         return self.commands.get(cmd_name)
 
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS and name not in self.commands:
+            from config.errors import did_you_mean
+            ctx.fail(f"No such command '{name}'{did_you_mean(name, self.list_commands(ctx))}.")
+        return super().resolve_command(ctx, args)
+
     def format_help(self, ctx, formatter) -> None:
         from config.paths import database_from_environment
         self.epilog = f"Cơ sở dữ liệu / database: {database_from_environment()}  (dondoc status)"
