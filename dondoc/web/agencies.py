@@ -17,6 +17,7 @@ from models.clock import local_date
 from models.db import transaction
 from models.dashboard import category_counts, on_time_by_agency
 from models.inbound import dead_addresses
+from models.dashboard import plan_codes
 from models.queries import list_tasks
 
 router = APIRouter()
@@ -74,7 +75,9 @@ def _show_agency(request: Request, code: str, user: User, *, status_code: int = 
             require_agency(user, -1)
         require_agency(user, found.id)
         counts = category_counts(session, now=now, agency_id=found.id)
-        tasks = list_tasks(session, now=now, agency_code=code)
+        plan_code = request.query_params.get("plan") or None  # ?plan=CODE: one plan's tasks
+        tasks = list_tasks(session, now=now, agency_code=code, plan_code=plan_code)
+        several_plans = len(plan_codes(session)) > 1
         everyone = session.exec(select(FocalPoint).where(FocalPoint.agency_id == found.id)
                                 .order_by(FocalPoint.active.desc(), FocalPoint.id)).all()
         day = local_date(now)
@@ -94,7 +97,7 @@ def _show_agency(request: Request, code: str, user: User, *, status_code: int = 
     return page(request, "agency.html", status_code=status_code, agency=found, counts=counts, tasks=tasks,
                 people=people, feed=calendar_url(context.settings, code), review_year=review_year, bounced=bounced,
                 history=history, nobody=nobody, error=error, form=form or {}, saved=request.query_params.get("saved"),
-                me=user.email.lower())
+                me=user.email.lower(), several_plans=several_plans, plan_code=plan_code)
 
 
 @router.get("/agencies/{code}")
