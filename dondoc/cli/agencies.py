@@ -51,7 +51,8 @@ def _person_row(fp: FocalPoint, code: str, today: date, readers: set[int], fallb
 
 @agencies_app.command("list")
 @handles_errors
-def list_agencies(ctx: typer.Context, province: str = typer.Option(None, help="Only this province's agencies."),
+def list_agencies(ctx: typer.Context, province: str = typer.Option(None, help="Only this province's agencies "
+                                                                          "(\"Cao Bằng\", \"tỉnh Cao Bằng\", any case)."),
                   fmt: Format = FormatOption) -> None:
     """Every agency with its province, identifier code and how many people serve it."""
     from sqlalchemy import func
@@ -60,10 +61,13 @@ def list_agencies(ctx: typer.Context, province: str = typer.Option(None, help="O
         counts = dict(session.exec(select(FocalPoint.agency_id, func.count()).where(FocalPoint.active == True)  # noqa: E712
                                    .group_by(FocalPoint.agency_id)).all())
         statement = select(Agency).order_by(Agency.kind, Agency.code)
-        if province:
-            statement = statement.where(Agency.province == province)
+        found = [a for a in session.exec(statement) if province is None or people_ops.same_province(a.province, province)]
+        if province is not None and not found:
+            known = ", ".join(p or "—" for p, _ in people_ops.provinces(session))
+            raise InputError(f"no agency of the province {province} (the directory's provinces: {known or 'none'})",
+                             field="--province")
         rows = [dict(code=a.code, name=a.name_vi, name_en=a.name_en, kind=a.kind, province=a.province,
-                     identifier_code=a.identifier_code, people=counts.get(a.id, 0)) for a in session.exec(statement)]
+                     identifier_code=a.identifier_code, people=counts.get(a.id, 0)) for a in found]
     emit(rows, fmt, [("code", "Mã"), ("name", "Cơ quan"), ("kind", "Loại"), ("province", "Tỉnh"),
                      ("identifier_code", "Mã định danh"), ("people", "Đầu mối")], title="Cơ quan / Agencies")
 
@@ -125,13 +129,17 @@ def import_agencies(
     apply: bool = typer.Option(False, "--apply", help="Apply the differences. Without it nothing is written."),
     overwrite: bool = typer.Option(False, "--overwrite", help="With --apply: also undo changes made in the app."),
     reason: str = typer.Option("", help="Why (kept in the audit)."),
+    province: str = typer.Option(None, help="The file is this province's directory (given to the agencies "
+                                            "naming no province); other provinces' directories are left alone."),
+    prefix: str = typer.Option(None, help="Put this before every code of the file (CB- makes SKHDT CB-SKHDT): "
+                                          "codes are unique across provinces."),
     today: date = TodayOption,
     fmt: Format = FormatOption,
 ) -> None:
     """Show what importing FILE changes (agencies and people added, changed, removed; conflicts with
-    changes made in the app); apply it with --apply."""
+    changes made in the app); apply it with --apply. A file naming another province's codes is refused."""
     context = ctx.obj
-    directory = read_agency_file(file)
+    directory = people_ops.for_province(read_agency_file(file), province, prefix)
     now = context.clock(today).now()
     if overwrite and not apply:
         raise InputError("--overwrite goes with --apply", field="--overwrite")
