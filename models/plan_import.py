@@ -301,7 +301,8 @@ def check_new_codes(session: Session, draft: dict) -> None:
 def unmatched_message(names: list[str], province: str) -> str:
     """What to do about agency names the directory of the plan's province lacks."""
     where = f"{province}'s directory" if province else "the directory"
-    return (f"{len(names)} agencies are not in {where}: " + "; ".join(names)
+    count = "1 agency name is" if len(names) == 1 else f"{len(names)} agency names are"
+    return (f"{count} not in {where}: " + "; ".join(names)
             + ". Add them to the province's directory (`dondoc agencies import FILE --apply` with province: "
             + (province or "...") + "), or map/add each here (--map \"NAME=CODE\", --add \"NAME=CODE\").")
 
