@@ -116,3 +116,22 @@ def test_the_guided_import_adds_a_missing_agency_to_the_plans_province_in_the_da
     tasks = json.loads(loaded.ok("tasks", "--format", "json").stdout)
     assert any("CB-BDT" in t["coordinating"] for t in tasks)  # the new agency is named by the plan's duties
     assert not any("SKHDT" in t["coordinating"] or t["lead"] == "SKHDT" for t in tasks if t["plan"] != "BK-KTTT-2015-2020")
+
+
+def test_an_identifier_code_must_have_the_shape_of_decision_20_2020_and_is_exported(loaded, tmp_path):
+    base = ("agencies:\n  - code: CB-SNN\n    name_vi: Sở Nông nghiệp và Phát triển nông thôn\n"
+            "    name_en: Department of Agriculture\n    kind: department\n    province: Cao Bằng\n")
+    for bad in ("000.00.31", "0.0.31.H06", "000.00.31.h06", "000.00.31.106", "000.00.31.H06.1"):
+        path = tmp_path / "bad.yaml"
+        path.write_text(base + f"    identifier_code: '{bad}'\n", encoding="utf-8")
+        refused = loaded("agencies", "import", path, "--apply", "--reason", "mã định danh")
+        assert refused.exit_code == 2 and f"bad.yaml:7: agency CB-SNN: identifier_code: '{bad}' is not an identifier " \
+            "code (mã định danh of Decision 20/2020/QĐ-TTg" in refused.output, (bad, refused.output)
+        assert "Traceback" not in refused.output
+    good = tmp_path / "good.yaml"
+    good.write_text(base + "    identifier_code: 000.00.12.H03\n", encoding="utf-8")
+    loaded.ok("agencies", "import", good, "--apply", "--reason", "mã định danh")
+    listed = loaded.ok("agencies", "list", "--province", "Cao Bằng", "--format", "csv").stdout
+    assert "CB-SNN" in listed and "000.00.12.H03" in listed
+    exported = loaded.ok("agencies", "export").stdout
+    assert "identifier_code: 000.00.12.H03" in exported
