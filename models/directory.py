@@ -347,8 +347,8 @@ def import_changes(session: Session, directory: AgencyFile) -> ImportChanges:
             current = dict(name_vi=agency.name_vi, name_en=agency.name_en, kind=agency.kind, province=agency.province,
                            identifier_code=agency.identifier_code, aliases=_lines(agency.aliases))
             # A file that names no province leaves the agency's as it is (the file predates provinces).
-            if not entry.province:
-                wanted["province"] = current["province"]
+            if not entry.province or same_province(entry.province, current["province"]):
+                wanted["province"] = current["province"]  # "BẮC KẠN" is Bắc Kạn: no change
             changed = [(k, current[k], wanted[k]) for k in wanted if current[k] != wanted[k]]
             if changed:
                 differences.append(Difference("changed", "agency", entry.code, entry.name_vi, changed))
