@@ -106,3 +106,18 @@ def test_a_new_agency_is_added_to_the_database_directory_of_the_plans_province_w
     assert (added.name_vi, added.province) == (UNKNOWN_AGENCY, "Bắc Kạn")
     assert audit.field == "created" and audit.actor.startswith("web:staff:")
     assert web_context.settings.agencies_file.read_text(encoding="utf-8") == before  # no YAML written
+
+
+def test_a_plan_of_another_province_is_matched_only_against_that_provinces_agencies(alice, web_context):
+    from tests.conftest import FIXTURES
+    location = upload(alice, FIXTURES / "plans" / "cao-bang-cds-2021-2025.txt").headers["location"]
+    page = alice.get(location).text
+    heading = page.split('id="unknown-heading">', 1)[1].split("</h2>", 1)[0]
+    assert heading == "Cơ quan chưa có trong danh bạ của Cao Bằng"
+    unknown = page.split('id="unknown"', 1)[1].split("</table>", 1)[0]
+    assert 'data-name="Sở Kế hoạch và Đầu tư"' in unknown  # not Bắc Kạn's SKHDT
+    assert '<option value="SKHDT">' not in unknown  # nor offered: another province's agency
+    record = location.rsplit("/", 1)[1]
+    refused = alice.post(f"/plans/import/{record}/agencies", data=dict(
+        csrf=alice.csrf(location), name="Sở Kế hoạch và Đầu tư", action="map", code="SKHDT"))
+    assert refused.status_code == 400 and "unknown agency code SKHDT" in refused.text
