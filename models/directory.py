@@ -231,8 +231,9 @@ def export_file(session: Session) -> AgencyFile:
     return AgencyFile.model_construct(agencies=entries, groups=groups)
 
 
-def export_yaml(session: Session, *, at: datetime | None = None) -> str:
-    directory = export_file(session)
+def export_yaml(session: Session, *, at: datetime | None = None, province: str | None = None) -> str:
+    """The directory as YAML; `province`: that province's only (its agencies and the groups of them)."""
+    directory = export_file(session) if not province else province_directory(session, province)
     header = ("# The agency directory, exported by `dondoc agencies export`"
               + (f" on {at:%d/%m/%Y %H:%M}" if at else "") + ".\n"
               "# Edit a copy and `dondoc agencies import FILE` it: the differences are shown, applied with --apply.\n")

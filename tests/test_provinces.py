@@ -79,6 +79,9 @@ def test_a_second_provinces_directory_with_the_same_codes_is_refused_then_import
     assert all(a["province"] == "Cao Bằng" for a in cao_bang)
     bac_kan = json.loads(loaded.ok("agencies", "list", "--province", "Bắc Kạn", "--format", "json").stdout)
     assert "SKHDT" in {a["code"] for a in bac_kan} and not any(a["code"].startswith("CB-") for a in bac_kan)
+    exported = loaded.ok("agencies", "export", "--province", "Cao Bằng").stdout
+    assert "code: CB-SKHDT" in exported and "code: CB-UBND-HUYEN" in exported and "code: SKHDT\n" not in exported
+    assert "code: UBND-HUYEN\n" in loaded.ok("agencies", "export", "--province", "Bắc Kạn").stdout
     unknown = loaded("agencies", "list", "--province", "Hà Giang")
     assert unknown.exit_code == 2 and "Bắc Kạn" in unknown.output and "Cao Bằng" in unknown.output
 

@@ -167,11 +167,16 @@ def import_agencies(
 @handles_errors
 def export_agencies(ctx: typer.Context,
                     out: Path = typer.Option(None, "--out", help="Write here (default: standard output)."),
+                    province: str = typer.Option(None, help="Only this province's directory."),
                     today: date = TodayOption) -> None:
     """Today's directory as YAML, in the schema of config/agencies.yaml."""
     context = ctx.obj
     with Session(context.engine) as session:
-        text = people_ops.export_yaml(session, at=context.clock(today).now())
+        if province and not any(people_ops.same_province(p, province) for p, _ in people_ops.provinces(session)):
+            known = ", ".join(p or "—" for p, _ in people_ops.provinces(session))
+            raise InputError(f"no agency of the province {province} (the directory's provinces: {known or 'none'})",
+                             field="--province")
+        text = people_ops.export_yaml(session, at=context.clock(today).now(), province=province)
     if out is None:
         typer.echo(text, nl=False)
         return
