@@ -49,10 +49,12 @@ def _person_row(fp: FocalPoint, code: str, today: date, readers: set[int], fallb
                 active_from=fp.active_from, active_until=fp.active_until, away_from=fp.away_from, away_to=fp.away_to)
 
 
+ProvinceOption = typer.Option(None, help="Only this province's agencies (\"Cao Bằng\", \"tỉnh Cao Bằng\", any case).")
+
+
 @agencies_app.command("list")
 @handles_errors
-def list_agencies(ctx: typer.Context, province: str = typer.Option(None, help="Only this province's agencies "
-                                                                          "(\"Cao Bằng\", \"tỉnh Cao Bằng\", any case)."),
+def list_agencies(ctx: typer.Context, province: str = ProvinceOption,
                   fmt: Format = FormatOption) -> None:
     """Every agency with its province, identifier code and how many people serve it."""
     from sqlalchemy import func
@@ -61,7 +63,8 @@ def list_agencies(ctx: typer.Context, province: str = typer.Option(None, help="O
         counts = dict(session.exec(select(FocalPoint.agency_id, func.count()).where(FocalPoint.active == True)  # noqa: E712
                                    .group_by(FocalPoint.agency_id)).all())
         statement = select(Agency).order_by(Agency.kind, Agency.code)
-        found = [a for a in session.exec(statement) if province is None or people_ops.same_province(a.province, province)]
+        found = [a for a in session.exec(statement)
+                 if province is None or people_ops.same_province(a.province, province)]
         if province is not None and not found:
             known = ", ".join(p or "—" for p, _ in people_ops.provinces(session))
             raise InputError(f"no agency of the province {province} (the directory's provinces: {known or 'none'})",

@@ -102,7 +102,8 @@ def test_a_new_agency_is_added_to_the_database_directory_of_the_plans_province_w
     alice.post(f"/plans/import/{record}/load", data=dict(csrf=alice.csrf(location)))
     with Session(web_context.engine) as session:
         added = session.exec(select(Agency).where(Agency.code == "STTTT-MOI")).one()
-        audit = session.exec(select(AuditEntry).where(AuditEntry.entity == "agency", AuditEntry.entity_id == added.id)).one()
+        audit = session.exec(select(AuditEntry).where(AuditEntry.entity == "agency",
+                                                      AuditEntry.entity_id == added.id)).one()
     assert (added.name_vi, added.province) == (UNKNOWN_AGENCY, "Bắc Kạn")
     assert audit.field == "created" and audit.actor.startswith("web:staff:")
     assert web_context.settings.agencies_file.read_text(encoding="utf-8") == before  # no YAML written
