@@ -618,6 +618,37 @@ def add_person(session: Session, change: Change, agency_code: str, *, name: str,
     return fp
 
 
+AGENCY_EDITABLE = ("name_vi", "name_en", "identifier_code")
+
+
+def edit_agency(session: Session, change: Change, agency: Agency, **values) -> list[str]:
+    """Change some of AGENCY_EDITABLE (checked as the directory file's fields are: the mã định danh's
+    shape of Decision 20/2020/QĐ-TTg); returns the fields changed, each in the audit."""
+    from pydantic import ValidationError
+    _reason(change)
+    unknown = set(values) - set(AGENCY_EDITABLE)
+    if unknown:
+        raise InputError(f"cannot edit {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    current = {name: getattr(agency, name) for name in AGENCY_EDITABLE}
+    wanted = {**current, **{k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}}
+    try:
+        entry = AgencyEntry.model_validate(dict(code=agency.code, kind=agency.kind, **wanted))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(first["msg"].removeprefix("Value error, "),
+                         field=".".join(map(str, first["loc"])) or "agency") from None
+    changed = []
+    for name in AGENCY_EDITABLE:
+        new = getattr(entry, name)
+        if new != current[name]:
+            record(session, at=change.at, actor=change.actor, entity="agency", entity_id=agency.id, field=name,
+                   old=current[name], new=new, ref=agency.code, note=change.note())
+            setattr(agency, name, new)
+            changed.append(name)
+    session.flush()
+    return changed
+
+
 EDITABLE = ("name", "email", "role", "language", "phone", "address_as", "title")
 SELF_EDITABLE = ("phone", "address_as")  # what a focal point may correct about themselves
 

@@ -139,3 +139,16 @@ def test_an_identifier_code_must_have_the_shape_of_decision_20_2020_and_is_expor
     assert "CB-SNN" in listed and "000.00.12.H03" in listed
     exported = loaded.ok("agencies", "export").stdout
     assert "identifier_code: 000.00.12.H03" in exported
+
+
+def test_an_agencys_identifier_code_is_set_on_the_command_line_checked_and_audited(loaded):
+    refused = loaded("agencies", "edit", "STC", "--identifier-code", "12.H06", "--reason", "mã định danh")
+    assert refused.exit_code == 2 and "'12.H06' is not an identifier code" in refused.output
+    assert "Traceback" not in refused.output
+    assert "changed identifier_code" in loaded.ok("agencies", "edit", "STC", "--identifier-code", "000.00.12.H06",
+                                                  "--reason", "mã định danh theo QĐ 20/2020").stdout
+    assert "mã định danh 000.00.12.H06" in loaded.ok("agencies", "show", "STC").stdout
+    assert "nothing changed" in loaded.ok("agencies", "edit", "STC", "--identifier-code", "000.00.12.H06",
+                                          "--reason", "again").stdout
+    history = loaded.ok("people", "history", "STC").stdout
+    assert "000.00.12.H06" in history and "mã định danh theo QĐ 20/2020" in history

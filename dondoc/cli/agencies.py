@@ -166,6 +166,28 @@ def import_agencies(
         typer.echo(f"Applied {applied} differences" + (f"; {left} conflicts left as changed in the app." if left else "."))
 
 
+@agencies_app.command("edit")
+@handles_errors
+def edit_agency(ctx: typer.Context, code: str = typer.Argument(..., help="The agency's code."),
+                identifier_code: str = typer.Option(None, "--identifier-code",
+                                                    help="Mã định danh (Decision 20/2020/QĐ-TTg), e.g. 000.00.12.H03; "
+                                                         "\"\" removes it."),
+                name_vi: str = typer.Option(None, "--name-vi", help="The Vietnamese name."),
+                name_en: str = typer.Option(None, "--name-en", help="The English name."),
+                reason: str = typer.Option(..., "--reason", help="Why (kept in the audit with who changed what)."),
+                today: date = TodayOption) -> None:
+    """Correct an agency's names or its identifier code (mã định danh), audited."""
+    context = ctx.obj
+    values = {k: v for k, v in dict(identifier_code=identifier_code, name_vi=name_vi, name_en=name_en).items()
+              if v is not None}
+    if not values:
+        raise InputError("nothing to change: give --identifier-code, --name-vi or --name-en", field="agency")
+    with transaction(context.engine) as session:
+        agency = people_ops.find_agency(session, code)
+        changed = people_ops.edit_agency(session, _change(context, today, reason), agency, **values)
+    typer.echo(f"{code}: " + (f"changed {', '.join(changed)}." if changed else "nothing changed."))
+
+
 @agencies_app.command("export")
 @handles_errors
 def export_agencies(ctx: typer.Context,
