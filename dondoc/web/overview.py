@@ -27,6 +27,8 @@ def overview(request: Request):
         rates = on_time_by_agency(session, now=now, summary=summary)
         years = completions_by_year(session, now=now, plan_id=plan_id)
         dead = dead_addresses(session)
+        from models.task_work import open_explanations, pending_extensions
+        explanations, extensions = open_explanations(session), pending_extensions(session)
         nobody = [(plan.code, code, refs) for plan in plans
                   for code, refs in leads_without_recipients(session, plan)]
         plan_list = [(p.code, p.title) for p in plans]
@@ -34,5 +36,5 @@ def overview(request: Request):
     counts = {category: summary.duties[category] for category in COUNTED}
     return page(request, "overview.html", counts=counts, total=sum(counts.values()), summary=summary, four=FOUR,
                 no_deadline=StatusCategory.NO_DEADLINE,
-                rates=rates, years=years, widest=widest, dead=dead, nobody=nobody,
-                plans=plan_list, chosen_plan=chosen.code if chosen else None)
+                rates=rates, years=years, widest=widest, dead=dead, nobody=nobody, explanations=explanations,
+                extensions=extensions, plans=plan_list, chosen_plan=chosen.code if chosen else None)

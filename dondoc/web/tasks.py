@@ -27,10 +27,11 @@ from models.updates import find_task, mark_done, record_progress
 router = APIRouter()
 
 
-def _task_or_404(session: Session, ref: str, request: Request) -> Task:
+def _task_or_404(session: Session, ref: str, request: Request | None = None) -> Task:
     """The task of `ref`; ?plan=CODE chooses among plans that share the ref (several plans loaded)."""
+    plan_code = request.query_params.get("plan") if request is not None else None
     try:
-        return find_task(session, ref=ref, plan_code=request.query_params.get("plan") or None)
+        return find_task(session, ref=ref, plan_code=plan_code or None)
     except InputError:
         raise HTTPException(404) from None
 
@@ -53,6 +54,8 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
             ((AuditEntry.entity == "task") & (AuditEntry.entity_id == task.id))
             | ((AuditEntry.entity == "occurrence") & (AuditEntry.entity_id.in_(ids)))
         ).order_by(AuditEntry.id)).all()
+        from dondoc.web.task_work import work_context
+        work = work_context(session, task, occurrences, user, local_date(now))
     due_of = {o.id: o.due_date for o in occurrences}
     open_ones = [o for o in occurrences if o.progress != Progress.DONE and o.kind != OccurrenceKind.WITHDRAWN]
     return page(request, "task.html", status_code=status_code, task=task, lead=lead, coordinators=coordinators,
@@ -60,7 +63,7 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
                 occurrences=[(o, occurrence_status(o, local_date(now)), occurrence_days_late(o, local_date(now)))
                              for o in occurrences], history=history, due_of=due_of,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
-                saved=request.query_params.get("saved"))
+                saved=request.query_params.get("saved"), work=work)
 
 
 @router.get("/tasks/{ref:path}")
