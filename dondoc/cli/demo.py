@@ -72,8 +72,11 @@ DEMO_STEPS = [
      ["agencies", "show", "SGTVT", "--today", "2016-01-18"]),
     ("Xuất danh bạ hôm nay ra YAML / Export today's directory",
      ["agencies", "export", "--out", "{data_dir}/agencies-export.yaml", "--today", "2016-01-15"]),
-    ("Việc quá hạn của huyện Pác Nặm ngày 15/01/2016 / What Pác Nặm has overdue on 15/01/2016",
-     ["overdue", "--today", "2016-01-15", "--agency", "PAC-NAM"]),
+    ("Danh bạ của tỉnh Bắc Kạn: mỗi tỉnh một danh bạ, kế hoạch của tỉnh nào chỉ khớp cơ quan của tỉnh đó / "
+     "Bắc Kạn's directory (a plan matches only its own province's agencies)",
+     ["agencies", "list", "--province", "Bắc Kạn"]),
+    ("Việc quá hạn của huyện Pác Nặm ngày 15/01/2016, theo kế hoạch / What Pác Nặm has overdue on 15/01/2016, one plan",
+     ["overdue", "--today", "2016-01-15", "--agency", "PAC-NAM", "--plan", "BK-KTTT-2015-2020"]),
     ("Hộp thư đi: thư gửi thất bại / The outbox: failed deliveries", ["outbox", "--status", "failed"]),
     ("Lịch chạy tự động khi chạy `dondoc serve` / What `dondoc serve` runs, and when",
      ["schedule", "list", "--today", "2016-01-15"]),
