@@ -31,6 +31,15 @@ TASK_COLUMNS = [
     Column("Kỳ hạn tới", 12, "date"), Column("Tình trạng kỳ", 26), Column("Tình trạng nhiệm vụ", 26),
     Column("Kế hoạch", 20),
 ]
+PLAN_HEADER = "Kế hoạch"  # first, when the rows come from several plans
+
+
+def headers(with_plan: bool) -> list[str]:
+    return [PLAN_HEADER, *HEADERS] if with_plan else HEADERS
+
+
+def overdue_columns(with_plan: bool) -> list[Column]:
+    return [Column(PLAN_HEADER, 20), *OVERDUE_COLUMNS] if with_plan else OVERDUE_COLUMNS
 
 
 def defuse(value):
@@ -93,9 +102,10 @@ def table_xlsx(columns: list[Column], rows: list[list], title: str) -> bytes:
     return data.getvalue()
 
 
-def overdue_csv(rows: list[list], separator: str = ",") -> str:
-    return table_csv(OVERDUE_COLUMNS, rows, separator)
+def overdue_csv(rows: list[list], separator: str = ",", *, with_plan: bool = False) -> str:
+    """`with_plan`: each row starts with its plan's code."""
+    return table_csv(overdue_columns(with_plan), rows, separator)
 
 
-def overdue_xlsx(rows: list[list]) -> bytes:
-    return table_xlsx(OVERDUE_COLUMNS, rows, "Quá hạn")
+def overdue_xlsx(rows: list[list], *, with_plan: bool = False) -> bytes:
+    return table_xlsx(overdue_columns(with_plan), rows, "Quá hạn")

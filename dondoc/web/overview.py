@@ -4,7 +4,7 @@ JavaScript). Every figure as of the page's day, from models/status.py."""
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from dondoc.web import context_of, language, page, plan_now
 from dondoc.web.access import staff
@@ -13,6 +13,8 @@ from models.agency import AgencyKind
 from models.dashboard import (OverdueFilter, agencies_with_tasks, completions_by_year, on_time_by_agency,
                               overdue_page, quarter_tallies, status_summary)
 from models.inbound import dead_addresses
+from models.loading import leads_without_recipients
+from models.plan import Plan
 from models.status import COUNTED, FOUR, StatusCategory
 
 router = APIRouter()
@@ -20,31 +22,33 @@ router = APIRouter()
 
 @router.get("/overview", dependencies=[Depends(staff)])
 def overview(request: Request):
+    """?plan=CODE: one plan's figures (the plan is named in the heading); default: every plan's."""
     now = plan_now(request)
     with Session(context_of(request).engine) as session:
-        summary = status_summary(session, now=now)
+        plans = session.exec(select(Plan).order_by(Plan.code)).all()
+        chosen = next((p for p in plans if p.code == request.query_params.get("plan")), None)
+        plan_id = chosen.id if chosen else None
+        summary = status_summary(session, now=now, plan_id=plan_id)
         rates = on_time_by_agency(session, now=now, summary=summary)
-        years = completions_by_year(session, now=now)
+        years = completions_by_year(session, now=now, plan_id=plan_id)
         dead = dead_addresses(session)
         from models.task_work import open_explanations, pending_extensions
         explanations, extensions = open_explanations(session), pending_extensions(session)
-        from sqlmodel import select
-
-        from models.loading import leads_without_recipients
-        from models.plan import Plan
-        nobody = [(plan.code, code, refs) for plan in session.exec(select(Plan).order_by(Plan.code))
+        nobody = [(plan.code, code, refs) for plan in plans
                   for code, refs in leads_without_recipients(session, plan)]
         districts = {a.code for a in agencies_with_tasks(session, kind=AgencyKind.DISTRICT)}
-        quarters = quarter_tallies(session, now=now)
-        longest = overdue_page(session, now=now, flt=OverdueFilter(sort="due"), page=1, page_size=10).items
+        quarters = quarter_tallies(session, now=now, plan_id=plan_id)
+        longest = overdue_page(session, now=now, flt=OverdueFilter(sort="due", plan=chosen.code if chosen else None),
+                               page=1, page_size=10).items
+        plan_list = [(p.code, p.title) for p in plans]
     widest = max((y.total for y in years), default=0) or 1
     counts = {category: summary.duties[category] for category in COUNTED}
     lang = language(request)
     return page(request, "overview.html", counts=counts, total=sum(counts.values()), summary=summary, four=FOUR,
                 no_deadline=StatusCategory.NO_DEADLINE, longest=longest,
-                charts=_charts(summary, rates, districts, quarters, lang),
+                charts=_charts(summary, rates, districts, quarters, lang, chosen.code if chosen else None),
                 rates=rates, years=years, widest=widest, dead=dead, nobody=nobody, explanations=explanations,
-                extensions=extensions)
+                extensions=extensions, plans=plan_list, chosen_plan=chosen.code if chosen else None)
 
 
 def _percent(tally) -> float | None:
@@ -52,13 +56,15 @@ def _percent(tally) -> float | None:
     return None if rate is None else round(100 * rate, 1)
 
 
-def _charts(summary, rates, districts: set[str], quarters, lang: str) -> dict:
-    """The overview's four charts (dondoc/web/charts.py), each bar linking to the list behind it."""
+def _charts(summary, rates, districts: set[str], quarters, lang: str, plan: str | None = None) -> dict:
+    """The overview's four charts (dondoc/web/charts.py), each bar linking to the list behind it (of the
+    plan chosen, if one is)."""
     en = lang == "en"
+    of_plan = {"plan": plan} if plan else {}
 
     def agency_bar(rate) -> Bar:
         return Bar(rate.name_en if en else rate.name_vi, round(100 * rate.rate, 1),
-                   f"/overdue?{urlencode(dict(agency=rate.code))}", f"{rate.on_time} / {rate.due_so_far}")
+                   f"/overdue?{urlencode(dict(**of_plan, agency=rate.code))}", f"{rate.on_time} / {rate.due_so_far}")
 
     sections = sorted(((s, t) for s, t in summary.by_section.items() if t.due_so_far),
                       key=lambda item: [int(p) if p.isdigit() else p for p in item[0].split(".")])
@@ -69,7 +75,7 @@ def _charts(summary, rates, districts: set[str], quarters, lang: str) -> dict:
         districts=rate_chart([agency_bar(r) for r in rates if r.code in districts], "chart-districts",
                              "On-time rate per district (%)" if en else "Tỷ lệ đúng hạn theo huyện, thành phố (%)"),
         sections=rate_chart([Bar(f"{'Section' if en else 'Mục'} {section}", _percent(tally),
-                                 f"/overdue?{urlencode(dict(section=section))}",
+                                 f"/overdue?{urlencode(dict(**of_plan, section=section))}",
                                  f"{tally[StatusCategory.DONE_ON_TIME]} / {tally.due_so_far}")
                              for section, tally in sections], "chart-sections",
                             "On-time rate per plan section (%)" if en else "Tỷ lệ đúng hạn theo mục của Kế hoạch (%)"),
