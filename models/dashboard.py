@@ -9,11 +9,12 @@ from sqlalchemy import Boolean, and_, bindparam, func, literal_column, or_, sele
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from models.agency import Agency, AgencyKind
-from models.clock import local_date
+from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
+from models.clock import VN_TZ, local_date
 from models.occurrence import HAS_DEADLINE, Occurrence, open_as_of
 from models.plan import Plan, Task
-from models.status import COUNTED, EVERYTHING, StatusCategory, StatusSummary, Tally, Window, read_facts, summarize
+from models.status import (COUNTED, EVERYTHING, StatusCategory, StatusSummary, Tally, Window, period_label, read_facts,
+                           summarize)
 
 PAGE_SIZE = 50
 
@@ -323,6 +324,151 @@ def overdue_all(session: Session, *, now: datetime, flt: OverdueFilter, limit: i
     else:
         order = (Occurrence.due_date, Occurrence.id)
     return _items(today, session.execute(_details().where(*conditions).order_by(*order).limit(limit)).all())
+
+
+# --- the overdue list, one row per duty -------------------------------------------------------
+
+@dataclass
+class OverdueDuty:
+    """A duty (task) with periods overdue: its missed periods folded into one row, oldest first (as the
+    digest emails fold them); the row's due date and days late are its oldest's. What was done about it
+    rides along: the last reminder sent about it, when its agency's head was last told (an escalation),
+    the last update recorded on it (filled by duty_followups)."""
+    task_id: int
+    ref: str
+    title: str
+    section: str
+    agency_code: str
+    agency_vi: str
+    agency_en: str
+    plan: str
+    rrule: str | None
+    periods: list[OverdueItem]
+    last_reminder: date | None = None
+    head_told: date | None = None
+    last_update: tuple[datetime, str] | None = None  # (when, the audit's actor)
+
+    @property
+    def due(self) -> date:
+        return self.periods[0].due
+
+    @property
+    def days_overdue(self) -> int:
+        return self.periods[0].days_overdue
+
+    def period_name(self, item: OverdueItem) -> str:
+        """"Quý II/2015" for a recurring duty's period; a one-off deadline by its date."""
+        return period_label(item.due, self.rrule) if self.rrule else f"{item.due:%d/%m/%Y}"
+
+
+@dataclass
+class OverdueDutyPage:
+    items: list[OverdueDuty]
+    total: int  # duties
+    periods: int  # their missed periods
+    page: int
+    page_size: int
+    pages: int = field(init=False)
+
+    def __post_init__(self):
+        self.pages = max(1, -(-self.total // self.page_size))
+
+
+def _duty_order(conditions: list, sort: str):
+    """The listable rows grouped by task (ix_occurrence_overdue_task holds them in task order), each
+    duty placed by its oldest missed due date; by agency: the lead's code, then that."""
+    oldest = func.min(Occurrence.due_date)
+    grouped = select(Occurrence.task_id, oldest.label("oldest")).where(*conditions).group_by(Occurrence.task_id)
+    if sort == "agency":
+        duties = grouped.subquery()
+        return (select(duties.c.task_id).join(Task, Task.id == duties.c.task_id)
+                .join(Agency, Task.lead_agency_id == Agency.id)
+                .order_by(Agency.code, duties.c.oldest, duties.c.task_id))
+    if sort == "-due":
+        return grouped.with_only_columns(Occurrence.task_id).order_by(oldest.desc(), Occurrence.task_id.desc())
+    return grouped.with_only_columns(Occurrence.task_id).order_by(oldest, Occurrence.task_id)
+
+
+def _fold(today: date, conditions: list, session: Session, task_ids: list[int]) -> list[OverdueDuty]:
+    """The listed periods of these tasks, folded into one duty each, in the order of `task_ids`."""
+    if not task_ids:
+        return []
+    rows = session.execute(_details().add_columns(Task.id, Task.rrule)
+                           .where(*conditions, Occurrence.task_id.in_(task_ids))
+                           .order_by(Occurrence.due_date, Occurrence.id)).all()
+    duties: dict[int, OverdueDuty] = {}
+    for row in rows:
+        item = _items(today, [row[:12]])[0]
+        task_id, rrule = row[12], row[13]
+        if task_id not in duties:
+            duties[task_id] = OverdueDuty(task_id, item.ref, item.title, item.section, item.agency_code,
+                                          item.agency_vi, item.agency_en, item.plan, rrule, [])
+        duties[task_id].periods.append(item)
+    return [duties[t] for t in task_ids if t in duties]
+
+
+def duty_followups(session: Session, *, now: datetime, duties: list[OverdueDuty]) -> None:
+    """Fill in what was done about these duties, as of `now`: the day of the newest message sent that
+    listed the task (a digest line, an escalation: the outbox's items name one of its occurrences), the
+    day the lead agency's head was last among its recipients, and the newest progress, note or
+    completion recorded on any of its periods (when and by whom, from the audit)."""
+    from models.audit import AuditEntry
+    from models.outbox import Message, MessageStatus, OutboxItem
+
+    if not duties:
+        return
+    by_task = {d.task_id: d for d in duties}
+    sent_on = func.coalesce(Message.sent_at, Message.created_at)
+    about = (select(Occurrence.task_id, OutboxItem.recipient_email, func.max(Message.send_date))
+             .select_from(OutboxItem).join(Occurrence, OutboxItem.occurrence_id == Occurrence.id)
+             .join(Message, OutboxItem.message_id == Message.id)
+             .where(Occurrence.task_id.in_(by_task), Message.status == MessageStatus.SENT.value, sent_on <= now)
+             .group_by(Occurrence.task_id, OutboxItem.recipient_email))
+    heads = {}
+    for task_id, email in session.execute(
+            select(Task.id, FocalPoint.email).join(FocalPoint, FocalPoint.agency_id == Task.lead_agency_id)
+            .where(Task.id.in_(by_task), FocalPoint.role == FocalPointRole.HEAD.value)):
+        heads.setdefault(task_id, set()).add(email.lower())
+    for task_id, email, day in session.execute(about):
+        duty = by_task[task_id]
+        duty.last_reminder = max(filter(None, (duty.last_reminder, day)))
+        if email.lower() in heads.get(task_id, ()):
+            duty.head_told = max(filter(None, (duty.head_told, day)))
+    occurrence_task = dict(session.execute(select(Occurrence.id, Occurrence.task_id)
+                                           .where(Occurrence.task_id.in_(by_task))).all())
+    if occurrence_task:
+        updates = session.execute(
+            select(AuditEntry.entity_id, AuditEntry.at, AuditEntry.actor)
+            .where(AuditEntry.entity == "occurrence", AuditEntry.entity_id.in_(occurrence_task),
+                   AuditEntry.field.in_(UPDATE_FIELDS), AuditEntry.at <= now)
+            .order_by(AuditEntry.id))
+        for occurrence_id, at, actor in updates:
+            duty = by_task[occurrence_task[occurrence_id]]
+            moment = at if at.tzinfo else at.replace(tzinfo=VN_TZ)  # SQLite keeps Vietnam time's digits
+            if duty.last_update is None or moment >= duty.last_update[0]:
+                duty.last_update = (moment, actor)
+
+
+# What counts as an update of a duty: progress, its percentage, a note, a completion.
+UPDATE_FIELDS = ("progress", "progress_percent", "note", "completed_on")
+
+
+def overdue_duty_page(session: Session, *, now: datetime, flt: OverdueFilter, page: int = 1,
+                      page_size: int = PAGE_SIZE) -> OverdueDutyPage:
+    """One page of the filtered list, one row per duty, and the totals (duties and their periods):
+    the rows of overdue_page grouped by task before paging, then only the page's tasks read in full."""
+    _without_parallel_workers(session)
+    today = local_date(now)
+    conditions = _open_overdue(session, today, flt)
+    periods, total = session.execute(select(func.count(), func.count(Occurrence.task_id.distinct()))
+                                     .select_from(Occurrence).where(*conditions)).one()
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    task_ids = list(session.scalars(_duty_order(conditions, flt.sort).limit(page_size)
+                                    .offset((page - 1) * page_size))) if total else []
+    duties = _fold(today, conditions, session, task_ids)
+    duty_followups(session, now=now, duties=duties)
+    return OverdueDutyPage(items=duties, total=total, periods=periods, page=page, page_size=page_size)
 
 
 # The sections of the live tasks, one index seek each (a loose scan of ix_task_retired_section)

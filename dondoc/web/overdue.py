@@ -1,4 +1,5 @@
-"""The overdue list: search, filter by plan, agency, district-level unit, section and days overdue; sort
+"""The overdue list, one row per duty (its missed periods folded in, with the last reminder, whether the
+head was told and the last update): search, filter by plan, agency, district-level unit, section and days overdue; sort
 (by the column headers too); pages; each row's focal points; CSV and XLSX exports of the same rows
 (written by dondoc/documents/exports.py). With several plans loaded, each row names its plan."""
 from dataclasses import replace
@@ -12,8 +13,9 @@ from sqlmodel import Session, select
 from dondoc.documents import exports
 from dondoc.web import context_of, int_param, page, plan_now
 from dondoc.web.access import staff
+from dondoc.web.labels import people_named
 from models.agency import AgencyKind
-from models.dashboard import (SORTS, OverdueFilter, agencies_with_tasks, overdue_all, overdue_page, plan_codes,
+from models.dashboard import (SORTS, OverdueFilter, agencies_with_tasks, overdue_all, overdue_duty_page, plan_codes,
                               sections)
 from models.status import StatusCategory
 
@@ -53,14 +55,15 @@ def agency_options(agencies: list, chosen: str | None, lang: str) -> Markup:
 def overdue(request: Request):
     flt = read_filter(request)
     with Session(context_of(request).engine) as session:
-        result = overdue_page(session, now=plan_now(request), flt=flt, page=int_param(request, "page", 1))
+        result = overdue_duty_page(session, now=plan_now(request), flt=flt, page=int_param(request, "page", 1))
         agencies = agencies_with_tasks(session)
         districts = [a for a in agencies if a.kind == AgencyKind.DISTRICT]
         section_list = sections(session)
         plans = plan_codes(session)
         focal = focal_names(session, plan_now(request).date(), {i.agency_code for i in result.items})
+        actor_names = people_named(session, {d.last_update[1] for d in result.items if d.last_update})
     return page(request, "overdue.html", result=result, flt=flt, agencies=agencies, districts=districts, plans=plans,
-                focal=focal, sort_link=lambda sort: "/overdue?" + _query(replace(flt, sort=sort)),
+                focal=focal, actor_names=actor_names, sort_link=lambda sort: "/overdue?" + _query(replace(flt, sort=sort)),
                 agency_options=agency_options,
                 sections=section_list, sorts=SORTS, query=_query(flt),
                 page_link=lambda n: "/overdue?" + _query(flt, page=n))
