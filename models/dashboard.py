@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
-from models.clock import VN_TZ, local_date
+from models.clock import VN_TZ, local_date, start_of_day
 from models.occurrence import HAS_DEADLINE, Occurrence, open_as_of
 from models.plan import Plan, Task
 from models.status import (COUNTED, EVERYTHING, StatusCategory, StatusSummary, Tally, Window, period_label, read_facts,
@@ -356,6 +356,11 @@ class OverdueDuty:
     def days_overdue(self) -> int:
         return self.periods[0].days_overdue
 
+    @property
+    def progress(self) -> OverdueItem | None:
+        """The newest period with progress or a note recorded, if any."""
+        return next((p for p in reversed(self.periods) if p.percent is not None or p.note), None)
+
     def period_name(self, item: OverdueItem) -> str:
         """"Quý II/2015" for a recurring duty's period; a one-off deadline by its date."""
         return period_label(item.due, self.rrule) if self.rrule else f"{item.due:%d/%m/%Y}"
@@ -408,21 +413,22 @@ def _fold(today: date, conditions: list, session: Session, task_ids: list[int]) 
 
 
 def duty_followups(session: Session, *, now: datetime, duties: list[OverdueDuty]) -> None:
-    """Fill in what was done about these duties, as of `now`: the day of the newest message sent that
-    listed the task (a digest line, an escalation: the outbox's items name one of its occurrences), the
-    day the lead agency's head was last among its recipients, and the newest progress, note or
-    completion recorded on any of its periods (when and by whom, from the audit)."""
+    """Fill in what was done about these duties, as of the day of `now`: the day of the newest message
+    sent that listed the task (a digest line, an escalation: the outbox's items name one of its
+    occurrences), the day the lead agency's head was last among its recipients, and the newest
+    progress, note or completion recorded on any of its periods (when and by whom, from the audit)."""
     from models.audit import AuditEntry
     from models.outbox import Message, MessageStatus, OutboxItem
 
     if not duties:
         return
     by_task = {d.task_id: d for d in duties}
-    sent_on = func.coalesce(Message.sent_at, Message.created_at)
+    today = local_date(now)
     about = (select(Occurrence.task_id, OutboxItem.recipient_email, func.max(Message.send_date))
              .select_from(OutboxItem).join(Occurrence, OutboxItem.occurrence_id == Occurrence.id)
              .join(Message, OutboxItem.message_id == Message.id)
-             .where(Occurrence.task_id.in_(by_task), Message.status == MessageStatus.SENT.value, sent_on <= now)
+             .where(Occurrence.task_id.in_(by_task), Message.status == MessageStatus.SENT.value,
+                    Message.send_date <= today)
              .group_by(Occurrence.task_id, OutboxItem.recipient_email))
     heads = {}
     for task_id, email in session.execute(
@@ -440,7 +446,7 @@ def duty_followups(session: Session, *, now: datetime, duties: list[OverdueDuty]
         updates = session.execute(
             select(AuditEntry.entity_id, AuditEntry.at, AuditEntry.actor)
             .where(AuditEntry.entity == "occurrence", AuditEntry.entity_id.in_(occurrence_task),
-                   AuditEntry.field.in_(UPDATE_FIELDS), AuditEntry.at <= now)
+                   AuditEntry.field.in_(UPDATE_FIELDS), AuditEntry.at < start_of_day(today + timedelta(days=1)))
             .order_by(AuditEntry.id))
         for occurrence_id, at, actor in updates:
             duty = by_task[occurrence_task[occurrence_id]]
