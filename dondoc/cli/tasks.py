@@ -121,7 +121,8 @@ def tasks(ctx: typer.Context, agency: str = AgencyOption, plan: str = PlanFilter
 @handles_errors
 def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyOption, plan: str = PlanFilterOption,
             fmt: ListFormat = ListFormatOption, output: Path = OutputOption) -> None:
-    """Every occurrence past its due date and not done, worst first (what Alliance staff chase)."""
+    """Every occurrence past its due date and not done, worst first (what Alliance staff chase): one line
+    per missed period (the web page folds them into one row per duty)."""
     context = ctx.obj
     now = context.clock(today).now()
     with Session(context.engine) as session:
@@ -133,16 +134,17 @@ def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyO
             from dondoc.web.overdue import focal_names
             focal = focal_names(session, local_date(now))
     if fmt == ListFormat.xlsx:
-        from dondoc.documents.exports import Column
+        from dondoc.documents.exports import PER_PERIOD_SHEET, Column
         columns = [Column("Mã nhiệm vụ", 14), Column("Nhiệm vụ", 70), Column("Chủ trì", 12),
                    Column("Cơ quan chủ trì", 36), Column("Hạn", 12, "date"), Column("Số ngày quá hạn", 10, "number"),
                    Column("Tình trạng", 24), Column("Đầu mối", 36), Column("Kế hoạch", 20)]
         return _write_xlsx(output, columns, [[r["ref"], r["title"], r["lead"], r["lead_name"], r["due"],
                                               r["days_overdue"], _status_label(r["status"]), focal.get(r["lead"], ""),
-                                              r["plan"] or ""] for r in rows], "Quá hạn")
+                                              r["plan"] or ""] for r in rows], PER_PERIOD_SHEET)
     emit(rows, Format(fmt), _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("due", "Hạn"),
                                       ("days_overdue", "Số ngày quá hạn"), ("status", "Tình trạng")]),
-         title=f"Chưa hoàn thành, quá hạn ({len(rows)} kỳ hạn) — tính đến ngày {show_date(local_date(now))}",
+         title=f"Chưa hoàn thành, quá hạn: {len({(r['plan'], r['ref']) for r in rows})} nhiệm vụ ({len(rows)} kỳ hạn, "
+               f"mỗi dòng một kỳ) — tính đến ngày {show_date(local_date(now))}",
          formatters={"status": _status_label, "days_overdue": str})
 
 

@@ -31,6 +31,9 @@ TASK_COLUMNS = [
     Column("Kỳ hạn tới", 12, "date"), Column("Tình trạng kỳ", 26), Column("Tình trạng nhiệm vụ", 26),
     Column("Kế hoạch", 20),
 ]
+# The overdue exports keep one row per missed period (a duty late for four quarters is four rows, each
+# with its own due date and days late: what an Excel user filters and sums); the sheet's name says so.
+PER_PERIOD_SHEET = "Quá hạn (mỗi dòng một kỳ)"
 PLAN_HEADER = "Kế hoạch"  # first, when the rows come from several plans
 
 
@@ -108,4 +111,4 @@ def overdue_csv(rows: list[list], separator: str = ",", *, with_plan: bool = Fal
 
 
 def overdue_xlsx(rows: list[list], *, with_plan: bool = False) -> bytes:
-    return table_xlsx(overdue_columns(with_plan), rows, "Quá hạn")
+    return table_xlsx(overdue_columns(with_plan), rows, PER_PERIOD_SHEET)
