@@ -380,18 +380,20 @@ class OverdueDutyPage:
 
 
 def _duty_order(conditions: list, sort: str):
-    """The listable rows grouped by task (ix_occurrence_overdue_task holds them in task order), each
-    duty placed by its oldest missed due date; by agency: the lead's code, then that."""
-    oldest = func.min(Occurrence.due_date)
-    grouped = select(Occurrence.task_id, oldest.label("oldest")).where(*conditions).group_by(Occurrence.task_id)
+    """The listable rows grouped by task, each duty placed by its oldest missed due date; by agency: the
+    lead's code, then that. The rows are read from ix_occurrence_overdue_due's range of due dates and
+    grouped after (task_id + 0: walking ix_occurrence_overdue_task in task order instead would read
+    every open row, those not yet due too)."""
+    task = (Occurrence.task_id + literal_column("0")).label("task_id")
+    oldest = func.min(Occurrence.due_date).label("oldest")
+    duties = select(task, oldest).where(*conditions).group_by(task).subquery()
     if sort == "agency":
-        duties = grouped.subquery()
         return (select(duties.c.task_id).join(Task, Task.id == duties.c.task_id)
                 .join(Agency, Task.lead_agency_id == Agency.id)
                 .order_by(Agency.code, duties.c.oldest, duties.c.task_id))
     if sort == "-due":
-        return grouped.with_only_columns(Occurrence.task_id).order_by(oldest.desc(), Occurrence.task_id.desc())
-    return grouped.with_only_columns(Occurrence.task_id).order_by(oldest, Occurrence.task_id)
+        return select(duties.c.task_id).order_by(duties.c.oldest.desc(), duties.c.task_id.desc())
+    return select(duties.c.task_id).order_by(duties.c.oldest, duties.c.task_id)
 
 
 def _fold(today: date, conditions: list, session: Session, task_ids: list[int]) -> list[OverdueDuty]:

@@ -5,6 +5,8 @@ duties. On the Bắc Kạn plan on 15/01/2016 (tests/web/conftest.py)."""
 import re
 from datetime import date
 
+import pytest
+from sqlalchemy import event, text
 from sqlmodel import Session
 
 from dondoc import jobs
@@ -12,6 +14,7 @@ from models.clock import FixedClock
 from models.dashboard import OverdueFilter, overdue_all, overdue_duty_page
 from models.db import transaction
 from models.updates import record_progress
+from tests.conftest import ON_POSTGRES
 from tests.web.conftest import CAROL, TODAY
 
 NOW = FixedClock.on(TODAY).now()
@@ -89,3 +92,34 @@ def test_the_totals_count_duties_and_periods_and_the_pages_hold_every_duty_once(
     page = alice.get("/overdue").text
     assert f'<strong id="total">{everything.total}</strong> nhiệm vụ' in page
     assert f'(<strong id="periods">{everything.periods}</strong> kỳ) quá hạn' in page
+
+
+def _plans(engine, flt: OverdueFilter) -> list[str]:
+    """SQLite's query plan of every statement the duty page runs for this filter."""
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        with Session(engine) as session:
+            overdue_duty_page(session, now=NOW, flt=flt, page=1, page_size=5)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    with engine.connect() as connection:
+        return [" | ".join(row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+                for statement, parameters in statements if statement.lstrip().upper().startswith("SELECT")]
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's plans; PostgreSQL's planner takes a tiny test table whole")
+def test_the_duty_page_groups_the_open_rows_from_the_overdue_indexes_and_never_reads_a_whole_table(web_context):
+    with web_context.engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    for flt in (OverdueFilter(), OverdueFilter(sort="agency"), OverdueFilter(sort="-due"), OverdueFilter(agency="SKHDT"),
+                OverdueFilter(district="*", section="3.3"), OverdueFilter(q="Ba Bể")):
+        plans = _plans(web_context.engine, flt)
+        assert any("ix_occurrence_overdue" in plan for plan in plans), plans
+        for plan in plans:
+            assert "SCAN task" not in plan, plan
+            assert "SCAN occurrence" not in plan.replace("SCAN occurrence USING COVERING INDEX ix_occurrence_overdue", ""), plan
