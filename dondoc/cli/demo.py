@@ -107,7 +107,7 @@ def _place_demo_replies(settings: Settings) -> list[str]:
                 message = EmailMessage()
                 if answer == "bounce":
                     placed.append(f"{email}: máy chủ báo lỗi 550 5.1.1 / a delivery status report (user unknown)")
-                    box.add(_demo_delivery_report(sent, email, settings.mail_from))
+                    box.add(_demo_delivery_report(sent, email, settings.resolved_mail_from))
                     continue
                 message["From"], message["To"] = str(sent["To"]), str(sent["Reply-To"])
                 message["Subject"] = "Trả lời tự động: Vắng mặt" if answer is None else f"Re: {sent['Subject']}"
