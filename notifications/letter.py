@@ -53,16 +53,16 @@ def salutation(language: str, name: str, address_as: str | None = None, title: s
 
 
 def plan_name(plan: Plan, language: str = "vi") -> str:
-    """The plan by its own name and number, never its internal code:
-    "Kế hoạch số 85/KH-UBND của Ủy ban nhân dân tỉnh Bắc Kạn: Triển khai thực hiện ..."."""
+    """The plan by its own name and number, never its internal code: "Kế hoạch triển khai thực hiện
+    ... đến năm 2020 (số 85/KH-UBND của Ủy ban nhân dân tỉnh Bắc Kạn)"."""
     title = " ".join((plan.title or "").split()).rstrip(".")
     if language == "en":
-        head = f"Plan No. {plan.number}" if plan.number else "The plan"
-        return f"{head}{f' of {plan.issuer}' if plan.issuer else ''}: {title}"
-    if title.lower().startswith("kế hoạch"):
-        title = title[len("kế hoạch"):].strip(" :-–")
-    head = f"Kế hoạch số {plan.number}" if plan.number else "Kế hoạch"
-    return f"{head}{f' của {plan.issuer}' if plan.issuer else ''}: {title}"
+        parts = [f"No. {plan.number}" if plan.number else "", f"issued by {plan.issuer}" if plan.issuer else ""]
+    else:
+        parts = [f"số {plan.number}" if plan.number else "",
+                 f"của {plan.issuer}" if plan.issuer and plan.number else (plan.issuer or "")]
+    said = " ".join(part for part in parts if part)
+    return f"{title} ({said})" if said else title
 
 
 class PlanNames:

@@ -54,7 +54,7 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
                 occurrences=[(o, occurrence_status(o, local_date(now)), occurrence_days_late(o, local_date(now)))
                              for o in occurrences], history=history, due_of=due_of,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
-                saved=request.query_params.get("saved"))
+                saved=request.query_params.get("saved"), acting=request.query_params.get("act") == "1")
 
 
 @router.get("/tasks/{ref:path}")
