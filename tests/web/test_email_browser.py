@@ -29,6 +29,7 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: apt-get install -y chromium (.ci/run does)"),
 ]
 
+COORDINATING = date(2015, 6, 23)  # the Alliance hears 7 days ahead of what it coordinates, nothing of its own due
 MONDAY = date(2016, 1, 18)  # the weekly summary's day; SKHDT's tasks of 31/12/2015 are escalated
 SENDER = "Liên minh Hợp tác xã tỉnh Bắc Kạn"
 PLAN = "Kế hoạch triển khai thực hiện Chương trình hành động số 19-CTr/TU"
@@ -119,6 +120,8 @@ def fits_in_600_px(page, html: str) -> dict:
 
 
 def test_every_kind_of_email_fits_600_px_and_names_the_person_the_plan_and_the_sender(outbox_context, chromium):
+    jobs.run_reminder_day(outbox_context, COORDINATING)
+    note = emails_in(outbox_context.settings.outbox_dir / COORDINATING.isoformat())["thanh.ht@lmhtx.example.org"]
     jobs.run_reminder_day(outbox_context, MONDAY)
     sent = emails_in(outbox_context.settings.outbox_dir / MONDAY.isoformat())
     daily = {
@@ -128,6 +131,7 @@ def test_every_kind_of_email_fits_600_px_and_names_the_person_the_plan_and_the_s
         "the English digest": ("peter.nguyen@sttt.example.org", "Dear Peter Nguyen"),
     }
     emails = {name: (html_of(sent[address]), greeting) for name, (address, greeting) in daily.items()}
+    emails["the coordinator's note"] = (html_of(note), "Kính gửi bà Hoàng Thị Thanh")
     emails.update(other_kinds(outbox_context))
     assert {name.split(" ")[0] for name in emails} >= KINDS - {"daily"}
     browser_context = chromium.new_context(locale="vi-VN")
@@ -147,6 +151,10 @@ def test_every_kind_of_email_fits_600_px_and_names_the_person_the_plan_and_the_s
     head = emails["the head's escalation"][0]
     assert "lan.nt@skhdt.example.org" in head and "30/06/2015" in head  # who is responsible, since when
     assert "đã báo cáo lãnh đạo" not in head  # the focal point's note is not the head's text
+    coordinating = emails["the coordinator's note"][0]
+    assert "là đơn vị phối hợp thực hiện" in coordinating and "chủ trì)" in coordinating
+    assert "Báo cáo kết quả" not in coordinating  # nothing to report: the lead reports
+    assert note["Subject"].startswith("[Đôn đốc] 8 nhiệm vụ đơn vị phối hợp")
     summary = emails["the monitor's weekly summary"][0]
     assert "Tổng hợp nhiệm vụ quá hạn:" in summary and "thư này không đòi hỏi cập nhật" in summary
     for message in (sent["lan.nt@skhdt.example.org"], sent["giamdoc@skhdt.example.org"]):
