@@ -95,7 +95,7 @@ def test_a_digest_arrives_with_its_vietnamese_subject_and_body_intact(context, s
     assert "3.1.1-b: Tham mưu ban hành cơ chế, chính sách hỗ trợ phát triển kinh tế tập thể" in digest.text
     assert "Hạn: 31/12/2015 — quá hạn 15 ngày" in digest.text
     assert re.search(r"Báo cáo kết quả: http://127\.0\.0\.1:8000/act/[\w.-]+/3\.1\.1-b\n", digest.text)
-    assert digest.text.startswith("Kính gửi đồng chí Nguyễn Thị Lan,")
+    assert digest.text.startswith("Kính gửi bà Nguyễn Thị Lan, Trưởng phòng Kinh tế ngành,")  # the directory's
 
 
 def test_each_person_gets_at_most_one_digest_a_day_and_a_rerun_sends_nothing_new(context, smtp):
