@@ -17,6 +17,7 @@ from sqlalchemy import Row, bindparam, func, literal_column, or_, select as sa_s
 from sqlmodel import Session
 
 from config.policy import ReminderPolicy
+from models.action_links import action_token, last_day_of
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
 from models.directory import Duty, is_dated, serving
 from models.occurrence import DONE_LATER_THAN, HAS_DEADLINE, NOT_DONE, Occurrence
@@ -25,9 +26,8 @@ from models.plan import Task, TaskCoordinator
 from models.reminders import (
     Firing, is_escalated, latest_firing, latest_nagged_since, latest_summary_firing, lookahead_days,
 )
-from models.workdays import WorkCalendar
-from models.action_links import action_token, last_day_of
 from models.status import period_label
+from models.workdays import WorkCalendar
 from notifications.letter import PlanNames, Sender, default_sender, letter, salutation
 from notifications.outbox import Draft, enqueue_many, queued_keys
 from notifications.render import render
