@@ -100,3 +100,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 from dondoc.cli import agencies, demo, inbox, plan, remind, report, review, serve, summary, tasks, users, web  # noqa: E402,F401  (they register their commands on `app`)
+from dondoc.cli import task_work  # noqa: E402,F401  (registers task extend|decide|return|explain|answer)

@@ -48,13 +48,15 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
             ((AuditEntry.entity == "task") & (AuditEntry.entity_id == task.id))
             | ((AuditEntry.entity == "occurrence") & (AuditEntry.entity_id.in_(ids)))
         ).order_by(AuditEntry.id)).all()
+        from dondoc.web.task_work import work_context
+        work = work_context(session, task, occurrences, user, local_date(now))
     due_of = {o.id: o.due_date for o in occurrences}
     open_ones = [o for o in occurrences if o.progress != Progress.DONE and o.kind != OccurrenceKind.WITHDRAWN]
     return page(request, "task.html", status_code=status_code, task=task, lead=lead, coordinators=coordinators,
                 occurrences=[(o, occurrence_status(o, local_date(now)), occurrence_days_late(o, local_date(now)))
                              for o in occurrences], history=history, due_of=due_of,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
-                saved=request.query_params.get("saved"), acting=request.query_params.get("act") == "1")
+                saved=request.query_params.get("saved"), work=work, acting=request.query_params.get("act") == "1")
 
 
 @router.get("/tasks/{ref:path}")

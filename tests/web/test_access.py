@@ -25,6 +25,7 @@ RULES = {
     ("GET", "/agencies/{code}"): ("agency", "/agencies/SKHDT"),
     ("GET", "/tasks/{ref:path}"): ("agency", "/tasks/3.1.1-a"),
     ("POST", "/tasks/{ref:path}"): ("agency", "/tasks/3.1.1-a"),
+    ("POST", "/requests/{ref:path}"): ("agency", "/requests/3.1.1-a"),
     ("POST", "/agencies/{code}/people"): ("agency", "/agencies/SKHDT/people"),
     ("GET", "/signin"): ("public", "/signin"),
     ("GET", "/static/dondoc.css"): ("public", "/static/dondoc.css"),

@@ -93,6 +93,11 @@ def other_kinds(context) -> dict[str, tuple[str, str]]:
         "address_dead": dict(dead_name="Nguyễn Thị Lan", dead_email="lan.nt@skhdt.example.org", agency_name=agency,
                              reason="5.1.1 smtp; 550 5.1.1 <lan.nt@skhdt.example.org>: Recipient address rejected: "
                                     "User unknown in virtual mailbox table", bounced_on=date(2016, 1, 18)),
+        "task_work": dict(event="extension_approved", ref="3.1.3-b/SNNPTNT-DAI-DIEN", title=tasks[0]["title"],
+                          lead=agency, due_then=date(2015, 12, 31), due_now=date(2016, 3, 31), original_due=date(2015, 12, 31),
+                          asked_due=date(2016, 3, 31), granted_due=date(2016, 3, 31), answer_by=None,
+                          reason="Chờ ý kiến của các sở, ngành về dự thảo chính sách", note="Đồng ý, lần gia hạn duy nhất",
+                          returned_completed_on=None, number=12, link="http://127.0.0.1:8000/tasks/3.1.3-b/SNNPTNT"),
         "review_request": review,
         "review_chaser": review,
         "review_missing": dict(year=2015, plan_title=plan.title, inputs_due=date(2015, 11, 30),
