@@ -1,4 +1,4 @@
-"""The README's main job ends with the dashboard's staff account (and, in a terminal, the server)."""
+"""The main job (README, `make run`) ends with the dashboard's staff account (and, in a terminal, the server)."""
 from sqlmodel import Session, select
 
 from dondoc.context import AppContext
@@ -14,7 +14,7 @@ def test_the_demo_without_a_terminal_does_not_serve_and_prints_alices_password(c
     assert "3.1.1-a: recorded as done on 14/01/2016" in result.output and "minh.lv@sgtvt.example.org flagged" in result.output
     assert "error: --today: the reminders of 15/01/2016 have run already; an earlier day (11/01/2016)" in result.output
     password = result.output.split("mật khẩu / password: ", 1)[1].split()[0]
-    context = AppContext(settings.model_copy(update={"data_dir": settings.data_dir / "demo", "database_url": ""}))
+    context = AppContext(settings.model_copy(update={"database_url": ""}))
     with Session(context.engine) as session:
         assert session.exec(select(StaffUser.email)).one() == "alice@lmhtx.example.org"
         assert authenticate_staff(session, email="alice@lmhtx.example.org", password=password)

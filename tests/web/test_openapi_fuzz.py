@@ -65,8 +65,9 @@ def fuzz_every_operation(app, context, *, cookies: dict, csrf: str | None,
     snapshot = Snapshot(context.engine)
     problems = []
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 38  # the guided import's six, the periodic reports' two, the stylesheet, the people form,
-    # the task's requests, the one-click link's two
+    # the guided import's six, the periodic reports' two, the stylesheet, the people and agency forms, the task's requests,
+    # the one-click link's two
+    assert len(operations) == 39
 
     for operation in operations:
         @hypothesis_settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
