@@ -114,14 +114,16 @@ class PlannedDigest:
                     **self.sections())
 
 
-def action_link(base_url: str, token: str, ref: str) -> str:
-    return f"{base_url.rstrip('/')}/act/{token}/{quote(ref, safe='/')}"
+def action_link(base_url: str, token: str, ref: str, plan_query: str = "") -> str:
+    return f"{base_url.rstrip('/')}/act/{token}/{quote(ref, safe='/')}{plan_query}"
 
 
-def _act_links(base_url: str, secret_key: str, email: str, last_day: date):
-    """A recipient's one-click links: each line's own token (email, ref, last day), made when rendered."""
+def _act_links(base_url: str, secret_key: str, email: str, last_day: date, plans: PlanNames | None = None):
+    """A recipient's one-click links: each line's own token (email, ref, last day), made when rendered;
+    with several plans loaded the link names the line's plan (?plan=CODE), as the task pages do."""
     def link(item) -> str:
-        return action_link(base_url, action_token(secret_key, email=email, ref=item.ref, last_day=last_day), item.ref)
+        token = action_token(secret_key, email=email, ref=item.ref, last_day=last_day)
+        return action_link(base_url, token, item.ref, plans.code_query(item.plan_id) if plans else "")
     return link
 
 
@@ -702,7 +704,7 @@ def queue_daily_reminders(session: Session, *, today: date, now: datetime, polic
     for key, digest in digests.items():
         if key in already:
             continue
-        act = _act_links(base_url, secret_key, digest.email, last_day) if secret_key else None
+        act = _act_links(base_url, secret_key, digest.email, last_day, plan_names) if secret_key else None
         context = digest.template_context(
             today, sender=sender, plans=plan_names.names(digest.plan_ids(), digest.language), act_link=act,
             escalate_after_days=policy.escalate_after_days_overdue, base_url=base_url, link_days=action_link_days)

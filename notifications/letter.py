@@ -7,6 +7,7 @@ module builds: `salutation`, `sender`, `plans`. Every kind includes the signatur
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
+from urllib.parse import quote
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
@@ -75,6 +76,12 @@ class PlanNames:
     @classmethod
     def read(cls, session: Session) -> "PlanNames":
         return cls(session.exec(sa_select(Plan).order_by(Plan.id)).scalars().all())
+
+    def code_query(self, plan_id: int | None) -> str:
+        """"?plan=CODE" for a link to a task when several plans are loaded (refs may repeat across them)."""
+        if len(self._plans) < 2 or plan_id not in self._plans:
+            return ""
+        return f"?plan={quote(self._plans[plan_id].code, safe='')}"
 
     def names(self, plan_ids: Iterable[int | None] = (), language: str = "vi") -> list[str]:
         """The names of these plans; with none given (or none known), of every plan."""

@@ -24,21 +24,26 @@ from models.updates import find_task
 router = APIRouter()
 
 
-def task_form_path(ref: str) -> str:
-    """Where a used link lands: the task's page with its report form open."""
-    return f"/tasks/{quote(ref, safe='/')}?act=1#record"
+def task_form_path(ref: str, plan_code: str | None = None) -> str:
+    """Where a used link lands: the task's page (of the plan named, where refs repeat) with its report form open."""
+    plan = f"plan={quote(plan_code, safe='')}&" if plan_code else ""
+    return f"/tasks/{quote(ref, safe='/')}?{plan}act=1#record"
 
 
 def _refused(request: Request, reason: str, ref: str):
     if reason == "wrong":
         wrong_token(request)  # a made-up link counts as guessing; a used or expired one does not
     return page(request, "act.html", status_code=400, valid=False, reason=reason, ref=ref,
-                signin=f"/signin?next={quote(task_form_path(ref), safe='')}")
+                signin=f"/signin?next={quote(task_form_path(ref, _plan_of(request)), safe='')}")
 
 
-def _task_title(session: Session, ref: str) -> str | None:
+def _plan_of(request: Request) -> str | None:
+    return request.query_params.get("plan") or None
+
+
+def _task_title(session: Session, ref: str, plan_code: str | None) -> str | None:
     try:
-        return find_task(session, ref=ref).title
+        return find_task(session, ref=ref, plan_code=plan_code).title
     except InputError:
         return None
 
@@ -56,11 +61,12 @@ def act_open(request: Request, token: str, ref: str):
     with Session(context.engine) as session:
         if is_spent(session, token, ref=ref):
             return _refused(request, "used", ref)
-        title = _task_title(session, ref)
+        title = _task_title(session, ref, _plan_of(request))
     if title is None:
         return _refused(request, "wrong", ref)
+    plan = _plan_of(request)
     return page(request, "act.html", valid=True, token=token, ref=ref, title=title, email=link.email,
-                last_day=link.last_day)
+                last_day=link.last_day, plan_query=f"?plan={quote(plan, safe='')}" if plan else "")
 
 
 @router.post("/act/{token}/{ref:path}", dependencies=[Depends(public)])
@@ -77,6 +83,6 @@ def act_use(request: Request, token: str, ref: str, csrf: str = Form("")):
         return _refused(request, refused.reason, ref)
     if person is None:  # no longer an active focal point
         return _refused(request, "gone", ref)
-    response = RedirectResponse(task_form_path(ref), status_code=303)
+    response = RedirectResponse(task_form_path(ref, _plan_of(request)), status_code=303)
     start_session(request, response, kind=FOCAL, email=person.email)
     return response

@@ -150,3 +150,13 @@ def test_the_sign_in_email_comes_from_the_coordinating_body_and_ends_with_its_si
     assert text.startswith("Kính gửi đồng chí Bob Trần,")
     assert "Đầu mối liên hệ: Hoàng Thị Thanh, ĐT 0209 3870 123" in text
     assert "Kế hoạch triển khai thực hiện Chương trình hành động số 19-CTr/TU" in text
+
+
+def test_a_link_naming_its_plan_lands_on_that_plans_task(web_context, visitor):
+    """With several plans loaded a ref may repeat: the digest's link names the plan (?plan=CODE)."""
+    link = link_for(web_context) + "?plan=BK-KTTT-2015-2020"
+    response = press(visitor, link)
+    assert response.headers["location"] == f"/tasks/{TASK}?plan=BK-KTTT-2015-2020&act=1#record"
+    assert 'id="act-notice"' in visitor.get(response.headers["location"]).text
+    elsewhere = visitor.get(link_for(web_context, ref="3.1.1-a") + "?plan=NO-SUCH-PLAN")
+    assert elsewhere.status_code == 400 and "Liên kết không đúng" in elsewhere.text
