@@ -65,8 +65,9 @@ def fuzz_every_operation(app, context, *, cookies: dict, csrf: str | None,
     snapshot = Snapshot(context.engine)
     problems = []
     operations = [result.ok() for result in schema.get_all_operations()]
-    # the guided import's six, the periodic reports' two, the stylesheets (2), the people and agency forms, the task's requests
-    assert len(operations) == 38
+    # the guided import's six, the periodic reports' two, the stylesheets (2), the people and agency forms, the task's requests,
+    # the one-click link's two
+    assert len(operations) == 40
 
     for operation in operations:
         @hypothesis_settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
