@@ -380,19 +380,22 @@ class OverdueDutyPage:
 
 
 def _duty_order(conditions: list, sort: str):
-    """The listable duties' task ids in the page's order: each placed by its oldest missed due date; by
-    agency, by the lead's code first. The rows are read from ix_occurrence_overdue_due's range of due
-    dates and grouped after (task_id + 0: walking ix_occurrence_overdue_task in task order instead would
-    read every open row, those not yet due too)."""
+    """The listable duties in the page's order, each row (task id, duties, periods) carrying the totals
+    (window functions over the groups: one pass over the rows gives the page and its counts). A duty is
+    placed by its oldest missed due date; by agency, by the lead's code first. The rows are read from
+    ix_occurrence_overdue_due's range of due dates and grouped after (task_id + 0: walking
+    ix_occurrence_overdue_task in task order instead would read every open row, those not yet due too)."""
     task = (Occurrence.task_id + literal_column("0")).label("task_id")
-    duties = select(task, func.min(Occurrence.due_date).label("oldest")).where(*conditions).group_by(task).subquery()
+    duties = (select(task, func.min(Occurrence.due_date).label("oldest"), func.count().label("periods"))
+              .where(*conditions).group_by(task).subquery())
+    columns = (duties.c.task_id, func.count().over().label("duties"), func.sum(duties.c.periods).over().label("all"))
     if sort == "agency":
-        return (select(duties.c.task_id).join(Task, Task.id == duties.c.task_id)
+        return (select(*columns).join(Task, Task.id == duties.c.task_id)
                 .join(Agency, Task.lead_agency_id == Agency.id)
                 .order_by(Agency.code, duties.c.oldest, duties.c.task_id))
     if sort == "-due":
-        return select(duties.c.task_id).order_by(duties.c.oldest.desc(), duties.c.task_id.desc())
-    return select(duties.c.task_id).order_by(duties.c.oldest, duties.c.task_id)
+        return select(*columns).order_by(duties.c.oldest.desc(), duties.c.task_id.desc())
+    return select(*columns).order_by(duties.c.oldest, duties.c.task_id)
 
 
 def _fold(today: date, conditions: list, session: Session, task_ids: list[int]) -> list[OverdueDuty]:
@@ -468,13 +471,23 @@ def overdue_duty_page(session: Session, *, now: datetime, flt: OverdueFilter, pa
     today = local_date(now)
     conditions = _open_overdue(session, today, flt)
     # Core rows, not the ORM's (its row handling cost more than the queries here).
-    tasks = (Occurrence.task_id + literal_column("0")).distinct()  # + 0: as in _duty_order
-    periods, total = session.connection().execute(select(func.count(), func.count(tasks))
-                                                  .select_from(Occurrence).where(*conditions)).one()
+    ordered = _duty_order(conditions, flt.sort)
+
+    def read(page: int) -> list:
+        return session.connection().execute(ordered.limit(page_size).offset((page - 1) * page_size)).all()
+
+    rows = read(max(1, page))
+    if rows:
+        total, periods = rows[0][1], int(rows[0][2])
+    else:  # nothing listed, or a page past the end: count, then show the last page
+        tasks = (Occurrence.task_id + literal_column("0")).distinct()  # + 0: as in _duty_order
+        periods, total = session.connection().execute(select(func.count(), func.count(tasks))
+                                                      .select_from(Occurrence).where(*conditions)).one()
     pages = max(1, -(-total // page_size))
+    if not rows and total:
+        rows = read(pages)
     page = min(max(1, page), pages)
-    task_ids = list(session.connection().execute(_duty_order(conditions, flt.sort).limit(page_size)
-                                                 .offset((page - 1) * page_size)).scalars()) if total else []
+    task_ids = [row[0] for row in rows]
     duties = _fold(today, conditions, session, task_ids)
     duty_followups(session, now=now, duties=duties)
     return OverdueDutyPage(items=duties, total=total, periods=periods, page=page, page_size=page_size)

@@ -123,3 +123,13 @@ def test_the_duty_page_groups_the_open_rows_from_the_overdue_indexes_and_never_r
         for plan in plans:
             assert "SCAN task" not in plan, plan
             assert "SCAN occurrence" not in plan.replace("SCAN occurrence USING COVERING INDEX ix_occurrence_overdue", ""), plan
+
+
+def test_a_page_past_the_end_shows_the_last_page_of_duties_and_an_empty_list_counts_nothing(web_context):
+    with Session(web_context.engine) as session:
+        everything = overdue_duty_page(session, now=NOW, flt=OverdueFilter(), page_size=10 ** 6)
+        last = overdue_duty_page(session, now=NOW, flt=OverdueFilter(), page=10 ** 6, page_size=7)
+        assert (last.page, last.total, last.periods) == (last.pages, everything.total, everything.periods)
+        assert [d.task_id for d in last.items] == [d.task_id for d in everything.items][(last.pages - 1) * 7:]
+        nothing = overdue_duty_page(session, now=NOW, flt=OverdueFilter(min_days=100000), page=3)
+        assert (nothing.items, nothing.total, nothing.periods, nothing.page, nothing.pages) == ([], 0, 0, 1, 1)
