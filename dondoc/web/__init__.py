@@ -32,7 +32,7 @@ TODAY_COOKIE = "dondoc_today"
 
 # Router modules under dondoc.web, each exposing `router` (an APIRouter).
 ROUTERS: list[str] = ["static", "home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar", "review",
-                      "reviews", "plan_import", "reports"]
+                      "reviews", "plan_import", "reports", "attachments"]
 
 
 @pass_context
@@ -62,6 +62,8 @@ _FIELDS = {
     "title": ("Tên nhiệm vụ", "Title"), "due_date": ("Hạn", "Due date"), "retired": ("Đã bỏ khỏi kế hoạch", "Retired"),
     "kind": ("Loại kỳ hạn", "Kind"), "lead_agency_id": ("Cơ quan chủ trì", "Lead agency"),
     "product": ("Sản phẩm", "Product"), "deadline_phrase": ("Thời hạn", "Timing"),
+    "reassignment": ("Điều chuyển", "Reassignment"), "coordinating": ("Cơ quan phối hợp", "Coordinating"),
+    "evidence": ("Tệp sản phẩm", "Evidence file"), "contribution": ("Ý kiến phối hợp", "Contribution"),
 }
 _VALUES = {"open": ("chưa thực hiện", "open"), "in_progress": ("đang thực hiện", "in progress"),
            "done": ("hoàn thành", "done")}
@@ -164,11 +166,15 @@ def create_app(context: AppContext) -> FastAPI:
             return page(request, "error.html", status_code=400, code=400, detail="NUL")
         return await call_next(request)
 
-    uploads = {"/plans/import"}  # the one form that carries a file
+    uploads = {"/plans/import"}  # the forms that carry files: the plan upload, and evidence on the task pages
+    upload_prefixes = ("/tasks/",)
+    upload_limit = max(settings.web_max_upload_bytes, settings.attachment_max_bytes + 2_000_000)
+    limits = BodyLimit(None, limit=settings.web_max_body_bytes, refuse=None, upload_limit=upload_limit,
+                       upload_paths=uploads, upload_prefixes=upload_prefixes)
 
     async def _too_large(scope, receive, send):
         request = Request(scope, receive)
-        limit = settings.web_max_upload_bytes if scope.get("path") in uploads else settings.web_max_body_bytes
+        limit = limits.limit_for(scope)
         response = page(request, "error.html", status_code=413, code=413,
                         limit=f"{limit / 1_000_000:g}".replace(".", ","))
         response.headers["Connection"] = "close"  # the rest of the body is not read
@@ -176,7 +182,7 @@ def create_app(context: AppContext) -> FastAPI:
 
     # Outermost last: every answer (a 413 too) carries the security headers.
     app.add_middleware(BodyLimit, limit=settings.web_max_body_bytes, refuse=_too_large,
-                       upload_limit=settings.web_max_upload_bytes, upload_paths=uploads)
+                       upload_limit=upload_limit, upload_paths=uploads, upload_prefixes=upload_prefixes)
     app.add_middleware(SecurityHeaders, production=settings.production)
 
     @app.exception_handler(NeedsSignIn)
