@@ -5,18 +5,22 @@ Refs may hold a slash (3.3-a/BA-BE): the route takes the rest of the path. Remin
 """
 from datetime import date
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from sqlmodel import Session, select
 
 from config.errors import InputError
 from dondoc.web import context_of, page, parse_day, plan_now
 from dondoc.web.access import User, require_agency, signed_in
+from dondoc.web.attachments import read_uploads, require_reader, task_extras
 from dondoc.web.security import check_csrf
 from models.agency import Agency
 from models.audit import AuditEntry
 from models.clock import local_date
 from models.db import transaction
+from models.evidence import attach
+from models.reassignment import credited_agency
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.plan import Task, TaskCoordinator
 from models.status import occurrence_days_late, occurrence_status
@@ -37,7 +41,8 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
     now = plan_now(request)
     with Session(context_of(request).engine) as session:
         task = _task_or_404(session, ref)
-        require_agency(user, task.lead_agency_id)
+        require_reader(session, user, task)  # the lead, staff; coordinators and credited agencies read only
+        extras = task_extras(session, task, user, max_bytes=context_of(request).settings.attachment_max_bytes)
         lead = session.get(Agency, task.lead_agency_id)
         coordinators = session.exec(select(Agency).join(TaskCoordinator, TaskCoordinator.agency_id == Agency.id)
                                     .where(TaskCoordinator.task_id == task.id).order_by(Agency.name_vi)).all()
@@ -50,11 +55,13 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
         ).order_by(AuditEntry.id)).all()
     due_of = {o.id: o.due_date for o in occurrences}
     open_ones = [o for o in occurrences if o.progress != Progress.DONE and o.kind != OccurrenceKind.WITHDRAWN]
+    if not extras["can_record"]:
+        open_ones = []  # read-only: the recording form is not shown
     return page(request, "task.html", status_code=status_code, task=task, lead=lead, coordinators=coordinators,
                 occurrences=[(o, occurrence_status(o, local_date(now)), occurrence_days_late(o, local_date(now)))
                              for o in occurrences], history=history, due_of=due_of,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
-                saved=request.query_params.get("saved"))
+                saved=request.query_params.get("saved"), **extras)
 
 
 @router.get("/tasks/{ref:path}")
@@ -70,11 +77,19 @@ def _day(value: str, field: str) -> date | None:
 
 
 @router.post("/tasks/{ref:path}")
-def task_record(request: Request, ref: str, user: User = Depends(signed_in), csrf: str = Form(""),
-                action: str = Form(""), due: str = Form(""), on: str = Form(""), percent: str = Form(""),
-                note: str = Form("")):
-    """action=progress (percent, note) or action=done (on, note), on the occurrence due on `due`."""
+async def task_record(request: Request, ref: str, user: User = Depends(signed_in), csrf: str = Form(""),
+                      action: str = Form(""), due: str = Form(""), on: str = Form(""), percent: str = Form(""),
+                      note: str = Form(""), files: list[UploadFile] | None = File(None)):
+    """action=progress (percent, note) or action=done (on, note), on the occurrence due on `due`; the
+    files chosen are filed with it as evidence (models/evidence.py), in the same transaction."""
     check_csrf(request, csrf)
+    context = context_of(request)
+    uploads = await read_uploads(files, context.settings.attachment_max_bytes)
+    return await run_in_threadpool(_record, request, ref, user, action, due, on, percent, note, uploads)
+
+
+def _record(request: Request, ref: str, user: User, action: str, due: str, on: str, percent: str, note: str,
+            uploads: list[tuple[str, bytes]]):
     context = context_of(request)
     with Session(context.engine) as session:
         task = _task_or_404(session, ref)
@@ -91,17 +106,21 @@ def task_record(request: Request, ref: str, user: User = Depends(signed_in), csr
                 if on_day > local_date(now):
                     raise InputError("Ngày hoàn thành không thể sau hôm nay" if not lang_en
                                      else "The completion date cannot be after today", field="on")
-                mark_done(session, ref=task.ref, on=on_day, note=note_text, due=due_day, at=now, actor=user.actor)
+                occ = mark_done(session, ref=task.ref, on=on_day, note=note_text, due=due_day, at=now, actor=user.actor)
             elif action == "progress":
                 try:
                     value = int(percent) if percent.strip() else None
                 except ValueError:
                     raise InputError("Tiến độ phải là số từ 0 đến 100" if not lang_en
                                      else "Progress must be a number from 0 to 100", field="percent") from None
-                record_progress(session, ref=task.ref, percent=value, note=note_text, due=due_day, at=now,
-                                actor=user.actor)
+                occ = record_progress(session, ref=task.ref, percent=value, note=note_text, due=due_day, at=now,
+                                      actor=user.actor)
             else:
                 raise HTTPException(400, "unknown action")
+            if uploads:  # evidence with the completion or the progress note: all of it, or none of it
+                attach(session, occurrence=occ, task=task, agency_id=credited_agency(occ.held_by_agency_id, task.lead_agency_id), files=uploads,
+                       data_dir=context.settings.data_dir, max_bytes=context.settings.attachment_max_bytes,
+                       at=now, actor=user.actor, note=note_text)
     except InputError as error:
         message = error.message if lang_en or not error.vi else error.vi
         return _show(request, ref, user, status_code=400, error=message, form=form)
