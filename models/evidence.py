@@ -113,7 +113,8 @@ def checked(files: list[tuple[str, bytes]], *, max_bytes: int) -> list[tuple[str
         shown = (name or "?")[:150]
         if len(raw) > max_bytes:
             raise InputError(f"{shown}: larger than the {max_bytes / 1_000_000:g} MB limit per file", field="files",
-                             vi=f"{shown}: vượt quá giới hạn {max_bytes / 1_000_000:g} MB mỗi tệp; không có gì được lưu")
+                             vi=f"{shown}: vượt quá giới hạn {f'{max_bytes / 1_000_000:g}'.replace('.', ',')} MB mỗi tệp; "
+                                f"không có gì được lưu")
         if not raw:
             raise InputError(f"{shown}: the file is empty", field="files", vi=f"{shown}: tệp rỗng")
         kind = sniff(raw)

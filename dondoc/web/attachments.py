@@ -9,6 +9,7 @@ Each POST runs the same use case as the CLI (notifications/reassignment.py, mode
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import Session, select
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from config.errors import InputError
 from dondoc.web import Forbidden, context_of, parse_day, plan_now
@@ -71,7 +72,7 @@ async def read_uploads(files: list[UploadFile] | None, max_bytes: int) -> list[t
     refused by models/evidence.py without holding more."""
     found = []
     for upload in files or []:
-        if not isinstance(upload, UploadFile):
+        if not isinstance(upload, StarletteUpload):  # what the form parser gives (FastAPI's class derives from it)
             continue
         raw = await upload.read(max_bytes + 1)
         if not upload.filename and not raw:
