@@ -276,7 +276,7 @@ def build_periodic(session: Session, plan: Plan, window: Window, *, now: datetim
     results = []
     if targets and window.start.month == 1 and window.end.month == 12:
         values = indicator_values(session, plan, year)
-        district_names = dict(session.exec(select(Agency.code, Agency.name_vi).where(Agency.kind == AgencyKind.DISTRICT)))
+        district_names = dict(session.exec(select(Agency.code, Agency.name_vi).where(Agency.kind == AgencyKind.DISTRICT)).all())
         results = evaluate_targets(targets.targets, values, year=year, first_year=plan.horizon_start.year,
                                    districts=sorted(district_names), duties=to_date.duty_status, names=district_names)
     plan_refs = set(session.exec(select(Task.ref).where(Task.plan_id == plan.id)))
