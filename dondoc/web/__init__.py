@@ -168,9 +168,10 @@ def create_app(context: AppContext) -> FastAPI:
 
     uploads = {"/plans/import"}  # the forms that carry files: the plan upload, and evidence on the task pages
     upload_prefixes = ("/tasks/",)
-    upload_limit = max(settings.web_max_upload_bytes, settings.attachment_max_bytes + 2_000_000)
-    limits = BodyLimit(None, limit=settings.web_max_body_bytes, refuse=None, upload_limit=upload_limit,
-                       upload_paths=uploads, upload_prefixes=upload_prefixes)
+    evidence_limit = max(settings.web_max_upload_bytes, settings.attachment_max_bytes + 2_000_000)
+    bounds = dict(limit=settings.web_max_body_bytes, upload_limit=settings.web_max_upload_bytes, upload_paths=uploads,
+                  upload_prefixes=upload_prefixes, prefix_limit=evidence_limit)
+    limits = BodyLimit(None, refuse=None, **bounds)
 
     async def _too_large(scope, receive, send):
         request = Request(scope, receive)
@@ -181,8 +182,7 @@ def create_app(context: AppContext) -> FastAPI:
         await response(scope, receive, send)
 
     # Outermost last: every answer (a 413 too) carries the security headers.
-    app.add_middleware(BodyLimit, limit=settings.web_max_body_bytes, refuse=_too_large,
-                       upload_limit=upload_limit, upload_paths=uploads, upload_prefixes=upload_prefixes)
+    app.add_middleware(BodyLimit, refuse=_too_large, **bounds)
     app.add_middleware(SecurityHeaders, production=settings.production)
 
     @app.exception_handler(NeedsSignIn)

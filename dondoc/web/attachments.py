@@ -45,6 +45,14 @@ def require_reader(session: Session, user: User, task: Task) -> None:
         raise Forbidden()
 
 
+def coordinated_tasks(session: Session, agency_id: int) -> list[Task]:
+    """The live duties an agency coordinates (its page lists them: its focal points open them read-only)."""
+    from models.plan import TaskCoordinator
+    return list(session.exec(select(Task).join(TaskCoordinator, TaskCoordinator.task_id == Task.id)
+                             .where(TaskCoordinator.agency_id == agency_id, Task.retired == False)  # noqa: E712
+                             .order_by(Task.id)))
+
+
 def may_record(user: User, task: Task) -> bool:
     """Recording progress, completion and evidence: the lead's focal points and staff."""
     return user.is_staff or task.lead_agency_id in user.agency_ids

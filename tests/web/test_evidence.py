@@ -4,7 +4,6 @@ and who may do what. bob: SKHDT (leads 3.1.1-a, coordinates 3.1.2-b); carol: BA-
 3.1.1-a through the districts, no part in 3.1.2-b); alice: staff."""
 import io
 import zipfile
-from datetime import datetime
 
 import pytest
 from docx import Document

@@ -128,7 +128,8 @@ def test_carol_adds_a_coordinators_note_and_bob_sees_it_on_the_duty(live, page, 
     base, _ = live
     note = "Huyện Ba Bể đã rà soát số liệu hợp tác xã, gửi kèm báo cáo"
     _focal(page, base, smtp[0], CAROL[0])
-    page.goto(f"{base}/tasks/3.1.1-a")  # BA-BE coordinates it (through the districts): read-only
+    page.click("#coordinated a[href='/tasks/3.1.1-a']")  # BA-BE coordinates it (through the districts): read-only
+    page.wait_for_url(f"{base}/tasks/3.1.1-a")
     assert page.locator("#record").count() == 0
     page.fill("#c-note", note)
     page.click("#c-send")
