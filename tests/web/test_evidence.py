@@ -186,3 +186,15 @@ def test_the_periodic_reports_annex_lists_the_evidence_files(bob, alice, web_con
     assert headings[4] == "Tệp sản phẩm"
     assert rows == [["3.1.1-a", report.evidence[0].title, "Sở Kế hoạch và Đầu tư", "31/12/2015", "ke-hoach-2016.pdf",
                      "15/01/2016"]]
+
+
+def test_a_file_written_for_a_transaction_that_rolls_back_is_removed_again(web_context):
+    with pytest.raises(RuntimeError):
+        with transaction(web_context.engine) as session:
+            attach_to(session, ref="3.1.1-a", due=None, files=[("bien-ban.pdf", PDF)],
+                      data_dir=web_context.settings.data_dir, max_bytes=LIMIT, at=FixedClock.on(TODAY).now(), actor="test")
+            assert len(_stored(web_context)) == 1
+            raise RuntimeError("something later in the same transaction failed")
+    assert _stored(web_context) == []
+    with Session(web_context.engine) as session:
+        assert session.exec(select(EvidenceFile)).all() == []
