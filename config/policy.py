@@ -97,6 +97,12 @@ class WorkingDaysPolicy(_Strict):
     make_up_working_days: list[date] = []
 
 
+class WorkPolicy(_Strict):
+    """Extension requests (models/task_work.py)."""
+    # How many extensions one occurrence may be granted; null: no cap.
+    max_extensions_per_occurrence: int | None = Field(default=2, ge=0)
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -104,6 +110,7 @@ class Policy(BaseModel):
     reminders: ReminderPolicy = ReminderPolicy()
     working_days: WorkingDaysPolicy = WorkingDaysPolicy()
     review: ReviewPolicy = ReviewPolicy()
+    work: WorkPolicy = WorkPolicy()
 
 
 def read_policy(path: Path) -> Policy:

@@ -205,7 +205,8 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
         coordinators.setdefault(link.task_id, set()).add(link.agency_id)
     occurrences: dict[int, dict] = {}
     for occ in session.exec(select(Occurrence).join(Task).where(Task.plan_id == plan.id)):
-        occurrences.setdefault(occ.task_id, {})[occ.due_date] = occ
+        # An extended occurrence is the plan's period of its original date (its due date in force moved).
+        occurrences.setdefault(occ.task_id, {})[occ.original_due or occ.due_date] = occ
 
     new_occurrences = []
     from models.reassignment import kept_leads
@@ -309,8 +310,11 @@ def review_inputs_due_of(plan_file: PlanFile) -> str | None:
 
 
 def _drop_occurrence(session, occ, audit, ref, report):
-    """An occurrence the schedule no longer has: removed unless someone recorded something on it."""
-    if occ.progress == Progress.OPEN and not occ.note:
+    """An occurrence the schedule no longer has: removed unless someone recorded something on it
+    (progress, a note, or a request: an extension, a return, an explanation)."""
+    from models.task_work import TaskRequest
+    asked = session.exec(select(TaskRequest.id).where(TaskRequest.occurrence_id == occ.id)).first() is not None
+    if occ.progress == Progress.OPEN and not occ.note and not asked and occ.original_due is None:
         audit("occurrence", occ.id, "removed", occ.due_date.isoformat(), None, ref=ref, note="schedule changed")
         session.delete(occ)
         report.occurrences_removed += 1

@@ -59,6 +59,9 @@ class Occurrence(SQLModel, table=True):
     due_date: date
     # First day of the period this occurrence covers: before it, the occurrence is "not yet due".
     starts_on: date
+    # The due date the plan gave, kept when an extension moved `due_date` (the date in force, which every
+    # status rule, reminder and overdue query reads): set on the first approved extension (0019).
+    original_due: date | None = None
     kind: str = Field(default=OccurrenceKind.DEADLINE, max_length=20)
     progress: str = Field(default=Progress.OPEN, max_length=20)
     progress_percent: int | None = None

@@ -83,7 +83,7 @@ def list_tasks(session: Session, *, now: datetime, agency_code: str | None = Non
         .order_by(Occurrence.due_date)
     ):
         periods.setdefault(occ.task_id, []).append(
-            Period(occ.due_date, occ.starts_on, occ.kind, occ.progress, occ.completed_on))
+            Period(occ.due_date, occ.starts_on, occ.kind, occ.progress, occ.completed_on, occ.original_due))
         if occ.kind == OccurrenceKind.DEADLINE and not done_by(occ.progress, occ.completed_on, occ.due_date, today):
             next_open.setdefault(occ.task_id, occ)
     result = []

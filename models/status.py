@@ -204,12 +204,23 @@ def period_label(due: date, rrule: str | None) -> str:
 # --- a duty: its periods together ---------------------------------------------------------------
 
 class Period(NamedTuple):
-    """What the status of a duty needs of each of its occurrences."""
+    """What the status of a duty needs of each of its occurrences. `due` is the date in force (an
+    approved extension's), against which it is judged; `original` the plan's date when it was extended."""
     due: date
     starts_on: date
     kind: str
     progress: str
     completed_on: date | None
+    original: date | None = None
+
+    @property
+    def planned(self) -> date:
+        """The plan's date: which period it is, and which window holds it (an extension does not move it)."""
+        return self.original or self.due
+
+    @property
+    def extended(self) -> bool:
+        return self.original is not None
 
 
 def duty_status(periods: Iterable[Period], today: date) -> StatusCategory:
@@ -313,6 +324,9 @@ class StatusSummary:
     agency_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # code: (vi, en)
     by_section: dict[str, Tally] = field(default_factory=dict)  # duties per plan section (3.1, 3.2, ...)
     no_deadline_reported: int = 0  # no-deadline duties reported on for the window's year
+    # Duties with a period whose deadline was extended (đã gia hạn), per category: counted apart as well.
+    extended: Tally = field(default_factory=Tally)
+    extended_periods: int = 0
     duty_status: dict[str, StatusCategory] = field(default_factory=dict)  # per task ref
 
     @property
@@ -336,7 +350,7 @@ def summarize(facts: Iterable[TaskFacts], today: date, window: Window = EVERYTHI
     entries: dict[tuple[str, str], list[Period]] = {}
     for task in facts:
         held = [p for p in task.periods
-                if window.holds(due=p.due, progress=p.progress, completed_on=p.completed_on)]
+                if window.holds(due=p.planned, progress=p.progress, completed_on=p.completed_on)]
         deadlines = [p for p in held if p.kind == OccurrenceKind.DEADLINE]
         if not deadlines:
             if any(p.kind == OccurrenceKind.DEADLINE for p in task.periods):
@@ -345,6 +359,9 @@ def summarize(facts: Iterable[TaskFacts], today: date, window: Window = EVERYTHI
         category = duty_status(held, today)
         summary.duty_status[task.ref] = category
         summary.duties.add(category)
+        if any(p.extended for p in deadlines):
+            summary.extended.add(category)
+            summary.extended_periods += sum(1 for p in deadlines if p.extended)
         for code, name, name_en, share in task.shares():  # a reassigned duty counts for each agency's part
             part = category if not task.credited else _share_status(share, held, today)
             if part is None:
@@ -382,7 +399,7 @@ def read_facts(session, *, plan_id: int | None = None, agency_id: int | None = N
     statement = (
         select(Task.id, Task.ref, Task.section, Agency.code, Agency.name_vi, Agency.name_en, Plan.code,
                Occurrence.due_date, Occurrence.starts_on, Occurrence.kind, Occurrence.progress,
-               Occurrence.completed_on, held.code, held.name_vi, held.name_en)
+               Occurrence.completed_on, Occurrence.original_due, held.code, held.name_vi, held.name_en)
         .select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)
         .join(Agency, Task.lead_agency_id == Agency.id).join(Plan, Task.plan_id == Plan.id)
         .outerjoin(held, Occurrence.held_by_agency_id == held.id)
@@ -395,12 +412,12 @@ def read_facts(session, *, plan_id: int | None = None, agency_id: int | None = N
         statement = statement.where(func.coalesce(Occurrence.held_by_agency_id, Task.lead_agency_id) == agency_id)
     facts: list[TaskFacts] = []
     for (task_id, ref, section, code, name_vi, name_en, plan_code, due, starts_on, kind, progress,
-         completed_on, held_code, held_vi, held_en) in session.execute(statement):
+         completed_on, original, held_code, held_vi, held_en) in session.execute(statement):
         if agency_id is not None and held_code is not None:  # one agency asked about: its part, under its name
             code, name_vi, name_en, held_code = held_code, held_vi, held_en, None
         if not facts or facts[-1].task_id != task_id:
             facts.append(TaskFacts(task_id, ref, section, code, name_vi, plan_code, [], name_en))
-        period = Period(due, starts_on, kind, progress, completed_on)
+        period = Period(due, starts_on, kind, progress, completed_on, original)
         facts[-1].periods.append(period)
         if held_code is not None and held_code != code:
             facts[-1].credited.setdefault(held_code, (held_vi, held_en, []))[2].append(period)

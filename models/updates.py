@@ -2,6 +2,7 @@
 import re
 from datetime import date, datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from config.errors import InputError
@@ -31,7 +32,9 @@ def pick_occurrence(session: Session, *, task: Task, due: date | None) -> Occurr
     """The occurrence due on `due`, or else the earliest one not yet done."""
     statement = select(Occurrence).where(Occurrence.task_id == task.id, Occurrence.kind != OccurrenceKind.WITHDRAWN)
     if due is not None:
-        occ = session.exec(statement.where(Occurrence.due_date == due)).first()
+        # The date in force, or the plan's date of an extended occurrence (people quote either).
+        occ = session.exec(statement.where(or_(Occurrence.due_date == due, Occurrence.original_due == due))
+                           .order_by(Occurrence.due_date)).first()
         if occ is None:
             dates = ", ".join(d.strftime("%d/%m/%Y") for d in session.exec(
                 select(Occurrence.due_date).where(Occurrence.task_id == task.id).order_by(Occurrence.due_date)))

@@ -99,4 +99,6 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-from dondoc.cli import agencies, demo, inbox, plan, remind, report, review, serve, summary, tasks, task_files, users, web  # noqa: E402,F401  (they register their commands on `app`)
+from dondoc.cli import agencies, demo, inbox, plan, remind, report, review, serve, summary, tasks, users, web  # noqa: E402,F401  (they register their commands on `app`)
+from dondoc.cli import task_work  # noqa: E402,F401  (registers task extend|decide|return|explain|answer)
+from dondoc.cli import task_files  # noqa: E402,F401  (registers task reassign|attach|files|contribute)

@@ -24,8 +24,19 @@ DEMO_STEPS = [
       "Sở Thông tin - Truyền thông=STTTT"]),
     ("Nhiệm vụ của Sở Kế hoạch và Đầu tư / The Department of Planning and Investment's tasks",
      ["tasks", "--agency", "SKHDT", "--today", "2015-03-01"]),
-    ("Mô phỏng 10 tháng: nhắc việc hằng ngày vào hộp thư đi var/demo/outbox / Simulate Jan-Oct 2015: daily reminders",
-     ["simulate", "--from", "2015-01-01", "--to", "2015-10-31"]),
+    ("Mô phỏng 10 tháng: nhắc việc hằng ngày vào hộp thư đi var/demo/outbox; các đơn vị (mô phỏng) đề nghị gia hạn, "
+     "Liên minh quyết định, trả lại báo cáo / Simulate Jan-Oct 2015: daily reminders; simulated agencies ask for "
+     "extensions, staff decide and return reports",
+     ["simulate", "--from", "2015-01-01", "--to", "2015-10-31", "--demo-agencies"]),
+    ("Đề nghị gia hạn và báo cáo bị trả lại trong thời gian mô phỏng / The extensions and returns of the simulation",
+     ["task", "requests", "--format", "csv"]),
+    ("Liên minh yêu cầu huyện Na Rì giải trình 3.3-d-2/NA-RI (gia hạn không được đồng ý, vẫn chậm) / Staff ask "
+     "Na Rì to explain a late duty whose extension was refused",
+     ["task", "explain", "3.3-d-2/NA-RI", "--due", "2015-06-30", "--answer-by", "2015-10-31", "--reason",
+      "Đề nghị giải trình lý do chưa báo cáo kết quả quý II/2015", "--today", "2015-10-31"]),
+    ("Huyện Na Rì giải trình (đầu mối tien.hv@nari.example.org) / Na Rì's focal point answers",
+     ["task", "answer", "3.3-d-2/NA-RI", "--text", "Chưa tổng hợp xong số liệu của các xã; sẽ báo cáo trước 15/11/2015",
+      "--by", "tien.hv@nari.example.org", "--today", "2015-10-31"]),
     ("Huyện Ba Bể báo cáo đã kiện toàn Ban Chỉ đạo ngày 10/08/2015, quá hạn 30/06/2015 / Ba Bể reports 3.3-a done late",
      ["task", "done", "3.3-a/BA-BE", "--on", "2015-08-10", "--today", "2015-10-31"]),
     ("Mở kỳ sơ kết năm 2015: gửi đường dẫn báo cáo cho các đơn vị / Open the 2015 review, links emailed",

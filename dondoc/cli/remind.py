@@ -91,7 +91,7 @@ def simulate(ctx: typer.Context,
              demo_agencies: bool = typer.Option(
                  False, "--demo-agencies",
                  help="Simulated agencies answer the annual review (some on time, some late, some never; fixed seed), "
-                      "recorded as simulated:<code>.")) -> None:
+                      "ask for extensions and report completions that staff return, recorded as simulated:<code>.")) -> None:
     """Run every daily job for each day in order, as if time passed (for demos and rehearsals).
     The annual review opens, chases and compiles on its dates."""
     from config.errors import InputError
@@ -116,6 +116,12 @@ def simulate(ctx: typer.Context,
             typer.echo(f"  {day}: {r['simulated_submissions']} simulated agencies submitted their review")
         for path in r["reports"]:
             typer.echo(f"  {day}: review report written to {path}")
+    work = [(r["day"], r["work"]) for r in reports if r.get("work")]
+    if work:
+        sums = {k: sum(w[k] for _, w in work) for k in work[0][1]}
+        typer.echo(f"  Simulated agencies: {sums['extensions_asked']} extensions asked ({sums['extensions_approved']} "
+                   f"approved, {sums['extensions_refused']} refused), {sums['completions']} completions reported, "
+                   f"{sums['returned']} returned by staff (dondoc task requests)")
     for r in busy[:10]:
         typer.echo(f"  {show_date(date.fromisoformat(r['day']))}: {r['queued']} queued, {r['sent']} sent")
     if len(busy) > 10:

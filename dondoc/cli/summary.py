@@ -38,6 +38,8 @@ def summary(ctx: typer.Context,
     rows += [dict(key="", name=f"Tổng số ({unit})", **tally.as_dict())
              for unit, tally in (("nhiệm vụ", counted.duties), ("mục của Kế hoạch", counted.entries),
                                  ("kỳ", counted.periods))]
+    if counted.extended.with_deadline:  # counted apart as well: duties with a period whose deadline was extended
+        rows.append(dict(key="", name="Trong đó đã gia hạn (nhiệm vụ)", **counted.extended.as_dict()))
     scope = window.label or "toàn bộ Kế hoạch"
     emit(rows, fmt, [("key", "Mã"), ("name", "Cơ quan chủ trì" if by == "agency" else "Mục"),
                      *[(c.value, c.label_vi) for c in COUNTED]],

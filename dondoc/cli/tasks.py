@@ -129,7 +129,7 @@ def show(ctx: typer.Context, ref: str, plan: str = PlanOption, today: date = Tod
         ).order_by(AuditEntry.id)).all()
         day = local_date(now)
         later = lambda o: o.completed_on is not None and o.completed_on > day  # noqa: E731  (recorded for a later day)
-        rows = [dict(due=o.due_date, kind=o.kind, status=occurrence_status(o, day).value,
+        rows = [dict(due=o.due_date, original_due=o.original_due, kind=o.kind, status=occurrence_status(o, day).value,
                      days_late=occurrence_days_late(o, day), progress=o.progress,
                      percent=o.progress_percent, completed_on=None if later(o) else o.completed_on,
                      note=o.note) for o in occurrences]
@@ -143,10 +143,11 @@ def show(ctx: typer.Context, ref: str, plan: str = PlanOption, today: date = Tod
     typer.echo(f"{task.ref} — {task.title}\n{task.source_text}\n")
     if task.product:
         typer.echo(f"Sản phẩm: {task.product}\n")
-    emit(rows, fmt, [("due", "Hạn"), ("kind", "Loại"), ("status", "Tình trạng"), ("days_late", "Số ngày quá hạn"),
+    emit(rows, fmt, [("due", "Hạn"), ("original_due", "Hạn theo Kế hoạch (đã gia hạn)"), ("kind", "Loại"), ("status", "Tình trạng"), ("days_late", "Số ngày quá hạn"),
                      ("percent", "%"),
                      ("completed_on", "Hoàn thành"), ("note", "Ghi chú")], title="Các kỳ hạn",
          formatters={"status": _status_label, "percent": lambda v: "" if v is None else str(v),
+                     "original_due": lambda v: show_date(v) if v else "",
                      "days_late": lambda v: str(v) if v else ""})
     emit(changes, fmt, [("at", "Lúc"), ("actor", "Người"), ("field", "Trường"), ("old", "Cũ"), ("new", "Mới"),
                         ("note", "Ghi chú")], title="Lịch sử")

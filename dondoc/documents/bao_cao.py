@@ -75,6 +75,9 @@ def results_paragraphs(report: Report) -> list[str]:
         f"Lũy kế từ đầu Kế hoạch đến ngày {_d(t.today)}: {_four(t.duties, 'nhiệm vụ')}; "
         f"{t.duties[StatusCategory.NO_DEADLINE]} nhiệm vụ thường xuyên, không thời hạn.",
     ]
+    if s.extended.with_deadline:
+        lines.insert(1, f"Trong đó đã gia hạn (thời hạn được điều chỉnh theo đề nghị, đánh giá theo hạn đã gia hạn): "
+                        f"{_four(s.extended, 'nhiệm vụ')} ({s.extended_periods} kỳ được gia hạn).")
     if report.kind == "so_ket":
         c, total = report.status_counts, len(report.agencies)
         lines.insert(0, f"{total} cơ quan, đơn vị được đề nghị báo cáo sơ kết (hạn gửi {_d(report.inputs_due)}): "
@@ -111,6 +114,7 @@ SECTION_HEADINGS = ["Mục của Kế hoạch"] + [c.label_vi for c in COUNTED] 
 TARGET_HEADINGS = ["Chỉ tiêu", "Mục tiêu", "Kết quả", "Đánh giá", "Ghi chú"]
 DUTY_HEADINGS = ["Mục", "Nhiệm vụ", "Cơ quan chủ trì", "Kỳ", "Hạn", "Tình trạng", "Số ngày quá hạn", "Kết quả"]
 OVERDUE_HEADINGS = ["Mục", "Nhiệm vụ", "Cơ quan chủ trì", "Hạn", "Số ngày quá hạn"]  # one row per late period
+EXPLANATION_HEADINGS = ["Mục", "Nhiệm vụ", "Cơ quan chủ trì", "Hạn", "Nội dung yêu cầu", "Giải trình", "Ngày giải trình"]
 NEXT_HEADINGS = ["Cơ quan chủ trì", "Mục", "Nhiệm vụ", "Kỳ", "Hạn"]
 EVIDENCE_HEADINGS = ["Mục", "Nhiệm vụ", "Cơ quan", "Kỳ hạn", "Tệp sản phẩm", "Ngày gửi"]
 SUBMISSION_HEADINGS = ["Cơ quan, đơn vị", "Tình trạng gửi báo cáo", "Ngày gửi", "Hình thức"]
@@ -140,9 +144,18 @@ def target_rows(report: Report) -> list[list]:
     return [[r.label, r.target, r.actual, r.verdict, r.detail] for r in report.targets]
 
 
+def due_shown(due, original) -> str:
+    """The date in force, and the plan's when it was extended: "31/03/2016 (gia hạn từ 31/12/2015)"."""
+    return f"{_d(due)} (gia hạn từ {_d(original)})" if original else _d(due)
+
+
 def duty_rows(lines: list[DutyLine]) -> list[list]:
-    return [[d.entry, d.title, d.agency, d.periods, _d(d.due), d.status.label_vi, str(d.days_late or ""), d.result]
-            for d in lines]
+    return [[d.entry, d.title, d.agency, d.periods, due_shown(d.due, d.original_due), d.status.label_vi,
+             str(d.days_late or ""), d.result] for d in lines]
+
+
+def explanation_rows(report: Report) -> list[list]:
+    return [list(row[:3]) + [due_shown(row[3], row[4])] + [row[5], row[6], _d(row[7])] for row in report.explanations]
 
 
 def overdue_rows(report: Report) -> list[list]:
@@ -178,6 +191,8 @@ def annexes(report: Report) -> list[tuple[str, list[str], list[list]]]:
         ("Chi tiết từng nhiệm vụ", DUTY_HEADINGS, duty_rows(report.duties)),
         ("Nhiệm vụ chưa hoàn thành, quá hạn (mỗi kỳ một dòng)", OVERDUE_HEADINGS, overdue_rows(report)),
     ]
+    if report.explanations:
+        found.append(("Giải trình của cơ quan chủ trì về nhiệm vụ chậm", EXPLANATION_HEADINGS, explanation_rows(report)))
     if report.kind == "so_ket":
         found.append(("Tình hình gửi báo cáo sơ kết của các cơ quan, đơn vị", SUBMISSION_HEADINGS,
                       submission_rows(report)))
@@ -505,6 +520,8 @@ def workbook(report: Report, organization: Organization):
               [row + [r.text] for row, r in zip(target_rows(report), report.targets)])
     sheet("Nhiệm vụ", DUTY_HEADINGS, duty_rows(report.duties))
     sheet("Quá hạn", OVERDUE_HEADINGS, overdue_rows(report))
+    if report.explanations:
+        sheet("Giải trình", EXPLANATION_HEADINGS, explanation_rows(report))
     sheet("Năm tới" if report.kind == "so_ket" else "Kỳ tới", NEXT_HEADINGS, next_rows(report))
     if report.kind == "so_ket":
         sheet("Đơn vị", SUBMISSION_HEADINGS + ["Ý kiến khác"],

@@ -85,6 +85,7 @@ class DutyLine:
     status: StatusCategory
     days_late: int
     result: str  # the latest note recorded by the day of the report
+    original_due: date | None = None  # the plan's date when the deadline was extended (đã gia hạn)
 
 
 @dataclass
@@ -139,6 +140,8 @@ class Report:
     next_duties: list[DutyLine] = field(default_factory=list)  # what falls due in the next period
     next_label: str = ""
     evidence: list[EvidenceLine] = field(default_factory=list)  # files filed with the period's duties (annex)
+    # Explanations given (giải trình) on the plan's duties by the compiling day: (entry, agency, due, asked, answer).
+    explanations: list[tuple] = field(default_factory=list)
 
     @property
     def task_counts(self) -> dict[str, int]:
@@ -241,16 +244,19 @@ def duty_lines(session: Session, plan: Plan, facts, today: date, window: Window)
         task = tasks.get(fact.task_id)
         if task is None:
             continue
-        held = [p for p in fact.periods if window.holds(due=p.due, progress=p.progress, completed_on=p.completed_on)]
+        held = [p for p in fact.periods
+                if window.holds(due=p.planned, progress=p.progress, completed_on=p.completed_on)]
         deadlines = [p for p in held if p.kind == "deadline"]
         if not deadlines and any(p.kind == "deadline" for p in fact.periods):
             continue
         state = duty_status(held or fact.periods, today)
         late = max((days_late(due=p.due, kind=p.kind, progress=p.progress, completed_on=p.completed_on, today=today)
                     for p in deadlines), default=0)
-        labels = "; ".join(period_label(p.due, task.rrule) for p in deadlines) if task.timing == "recurring" else ""
+        labels = "; ".join(period_label(p.planned, task.rrule) for p in deadlines) if task.timing == "recurring" else ""
+        latest = max(deadlines, key=lambda p: p.due, default=None)
         lines.append(DutyLine(entry_ref(task.ref), task.title, agencies.get(fact.agency_code, fact.agency_name), labels,
-                              max((p.due for p in deadlines), default=None), state, late, notes.get(task.id) or ""))
+                              latest.due if latest else None, state, late, notes.get(task.id) or "",
+                              latest.original if latest else None))
     order = {t.ref: n for n, t in enumerate(sorted(tasks.values(), key=lambda t: t.id))}
     return sorted(lines, key=lambda d: (d.agency, order.get(d.entry, 0), d.entry))
 
@@ -287,7 +293,8 @@ def build_periodic(session: Session, plan: Plan, window: Window, *, now: datetim
                   duties=duty_lines(session, plan, facts, today, window),
                   next_duties=[d for d in duty_lines(session, plan, facts, today, following)
                                if d.status != StatusCategory.NO_DEADLINE],
-                  next_label=following.label, evidence=evidence_lines(session, plan, today, window))
+                  next_label=following.label, explanations=explanations_of(session, plan, local_date(now)),
+                  evidence=evidence_lines(session, plan, today, window))
 
 
 def indicator_values(session: Session, plan: Plan, up_to_year: int) -> dict[int, dict[str, dict[str, int]]]:
@@ -352,4 +359,19 @@ def build_report(session: Session, cycle: ReviewCycle, *, now: datetime, targets
                   duties=duty_lines(session, plan, facts, local_date(now), year_window),
                   next_duties=[d for d in duty_lines(session, plan, facts, local_date(now), following)
                                if d.status != StatusCategory.NO_DEADLINE],
-                  next_label=following.label, evidence=evidence_lines(session, plan, local_date(now), year_window))
+                  next_label=following.label, explanations=explanations_of(session, plan, local_date(now)),
+                  evidence=evidence_lines(session, plan, local_date(now), year_window))
+
+
+def explanations_of(session: Session, plan: Plan, today: date) -> list[tuple]:
+    """The explanations given by `today` on the plan's duties, for the annex: (entry, title, agency,
+    due in force, the plan's due when extended, what was asked, the answer, the day answered)."""
+    from models.occurrence import Occurrence
+    from models.task_work import answered_explanations, aware
+    agencies = {a.id: a.name_vi for a in session.exec(select(Agency))}
+    rows = []
+    for found, task in answered_explanations(session, plan.id, today):
+        occ = session.get(Occurrence, found.occurrence_id)
+        rows.append((entry_ref(task.ref), task.title, agencies.get(task.lead_agency_id, ""), occ.due_date,
+                     occ.original_due, found.reason, found.decision_note, local_date(aware(found.decided_at))))
+    return rows

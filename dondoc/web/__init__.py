@@ -32,7 +32,7 @@ TODAY_COOKIE = "dondoc_today"
 
 # Router modules under dondoc.web, each exposing `router` (an APIRouter).
 ROUTERS: list[str] = ["static", "home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar", "review",
-                      "reviews", "plan_import", "reports", "attachments"]
+                      "reviews", "plan_import", "reports", "task_work", "attachments"]
 
 
 @pass_context
@@ -64,6 +64,11 @@ _FIELDS = {
     "product": ("Sản phẩm", "Product"), "deadline_phrase": ("Thời hạn", "Timing"),
     "reassignment": ("Điều chuyển", "Reassignment"), "coordinating": ("Cơ quan phối hợp", "Coordinating"),
     "evidence": ("Tệp sản phẩm", "Evidence file"), "contribution": ("Ý kiến phối hợp", "Contribution"),
+    "extension_requested": ("Đề nghị gia hạn đến", "Extension asked to"),
+    "extension_refused": ("Không đồng ý gia hạn đến", "Extension refused to"),
+    "returned": ("Trả lại báo cáo hoàn thành ngày", "Completion returned, of"),
+    "explanation_requested": ("Yêu cầu giải trình trước", "Explanation asked by"),
+    "explanation_answered": ("Đã giải trình", "Explanation given"),
 }
 _VALUES = {"open": ("chưa thực hiện", "open"), "in_progress": ("đang thực hiện", "in progress"),
            "done": ("hoàn thành", "done")}
@@ -81,7 +86,8 @@ def _value_label(ctx, field_name: str, value: str | None) -> str:
         return ""
     if field_name == "progress" and value in _VALUES:
         return _VALUES[value][1] if ctx.get("lang") == "en" else _VALUES[value][0]
-    if field_name in ("completed_on", "due_date"):
+    if field_name in ("completed_on", "due_date", "extension_requested", "extension_refused", "returned",
+                      "explanation_requested"):
         try:
             return date.fromisoformat(value).strftime("%d/%m/%Y")
         except ValueError:

@@ -69,7 +69,7 @@ def task_extras(session: Session, task: Task, user: User, *, max_bytes: int) -> 
                                  .order_by(TaskReassignment.id)).all()
     mine_coordinating = sorted(names[a].code for a in set(user.agency_ids) & coordinating) if not user.is_staff else []
     return dict(evidence=visible, contributions=contributions_of(session, task.id), reassignments=reassignments,
-                agency_by_id=names, pending=pending_for(session, task.id), can_record=may_record(user, task),
+                agency_by_id=names, pending_move=pending_for(session, task.id), can_record=may_record(user, task),
                 coordinating_codes=mine_coordinating, max_mb=f"{max_bytes / 1_000_000:g}".replace(".", ","),
                 all_agencies=sorted(names.values(), key=lambda a: a.code) if user.is_staff else [])
 
@@ -121,7 +121,7 @@ def reassign_form(request: Request, ref: str, user: User = Depends(staff), csrf:
     from notifications.reassignment import reassign_duty
     check_csrf(request, csrf)
     context = context_of(request)
-    form = dict(to=to, coordinators=coordinators, effective=effective, reason=reason)
+    form = dict(move="1", to=to, coordinators=coordinators, effective=effective, reason=reason)
     try:
         with Session(context.engine) as session:
             task_ref = find_task(session, ref=ref).ref

@@ -21,6 +21,8 @@ def overview(request: Request):
         rates = on_time_by_agency(session, now=now, summary=summary)
         years = completions_by_year(session, now=now)
         dead = dead_addresses(session)
+        from models.task_work import open_explanations, pending_extensions
+        explanations, extensions = open_explanations(session), pending_extensions(session)
         from sqlmodel import select
 
         from models.loading import leads_without_recipients
@@ -31,4 +33,5 @@ def overview(request: Request):
     counts = {category: summary.duties[category] for category in COUNTED}
     return page(request, "overview.html", counts=counts, total=sum(counts.values()), summary=summary, four=FOUR,
                 no_deadline=StatusCategory.NO_DEADLINE,
-                rates=rates, years=years, widest=widest, dead=dead, nobody=nobody)
+                rates=rates, years=years, widest=widest, dead=dead, nobody=nobody, explanations=explanations,
+                extensions=extensions)

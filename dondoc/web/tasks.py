@@ -53,15 +53,18 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
             ((AuditEntry.entity == "task") & (AuditEntry.entity_id == task.id))
             | ((AuditEntry.entity == "occurrence") & (AuditEntry.entity_id.in_(ids)))
         ).order_by(AuditEntry.id)).all()
+        from dondoc.web.task_work import work_context
+        work = work_context(session, task, occurrences, user, local_date(now))
     due_of = {o.id: o.due_date for o in occurrences}
     open_ones = [o for o in occurrences if o.progress != Progress.DONE and o.kind != OccurrenceKind.WITHDRAWN]
-    if not extras["can_record"]:
-        open_ones = []  # read-only: the recording form is not shown
+    if not extras["can_record"]:  # read-only (a coordinating or credited agency): no form of the lead's
+        open_ones = []
+        work = {**work, "extendable": [], "unanswered": []}
     return page(request, "task.html", status_code=status_code, task=task, lead=lead, coordinators=coordinators,
                 occurrences=[(o, occurrence_status(o, local_date(now)), occurrence_days_late(o, local_date(now)))
                              for o in occurrences], history=history, due_of=due_of,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
-                saved=request.query_params.get("saved"), **extras)
+                saved=request.query_params.get("saved"), work=work, **extras)
 
 
 @router.get("/tasks/{ref:path}")

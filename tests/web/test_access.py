@@ -31,6 +31,7 @@ RULES = {
     ("POST", "/contribute/{ref:path}"): ("agency", "/contribute/3.1.2-b"),
     # Evidence: the file's own rule (staff, the agencies of its duty) is tests/web/test_evidence.py's.
     ("GET", "/files/{file_id}"): ("signed_in", "/files/1"),
+    ("POST", "/requests/{ref:path}"): ("agency", "/requests/3.1.1-a"),
     ("POST", "/agencies/{code}/people"): ("agency", "/agencies/SKHDT/people"),
     ("GET", "/signin"): ("public", "/signin"),
     ("GET", "/static/dondoc.css"): ("public", "/static/dondoc.css"),

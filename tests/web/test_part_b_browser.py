@@ -55,9 +55,9 @@ def test_alice_reassigns_a_duty_the_emails_go_out_and_the_digest_and_overdue_lis
     base, context = live
     mailbox = smtp[0]
     _staff(page, base, "/tasks/3.1.1-b")
-    page.select_option("#a-to", "STC")
-    page.fill("#a-reason", REASON)
-    page.click("#a-send")
+    page.select_option("#m-to", "STC")
+    page.fill("#m-reason", REASON)
+    page.click("#m-send")
     page.wait_for_selector("#saved")
     assert page.inner_text("main a[href='/agencies/STC']") == "Sở Tài chính"  # the lead the page shows
     assert "SKHDT → STC" in page.inner_text("#reassignments") and REASON in page.inner_text("#reassignments")

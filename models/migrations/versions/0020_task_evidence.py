@@ -3,7 +3,7 @@ occurrence stays credited to the agency that did it), evidence files (evidencefi
 contributions (taskcontribution).
 
 Revision ID: 0020_task_evidence
-Revises: 0016_directory
+Revises: 0019_task_requests
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0020_task_evidence'
-down_revision = '0016_directory'
+down_revision = '0019_task_requests'
 branch_labels = None
 depends_on = None
 
