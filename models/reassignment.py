@@ -48,6 +48,17 @@ def split_on_move(progress: str, held_by: int | None, old_lead: int) -> int | No
     return None
 
 
+def follow_the_duty(session: Session, occ: Occurrence, *, ref: str, at: datetime, actor: str, note: str | None) -> None:
+    """An occurrence no longer done (returned, reopened, back in progress) is its duty's again: the
+    credit kept for the agency that had done it goes (split_on_move's rule), so its reminders and its
+    counts both follow the lead. Recorded in the audit."""
+    if occ.held_by_agency_id is not None and occ.progress != Progress.DONE:
+        held = session.get(Agency, occ.held_by_agency_id)
+        record(session, at=at, actor=actor, entity="occurrence", entity_id=occ.id, ref=ref, field="held_by_agency_id",
+               old=held.code if held else occ.held_by_agency_id, new=None, note=note)
+        occ.held_by_agency_id = None
+
+
 def credited_agency(held_by: int | None, task_lead: int) -> int:
     """The agency an occurrence counts for: the one pinned on it, else its task's lead."""
     return held_by or task_lead

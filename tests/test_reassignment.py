@@ -135,3 +135,19 @@ def test_a_coordinating_agency_adds_a_contribution_and_another_agency_cannot(loa
     with Session(engine) as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.field == "contribution")).all()
         assert [(e.new_value, e.note) for e in entries] == [("LMHTX", "Đã góp ý dự thảo")]
+
+
+def test_a_completion_returned_after_the_duty_moved_is_the_new_leads_to_redo_and_counts_for_it(loaded, engine):
+    loaded.ok("task", "done", "3.1.1-a", "--due", "2015-12-31", "--on", "2015-12-20", "--today", "2016-01-15")
+    loaded.ok("task", "reassign", "3.1.1-a", "--to", "STC", "--reason", "Giao STC", "--today", "2016-01-15")
+    loaded.ok("task", "return", "3.1.1-a", "--due", "2015-12-31", "--reason", "Chưa có văn bản", "--today", "2016-01-18")
+    with Session(engine) as session:
+        task = _task(session, "3.1.1-a")
+        occ = session.exec(select(Occurrence).where(Occurrence.task_id == task.id,
+                                                    Occurrence.due_date == date(2015, 12, 31))).one()
+        assert occ.progress == "open" and occ.held_by_agency_id is None
+        stc = [f for f in read_facts(session, agency_id=_agency_id(session, "STC")) if f.ref == "3.1.1-a"]
+        assert date(2015, 12, 31) in [p.due for f in stc for p in f.periods]
+        assert not [f for f in read_facts(session, agency_id=_agency_id(session, "SKHDT")) if f.ref == "3.1.1-a"]
+        assert session.exec(select(AuditEntry).where(AuditEntry.field == "held_by_agency_id")).one().note == \
+            "Chưa có văn bản"

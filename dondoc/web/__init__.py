@@ -64,6 +64,7 @@ _FIELDS = {
     "product": ("Sản phẩm", "Product"), "deadline_phrase": ("Thời hạn", "Timing"),
     "reassignment": ("Điều chuyển", "Reassignment"), "coordinating": ("Cơ quan phối hợp", "Coordinating"),
     "evidence": ("Tệp sản phẩm", "Evidence file"), "contribution": ("Ý kiến phối hợp", "Contribution"),
+    "held_by_agency_id": ("Ghi nhận cho cơ quan", "Credited to"),
     "extension_requested": ("Đề nghị gia hạn đến", "Extension asked to"),
     "extension_refused": ("Không đồng ý gia hạn đến", "Extension refused to"),
     "returned": ("Trả lại báo cáo hoàn thành ngày", "Completion returned, of"),
