@@ -46,8 +46,9 @@ def _one_line(value: str) -> str:
 
 def _identifier(value: str) -> str:
     if not re.fullmatch(IDENTIFIER_PATTERN, value):
-        raise ValueError(f"'{value}' is not an identifier code (mã định danh: groups of capital letters and digits "
-                         "separated by dots, e.g. 000.00.31.H06)")
+        raise ValueError(f"'{value}' is not an identifier code (mã định danh of Decision 20/2020/QĐ-TTg: four groups "
+                         "separated by dots, levels 4 to 1: 3, 2 and 2 digits or capitals, then the level-1 code, "
+                         "a capital and 2 more, e.g. 000.00.31.H06)")
     return value
 
 
@@ -59,7 +60,9 @@ CODE_MAX, PLAN_CODE_MAX, REF_MAX, SECTION_MAX, EMAIL_MAX = 40, 80, 80, 40, 254
 MAX_HORIZON_YEARS = 30
 EMAIL_PATTERN = r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$"
 PHONE_PATTERN = r"^\+?[0-9][0-9 .()-]{5,38}$"
-IDENTIFIER_PATTERN = r"^[0-9A-Z]{1,4}(\.[0-9A-Z]{1,4}){1,5}$"
+# Mã định danh (Decision 20/2020/QĐ-TTg): X1X2X3.Y1Y2.Z1Z2.A1A2A3, levels 4 to 1; level 1 is a letter
+# and two more (H06: a province; G..: a ministry), "00"/"000" where a level is not used.
+IDENTIFIER_PATTERN = r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}$"
 
 
 # Bounded: the length is checked before the characters (a 50 MB value is not scanned).

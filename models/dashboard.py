@@ -79,11 +79,12 @@ class YearBar:
         return self.on_time + self.late + self.in_time + self.overdue
 
 
-def completions_by_year(session: Session, *, now: datetime) -> list[YearBar]:
+def completions_by_year(session: Session, *, now: datetime, plan_id: int | None = None) -> list[YearBar]:
     """Per year of the plan up to the day of `now`: its duties in the four categories, as of that day."""
     today = local_date(now)
-    facts = read_facts(session)
-    plans = session.execute(select(func.min(Plan.horizon_start), func.max(Plan.horizon_end))).one()
+    facts = read_facts(session, plan_id=plan_id)
+    plans = session.execute(select(func.min(Plan.horizon_start), func.max(Plan.horizon_end))
+                            .where(*([Plan.id == plan_id] if plan_id else []))).one()
     if plans[0] is None:
         return []
     bars = []
@@ -107,6 +108,7 @@ class OverdueFilter:
     section: str | None = None  # "3.1" takes in 3.1.1, 3.1.2, ...
     min_days: int = 0
     sort: str = "due"
+    plan: str | None = None  # a plan's code: only its tasks
 
     def __post_init__(self):
         if self.sort not in SORTS:
@@ -128,6 +130,7 @@ class OverdueItem:
     progress: str
     percent: int | None
     note: str | None
+    plan: str = ""  # the plan's code
 
 
 @dataclass
@@ -153,6 +156,8 @@ def _open_overdue(session: Session, today: date, flt: OverdueFilter) -> list:
         task_conditions.append(or_(Task.section == flt.section, Task.section.startswith(f"{flt.section}.")))
     if flt.agency:
         task_conditions.append(Agency.code == flt.agency)
+    if flt.plan:
+        task_conditions.append(Task.plan_id == select(Plan.id).where(Plan.code == flt.plan).scalar_subquery())
     if flt.district == "*":
         task_conditions.append(Agency.kind == AgencyKind.DISTRICT.value)
     elif flt.district:
@@ -174,17 +179,17 @@ def _open_overdue(session: Session, today: date, flt: OverdueFilter) -> list:
 
 def _details():
     return (select(Occurrence.id, Task.ref, Task.title, Task.section, Agency.code, Agency.name_vi, Agency.name_en,
-                   Occurrence.due_date, Occurrence.progress, Occurrence.progress_percent, Occurrence.note)
+                   Occurrence.due_date, Occurrence.progress, Occurrence.progress_percent, Occurrence.note, Plan.code)
             .select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)
-            .join(Agency, Task.lead_agency_id == Agency.id))
+            .join(Agency, Task.lead_agency_id == Agency.id).join(Plan, Task.plan_id == Plan.id))
 
 
 def _items(today: date, rows) -> list[OverdueItem]:
     # A row completed after `today` was still open on it (what was recorded later is not shown).
     return [OverdueItem(occ_id, ref, title, section, code, vi, en, due, (today - due).days,
                         "open" if progress == "done" else progress, None if progress == "done" else percent,
-                        None if progress == "done" else note)
-            for occ_id, ref, title, section, code, vi, en, due, progress, percent, note in rows]
+                        None if progress == "done" else note, plan)
+            for occ_id, ref, title, section, code, vi, en, due, progress, percent, note, plan in rows]
 
 
 def _by_due(session: Session, conditions: list, sort: str, limit: int, offset: int) -> list:
@@ -314,6 +319,11 @@ def sections(session: Session) -> list[str]:
         for n in range(2, len(parts) + 1):
             found.add(".".join(parts[:n]))
     return sorted(found, key=lambda s: [int(p) if p.isdigit() else p for p in s.split(".")])
+
+
+def plan_codes(session: Session) -> list[str]:
+    """The loaded plans' codes: a filter is offered, and each row names its plan, when there are several."""
+    return list(session.scalars(select(Plan.code).order_by(Plan.code)))
 
 
 def agencies_with_tasks(session: Session, *, kind: str | None = None) -> list:

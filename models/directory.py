@@ -10,6 +10,7 @@ agency that leads live tasks with nobody to remind (`check_recipients`).
 Who serves on a day is a pure function of the day (`serving`): the daily job reads plain rows once and
 filters them in Python.
 """
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -73,6 +74,125 @@ def serving(rows: Sequence[Duty], day: date | None, *, deputies: str = "always")
     return readers, heads, False
 
 
+# --- provinces: each has its own directory -----------------------------------------------------
+
+_PROVINCE_PREFIXES = (("tỉnh",), ("thành", "phố"), ("tp",))
+
+
+def province_key(name: str | None) -> str:
+    """A province's name compared as people write it: "Bắc Kạn", "BẮC KẠN", "tỉnh Bắc Kạn" and "Bắc
+    Cạn" typed with the old tone placement are one key; "" for none."""
+    from models.plan_parser.agencies import word_key
+    words = [word_key(w) for w in re.findall(r"\w+", name or "")]
+    for prefix in _PROVINCE_PREFIXES:
+        if tuple(words[:len(prefix)]) == prefix and len(words) > len(prefix):
+            words = words[len(prefix):]
+            break
+    return " ".join(words)
+
+
+def same_province(a: str | None, b: str | None) -> bool:
+    return province_key(a) == province_key(b)
+
+
+def in_province(directory: AgencyFile, province: str, *, unplaced: bool = True) -> AgencyFile:
+    """The part of `directory` that is `province`'s: its agencies (and, `unplaced`, those naming no
+    province: a file written for one province), and the groups whose members are all among them.
+    No province given: the whole directory."""
+    if not province_key(province):
+        return directory
+    key = province_key(province)
+    agencies = [a for a in directory.agencies
+                if province_key(a.province) == key or (unplaced and not province_key(a.province))]
+    kept = {a.code for a in agencies}
+    groups, pending = [], list(directory.groups)
+    while True:  # a group of groups is kept once its member groups are
+        found = [g for g in pending if all(m in kept for m in g.members)]
+        if not found:
+            break
+        groups += found
+        kept |= {g.code for g in found}
+        pending = [g for g in pending if g not in found]
+    return AgencyFile.model_construct(agencies=agencies, groups=groups)
+
+
+def for_province(directory: AgencyFile, province: str | None = None, prefix: str | None = None) -> AgencyFile:
+    """A directory file as one province's: `province` given to the agencies naming none, and `prefix`
+    put before every agency and group code (and member) that lacks it ("CB-" makes SKHDT CB-SKHDT):
+    codes are unique across provinces, so a second province's file may need its own."""
+    prefix = (prefix or "").strip().upper()
+    if prefix and not re.fullmatch(r"[A-Z0-9][A-Z0-9-]*", prefix):
+        raise InputError(f"'{prefix}' is not a code prefix (capital letters, digits and '-')", field="--prefix")
+
+    def code(value: str) -> str:
+        return value if not prefix or value.startswith(prefix) else prefix + value
+
+    agencies = [a.model_copy(update=dict(code=code(a.code), province=a.province or province or ""))
+                for a in directory.agencies]
+    groups = [g.model_copy(update=dict(code=code(g.code), members=[code(m) for m in g.members]))
+              for g in directory.groups]
+    too_long = [a.code for a in [*agencies, *groups] if len(a.code) > 40]
+    if too_long:
+        raise InputError(f"codes longer than 40 characters with the prefix: {', '.join(too_long)}", field="--prefix")
+    return AgencyFile.model_construct(agencies=agencies, groups=groups)
+
+
+def province_clashes(session: Session, directory: AgencyFile) -> list[str]:
+    """The file's codes that are another province's agency or group: importing would change that
+    province's directory (refused: the codes are unique across provinces)."""
+    clashes = []
+    existing = {a.code: a for a in session.exec(select(Agency))}
+    for entry in directory.agencies:
+        agency = existing.get(entry.code)
+        if agency is not None and province_key(entry.province) and province_key(agency.province) \
+                and not same_province(entry.province, agency.province):
+            clashes.append(f"{entry.code} ({agency.name_vi}, {agency.province})")
+    file_provinces = {province_key(a.province) for a in directory.agencies} - {""}
+    if file_provinces:
+        groups = {g.code: g for g in session.exec(select(AgencyGroup))}
+        for entry in directory.groups:
+            group = groups.get(entry.code)
+            if group is None:
+                continue
+            theirs = {province_key(p) for p in session.exec(
+                select(Agency.province).join(AgencyGroupMember, AgencyGroupMember.agency_id == Agency.id)
+                .where(AgencyGroupMember.group_id == group.id).distinct())} - {""}
+            if theirs and not theirs & file_provinces:
+                clashes.append(f"{entry.code} ({group.name_vi})")
+    return clashes
+
+
+def province_directory(session: Session, province: str) -> AgencyFile:
+    """The database directory of `province` (agencies naming no province are nobody's: not included);
+    the whole directory when `province` is empty."""
+    return in_province(export_file(session), province, unplaced=False)
+
+
+def provinces(session: Session) -> list[tuple[str, int]]:
+    """The provinces of the directory with their number of agencies ("" for agencies naming none)."""
+    return [(p or "", n) for p, n in session.exec(select(Agency.province, func.count()).group_by(Agency.province)
+                                                   .order_by(Agency.province)).all()]
+
+
+def add_agencies(session: Session, entries: list[dict], *, province: str, at: datetime, actor: str,
+                 note: str) -> list[Agency]:
+    """New agencies (code, name_vi, name_en, kind) into `province`'s directory, each in the audit."""
+    added = []
+    for entry in entries:
+        existing = session.exec(select(Agency).where(Agency.code == entry["code"])).first()
+        if existing is not None:
+            raise InputError(f"the code {entry['code']} is already {existing.province or 'the directory'}'s "
+                             f"({existing.name_vi}): choose another", field="code")
+        agency = Agency(code=entry["code"], name_vi=entry["name_vi"], name_en=entry["name_en"], kind=entry["kind"],
+                        province=province)
+        session.add(agency)
+        session.flush()
+        record(session, at=at, actor=actor, entity="agency", entity_id=agency.id, field="created",
+               new=agency.code, ref=agency.code, note=note)
+        added.append(agency)
+    return added
+
+
 # --- the directory as a file ------------------------------------------------------------------
 
 def _lines(text: str) -> list[str]:
@@ -111,8 +231,9 @@ def export_file(session: Session) -> AgencyFile:
     return AgencyFile.model_construct(agencies=entries, groups=groups)
 
 
-def export_yaml(session: Session, *, at: datetime | None = None) -> str:
-    directory = export_file(session)
+def export_yaml(session: Session, *, at: datetime | None = None, province: str | None = None) -> str:
+    """The directory as YAML; `province`: that province's only (its agencies and the groups of them)."""
+    directory = export_file(session) if not province else province_directory(session, province)
     header = ("# The agency directory, exported by `dondoc agencies export`"
               + (f" on {at:%d/%m/%Y %H:%M}" if at else "") + ".\n"
               "# Edit a copy and `dondoc agencies import FILE` it: the differences are shown, applied with --apply.\n")
@@ -202,7 +323,14 @@ def _who(name: str, email: str) -> str:
 
 
 def import_changes(session: Session, directory: AgencyFile) -> ImportChanges:
-    """What importing `directory` would change, each difference named; conflicts marked."""
+    """What importing `directory` would change, each difference named; conflicts marked. A file
+    naming codes of another province's directory is refused (see province_clashes); agencies of
+    the file's provinces that it leaves out are listed as kept, other provinces' are not its business."""
+    clashes = province_clashes(session, directory)
+    if clashes:
+        raise InputError(f"{len(clashes)} codes already belong to another province's directory: {'; '.join(clashes)}. "
+                         "Agency codes are unique across provinces: import with --prefix (e.g. --prefix CB- makes "
+                         "SKHDT CB-SKHDT) or rename them in the file.", field="code")
     differences: list[Difference] = []
     agreed: list[int] = []
     agencies = {a.code: a for a in session.exec(select(Agency))}
@@ -220,8 +348,8 @@ def import_changes(session: Session, directory: AgencyFile) -> ImportChanges:
             current = dict(name_vi=agency.name_vi, name_en=agency.name_en, kind=agency.kind, province=agency.province,
                            identifier_code=agency.identifier_code, aliases=_lines(agency.aliases))
             # A file that names no province leaves the agency's as it is (the file predates provinces).
-            if not entry.province:
-                wanted["province"] = current["province"]
+            if not entry.province or same_province(entry.province, current["province"]):
+                wanted["province"] = current["province"]  # "BẮC KẠN" is Bắc Kạn: no change
             changed = [(k, current[k], wanted[k]) for k in wanted if current[k] != wanted[k]]
             if changed:
                 differences.append(Difference("changed", "agency", entry.code, entry.name_vi, changed))
@@ -248,8 +376,10 @@ def import_changes(session: Session, directory: AgencyFile) -> ImportChanges:
                 differences.append(Difference("removed", "person", entry.code, _who(fp.name, fp.email),
                                               [("active", True, False)], conflict=fp.changed_in_app_at is not None))
     in_file = {a.code for a in directory.agencies}
+    file_provinces = {province_key(a.province) for a in directory.agencies}
     for code, agency in sorted(agencies.items()):
-        if code not in in_file:
+        theirs = not file_provinces - {""} or province_key(agency.province) in file_provinces
+        if code not in in_file and theirs:
             differences.append(Difference("kept", "agency", code, agency.name_vi))
     groups = {g.code: g for g in session.exec(select(AgencyGroup))}
     for entry in directory.groups:
@@ -486,6 +616,37 @@ def add_person(session: Session, change: Change, agency_code: str, *, name: str,
     fp.changed_in_app_at = change.at
     session.flush()
     return fp
+
+
+AGENCY_EDITABLE = ("name_vi", "name_en", "identifier_code")
+
+
+def edit_agency(session: Session, change: Change, agency: Agency, **values) -> list[str]:
+    """Change some of AGENCY_EDITABLE (checked as the directory file's fields are: the mã định danh's
+    shape of Decision 20/2020/QĐ-TTg); returns the fields changed, each in the audit."""
+    from pydantic import ValidationError
+    _reason(change)
+    unknown = set(values) - set(AGENCY_EDITABLE)
+    if unknown:
+        raise InputError(f"cannot edit {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    current = {name: getattr(agency, name) for name in AGENCY_EDITABLE}
+    wanted = {**current, **{k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}}
+    try:
+        entry = AgencyEntry.model_validate(dict(code=agency.code, kind=agency.kind, **wanted))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InputError(first["msg"].removeprefix("Value error, "),
+                         field=".".join(map(str, first["loc"])) or "agency") from None
+    changed = []
+    for name in AGENCY_EDITABLE:
+        new = getattr(entry, name)
+        if new != current[name]:
+            record(session, at=change.at, actor=change.actor, entity="agency", entity_id=agency.id, field=name,
+                   old=current[name], new=new, ref=agency.code, note=change.note())
+            setattr(agency, name, new)
+            changed.append(name)
+    session.flush()
+    return changed
 
 
 EDITABLE = ("name", "email", "role", "language", "phone", "address_as", "title")

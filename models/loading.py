@@ -68,10 +68,12 @@ def load_agencies(session: Session, directory: AgencyFile, *, at: datetime, acto
                   report: LoadReport | None = None, province: str = "") -> LoadReport:
     """Import a directory file (models/directory.py): what was changed in the app since is left alone
     (listed in report.warnings as a conflict)."""
-    from models.directory import apply_import
+    from models.directory import apply_import, for_province
 
     report = report or LoadReport()
-    changes = apply_import(session, directory, at=at, actor=actor, note="directory import", province=province)
+    # The file is the plan's province's directory: its codes may not change another province's agencies.
+    changes = apply_import(session, for_province(directory, province) if province else directory, at=at, actor=actor,
+                           note="directory import", province=province)
     report.agencies_changed += len(changes.applicable)
     report.warnings.extend(f"conflict, left as changed in the app: {d.describe()}" for d in changes.conflicts)
     return report

@@ -4,8 +4,9 @@ One use case, called by the web pages (dondoc/web/plan_import.py) and `dondoc pl
 
 1. `start_import`: the document (.txt, .docx, .pdf) parsed into a draft, kept in `plan_import`
    (JSON): each duty with its fields, its source (row or paragraph) and the warnings about it;
-2. `unknown_agencies` / `map_agency` / `add_agency`: names the directory does not know, mapped to a
-   code it has or added to it (written to the agency file when the plan is loaded);
+2. `unknown_agencies` / `map_agency` / `add_agency`: names the directory of the plan's province does
+   not know (`matching_directory`), mapped to a code it has or added to it (into the database
+   directory of that province, when the plan is loaded);
 3. `edit_task`: a field corrected in place (the field is listed in the entry's `overrides`);
 4. `plan_changes`: for a plan already loaded (a revised plan, "điều chỉnh kế hoạch"), what loading
    would change: duties added, retired, due dates moved;
@@ -18,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 from sqlalchemy import Column, DateTime, Text
 from sqlmodel import Field, Session, SQLModel, select
@@ -268,36 +268,65 @@ def plan_changes(session: Session, plan: PlanFile, lines, directory: AgencyFile,
 
 # --- 5. loading ----------------------------------------------------------------------------
 
-def append_agencies(path: Path, entries: list[dict]) -> None:
-    """Add agencies to the agency file people edit, at the end of its `agencies:` list, leaving the
-    rest of the file (comments, order) as it is. Written whole to a new file, then renamed."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    block = "".join(
-        f"  - code: {e['code']}\n    name_vi: {json.dumps(e['name_vi'], ensure_ascii=False)}\n"
-        f"    name_en: {json.dumps(e['name_en'], ensure_ascii=False)}\n    kind: {e['kind']}\n" for e in entries)
-    block = "  # --- added by the guided import ---\n" + block
-    match = re.search(r"^groups:", text, re.MULTILINE)
-    text = text[:match.start()] + block + "\n" + text[match.start():] if match else text.rstrip("\n") + "\n" + block
-    yaml.safe_load(text)  # still YAML
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+def matching_directory(session: Session, province: str, file: AgencyFile | None = None) -> AgencyFile:
+    """The agencies a plan of `province` is matched against: the database directory of that province,
+    or, when a directory file is given (--agencies; the default file while the database has none),
+    that file's agencies of the province and those naming none."""
+    from models.directory import in_province, province_directory
+    return in_province(file, province) if file is not None else province_directory(session, province)
 
 
-def load_import(session: Session, record: PlanImport, directory: AgencyFile, policy, *, agencies_path: Path,
-                at: datetime, actor: str) -> LoadReport:
-    """Load the draft in the caller's transaction; the agency file gets the added agencies last,
-    so a refusal before that leaves both the database and the file as they were."""
+def directory_file_for(session: Session, given: AgencyFile | None, default_path: Path) -> AgencyFile | None:
+    """The directory file to match against and import with the plan: the one given, else the default
+    one while the database directory is empty (as `plan load` imports it); None: the database's."""
+    from models.agency import Agency
+    from config.files import read_agency_file
+    if given is not None:
+        return given
+    if session.exec(select(Agency.id).limit(1)).first() is None:
+        return read_agency_file(default_path)
+    return None
+
+
+def check_new_codes(session: Session, draft: dict) -> None:
+    """Agency codes are unique across the directories of every province: a code added here must be new."""
+    from models.agency import Agency
+    for entry in draft["new_agencies"]:
+        existing = session.exec(select(Agency).where(Agency.code == entry["code"])).first()
+        if existing is not None:
+            raise InputError(f"the code {entry['code']} is already {existing.province or 'the directory'}'s "
+                             f"({existing.name_vi}): choose another", field="--add")
+
+
+def unmatched_message(names: list[str], province: str) -> str:
+    """What to do about agency names the directory of the plan's province lacks."""
+    where = f"{province}'s directory" if province else "the directory"
+    count = "1 agency name is" if len(names) == 1 else f"{len(names)} agency names are"
+    return (f"{count} not in {where}: " + "; ".join(names)
+            + ". Add them to the province's directory (`dondoc agencies import FILE --apply` with province: "
+            + (province or "...") + "), or map/add each here (--map \"NAME=CODE\", --add \"NAME=CODE\").")
+
+
+def load_import(session: Session, record: PlanImport, directory: AgencyFile, policy, *, at: datetime, actor: str,
+                import_file: AgencyFile | None = None) -> LoadReport:
+    """Load the draft in the caller's transaction: the directory file first when one is given (imported as
+    `dondoc agencies import FILE --apply` does), the agencies added in the draft into the database
+    directory of the plan's province, then the plan. A refusal anywhere leaves everything as it was."""
+    from models.directory import add_agencies
+
     draft = record.content
     full = directory_with(draft, directory)
     plan, lines = build_plan_file(draft, full)
-    report = load_agencies(session, full, at=at, actor=actor)
+    province = plan.plan.province
+    report = LoadReport()
+    if import_file is not None:
+        report = load_agencies(session, import_file, at=at, actor=actor, province=province)
+    added = add_agencies(session, draft["new_agencies"], province=province, at=at, actor=actor,
+                         note=f"nhập kế hoạch {plan.plan.code} (guided import)")
+    report.agencies_changed += len(added)
     load_plan(session, plan, lines, full, path=Path(record.file_name), policy=policy, at=at, actor=actor,
               report=report)
     record.loaded_at, record.plan_code = at, plan.plan.code
     session.add(record)
     session.flush()
-    if draft["new_agencies"]:
-        append_agencies(agencies_path, draft["new_agencies"])
     return report

@@ -49,9 +49,12 @@ def _person_row(fp: FocalPoint, code: str, today: date, readers: set[int], fallb
                 active_from=fp.active_from, active_until=fp.active_until, away_from=fp.away_from, away_to=fp.away_to)
 
 
+ProvinceOption = typer.Option(None, help="Only this province's agencies (\"Cao Bằng\", \"tỉnh Cao Bằng\", any case).")
+
+
 @agencies_app.command("list")
 @handles_errors
-def list_agencies(ctx: typer.Context, province: str = typer.Option(None, help="Only this province's agencies."),
+def list_agencies(ctx: typer.Context, province: str = ProvinceOption,
                   fmt: Format = FormatOption) -> None:
     """Every agency with its province, identifier code and how many people serve it."""
     from sqlalchemy import func
@@ -60,10 +63,14 @@ def list_agencies(ctx: typer.Context, province: str = typer.Option(None, help="O
         counts = dict(session.exec(select(FocalPoint.agency_id, func.count()).where(FocalPoint.active == True)  # noqa: E712
                                    .group_by(FocalPoint.agency_id)).all())
         statement = select(Agency).order_by(Agency.kind, Agency.code)
-        if province:
-            statement = statement.where(Agency.province == province)
+        found = [a for a in session.exec(statement)
+                 if province is None or people_ops.same_province(a.province, province)]
+        if province is not None and not found:
+            known = ", ".join(p or "—" for p, _ in people_ops.provinces(session))
+            raise InputError(f"no agency of the province {province} (the directory's provinces: {known or 'none'})",
+                             field="--province")
         rows = [dict(code=a.code, name=a.name_vi, name_en=a.name_en, kind=a.kind, province=a.province,
-                     identifier_code=a.identifier_code, people=counts.get(a.id, 0)) for a in session.exec(statement)]
+                     identifier_code=a.identifier_code, people=counts.get(a.id, 0)) for a in found]
     emit(rows, fmt, [("code", "Mã"), ("name", "Cơ quan"), ("kind", "Loại"), ("province", "Tỉnh"),
                      ("identifier_code", "Mã định danh"), ("people", "Đầu mối")], title="Cơ quan / Agencies")
 
@@ -125,13 +132,17 @@ def import_agencies(
     apply: bool = typer.Option(False, "--apply", help="Apply the differences. Without it nothing is written."),
     overwrite: bool = typer.Option(False, "--overwrite", help="With --apply: also undo changes made in the app."),
     reason: str = typer.Option("", help="Why (kept in the audit)."),
+    province: str = typer.Option(None, help="The file is this province's directory (given to the agencies "
+                                            "naming no province); other provinces' directories are left alone."),
+    prefix: str = typer.Option(None, help="Put this before every code of the file (CB- makes SKHDT CB-SKHDT): "
+                                          "codes are unique across provinces."),
     today: date = TodayOption,
     fmt: Format = FormatOption,
 ) -> None:
     """Show what importing FILE changes (agencies and people added, changed, removed; conflicts with
-    changes made in the app); apply it with --apply."""
+    changes made in the app); apply it with --apply. A file naming another province's codes is refused."""
     context = ctx.obj
-    directory = read_agency_file(file)
+    directory = people_ops.for_province(read_agency_file(file), province, prefix)
     now = context.clock(today).now()
     if overwrite and not apply:
         raise InputError("--overwrite goes with --apply", field="--overwrite")
@@ -155,15 +166,42 @@ def import_agencies(
         typer.echo(f"Applied {applied} differences" + (f"; {left} conflicts left as changed in the app." if left else "."))
 
 
+@agencies_app.command("edit")
+@handles_errors
+def edit_agency(ctx: typer.Context, code: str = typer.Argument(..., help="The agency's code."),
+                identifier_code: str = typer.Option(None, "--identifier-code",
+                                                    help="Mã định danh (Decision 20/2020/QĐ-TTg), e.g. 000.00.12.H03; "
+                                                         "\"\" removes it."),
+                name_vi: str = typer.Option(None, "--name-vi", help="The Vietnamese name."),
+                name_en: str = typer.Option(None, "--name-en", help="The English name."),
+                reason: str = typer.Option(..., "--reason", help="Why (kept in the audit with who changed what)."),
+                today: date = TodayOption) -> None:
+    """Correct an agency's names or its identifier code (mã định danh), audited."""
+    context = ctx.obj
+    values = {k: v for k, v in dict(identifier_code=identifier_code, name_vi=name_vi, name_en=name_en).items()
+              if v is not None}
+    if not values:
+        raise InputError("nothing to change: give --identifier-code, --name-vi or --name-en", field="agency")
+    with transaction(context.engine) as session:
+        agency = people_ops.find_agency(session, code)
+        changed = people_ops.edit_agency(session, _change(context, today, reason), agency, **values)
+    typer.echo(f"{code}: " + (f"changed {', '.join(changed)}." if changed else "nothing changed."))
+
+
 @agencies_app.command("export")
 @handles_errors
 def export_agencies(ctx: typer.Context,
                     out: Path = typer.Option(None, "--out", help="Write here (default: standard output)."),
+                    province: str = typer.Option(None, help="Only this province's directory."),
                     today: date = TodayOption) -> None:
     """Today's directory as YAML, in the schema of config/agencies.yaml."""
     context = ctx.obj
     with Session(context.engine) as session:
-        text = people_ops.export_yaml(session, at=context.clock(today).now())
+        if province and not any(people_ops.same_province(p, province) for p, _ in people_ops.provinces(session)):
+            known = ", ".join(p or "—" for p, _ in people_ops.provinces(session))
+            raise InputError(f"no agency of the province {province} (the directory's provinces: {known or 'none'})",
+                             field="--province")
+        text = people_ops.export_yaml(session, at=context.clock(today).now(), province=province)
     if out is None:
         typer.echo(text, nl=False)
         return

@@ -88,25 +88,53 @@ def parse(
     file: Path = typer.Argument(..., help="A plan: .docx, .pdf with a text layer, or text (.txt, UTF-8; "
                                                "Windows-1258 is read with a warning)."),
     fmt: ParseFormat = typer.Option(ParseFormat.yaml, "--format", help="yaml (a plan file for `plan load`) or json."),
-    agencies: Path = typer.Option(None, help="The agency directory (default: DONDOC_AGENCIES_FILE or config/agencies.yaml)."),
+    agencies: Path = typer.Option(None, help="Match against this directory file instead of the database's "
+                                             "(default: the database directory of the plan's province)."),
 ) -> None:
-    """Read a plan's text into a plan file: refs, leads, coordinators, deadlines. Review it, then `plan load` it."""
+    """Read a plan's text into a plan file: refs, leads, coordinators, deadlines. Review it, then `plan load` it.
+    Agency names are matched against the directory of the plan's province only; those it lacks are listed."""
+    from sqlmodel import Session
+
+    from models.plan_import import directory_file_for, matching_directory
+
     context = ctx.obj
-    directory = read_agency_file(agencies or context.settings.agencies_file)
+    given = read_agency_file(agencies) if agencies else None
     policy = read_policy(context.settings.policy_file)
     raw = read_bytes(file)  # at most MAX_INPUT_FILE_BYTES
-    try:
-        document = read_document(raw, path=file)
-        decoding_warnings = list(document.warnings)
-        parsed = parse_plan(document, directory, policy)
-    except InputError as exc:
-        exc.path = exc.path or file
-        raise
+    with Session(context.engine) as session:
+        directory_file = directory_file_for(session, given, context.settings.agencies_file)
+        try:
+            document = read_document(raw, path=file)
+            decoding_warnings = list(document.warnings)
+            parsed = parse_plan(document, lambda province: matching_directory(session, province, directory_file),
+                                policy)
+        except InputError as exc:
+            exc.path = exc.path or file
+            raise
     parsed.warnings[:0] = [ParseWarning(None, message) for message in decoding_warnings]
     for warning in parsed.warnings:
         where = f"{file}:{warning.line}" if warning.line else str(file)
         typer.echo(f"{where}: warning: {warning.message}", err=True)
+    _say_unmatched(file, parsed, directory_file is None and not agencies)
     typer.echo(json_text(parsed) if fmt is ParseFormat.json else yaml_text(parsed, source=file), nl=False)
+
+
+def _say_unmatched(file: Path, parsed, from_database: bool) -> None:
+    """The names the plan's province's directory lacks, listed once at the end, with what to do."""
+    from models.plan_import import unmatched_message
+
+    names = list(dict.fromkeys(
+        name for task in parsed.tasks
+        for name, code in [(task.lead, task.lead_code), *zip(task.coordinating, task.coordinating_codes)]
+        if name and code is None))
+    where = f"{parsed.province}'s" if parsed.province else "the"
+    if not parsed.province:
+        typer.echo(f"{file}: warning: the plan names no province: matched against every province's directory",
+                   err=True)
+    if names:
+        typer.echo(f"{file}: warning: " + unmatched_message(names, parsed.province), err=True)
+    elif from_database:
+        typer.echo(f"{file}: every agency matched in {where} directory", err=True)
 
 
 def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
@@ -136,12 +164,14 @@ def import_plan(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="The plan as published: .docx, .pdf (with a text layer) or .txt."),
     map_: list[str] = typer.Option([], "--map", help="NAME=CODE: an agency the directory lacks is this code."),
-    add: list[str] = typer.Option([], "--add", help="NAME=CODE[:kind[:English name]]: add the agency to the directory."),
+    add: list[str] = typer.Option([], "--add", help="NAME=CODE[:kind[:English name]]: add the agency to the database "
+                                                    "directory of the plan's province (when the plan is loaded)."),
     set_: list[str] = typer.Option([], "--set", help="REF:FIELD=VALUE: correct a duty (title, lead, coordinating, "
                                                       "timing, due, rrule, anchor, deadline_phrase, product)."),
     code: str = typer.Option(None, help="The plan's code (a plan already loaded under it is revised)."),
     yes: bool = typer.Option(False, "--yes", help="Load it. Without it the changes are shown and nothing is written."),
-    agencies: Path = typer.Option(None, help="The agency directory (default: DONDOC_AGENCIES_FILE or config/agencies.yaml)."),
+    agencies: Path = typer.Option(None, help="Match against this directory file, imported with the plan (default: the "
+                                             "database directory of the plan's province)."),
 ) -> None:
     """The guided import: read a plan, show each duty beside its source with its warnings, map or add
     the agencies the directory lacks, correct fields, show what loading changes, then load (--yes)."""
@@ -150,22 +180,26 @@ def import_plan(
     from models import plan_import as guided
 
     context = ctx.obj
-    agency_path = agencies or context.settings.agencies_file
-    directory = read_agency_file(agency_path)
+    given = read_agency_file(agencies) if agencies else None
     policy = read_policy(context.settings.policy_file)
     try:
         raw = file.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read the file ({exc.strerror})", path=file) from None
-    draft = guided.read_draft(raw, str(file), directory, policy)
-    if code:
-        draft["plan"]["code"] = code
-    for name, value in _pairs(map_, "--map"):
-        guided.map_agency(draft, directory, name, value)
-    for name, value in _pairs(add, "--add"):
-        agency_code, _, rest = value.partition(":")
-        kind, _, english = rest.partition(":")
-        guided.add_agency(draft, directory, name, agency_code, english, kind or "department")
+    with Session(context.engine) as session:
+        directory_file = guided.directory_file_for(session, given, context.settings.agencies_file)
+        draft = guided.read_draft(raw, str(file), lambda province: guided.matching_directory(
+            session, province, directory_file), policy)
+        directory = guided.matching_directory(session, draft["plan"].get("province") or "", directory_file)
+        if code:
+            draft["plan"]["code"] = code
+        for name, value in _pairs(map_, "--map"):
+            guided.map_agency(draft, directory, name, value)
+        for name, value in _pairs(add, "--add"):
+            agency_code, _, rest = value.partition(":")
+            kind, _, english = rest.partition(":")
+            guided.add_agency(draft, directory, name, agency_code, english, kind or "department")
+        guided.check_new_codes(session, draft)
     for target, value in _pairs(set_, "--set"):
         ref, sep, field_name = target.rpartition(":")
         if not sep:
@@ -189,7 +223,7 @@ def import_plan(
         typer.echo("\nCơ quan chưa có trong danh bạ (--map \"TÊN=MÃ\" hoặc --add \"TÊN=MÃ\"):", err=True)
         for name in unknown:
             typer.echo(f"  {name}", err=True)
-        raise InputError(f"{len(unknown)} agencies are not in the directory: " + "; ".join(unknown), path=file)
+        raise InputError(guided.unmatched_message(unknown, plan.get("province") or ""), path=file)
     full = guided.directory_with(draft, directory)
     plan_file_, lines = guided.build_plan_file(draft, full)
     with Session(context.engine) as session:
@@ -212,8 +246,8 @@ def import_plan(
         record = guided.PlanImport(created_at=now, created_by=context.actor, file_name=file.name, draft="")
         record.save(draft)
         session.add(record)
-        report = guided.load_import(session, record, directory, policy.due_dates, agencies_path=agency_path,
-                                    at=now, actor=context.actor)
+        report = guided.load_import(session, record, directory, policy.due_dates, at=now, actor=context.actor,
+                                    import_file=directory_file)
     typer.echo(f"Plan {plan['code']}: {report.tasks_created} tasks created, {report.tasks_updated} updated, "
                f"{report.tasks_retired} retired; {report.occurrences_created} due dates added, "
                f"{report.occurrences_removed} removed; {report.agencies_changed} directory changes.")

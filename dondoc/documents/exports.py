@@ -6,6 +6,11 @@ import io
 
 HEADERS = ["Mã nhiệm vụ", "Nhiệm vụ", "Mục", "Cơ quan chủ trì", "Hạn", "Số ngày quá hạn", "Tình trạng",
            "Tiến độ (%)", "Ghi chú"]
+PLAN_HEADER = "Kế hoạch"  # first, when the rows come from several plans
+
+
+def headers(with_plan: bool) -> list[str]:
+    return [PLAN_HEADER, *HEADERS] if with_plan else HEADERS
 
 
 def defuse(value):
@@ -15,15 +20,16 @@ def defuse(value):
     return value
 
 
-def overdue_csv(rows: list[list]) -> str:
+def overdue_csv(rows: list[list], *, with_plan: bool = False) -> str:
+    """`with_plan`: each row starts with its plan's code."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
+    writer.writerow(headers(with_plan))
     writer.writerows([[defuse(v) for v in row] for row in rows])
     return "\ufeff" + buffer.getvalue()
 
 
-def overdue_xlsx(rows: list[list]) -> bytes:
+def overdue_xlsx(rows: list[list], *, with_plan: bool = False) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
@@ -31,7 +37,7 @@ def overdue_xlsx(rows: list[list]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Quá hạn"
-    sheet.append(HEADERS)
+    sheet.append(headers(with_plan))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
@@ -40,7 +46,8 @@ def overdue_xlsx(rows: list[list]) -> bytes:
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":  # text that starts with "=": keep it text
                 cell.data_type = "s"
-    for column, width in zip("ABCDEFGHI", (14, 70, 8, 36, 12, 10, 24, 10, 40)):
+    widths = ((20,) if with_plan else ()) + (14, 70, 8, 36, 12, 10, 24, 10, 40)
+    for column, width in zip("ABCDEFGHIJ", widths):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     data = io.BytesIO()

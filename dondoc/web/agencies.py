@@ -5,6 +5,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
 from config.errors import InputError
+from config.files import IDENTIFIER_PATTERN
 from config.policy import read_policy
 from dondoc.web import context_of, page, parse_day, plan_now
 from dondoc.web.access import User, require_agency, signed_in, staff
@@ -15,7 +16,7 @@ from models.agency import Agency, FocalPoint
 from models.audit import AuditEntry
 from models.clock import local_date
 from models.db import transaction
-from models.dashboard import category_counts, on_time_by_agency
+from models.dashboard import category_counts, on_time_by_agency, plan_codes
 from models.inbound import dead_addresses
 from models.queries import list_tasks
 
@@ -74,7 +75,9 @@ def _show_agency(request: Request, code: str, user: User, *, status_code: int = 
             require_agency(user, -1)
         require_agency(user, found.id)
         counts = category_counts(session, now=now, agency_id=found.id)
-        tasks = list_tasks(session, now=now, agency_code=code)
+        plan_code = request.query_params.get("plan") or None  # ?plan=CODE: one plan's tasks
+        tasks = list_tasks(session, now=now, agency_code=code, plan_code=plan_code)
+        several_plans = len(plan_codes(session)) > 1
         everyone = session.exec(select(FocalPoint).where(FocalPoint.agency_id == found.id)
                                 .order_by(FocalPoint.active.desc(), FocalPoint.id)).all()
         day = local_date(now)
@@ -97,7 +100,8 @@ def _show_agency(request: Request, code: str, user: User, *, status_code: int = 
                 coordinated=coordinated,
                 people=people, feed=calendar_url(context.settings, code), review_year=review_year, bounced=bounced,
                 history=history, nobody=nobody, error=error, form=form or {}, saved=request.query_params.get("saved"),
-                me=user.email.lower())
+                me=user.email.lower(), several_plans=several_plans, plan_code=plan_code,
+                identifier_pattern=IDENTIFIER_PATTERN.strip("^$"))
 
 
 @router.get("/agencies/{code}")
@@ -111,6 +115,29 @@ def _day(value: str, field: str):
     except ValueError:
         raise InputError(f"'{value}' is not a date dd/mm/yyyy", field=field,
                          vi=f"'{value}' không phải ngày dạng ngày/tháng/năm (dd/mm/yyyy)") from None
+
+
+@router.post("/agencies/{code}/edit")
+def edit_agency(request: Request, code: str, user: User = Depends(staff), csrf: str = Form(""),
+                name_vi: str = Form(""), name_en: str = Form(""), identifier_code: str = Form(""),
+                reason: str = Form("")):
+    """Staff: correct the agency's names or its identifier code (mã định danh), with a reason."""
+    check_csrf(request, csrf)
+    now = plan_now(request)
+    form = dict(action="agency", name_vi=name_vi, name_en=name_en, identifier_code=identifier_code, reason=reason)
+    change = people_ops.Change(at=now, actor=user.actor, reason=reason.strip(), today=local_date(now))
+    try:
+        with transaction(context_of(request).engine) as session:
+            found = session.exec(select(Agency).where(Agency.code == code)).first()
+            if found is None:
+                raise HTTPException(404)
+            people_ops.edit_agency(session, change, found, name_vi=name_vi or found.name_vi,
+                                   name_en=name_en or found.name_en, identifier_code=identifier_code)
+    except InputError as error:
+        message = error.message if request.cookies.get("lang") == "en" or not error.vi else error.vi
+        return _show_agency(request, code, user, status_code=400, form=form,
+                            error=f"{error.field}: {message}" if error.field else message)
+    return RedirectResponse(f"/agencies/{code}?saved=agency", status_code=303)
 
 
 @router.post("/agencies/{code}/people")

@@ -6,6 +6,8 @@ Evidence files are listed to those readers and downloaded only as attachments (n
 sniffed: Content-Disposition: attachment, X-Content-Type-Options: nosniff, the content's own type).
 Each POST runs the same use case as the CLI (notifications/reassignment.py, models/contributions.py).
 """
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import Session, select
@@ -20,9 +22,8 @@ from models.contributions import contribute, contributions_of
 from models.db import transaction
 from models.evidence import EvidenceFile, coordinator_ids, files_of, may_read, stored_path
 from models.occurrence import Occurrence
-from models.plan import Task
+from models.plan import Plan, Task
 from models.reassignment import TaskReassignment, pending_for
-from models.updates import find_task
 
 router = APIRouter()
 FILE_ID = Path(ge=1, le=2 ** 31 - 1)
@@ -122,11 +123,7 @@ def reassign_form(request: Request, ref: str, user: User = Depends(staff), csrf:
     check_csrf(request, csrf)
     context = context_of(request)
     form = dict(move="1", to=to, coordinators=coordinators, effective=effective, reason=reason)
-    try:
-        with Session(context.engine) as session:
-            task_ref = find_task(session, ref=ref).ref
-    except InputError:
-        raise HTTPException(404) from None
+    task_ref, plan_code = _task_and_plan(request, ref)
     try:
         try:
             day = parse_day(effective)
@@ -136,11 +133,11 @@ def reassign_form(request: Request, ref: str, user: User = Depends(staff), csrf:
         wanted = [c.strip() for c in coordinators.replace(";", ",").split(",") if c.strip()]
         with transaction(context.engine) as session:
             reassign_duty(session, ref=task_ref, to_code=to or None, coordinators=wanted, reason=reason,
-                          effective_on=day, at=plan_now(request), actor=user.actor,
+                          effective_on=day, at=plan_now(request), actor=user.actor, plan_code=plan_code,
                           mail_from=context.settings.mail_from, base_url=context.settings.public_base_url)
     except InputError as error:
         return _show(request, task_ref, user, status_code=400, error=_message(request, error), form=form)
-    return RedirectResponse(f"/tasks/{task_ref}?saved=reassigned", status_code=303)
+    return RedirectResponse(f"/tasks/{task_ref}?saved=reassigned{_plan_param(request, plan_code)}", status_code=303)
 
 
 @router.post("/contribute/{ref:path}")
@@ -150,11 +147,10 @@ def contribute_form(request: Request, ref: str, user: User = Depends(signed_in),
     from dondoc.web.tasks import _show
     check_csrf(request, csrf)
     context = context_of(request)
+    from dondoc.web.tasks import _task_or_404
     with Session(context.engine) as session:
-        try:
-            task = find_task(session, ref=ref)
-        except InputError:
-            raise HTTPException(404) from None
+        task = _task_or_404(session, ref, request)
+        plan_code = session.get(Plan, task.plan_id).code
         mine = sorted(set(user.agency_ids) & coordinator_ids(session, task.id))
         if user.is_staff or not mine:
             raise Forbidden()
@@ -162,7 +158,20 @@ def contribute_form(request: Request, ref: str, user: User = Depends(signed_in),
         task_ref = task.ref
     try:
         with transaction(context.engine) as session:
-            contribute(session, ref=task_ref, agency_code=code, note=note, at=plan_now(request), actor=user.actor)
+            contribute(session, ref=task_ref, agency_code=code, note=note, at=plan_now(request), actor=user.actor,
+                       plan_code=plan_code)
     except InputError as error:
         return _show(request, task_ref, user, status_code=400, error=_message(request, error), form=dict(contribution=note))
-    return RedirectResponse(f"/tasks/{task_ref}?saved=contributed", status_code=303)
+    return RedirectResponse(f"/tasks/{task_ref}?saved=contributed{_plan_param(request, plan_code)}", status_code=303)
+
+
+def _task_and_plan(request: Request, ref: str) -> tuple[str, str]:
+    """The task's ref and plan code (?plan= chooses among plans sharing the ref), or 404."""
+    from dondoc.web.tasks import _task_or_404
+    with Session(context_of(request).engine) as session:
+        task = _task_or_404(session, ref, request)
+        return task.ref, session.get(Plan, task.plan_id).code
+
+
+def _plan_param(request: Request, plan_code: str) -> str:
+    return f"&plan={quote(plan_code)}" if request.query_params.get("plan") else ""

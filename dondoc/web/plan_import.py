@@ -7,7 +7,6 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session, select
 
 from config.errors import InputError
-from config.files import read_agency_file
 from config.policy import read_policy
 from dondoc.web import _shown_field as _shown, app_now, context_of, page
 from dondoc.web.access import User, staff
@@ -25,9 +24,19 @@ def _message(request: Request, error: InputError) -> str:
     return f"{error.field}: {text}" if error.field else text
 
 
-def _setup(request: Request):
-    settings = context_of(request).settings
-    return read_agency_file(settings.agencies_file), read_policy(settings.policy_file), settings.agencies_file
+def _policy(request: Request):
+    return read_policy(context_of(request).settings.policy_file)
+
+
+def _directory(request: Request, session: Session, province: str):
+    """The directory the plan of `province` is matched against (the database's, of that province), and the
+    directory file to import with it (the default one, only while the database has no directory)."""
+    file = guided.directory_file_for(session, None, context_of(request).settings.agencies_file)
+    return guided.matching_directory(session, province, file), file
+
+
+def _province(draft: dict) -> str:
+    return draft["plan"].get("province") or ""
 
 
 @router.get("/plans/import", dependencies=[Depends(staff)])
@@ -43,12 +52,13 @@ async def upload(request: Request, user: User = Depends(staff), csrf: str = Form
     check_csrf(request, csrf)
     raw = await document.read(guided.MAX_UPLOAD_BYTES + 1) if document is not None else b""
     name = (document.filename if document is not None else "") or "ke-hoach.txt"
-    directory, policy, _ = _setup(request)
+    policy = _policy(request)
     try:
         if not raw:
             raise InputError("chưa chọn tệp kế hoạch (no file chosen)", field="document")
         with transaction(context_of(request).engine) as session:
-            record = guided.start_import(session, raw, name, directory, policy, at=app_now(request), actor=user.actor)
+            record = guided.start_import(session, raw, name, lambda province: _directory(request, session, province)[0],
+                                         policy, at=app_now(request), actor=user.actor)
             record_id = record.id
     except InputError as error:
         return page(request, "plan_import_upload.html", status_code=400, recent=[], error=str(error))
@@ -63,10 +73,11 @@ def _record(session: Session, record_id: int) -> guided.PlanImport:
 
 
 def _review(request: Request, record_id: int, *, error: str | None = None, status_code: int = 200, report=None):
-    directory, policy, _ = _setup(request)
+    policy = _policy(request)
     with Session(context_of(request).engine) as session:
         record = _record(session, record_id)
         draft = record.content
+        directory, _ = _directory(request, session, _province(draft))
         changes, problem = None, None
         if not record.loaded_at:
             try:
@@ -89,13 +100,13 @@ def review(request: Request, record_id: int = RECORD_ID):
 
 def _change_draft(request: Request, record_id: int, change) -> str | None:
     """Apply `change(draft, directory)` to a draft not yet loaded; the error's message, if refused."""
-    directory, _, _ = _setup(request)
     try:
         with transaction(context_of(request).engine) as session:
             record = _record(session, record_id)
             if record.loaded_at:
                 raise InputError("this import is loaded already: upload the document again to change it")
             draft = record.content
+            directory, _ = _directory(request, session, _province(draft))
             change(draft, directory)
             record.save(draft)
             session.add(record)
@@ -153,14 +164,16 @@ async def tasks(request: Request, record_id: int = RECORD_ID, user: User = Depen
 @router.post("/plans/import/{record_id}/load")
 def load(request: Request, record_id: int = RECORD_ID, user: User = Depends(staff), csrf: str = Form("")):
     check_csrf(request, csrf)
-    directory, policy, agencies_path = _setup(request)
+    policy = _policy(request)
     try:
         with transaction(context_of(request).engine) as session:
             record = _record(session, record_id)
             if record.loaded_at:
                 raise InputError("this import is loaded already")
-            report = guided.load_import(session, record, directory, policy.due_dates, agencies_path=agencies_path,
-                                        at=app_now(request), actor=user.actor)
+            directory, file = _directory(request, session, _province(record.content))
+            guided.check_new_codes(session, record.content)
+            report = guided.load_import(session, record, directory, policy.due_dates, at=app_now(request),
+                                        actor=user.actor, import_file=file)
     except InputError as error:
         return _review(request, record_id, error=_message(request, error), status_code=400)
     return _review(request, record_id, report=report)

@@ -57,7 +57,7 @@ def task_request(request: Request, ref: str, user: User = Depends(signed_in), cs
     check_csrf(request, csrf)
     context = context_of(request)
     with Session(context.engine) as session:
-        task = _task_or_404(session, ref)
+        task = _task_or_404(session, ref, request)
         require_agency(user, task.lead_agency_id)
     if action not in ACTIONS:
         raise HTTPException(400, "unknown action")

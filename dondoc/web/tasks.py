@@ -4,9 +4,11 @@ that record progress or completion (through models.updates, so the audit names t
 Refs may hold a slash (3.3-a/BA-BE): the route takes the rest of the path. Reminder emails link here.
 """
 from datetime import date
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse
+from sqlalchemy import func
 from starlette.concurrency import run_in_threadpool
 from sqlmodel import Session, select
 
@@ -22,16 +24,18 @@ from models.db import transaction
 from models.evidence import attach
 from models.reassignment import credited_agency
 from models.occurrence import Occurrence, OccurrenceKind, Progress
-from models.plan import Task, TaskCoordinator
+from models.plan import Plan, Task, TaskCoordinator
 from models.status import occurrence_days_late, occurrence_status
 from models.updates import find_task, mark_done, record_progress
 
 router = APIRouter()
 
 
-def _task_or_404(session: Session, ref: str) -> Task:
+def _task_or_404(session: Session, ref: str, request: Request | None = None) -> Task:
+    """The task of `ref`; ?plan=CODE chooses among plans that share the ref (several plans loaded)."""
+    plan_code = request.query_params.get("plan") if request is not None else None
     try:
-        return find_task(session, ref=ref)
+        return find_task(session, ref=ref, plan_code=plan_code or None)
     except InputError:
         raise HTTPException(404) from None
 
@@ -40,10 +44,12 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
           form: dict | None = None):
     now = plan_now(request)
     with Session(context_of(request).engine) as session:
-        task = _task_or_404(session, ref)
+        task = _task_or_404(session, ref, request)
         require_reader(session, user, task)  # the lead, staff; coordinators and credited agencies read only
         extras = task_extras(session, task, user, max_bytes=context_of(request).settings.attachment_max_bytes)
         lead = session.get(Agency, task.lead_agency_id)
+        plan = session.get(Plan, task.plan_id)
+        several_plans = session.exec(select(func.count()).select_from(Plan)).one() > 1
         coordinators = session.exec(select(Agency).join(TaskCoordinator, TaskCoordinator.agency_id == Agency.id)
                                     .where(TaskCoordinator.task_id == task.id).order_by(Agency.name_vi)).all()
         occurrences = session.exec(select(Occurrence).where(Occurrence.task_id == task.id)
@@ -61,6 +67,7 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
         open_ones = []
         work = {**work, "extendable": [], "unanswered": []}
     return page(request, "task.html", status_code=status_code, task=task, lead=lead, coordinators=coordinators,
+                plan=plan, plan_query=f"?plan={quote(plan.code)}" if several_plans else "",
                 occurrences=[(o, occurrence_status(o, local_date(now)), occurrence_days_late(o, local_date(now)))
                              for o in occurrences], history=history, due_of=due_of,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
@@ -95,8 +102,9 @@ def _record(request: Request, ref: str, user: User, action: str, due: str, on: s
             uploads: list[tuple[str, bytes]]):
     context = context_of(request)
     with Session(context.engine) as session:
-        task = _task_or_404(session, ref)
+        task = _task_or_404(session, ref, request)
         require_agency(user, task.lead_agency_id)
+        plan_code = session.get(Plan, task.plan_id).code
     now = plan_now(request)
     lang_en = request.cookies.get("lang") == "en"
     form = dict(action=action, due=due, on=on, percent=percent, note=note)
@@ -109,15 +117,16 @@ def _record(request: Request, ref: str, user: User, action: str, due: str, on: s
                 if on_day > local_date(now):
                     raise InputError("Ngày hoàn thành không thể sau hôm nay" if not lang_en
                                      else "The completion date cannot be after today", field="on")
-                occ = mark_done(session, ref=task.ref, on=on_day, note=note_text, due=due_day, at=now, actor=user.actor)
+                occ = mark_done(session, ref=task.ref, on=on_day, note=note_text, due=due_day, plan_code=plan_code,
+                                at=now, actor=user.actor)
             elif action == "progress":
                 try:
                     value = int(percent) if percent.strip() else None
                 except ValueError:
                     raise InputError("Tiến độ phải là số từ 0 đến 100" if not lang_en
                                      else "Progress must be a number from 0 to 100", field="percent") from None
-                occ = record_progress(session, ref=task.ref, percent=value, note=note_text, due=due_day, at=now,
-                                      actor=user.actor)
+                occ = record_progress(session, ref=task.ref, percent=value, note=note_text, due=due_day,
+                                      plan_code=plan_code, at=now, actor=user.actor)
             else:
                 raise HTTPException(400, "unknown action")
             if uploads:  # evidence with the completion or the progress note: all of it, or none of it
@@ -127,4 +136,5 @@ def _record(request: Request, ref: str, user: User, action: str, due: str, on: s
     except InputError as error:
         message = error.message if lang_en or not error.vi else error.vi
         return _show(request, ref, user, status_code=400, error=message, form=form)
-    return RedirectResponse(f"/tasks/{task.ref}?saved={action}", status_code=303)
+    chosen = f"&plan={quote(plan_code)}" if request.query_params.get("plan") else ""
+    return RedirectResponse(f"/tasks/{task.ref}?saved={action}{chosen}", status_code=303)

@@ -17,6 +17,7 @@ Whatever the parser is unsure about becomes a warning with its line; nothing is 
 """
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -326,9 +327,11 @@ def _table_units(document: Document, tables, matcher: AgencyMatcher, warn) -> li
     return units
 
 
-def parse_plan(source: "str | Document", directory: AgencyFile, policy) -> ParsedPlan:
+def parse_plan(source: "str | Document", directory: "AgencyFile | Callable[[str], AgencyFile]", policy) -> ParsedPlan:
     """Read a plan (its text, or a Document read from .txt, .docx or .pdf) into tasks. Raises
-    InputError when it holds no plan."""
+    InputError when it holds no plan. `directory`: the agencies its names are matched against, or a
+    function of the plan's province (read off its header) giving them: a plan matches only the
+    agencies of its own province (models/directory.py province_directory)."""
     if isinstance(source, str):
         text = unicodedata.normalize("NFC", source)
         if not text.strip():
@@ -370,6 +373,9 @@ def parse_plan(source: "str | Document", directory: AgencyFile, policy) -> Parse
     header_lines = [Line(0, text) for text in header.lines]
     issued = next((d for d in map(read_issue_date, header.lines) if d), None)
 
+    province = _read_province(outline.header + header_lines)
+    if callable(directory):
+        directory = directory(province)
     matcher = AgencyMatcher(directory)
     finder = DutyFinder(matcher)
     duties = finder.find(outline.sections)
@@ -457,6 +463,6 @@ def parse_plan(source: "str | Document", directory: AgencyFile, policy) -> Parse
         tokens = tokenize(written)
         known = matcher.match_known(tokens, 0)
         issuer = matcher.names[known[0]] if known and known[1] == len(tokens) else written
-    return ParsedPlan(title=title, province=_read_province(outline.header + header_lines), issued=issued,
+    return ParsedPlan(title=title, province=province, issued=issued,
                       horizon_start=horizon_start, horizon_end=horizon_end, tasks=tasks, warnings=warnings,
                       number=header.number, issuer=issuer)

@@ -85,7 +85,8 @@ _Dumper.add_representer(str, _str)
 def yaml_text(plan: ParsedPlan, source: str | Path | None = None) -> str:
     lines = ["# Parsed by `dondoc plan parse` from " + (str(source) if source else "a plan text") + ".",
              "# Review before `dondoc plan load`: titles are provisional; lead/coordinating are agency codes,",
-             "# or names as written when the agency directory lacks them (add them there, or fix them here);",
+             "# or names as written when the directory of the plan's province lacks them (add them with",
+             "# `dondoc plan import PLAN --add NAME=CODE`, or fix them here);",
              "# mark the fields you decide yourself in `overrides:` with a `note:`."]
     if plan.warnings:
         lines.append("# Warnings:")

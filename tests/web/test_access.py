@@ -33,6 +33,7 @@ RULES = {
     ("GET", "/files/{file_id}"): ("signed_in", "/files/1"),
     ("POST", "/requests/{ref:path}"): ("agency", "/requests/3.1.1-a"),
     ("POST", "/agencies/{code}/people"): ("agency", "/agencies/SKHDT/people"),
+    ("POST", "/agencies/{code}/edit"): ("staff", "/agencies/SKHDT/edit"),
     ("GET", "/signin"): ("public", "/signin"),
     ("GET", "/static/dondoc.css"): ("public", "/static/dondoc.css"),
     ("POST", "/signin/password"): ("public", "/signin/password"),

@@ -72,3 +72,27 @@ def test_a_focal_point_corrects_their_own_phone_and_form_of_address_only(bob, we
     with Session(web_context.engine) as session:
         entry = session.exec(select(AuditEntry).where(AuditEntry.entity_id == me.id, AuditEntry.field == "phone")).one()
     assert entry.actor == f"web:focal:{BOB[0]}" and entry.note == "tự cập nhật (self-service)"
+
+
+def test_staff_set_an_agencys_identifier_code_only_in_the_shape_of_decision_20_2020(alice, bob, web_context):
+    from models.agency import Agency
+    page = alice.get("/agencies/STC").text
+    assert 'id="agency-form"' in page and 'pattern="[0-9A-Z]{3}' in page
+    token = csrf_of(page)
+    bad = alice.post("/agencies/STC/edit", data=dict(csrf=token, identifier_code="000.00.12", reason="mã định danh"))
+    assert bad.status_code == 400 and "identifier_code: &#39;000.00.12&#39; is not an identifier code" in bad.text
+    assert 'value="000.00.12"' in bad.text  # what was typed is kept to correct
+    no_reason = alice.post("/agencies/STC/edit", data=dict(csrf=token, identifier_code="000.00.12.H06", reason=""))
+    assert no_reason.status_code == 400 and "say why" in no_reason.text
+    ok = alice.post("/agencies/STC/edit", data=dict(csrf=token, identifier_code="000.00.12.H06",
+                                                    reason="mã định danh theo QĐ 20/2020"), follow_redirects=False)
+    assert ok.status_code == 303
+    with Session(web_context.engine) as session:
+        stc = session.exec(select(Agency).where(Agency.code == "STC")).one()
+        entry = session.exec(select(AuditEntry).where(AuditEntry.entity == "agency", AuditEntry.entity_id == stc.id,
+                                                      AuditEntry.field == "identifier_code")).one()
+    assert (stc.identifier_code, stc.name_vi) == ("000.00.12.H06", "Sở Tài chính")
+    assert (entry.old_value, entry.new_value, entry.note) == (None, "000.00.12.H06", "mã định danh theo QĐ 20/2020")
+    assert 'id="identifier-code">000.00.12.H06<' in alice.get("/agencies/STC").text
+    assert bob.post("/agencies/SKHDT/edit", data=dict(csrf=csrf_of(bob.get("/agencies/SKHDT").text),
+                                                      identifier_code="000.00.13.H06", reason="r")).status_code == 403

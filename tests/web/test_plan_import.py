@@ -4,6 +4,7 @@ import re
 
 from sqlmodel import Session, select
 
+from models.agency import Agency
 from models.audit import AuditEntry
 from models.plan import Plan, Task
 from models.plan_import import PlanImport
@@ -88,16 +89,36 @@ def test_a_revised_plan_shows_what_changes_before_it_is_loaded_and_keeps_the_his
     assert entries[0].actor.startswith("web:staff:")
 
 
-def test_a_new_agency_is_added_to_the_directory_file_when_the_plan_is_loaded(alice, tmp_path, web_context):
+def test_a_new_agency_is_added_to_the_database_directory_of_the_plans_province_when_the_plan_is_loaded(
+        alice, tmp_path, web_context):
+    before = web_context.settings.agencies_file.read_text(encoding="utf-8")
     location = upload(alice, write_docx(tmp_path / "ke-hoach-85.docx")).headers["location"]
     record = location.rsplit("/", 1)[1]
     alice.post(f"/plans/import/{record}/agencies", data=dict(
         csrf=alice.csrf(location), name=UNKNOWN_AGENCY, action="add", code="STTTT-MOI", name_en="Information dept",
         kind="department"))
-    text = web_context.settings.agencies_file.read_text(encoding="utf-8")
-    assert "STTTT-MOI" not in text  # only once loaded
+    with Session(web_context.engine) as session:
+        assert session.exec(select(Agency).where(Agency.code == "STTTT-MOI")).first() is None  # only once loaded
     alice.post(f"/plans/import/{record}/load", data=dict(csrf=alice.csrf(location)))
-    from config.files import read_agency_file
-    directory = read_agency_file(web_context.settings.agencies_file)
-    assert any(a.code == "STTTT-MOI" and a.name_vi == UNKNOWN_AGENCY for a in directory.agencies)
-    assert "# The agency directory of Bắc Kạn" in web_context.settings.agencies_file.read_text(encoding="utf-8")
+    with Session(web_context.engine) as session:
+        added = session.exec(select(Agency).where(Agency.code == "STTTT-MOI")).one()
+        audit = session.exec(select(AuditEntry).where(AuditEntry.entity == "agency",
+                                                      AuditEntry.entity_id == added.id)).one()
+    assert (added.name_vi, added.province) == (UNKNOWN_AGENCY, "Bắc Kạn")
+    assert audit.field == "created" and audit.actor.startswith("web:staff:")
+    assert web_context.settings.agencies_file.read_text(encoding="utf-8") == before  # no YAML written
+
+
+def test_a_plan_of_another_province_is_matched_only_against_that_provinces_agencies(alice, web_context):
+    from tests.conftest import FIXTURES
+    location = upload(alice, FIXTURES / "plans" / "cao-bang-cds-2021-2025.txt").headers["location"]
+    page = alice.get(location).text
+    heading = page.split('id="unknown-heading">', 1)[1].split("</h2>", 1)[0]
+    assert heading == "Cơ quan chưa có trong danh bạ của Cao Bằng"
+    unknown = page.split('id="unknown"', 1)[1].split("</table>", 1)[0]
+    assert 'data-name="Sở Kế hoạch và Đầu tư"' in unknown  # not Bắc Kạn's SKHDT
+    assert '<option value="SKHDT">' not in unknown  # nor offered: another province's agency
+    record = location.rsplit("/", 1)[1]
+    refused = alice.post(f"/plans/import/{record}/agencies", data=dict(
+        csrf=alice.csrf(location), name="Sở Kế hoạch và Đầu tư", action="map", code="SKHDT"))
+    assert refused.status_code == 400 and "unknown agency code SKHDT" in refused.text
