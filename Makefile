@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
-#   make run    the main job on the embedded default (SQLite in ./var, .eml outbox, no server)
+#   make run    the main job on the embedded default (SQLite in ~/.local/share/dondoc or $DONDOC_DATA_DIR, .eml outbox, no server)
 #   make test   the whole test suite
 #   make bench  the national benchmark (34 provinces, ~1M occurrences, SQLite and PostgreSQL; 20-25 min)
 PYTHON ?= python3.11

@@ -26,3 +26,12 @@ class InputError(Exception):
 
 class ServiceUnavailable(Exception):
     """A service the command needs did not start or answer (not the user's input: exit status 1)."""
+
+
+def did_you_mean(value: str, choices) -> str:
+    """" (did you mean X?)" for the closest of `choices` to a mistyped `value`, else ""."""
+    import difflib
+    choices = list(choices)
+    by_upper = {c.upper(): c for c in choices}
+    close = difflib.get_close_matches(value.upper(), list(by_upper), n=1, cutoff=0.6)
+    return f" (did you mean {by_upper[close[0]]}?)" if close else ""

@@ -64,6 +64,11 @@ PHONE_PATTERN = r"^\+?[0-9][0-9 .()-]{5,38}$"
 # and two more (H06: a province; G..: a ministry), "00"/"000" where a level is not used.
 IDENTIFIER_PATTERN = r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}$"
 
+_PATTERN_MEANS = {
+    EMAIL_PATTERN: "an email address (name@example.org)",
+    PHONE_PATTERN: "a phone number (digits, spaces and + . ( ) -, e.g. 0209 3870 123)",
+    IDENTIFIER_PATTERN: "an identifier code (groups of 1-4 capitals or digits joined by dots, e.g. 1.2.3)",
+}
 
 # Bounded: the length is checked before the characters (a 50 MB value is not scanned).
 Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_one_line)]
@@ -402,6 +407,8 @@ def validate(model: type[BaseModel], data: Any, path: Path) -> BaseModel:
         loc = tuple(first["loc"])
         field = _describe(data, loc)
         message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "string_pattern_mismatch":  # say what is expected, not the regular expression
+            message = f"'{first['input']}' is not {_PATTERN_MEANS.get(first['ctx']['pattern'], 'in the expected form')}"
         raise InputError(message, path=path, line=_line_of(data, loc), field=field) from None
 
 

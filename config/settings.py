@@ -7,10 +7,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config import CONFIG_DIR
+from config.paths import default_data_dir, sqlite_url
 
 
 DEFAULT_SECRET = "dondoc-development-secret-change-me"
@@ -20,7 +21,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DONDOC_", extra="ignore")
 
     # Where the embedded default keeps its files (SQLite database, .eml outbox, Prefect home).
-    data_dir: Path = Path("var")
+    # Default: the user's data folder, ~/.local/share/dondoc (config/paths.py says the search order).
+    data_dir: Path = Field(default_factory=default_data_dir)
     # Empty means SQLite at <data_dir>/dondoc.db; PostgreSQL: postgresql://user@host:5432/db
     database_url: str = ""
     # SQLite: how long to wait for another process's write lock before retrying (models.db.retry_locked).
@@ -115,6 +117,9 @@ class Settings(BaseSettings):
 
     # Who is recorded in the audit when a command changes something.
     actor: str = ""
+    # The command line's messages: vi (Vietnamese, the default) or en. (Read straight from the
+    # environment by dondoc.cli.say, so that `dondoc --help` need not load the settings.)
+    language: Literal["vi", "en"] = "vi"
 
     @field_validator("today", mode="before")
     @classmethod
@@ -135,7 +140,7 @@ class Settings(BaseSettings):
         dondoc does not run on (mysql://, a malformed one) is an InputError naming the setting; the
         URL itself is never repeated (it may hold a password)."""
         if not self.database_url.strip():
-            return f"sqlite:///{(self.data_dir / 'dondoc.db').as_posix()}"
+            return sqlite_url(self.data_dir)
         return checked_database_url(self.database_url.strip())
 
     def refusals(self) -> list[str]:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from config.policy import Policy, read_policy
+from dondoc import interrupt
 from dondoc.context import AppContext
 from models.clock import VN_TZ, Clock, SystemClock
 from models.db import retry_locked, transaction
@@ -88,10 +89,12 @@ class DayReport:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     waiting: str = ""  # what the outbox still holds (Undelivered.describe), "" when all went out
+    interrupted: bool = False  # Ctrl-C stopped the delivery (the rest went back to the queue)
 
     def as_dict(self) -> dict:
         return dict(day=self.day.isoformat(), working_day=self.working_day, queued=self.queued, sent=self.sent,
-                    retrying=self.retrying, failed=self.failed, errors=self.errors, waiting=self.waiting)
+                    retrying=self.retrying, failed=self.failed, errors=self.errors, waiting=self.waiting,
+                    interrupted=self.interrupted)
 
 
 def load_policy(context: AppContext) -> Policy:
@@ -128,6 +131,47 @@ def plan_reminders(context: AppContext, day: date, policy: Policy | None = None)
         return plan_daily_digests(session, today=day, policy=policy.reminders,
                                   calendar=WorkCalendar.from_policy(policy.working_days),
                                   base_url=context.settings.public_base_url)
+
+
+@dataclass
+class ReminderWork:
+    """What a reminder run on `day` would do: digests not queued yet, messages whose time has come."""
+    new_digests: int = 0
+    due_messages: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.new_digests or self.due_messages)
+
+
+def reminder_work(context: AppContext, day: date, policy: Policy | None = None) -> ReminderWork:
+    """Whether the daily reminder job has anything to do on `day` (read only): the digests the sweep
+    would queue that are not in the outbox yet, and the messages due for a (re)try by the day's
+    delivery moment, or claimed (a dispatcher's claim: the flow's dispatcher decides whether it expired).
+    Nothing: no flow needs to run (and Prefect is not even imported)."""
+    from sqlalchemy import func, or_
+    from sqlmodel import Session, select
+
+    from models.outbox import MessageStatus
+    from notifications.outbox import queued_keys
+
+    policy = policy or load_policy(context)
+    work = ReminderWork()
+    calendar = WorkCalendar.from_policy(policy.working_days)
+    moment = delivery_moment(day, context.clock().now(), policy)
+    with Session(context.engine) as session:
+        if calendar.is_working_day(day):
+            planned = plan_daily_digests(session, today=day, policy=policy.reminders, calendar=calendar,
+                                         base_url=context.settings.public_base_url)
+            keys = [f"daily|{d.email.lower()}|{day.isoformat()}" for d in planned.digests]
+            work.new_digests = len(set(keys) - set(queued_keys(session, keys)))
+        due = or_(Message.status == MessageStatus.SENDING, Message.next_attempt_at.is_(None),
+                  Message.next_attempt_at <= moment)
+        statement = select(func.count()).select_from(Message).where(
+            Message.status.in_([MessageStatus.QUEUED, MessageStatus.SENDING]), due)
+        if not calendar.is_working_day(moment.astimezone(VN_TZ).date()):
+            statement = statement.where(Message.kind.in_(IMMEDIATE_KINDS))
+        work.due_messages = session.exec(statement).one()
+    return work
 
 
 def read_directory(context: AppContext) -> Directory:
@@ -200,7 +244,8 @@ def deliver(context: AppContext, now: datetime, policy: Policy | None = None) ->
         if not only:
             return DispatchReport()
     return dispatch(context.engine, transport_for(context.settings), now=now, policy=policy.reminders,
-                    lease=timedelta(seconds=context.settings.dispatch_lease_seconds), only=only)
+                    lease=timedelta(seconds=context.settings.dispatch_lease_seconds), only=only,
+                    stop=interrupt.requested)
 
 
 def run_reminder_day(context: AppContext, day: date, policy: Policy | None = None,
@@ -211,8 +256,8 @@ def run_reminder_day(context: AppContext, day: date, policy: Policy | None = Non
     swept = queue_reminders(context, day, policy, directory)
     report = DayReport(day=day, working_day=swept.working_day, queued=swept.queued)
     delivered = deliver(context, delivery_moment(day, context.clock().now(), policy), policy)
-    report.sent, report.retrying, report.failed, report.errors = (
-        delivered.sent, delivered.retrying, delivered.failed, delivered.errors)
+    report.sent, report.retrying, report.failed, report.errors, report.interrupted = (
+        delivered.sent, delivered.retrying, delivered.failed, delivered.errors, delivered.interrupted)
     report.waiting = undelivered(context).describe()
     return report
 

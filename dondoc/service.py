@@ -131,6 +131,38 @@ class SchedulerService:
         self.lease_every = self.context.settings.scheduler_lease_seconds
         self.lease_ttl = timedelta(seconds=3 * self.lease_every)
         self._lock = threading.Lock()
+        self._policy_seen: tuple | None = None  # (the policy file's mtime, the schedules it gave) at start
+
+    def _schedules(self, policy) -> list:
+        return sorted((spec.id, tuple(spec.crons)) for spec in jobs.scheduled_jobs(self.context, policy))
+
+    def check_policy(self) -> str | None:
+        """Called with each lease renewal. Each job reads the policy file afresh when it runs, so an edit
+        of the reminder rules applies from the next run; the jobs' times are set at start, so an edit of
+        a time says, in the log, that `dondoc serve` must be restarted. Returns what was logged."""
+        path = self.context.settings.policy_file
+        try:
+            mtime = os.stat(path).st_mtime
+        except OSError:
+            return None
+        if self._policy_seen is None or mtime == self._policy_seen[0]:
+            return None
+        try:
+            schedules = self._schedules(jobs.load_policy(self.context))
+        except Exception as exc:  # noqa: BLE001 - a file being edited, or with a mistake: say so, keep running
+            message = f"policy file {path} changed but cannot be read ({exc}): the running jobs keep the last good one"
+            log.warning(message)
+            self._policy_seen = (mtime, self._policy_seen[1])
+            return message
+        if schedules != self._policy_seen[1]:
+            message = (f"policy file {path} changed the jobs' times: restart dondoc serve to apply them "
+                       "(the other rules apply from the next run)")
+            log.warning(message)
+        else:
+            message = f"policy file {path} changed: the next runs use it"
+            log.info(message)
+        self._policy_seen = (mtime, self._policy_seen[1])
+        return message
 
     def tick(self, only: str | None = None) -> list[JobRun]:
         """Run what is due now (one job, or all: the catch-up at start)."""
@@ -159,6 +191,10 @@ class SchedulerService:
         from dondoc.scheduling import ZONE
 
         policy = jobs.load_policy(self.context)
+        try:
+            self._policy_seen = (os.stat(self.context.settings.policy_file).st_mtime, self._schedules(policy))
+        except OSError:
+            self._policy_seen = None
         scheduler = BackgroundScheduler(
             timezone=ZONE,
             jobstores={"default": SQLAlchemyJobStore(engine=self.context.engine, tablename="apscheduler_jobs"),
@@ -210,6 +246,7 @@ class SchedulerService:
         return report
 
     def renew(self) -> None:
+        self.check_policy()
         try:
             renew_lease(self.context.engine, holder=self.holder, now=self.wall_clock.now(), ttl=self.lease_ttl)
         except LeaseLost as exc:

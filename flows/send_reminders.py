@@ -22,7 +22,7 @@ def deliver_outbox(day: date) -> dict:
     policy = jobs.load_policy(context)
     report = jobs.deliver(context, jobs.delivery_moment(day, context.clock().now(), policy), policy)
     return dict(sent=report.sent, retrying=report.retrying, failed=report.failed, errors=report.errors,
-                waiting=jobs.undelivered(context).describe())
+                waiting=jobs.undelivered(context).describe(), interrupted=report.interrupted)
 
 
 @flow(name="send-reminders")

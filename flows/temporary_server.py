@@ -77,7 +77,9 @@ class TemporaryServer:
                 [sys.executable, "-m", "uvicorn", "--app-dir", str(site_packages), "--factory", _SERVER_APP,
                  "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
                 env={**os.environ, **_SERVER_ENV}, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                preexec_fn=_ends_with_this_process if _can_watch_parent() else None)
+                # Its own session: a Ctrl-C at the terminal reaches dondoc (which stops cleanly), not the
+                # server the flow still reports to; it ends with this process all the same.
+                start_new_session=True, preexec_fn=_ends_with_this_process if _can_watch_parent() else None)
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -5,6 +5,7 @@ database keeps its SHA-256, when it expires and when it was used (a link works o
 Functions take `now` from the caller (the application's clock): no hidden clock here.
 """
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -111,12 +112,15 @@ def authenticate_staff(session: Session, *, email: str, password: str) -> StaffU
                                                 StaffUser.active == True)).first()  # noqa: E712
     if user is None:
         # Spend the same time as a real check, so timing does not tell which addresses exist.
-        verify_password(password, _DUMMY_HASH)
+        verify_password(password, _dummy_hash())
         return None
     return user if verify_password(password, user.password_hash) else None
 
 
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, made on first use (not at import: every command would pay ~0.1 s)."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 # --- focal points and their sign-in links ---------------------------------------------------

@@ -550,9 +550,12 @@ class Change:
 
 
 def find_agency(session: Session, code: str) -> Agency:
-    agency = session.exec(select(Agency).where(Agency.code == code)).first()
+    """The agency with this code (any case); a code that is not there is refused with the closest one."""
+    agency = session.exec(select(Agency).where(func.upper(Agency.code) == code.strip().upper())).first()
     if agency is None:
-        raise InputError(f"no agency with code {code}", field="agency")
+        from config.errors import did_you_mean
+        raise InputError(f"no agency with code {code}{did_you_mean(code, session.exec(select(Agency.code)).all())}",
+                         field="agency")
     return agency
 
 

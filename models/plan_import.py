@@ -28,8 +28,6 @@ from config.files import AgencyEntry, AgencyFile, EntryLines, PlanFile, TaskEntr
 from models.loading import LoadReport, _wanted_tasks, load_agencies, load_plan
 from models.occurrence import Occurrence, OccurrenceKind
 from models.plan import Plan, Task
-from models.plan_parser import parse_plan, read_document
-from models.plan_parser.output import plan_file
 
 EDITABLE = ("title", "lead", "coordinating", "timing", "due", "rrule", "anchor", "deadline_phrase", "product")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -58,6 +56,9 @@ class PlanImport(SQLModel, table=True):
 
 def read_draft(raw: bytes, file_name: str, directory: AgencyFile, policy) -> dict:
     """The draft of a plan document: the plan file's content, each duty's source and warnings."""
+    # The parser is imported here, not with the tables: every command imports the tables.
+    from models.plan_parser import parse_plan, read_document
+    from models.plan_parser.output import plan_file
     if len(raw) > MAX_UPLOAD_BYTES:
         raise InputError(f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", path=file_name)
     try:

@@ -43,6 +43,7 @@ import os
 import socket
 import sqlite3
 import uuid
+from typing import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -65,6 +66,7 @@ class DispatchReport:
     retrying: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    interrupted: bool = False  # `stop` said so: the rest was given back to the queue, due at once
 
 
 def worker_prefix() -> str:
@@ -404,12 +406,13 @@ class _ClaimAhead:
 
 def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy, wall_clock: Clock | None = None,
              lease: timedelta = timedelta(minutes=10), batch: int = 200, limit: int | None = None,
-             only: list[int] | None = None) -> DispatchReport:
+             only: list[int] | None = None, stop: Callable[[], bool] | None = None) -> DispatchReport:
     """Send every message that is due at `now`, batch by batch, over one transport connection.
 
     `now` is the application's time (it decides what is due and is recorded); claims use the
     wall clock, since a claim's expiry is about a process that died, not about the plan's calendar.
-    `only` restricts it to these message ids (a sign-in link goes out at once, alone).
+    `only` restricts it to these message ids (a sign-in link goes out at once, alone). `stop`, asked
+    before each message: when it says yes, the dispatch ends there (the rest is given back to the queue).
     """
     wall_clock = wall_clock or SystemClock()
     worker = worker_name()
@@ -523,6 +526,12 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
                 if ahead is not None and not finished and (left is None or left > 0):
                     ahead.start(size=batch if left is None else min(batch, left), after=after)  # the next claim
                 for position, message in enumerate(messages):
+                    if stop is not None and stop():
+                        # Asked to stop (Ctrl-C): what was sent is recorded, the rest goes back to the queue.
+                        flush()
+                        _release(connection, [m.id for m in messages[position:]], worker)
+                        report.interrupted = True
+                        return report
                     if position and wall_clock.now() - claimed_at > lease / 2:
                         # Our claim is getting old: hand the rest back and claim afresh, so a slow
                         # server never lets another dispatcher take over messages we are still sending.

@@ -264,10 +264,33 @@ def test_schedule_list_shows_each_job_with_its_next_run_and_the_day_review_jobs_
 
 
 def test_bad_input_to_the_scheduling_commands_is_one_clear_line(cli, monkeypatch):
-    bad_day = cli("schedule", "list", "--today", "15/01/2016")
+    bad_day = cli("schedule", "list", "--today", "15.01.2016")  # neither dd/mm/yyyy nor YYYY-MM-DD
     assert bad_day.exit_code == 2 and "--today" in bad_day.output and "Traceback" not in bad_day.output
     engine = cli("serve", "--engine", "celery")
     assert engine.exit_code == 2 and "apscheduler" in engine.output
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     deploy = cli("deploy")
     assert deploy.exit_code == 2 and "PREFECT_API_URL" in deploy.output  and "Traceback" not in deploy.output
+
+
+def test_a_running_service_logs_that_a_changed_job_time_needs_a_restart_and_other_edits_apply_next_run(context, settings):
+    import os
+    import shutil
+    policy = settings.data_dir / "policy.yaml"
+    policy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(CONFIG_DIR / "policy.yaml", policy)
+    edited = AppContext(context.settings.model_copy(update={"policy_file": policy}))
+    service = SchedulerService(edited, clock=FixedClock(at_vn(date(2016, 1, 15), 7)))
+    try:
+        service.start()
+        assert service.check_policy() is None  # unchanged
+        text_before = policy.read_text(encoding="utf-8")
+        policy.write_text(text_before.replace('sending_hour: "08:00"', 'sending_hour: "09:30"'), encoding="utf-8")
+        os.utime(policy, (walltime.time() + 5, walltime.time() + 5))
+        assert "restart dondoc serve" in service.check_policy()
+        policy.write_text(text_before, encoding="utf-8")  # back to the times the service runs with
+        os.utime(policy, (walltime.time() + 10, walltime.time() + 10))
+        assert service.check_policy().endswith("changed: the next runs use it")
+    finally:
+        service.stop()
+        edited.close()

@@ -1,5 +1,5 @@
 """A real SMTP server on loopback (aiosmtpd) made to misbehave for one recipient in the middle of a
-batch: each fault ends in its documented outbox state (README, "Deadline reminders"), and the
+batch: each fault ends in its documented outbox state (docs/staff-guide.md, "Deadline reminders"), and the
 recipients after it still get their mail."""
 import asyncio
 import json

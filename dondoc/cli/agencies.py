@@ -25,7 +25,7 @@ app.add_typer(agencies_app, name="agencies")
 app.add_typer(people_app, name="people")
 
 FormatOption = typer.Option(Format.table, "--format", help="table, json or csv.")
-DayOption = typer.Option(None, "--from", callback=parse_day, metavar="YYYY-MM-DD",
+DayOption = typer.Option(None, "--from", parser=parse_day, metavar="DD/MM/YYYY",
                          help="Effective from this day (default: today).")
 
 
@@ -231,8 +231,9 @@ def _warn(warnings) -> None:
 @handles_errors
 def add(ctx: typer.Context, agency: str = typer.Argument(..., help="The agency's code."),
         name: str = typer.Option(..., help="Full name, with diacritics."),
-        email: str = typer.Option(...), role: str = typer.Option("primary", help="primary, deputy or head."),
-        phone: str = typer.Option(None), address_as: str = typer.Option(None, "--address-as", help="ông, bà, đồng chí, ..."),
+        email: str = typer.Option(..., help="Their email address (where reminders go)."),
+        role: str = typer.Option("primary", help="primary, deputy or head."),
+        phone: str = typer.Option(None, help="A phone number (shown to staff)."), address_as: str = typer.Option(None, "--address-as", help="ông, bà, đồng chí, ..."),
         title: str = typer.Option(None, help="Chức vụ."), language: str = typer.Option("vi", help="vi or en."),
         effective: date = DayOption, reason: str = ReasonOption, today: date = TodayOption) -> None:
     """Add a focal point to an agency."""
@@ -249,10 +250,12 @@ def add(ctx: typer.Context, agency: str = typer.Argument(..., help="The agency's
 @people_app.command("edit")
 @handles_errors
 def edit(ctx: typer.Context, email: str = typer.Argument(..., help="The person's current address."),
-         agency: str = AgencyOption, name: str = typer.Option(None), new_email: str = typer.Option(None, "--email"),
-         role: str = typer.Option(None), phone: str = typer.Option(None),
-         address_as: str = typer.Option(None, "--address-as"), title: str = typer.Option(None),
-         language: str = typer.Option(None), reason: str = ReasonOption, today: date = TodayOption) -> None:
+         agency: str = AgencyOption, name: str = typer.Option(None, help="A new full name."),
+         new_email: str = typer.Option(None, "--email", help="A new email address."),
+         role: str = typer.Option(None, help="primary, deputy or head."), phone: str = typer.Option(None, help="A new phone number."),
+         address_as: str = typer.Option(None, "--address-as", help="ông, bà, đồng chí, ..."),
+         title: str = typer.Option(None, help="Chức vụ."),
+         language: str = typer.Option(None, help="vi or en: the language of their emails."), reason: str = ReasonOption, today: date = TodayOption) -> None:
     """Correct a focal point's details (only the options given change)."""
     context = ctx.obj
     values = {k: v for k, v in dict(name=name, email=new_email, role=role, phone=phone, address_as=address_as,
@@ -273,8 +276,10 @@ def edit(ctx: typer.Context, email: str = typer.Argument(..., help="The person's
 def replace(ctx: typer.Context, email: str = typer.Argument(..., help="The address of the person leaving."),
             agency: str = AgencyOption, name: str = typer.Option(..., help="The new person's name."),
             new_email: str = typer.Option(..., "--email", help="The new person's address."),
-            phone: str = typer.Option(None), address_as: str = typer.Option(None, "--address-as"),
-            title: str = typer.Option(None), language: str = typer.Option(None),
+            phone: str = typer.Option(None, help="The new person's phone number."),
+            address_as: str = typer.Option(None, "--address-as", help="ông, bà, đồng chí, ..."),
+            title: str = typer.Option(None, help="Chức vụ."),
+            language: str = typer.Option(None, help="vi or en: the language of their emails."),
             effective: date = DayOption, reason: str = ReasonOption, today: date = TodayOption) -> None:
     """Someone takes over a focal point's role from a day (--from; default today)."""
     context = ctx.obj
@@ -308,8 +313,10 @@ def deactivate(ctx: typer.Context, email: str = typer.Argument(...), agency: str
 @people_app.command("away")
 @handles_errors
 def away(ctx: typer.Context, email: str = typer.Argument(...), agency: str = AgencyOption,
-         start: date = typer.Option(None, "--from", callback=parse_day, metavar="YYYY-MM-DD"),
-         end: date = typer.Option(None, "--to", callback=parse_day, metavar="YYYY-MM-DD"),
+         start: date = typer.Option(None, "--from", parser=parse_day, metavar="DD/MM/YYYY",
+                                    help="The first day away (dd/mm/yyyy or YYYY-MM-DD)."),
+         end: date = typer.Option(None, "--to", parser=parse_day, metavar="DD/MM/YYYY",
+                                  help="The last day away, included."),
          back: bool = typer.Option(False, "--back", help="Clear the away period."),
          reason: str = ReasonOption, today: date = TodayOption) -> None:
     """A focal point is away from-to (both included): on those days their reminders go to the deputy."""

@@ -12,7 +12,7 @@ import typer
 
 from config import CONFIG_DIR
 from config.settings import Settings
-from dondoc.cli import app
+from dondoc.cli import app, handles_errors
 from dondoc.context import AppContext
 
 DEMO_STEPS = [
@@ -24,7 +24,7 @@ DEMO_STEPS = [
       "Sở Thông tin - Truyền thông=STTTT"]),
     ("Nhiệm vụ của Sở Kế hoạch và Đầu tư / The Department of Planning and Investment's tasks",
      ["tasks", "--agency", "SKHDT", "--today", "2015-03-01"]),
-    ("Mô phỏng 10 tháng: nhắc việc hằng ngày vào hộp thư đi var/demo/outbox; các đơn vị (mô phỏng) đề nghị gia hạn, "
+    ("Mô phỏng 10 tháng: nhắc việc hằng ngày vào hộp thư đi <thư mục dữ liệu>/outbox; các đơn vị (mô phỏng) đề nghị gia hạn, "
      "Liên minh quyết định, trả lại báo cáo / Simulate Jan-Oct 2015: daily reminders; simulated agencies ask for "
      "extensions, staff decide and return reports",
      ["simulate", "--from", "2015-01-01", "--to", "2015-10-31", "--demo-agencies"]),
@@ -56,7 +56,7 @@ DEMO_STEPS = [
      ["remind", "--today", "2016-01-15"]),
     ("Chạy lại một ngày trước đó bị từ chối, không thư nào gửi hai lần / An earlier day after a later one is refused",
      ["remind", "--today", "2016-01-11"]),
-    ("Thư trả lời và thư báo lỗi đặt vào hộp thư var/demo/inbox / Replies and a bounce put in the local reply mailbox",
+    ("Thư trả lời và thư báo lỗi đặt vào hộp thư <thư mục dữ liệu>/inbox / Replies and a bounce put in the local reply mailbox",
      None),
     ("Đọc hộp thư trả lời: ghi nhận cập nhật, gửi thư xác nhận, đánh dấu địa chỉ hỏng / Read the reply mailbox",
      ["inbox", "--today", "2016-01-15"]),
@@ -185,15 +185,35 @@ def _demo_staff(settings: Settings) -> str:
     return password
 
 
+DEMO_MARK = ".dondoc-demo"  # in a data folder the demo filled: it may empty it again
+
+
+def _demo_folder(data_dir) -> None:
+    """Empty the data folder for a fresh demo, unless it holds data the demo did not make (refused)."""
+    from config.errors import InputError
+    if not data_dir.exists():
+        return
+    if (data_dir / "dondoc.db").exists() and not (data_dir / DEMO_MARK).exists():
+        raise InputError(f"{data_dir} holds a database the demo did not make; the demo starts afresh and would "
+                         "delete it: set DONDOC_DATA_DIR to another folder (or pass --keep)", field="DONDOC_DATA_DIR")
+    shutil.rmtree(data_dir)
+
+
 @app.command("demo")
+@handles_errors
 def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the previous demo database."),
          serve: bool = typer.Option(None, "--serve/--no-serve",
                                     help="End by serving the dashboard. Default: only when stdout is a terminal.")) -> None:
-    """Run the main job on a fresh local database in ./var/demo, printing each command it runs."""
+    """Run the main job on a fresh demo database in the data folder, printing each command it runs.
+
+    The data folder is DONDOC_DATA_DIR, else ~/.local/share/dondoc: the commands you type afterwards
+    read the demo's data. A folder holding a database the demo did not make is refused."""
     base: Settings = ctx.obj.settings
-    data_dir = base.data_dir / "demo"
-    if not keep and data_dir.exists():
-        shutil.rmtree(data_dir)
+    data_dir = base.data_dir
+    if not keep:
+        _demo_folder(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / DEMO_MARK).write_text("made by dondoc demo: `dondoc demo` may empty this folder\n", encoding="utf-8")
     # The reply mailbox is a maildir here (no server): the emails say how to answer them by replying.
     settings = base.model_copy(update={"data_dir": data_dir, "database_url": "", "imap_host": "",
                                        "inbox_maildir": str(data_dir / "inbox")})
@@ -213,7 +233,8 @@ def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the pre
         finally:
             context.close()
         typer.echo("")
-    typer.echo(f"Database: {settings.resolved_database_url}. Try: DONDOC_DATA_DIR={data_dir} .venv/bin/dondoc task show 3.3-a/BA-BE")
+    typer.echo(f"Database: {settings.resolved_database_url}. Try: .venv/bin/dondoc status; .venv/bin/dondoc task show 3.3-a/BA-BE "
+               "--today 15/01/2016")
     password = _demo_staff(settings)
     typer.echo(f"\nTài khoản cán bộ Liên minh HTX / Alliance staff account: {DEMO_STAFF[0]}  mật khẩu / password: {password}")
     typer.echo(f"Đầu mối các cơ quan đăng nhập bằng liên kết qua email (e.g. lan.nt@skhdt.example.org); without SMTP "
@@ -221,7 +242,7 @@ def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the pre
     if serve is None:
         serve = sys.stdout.isatty()
     if not serve:
-        typer.echo("Dashboard: .venv/bin/dondoc demo --serve (or DONDOC_DATA_DIR=var/demo DONDOC_TODAY=2016-01-15 .venv/bin/dondoc web)")
+        typer.echo("Dashboard: .venv/bin/dondoc demo --serve (or DONDOC_TODAY=2016-01-15 .venv/bin/dondoc web)")
         return
     import uvicorn
 

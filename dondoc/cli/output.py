@@ -53,4 +53,4 @@ def emit(rows: list[dict], fmt: Format, columns: list[tuple[str, str]], *, title
         table.add_column(heading, overflow="fold")
     for row in rows:
         table.add_row(*[cell(row, key) for key, _ in columns])
-    Console(width=max(Console().width, 140)).print(table)
+    Console(width=max(Console().width, 140), highlight=False).print(table)

@@ -1,12 +1,12 @@
 """dondoc remind / outbox / simulate: the daily reminder job, what it sent, and time travel."""
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import typer
 from sqlmodel import Session, select
 
-from dondoc import jobs
-from dondoc.cli import TodayOption, app, handles_errors, parse_day
+from dondoc import interrupt, jobs
+from dondoc.cli import DATE_METAVAR, TodayOption, app, handles_errors, parse_day, say
 from dondoc.cli.output import Format, emit, show_date
 from models.outbox import Message, MessageStatus
 
@@ -37,7 +37,7 @@ def run_flow(context, name: str, **parameters):
                       "review-compile": annual_review.review_compile}[name]
         else:
             raise ValueError(name)
-        with temporary_server.runs_on(server):
+        with temporary_server.runs_on(server), interrupt.cooperative():  # Ctrl-C: stop at the next safe point
             if inspect.iscoroutinefunction(chosen.fn):
                 return asyncio.run(chosen(**parameters))
             return chosen(**parameters)
@@ -68,11 +68,25 @@ def remind(ctx: typer.Context, today: date = TodayOption,
     with Session(context.engine) as session:  # before the flow starts (its task would only fail)
         with session.begin():
             jobs.refuse_an_earlier_day(session, day)
+    work = jobs.reminder_work(context, day)
+    if not work:  # nothing to queue or send: no flow, no Prefect
+        waiting = jobs.undelivered(context).describe()
+        typer.echo(f"{show_date(day)}: nothing to send now (today's digests are queued already, no message is due).")
+        if waiting:  # queued for a retry later: not delivered yet, which whoever watches the exit code must see
+            typer.echo(f"error: {waiting}", err=True)
+            raise typer.Exit(1)
+        return
     result = run_flow(context, "send-reminders", day=day)
     typer.echo(f"{show_date(day)}: {result['queued']} digests queued; {result['sent']} sent, "
                f"{result['retrying']} to retry, {result['failed']} failed.")
     for error in result["errors"]:
         typer.echo(f"  {error}", err=True)
+    if interrupt.requested():
+        typer.echo(say("Đã dừng (Ctrl-C): những thư đã gửi được ghi nhận; thư chưa gửi trở lại hàng đợi, gửi ở lần chạy sau. "
+                       + (result["waiting"] or ""),
+                       "Stopped (Ctrl-C): what was sent is recorded; the rest is back in the queue for the next run. "
+                       + (result["waiting"] or "")).strip(), err=True)
+        raise typer.Exit(interrupt.EXIT_INTERRUPTED)
     if result["retrying"] or result["failed"] or result["waiting"]:
         # Any message not delivered is a failed run for whoever watches the exit code (cron, systemd).
         problems = [result["waiting"] or "some messages were not delivered"]
@@ -85,9 +99,12 @@ def remind(ctx: typer.Context, today: date = TodayOption,
 @app.command("simulate")
 @handles_errors
 def simulate(ctx: typer.Context,
-             start: date = typer.Option(..., "--from", callback=parse_day, metavar="YYYY-MM-DD"),
-             end: date = typer.Option(..., "--to", callback=parse_day, metavar="YYYY-MM-DD"),
-             fmt: Format = typer.Option(Format.table, "--format", help="table or json"),
+             start: date = typer.Option(..., "--from", parser=parse_day, metavar=DATE_METAVAR,
+                                        help="The first day to run (dd/mm/yyyy or YYYY-MM-DD)."),
+             end: date = typer.Option(..., "--to", parser=parse_day, metavar=DATE_METAVAR,
+                                      help="The last day to run, included (dd/mm/yyyy or YYYY-MM-DD)."),
+             fmt: Format = typer.Option(Format.table, "--format",
+                                        help="table (a summary), json (every day's report) or csv (one row a day)."),
              demo_agencies: bool = typer.Option(
                  False, "--demo-agencies",
                  help="Simulated agencies answer the annual review (some on time, some late, some never; fixed seed), "
@@ -99,9 +116,31 @@ def simulate(ctx: typer.Context,
         raise InputError("--to is before --from", field="--to")
     context = ctx.obj
     reports = run_flow(context, "simulate", start=start, end=end, demo_agencies=demo_agencies)
+    stopped = interrupt.requested()
     if fmt == Format.json:
         typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
-        return
+    elif fmt == Format.csv:
+        emit([dict(r, day=date.fromisoformat(r["day"]), working_day="1" if r["working_day"] else "0") for r in reports],
+             fmt, [("day", "Ngày"), ("working_day", "Ngày làm việc"), ("queued", "Xếp hàng"), ("sent", "Đã gửi"),
+                   ("retrying", "Gửi lại"), ("failed", "Thất bại")], formatters={k: str for k in ("queued", "sent", "retrying", "failed")})
+    else:
+        _simulation_summary(reports, start, end)
+    if stopped:
+        last = date.fromisoformat(reports[-1]["day"]) if reports else None
+        done = (say(f"các ngày {show_date(start)} → {show_date(last)} đã chạy xong và được lưu",
+                    f"the days {show_date(start)} → {show_date(last)} ran and are saved") if last
+                else say("chưa chạy ngày nào", "no day was run"))
+        resume = last + timedelta(days=1) if last else start
+        typer.echo(say(f"Đã dừng (Ctrl-C): {done}; chạy tiếp: dondoc simulate --from {show_date(resume)} --to {show_date(end)}",
+                       f"Stopped (Ctrl-C): {done}; to go on: dondoc simulate --from {show_date(resume)} --to {show_date(end)}"),
+                   err=True)
+        waiting = jobs.undelivered(context).describe()
+        if waiting:
+            typer.echo(f"  {waiting}", err=True)
+        raise typer.Exit(interrupt.EXIT_INTERRUPTED)
+
+
+def _simulation_summary(reports: list[dict], start: date, end: date) -> None:
     busy = [r for r in reports if r["queued"] or r["sent"] or r["failed"]]
     total = {k: sum(r[k] for r in reports) for k in ("queued", "sent", "retrying", "failed")}
     typer.echo(f"Simulated {show_date(start)} → {show_date(end)}: {len(reports)} days "

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from config.errors import InputError
 from dondoc.cli import TodayOption, handles_errors, parse_day
 from dondoc.cli.output import Format, emit, show_date
+from dondoc.cli import task_work  # noqa: F401  (the `task` group's other commands: extend, decide, return, ...)
 from dondoc.cli.tasks import FormatOption, NoteOption, PlanOption, task_app
 from models.agency import Agency
 from models.db import transaction

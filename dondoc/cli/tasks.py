@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from config.errors import InputError
 from dondoc.cli import TodayOption, app, handles_errors, parse_day
 from dondoc.cli.output import Format, emit, show_date
+from dondoc.cli.status import no_plan_loaded, say_no_plan
 from models.agency import Agency
 from models.audit import AuditEntry
 from models.clock import local_date
@@ -26,10 +27,19 @@ FormatOption = typer.Option(Format.table, "--format", help="table, json or csv."
 PlanFilterOption = typer.Option(None, "--plan", help="Only this plan's tasks (its code, e.g. BK-KTTT-2015-2020).")
 
 
-def _check_plan(session: Session, code: str | None) -> None:
+def _check_plan(session: Session, code: str | None) -> str | None:
+    """The plan's code as stored (any case accepted); a wrong one is refused with the closest code."""
+    from sqlalchemy import func
+
+    from config.errors import did_you_mean
     from models.plan import Plan
-    if code and session.exec(select(Plan.id).where(Plan.code == code)).first() is None:
-        raise InputError(f"no plan with code {code}", field="--plan")
+    if not code:
+        return code
+    found = session.exec(select(Plan.code).where(func.upper(Plan.code) == code.strip().upper())).first()
+    if found is None:
+        raise InputError(f"no plan with code {code}{did_you_mean(code, session.exec(select(Plan.code)).all())}",
+                         field="--plan")
+    return found
 
 
 def _with_plan(rows: list[dict], columns: list) -> list:
@@ -41,9 +51,18 @@ def _status_label(value) -> str:
     return StatusCategory(value).label_vi if value else ""
 
 
-def _check_agency(session: Session, code: str | None) -> None:
-    if code and session.exec(select(Agency).where(Agency.code == code)).first() is None:
-        raise InputError(f"no agency with code {code}", field="--agency")
+def _check_agency(session: Session, code: str | None) -> str | None:
+    """The agency's code as stored (any case accepted); a wrong one is refused with the closest code."""
+    from sqlalchemy import func
+
+    from config.errors import did_you_mean
+    if not code:
+        return code
+    found = session.exec(select(Agency.code).where(func.upper(Agency.code) == code.strip().upper())).first()
+    if found is None:
+        raise InputError(f"no agency with code {code}{did_you_mean(code, session.exec(select(Agency.code)).all())}",
+                         field="--agency")
+    return found
 
 
 @app.command("tasks")
@@ -54,8 +73,9 @@ def tasks(ctx: typer.Context, agency: str = AgencyOption, plan: str = PlanFilter
     context = ctx.obj
     now = context.clock(today).now()
     with Session(context.engine) as session:
-        _check_agency(session, agency)
-        _check_plan(session, plan)
+        if no_plan_loaded(session):
+            say_no_plan(context)
+        agency, plan = _check_agency(session, agency), _check_plan(session, plan)
         rows = [row.as_dict() for row in list_tasks(session, now=now, agency_code=agency, plan_code=plan)]
     emit(rows, fmt, _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("timing", "Thời hạn"),
                      ("next_due", "Kỳ hạn tới"), ("status", "Tình trạng kỳ"), ("duty_status", "Tình trạng nhiệm vụ")]),
@@ -71,8 +91,9 @@ def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyO
     context = ctx.obj
     now = context.clock(today).now()
     with Session(context.engine) as session:
-        _check_agency(session, agency)
-        _check_plan(session, plan)
+        if no_plan_loaded(session):
+            say_no_plan(context)
+        agency, plan = _check_agency(session, agency), _check_plan(session, plan)
         rows = [row.as_dict() for row in overdue_rows(session, now=now, agency_code=agency, plan_code=plan)]
     emit(rows, fmt, _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("due", "Hạn"),
                                       ("days_overdue", "Số ngày quá hạn"), ("status", "Tình trạng")]),
@@ -80,7 +101,7 @@ def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyO
          formatters={"status": _status_label, "days_overdue": str})
 
 
-DueOption = typer.Option(None, "--due", callback=parse_day, metavar="YYYY-MM-DD",
+DueOption = typer.Option(None, "--due", parser=parse_day, metavar="DD/MM/YYYY",
                          help="Which occurrence (its due date); default: the earliest not yet done.")
 NoteOption = typer.Option(None, "--note", help="A note kept with the occurrence and in the audit.")
 PlanOption = typer.Option(None, "--plan", help="The plan code, when the ref exists in several plans.")
@@ -88,7 +109,7 @@ PlanOption = typer.Option(None, "--plan", help="The plan code, when the ref exis
 
 @task_app.command("done")
 @handles_errors
-def done(ctx: typer.Context, ref: str, on: date = typer.Option(..., "--on", callback=parse_day, metavar="YYYY-MM-DD",
+def done(ctx: typer.Context, ref: str, on: date = typer.Option(..., "--on", parser=parse_day, metavar="DD/MM/YYYY",
          help="The day it was completed."), note: str = NoteOption, due: date = DueOption, plan: str = PlanOption,
          today: date = TodayOption) -> None:
     """Record that a task (one occurrence of it) was completed on a date."""

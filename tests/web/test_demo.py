@@ -1,4 +1,4 @@
-"""The README's main job ends with the dashboard's staff account (and, in a terminal, the server)."""
+"""The main job (README, `make run`) ends with the dashboard's staff account (and, in a terminal, the server)."""
 from sqlmodel import Session, select
 
 from dondoc.context import AppContext
@@ -18,7 +18,7 @@ def test_the_demo_without_a_terminal_does_not_serve_and_prints_alices_password(c
     assert "3.1.1-a: đã ghi nhận ý kiến phối hợp của LMHTX" in result.output
     assert "3.1.1-b: chủ trì SKHDT → STC" in result.output and "(đã áp dụng); 3 thư vào hàng đợi." in result.output
     password = result.output.split("mật khẩu / password: ", 1)[1].split()[0]
-    context = AppContext(settings.model_copy(update={"data_dir": settings.data_dir / "demo", "database_url": ""}))
+    context = AppContext(settings.model_copy(update={"database_url": ""}))
     with Session(context.engine) as session:
         assert session.exec(select(StaffUser.email)).one() == "alice@lmhtx.example.org"
         assert authenticate_staff(session, email="alice@lmhtx.example.org", password=password)

@@ -1,0 +1,91 @@
+"""dondoc status: one screen on an installation's health."""
+import typer
+
+from dondoc.cli import app, handles_errors, say
+
+NO_PLAN = ("chưa nạp kế hoạch nào: chạy dondoc plan load <tệp kế hoạch .yaml> (ví dụ config/plans/bac-kan-2015-2020.yaml) "
+           "hoặc dondoc plan import <văn bản kế hoạch>",
+           "no plan loaded: run dondoc plan load <plan file .yaml> (e.g. config/plans/bac-kan-2015-2020.yaml) "
+           "or dondoc plan import <plan document>")
+
+
+def no_plan_loaded(session) -> bool:
+    """The database has no plan: the commands that show tasks say NO_PLAN rather than zeros."""
+    from sqlmodel import select
+
+    from models.plan import Plan
+    return session.exec(select(Plan.id).limit(1)).first() is None
+
+
+def say_no_plan(context) -> None:
+    """NO_PLAN on stderr, naming the database read, exit 1 (an empty table would look like "nothing is late")."""
+    from config.paths import without_password
+    typer.echo(say(*NO_PLAN) + f"  [{without_password(context.settings.resolved_database_url)}]", err=True)
+    raise typer.Exit(1)
+
+
+@app.command("status")
+@handles_errors
+def status(ctx: typer.Context) -> None:
+    """One screen on this installation's health: the database, its plans, the last job runs, the outbox
+    waiting and failed, the scheduler's lease."""
+    from pathlib import Path
+
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from config.paths import without_password
+    from dondoc import jobs
+    from dondoc.cli.output import show_date
+    from models.clock import VN_TZ, SystemClock
+    from models.outbox import Message, MessageStatus
+    from models.plan import Plan, Task
+    from models.scheduler import current_lease, last_runs
+
+    context = ctx.obj
+    settings = context.settings
+    url = settings.resolved_database_url
+    typer.echo(say("Cơ sở dữ liệu / database: ", "Database: ") + without_password(url))
+    typer.echo(say("Thư mục dữ liệu / data folder: ", "Data folder: ") + str(Path(settings.data_dir).resolve()))
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        typer.echo(say("  (chưa có tệp cơ sở dữ liệu) ", "  (no database file yet) ") + say(*NO_PLAN))
+        raise typer.Exit(1)
+    engine = context.engine
+    with Session(engine) as session:
+        plans = session.exec(select(Plan.code, Plan.title, func.count(Task.id)).join(Task, Task.plan_id == Plan.id, isouter=True)
+                             .group_by(Plan.id, Plan.code, Plan.title).order_by(Plan.code)).all()
+        counts = dict(session.exec(select(Message.status, func.count()).group_by(Message.status)).all())
+    typer.echo(say("Kế hoạch / plans:", "Plans:"))
+    if not plans:
+        typer.echo("  " + say(*NO_PLAN))
+    for code, title, tasks in plans:
+        typer.echo(f"  {code}: {tasks} " + say("nhiệm vụ", "tasks") + f" — {title[:70]}")
+    runs = last_runs(engine)
+    typer.echo(say("Lần chạy gần nhất / last job runs:", "Last job runs:"))
+    if not runs:
+        typer.echo("  " + say("chưa có (dondoc serve chưa chạy trên cơ sở dữ liệu này)",
+                              "none yet (dondoc serve has not run on this database)"))
+    for job, run in sorted(runs.items()):
+        finished = run.finished_at.astimezone(VN_TZ)
+        typer.echo(f"  {job}: {show_date(run.day)} ({say('xong lúc', 'finished')} {finished:%H:%M %d/%m/%Y}) {run.summary[:80]}")
+    waiting = jobs.undelivered(context)
+    failed = counts.get(MessageStatus.FAILED, 0)
+    typer.echo(say("Hộp thư đi / outbox:", "Outbox:") + f" {counts.get(MessageStatus.SENT, 0)} " + say("đã gửi", "sent")
+               + f", {waiting.total} " + say("đang chờ", "waiting") + f", {failed} " + say("thất bại", "failed")
+               + (say(" (xem: dondoc outbox --status failed)", " (see: dondoc outbox --status failed)") if failed else ""))
+    if waiting.total:
+        typer.echo(f"  {waiting.describe()}")
+    lease = current_lease(engine)
+    wall = SystemClock().now()  # a lease is about processes: the wall clock
+    if lease is None:
+        line = say("không chạy (khởi động: dondoc serve)", "not running (start it with dondoc serve)")
+    elif lease.expires_at < wall:
+        line = say(f"không chạy; {lease.holder} dừng mà không trả quyền (hết hạn {lease.expires_at.astimezone(VN_TZ):%H:%M %d/%m/%Y})",
+                   f"not running; {lease.holder} stopped without releasing its lease "
+                   f"(expired {lease.expires_at.astimezone(VN_TZ):%H:%M %d/%m/%Y})")
+    else:
+        line = say(f"{lease.holder}, giữ quyền đến {lease.expires_at.astimezone(VN_TZ):%H:%M:%S}",
+                   f"{lease.holder}, lease until {lease.expires_at.astimezone(VN_TZ):%H:%M:%S}")
+    typer.echo(say("Bộ lập lịch / scheduler: ", "Scheduler: ") + line)
+    if not plans:
+        raise typer.Exit(1)
