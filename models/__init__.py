@@ -9,14 +9,14 @@ from models.status import StatusCategory
 from models.plan import DateSource, Plan, Task, TaskCoordinator, Timing
 from models.review import IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken
 from models.scheduler import SchedulerLease, SchedulerRun
-from models.web_state import RateEvent, WebSession
+from models.web_state import RateEvent, WebDraft, WebSession
 
 __all__ = [
     "Agency", "AgencyGroup", "AgencyGroupMember", "AgencyKind", "AuditEntry", "DateSource",
     "DeliveryAttempt", "FocalPoint", "FocalPointRole", "Message", "MessageStatus", "OutboxItem", "Occurrence", "OccurrenceKind", "Plan", "Progress",
     "SignInToken", "StaffUser", "StatusCategory", "Task", "TaskCoordinator", "Timing",
     "IndicatorValue", "ReviewCycle", "ReviewRequest", "ReviewSubmission", "ReviewToken",
-    "SchedulerLease", "SchedulerRun", "BouncedAddress", "InboundMail", "RateEvent", "WebSession",
+    "SchedulerLease", "SchedulerRun", "BouncedAddress", "InboundMail", "RateEvent", "WebDraft", "WebSession",
 ]
 from models.plan_import import PlanImport  # noqa: E402  (after the tables it reads)
 from models.task_work import TaskRequest  # noqa: E402,F401  (after the tables it reads)

@@ -96,6 +96,27 @@ def completions_by_year(session: Session, *, now: datetime, plan_id: int | None 
     return bars
 
 
+def quarter_tallies(session: Session, *, now: datetime,
+                    plan_id: int | None = None) -> list[tuple[str, str, dict[StatusCategory, int]]]:
+    """Per quarter of the plan's years up to the day of `now`: (label "Q1/2016", period "2016-Q1", the
+    duties in the four categories as of that day), from models/status.py like every other count."""
+    today = local_date(now)
+    facts = read_facts(session, plan_id=plan_id)
+    horizon = select(func.min(Plan.horizon_start), func.max(Plan.horizon_end))
+    plans = session.execute(horizon.where(Plan.id == plan_id) if plan_id else horizon).one()
+    if plans[0] is None:
+        return []
+    found = []
+    for year in range(plans[0].year, min(plans[1].year, today.year) + 1):
+        for quarter in range(1, 5):
+            window = Window.quarter(year, quarter)
+            if window.start > today:
+                break
+            tally = summarize(facts, today, window).duties
+            found.append((f"Q{quarter}/{year}", f"{year}-Q{quarter}", {c: tally[c] for c in COUNTED}))
+    return found
+
+
 # --- the overdue list -------------------------------------------------------------------------
 
 SORTS = ("due", "-due", "agency")
@@ -108,6 +129,7 @@ class OverdueFilter:
     section: str | None = None  # "3.1" takes in 3.1.1, 3.1.2, ...
     min_days: int = 0
     sort: str = "due"
+    q: str | None = None  # words each found in the ref, the title or the lead agency's code or name
     plan: str | None = None  # a plan's code: only its tasks
 
     def __post_init__(self):
@@ -156,6 +178,10 @@ def _open_overdue(session: Session, today: date, flt: OverdueFilter) -> list:
         task_conditions.append(or_(Task.section == flt.section, Task.section.startswith(f"{flt.section}.")))
     if flt.agency:
         task_conditions.append(Agency.code == flt.agency)
+    for word in (flt.q or "").split()[:8]:
+        pattern = f"%{word.replace(chr(92), '').replace('%', '').replace('_', '')}%"
+        task_conditions.append(or_(Task.ref.ilike(pattern), Task.title.ilike(pattern), Agency.code.ilike(pattern),
+                                   Agency.name_vi.ilike(pattern), Agency.name_en.ilike(pattern)))
     if flt.plan:
         task_conditions.append(Task.plan_id == select(Plan.id).where(Plan.code == flt.plan).scalar_subquery())
     if flt.district == "*":

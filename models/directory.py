@@ -747,3 +747,18 @@ def who_serves(session: Session, agency_id: int, day: date, *, deputies: str = "
                                    .order_by(FocalPoint.id))]
     readers, heads, fallback = serving(rows, day, deputies=deputies)
     return [r.person for r in readers], [r.person for r in heads], fallback
+
+
+def readers_by_agency(session: Session, day: date, *, deputies: str = "always",
+                      agency_ids: set[int] | None = None) -> dict[int, list[FocalPoint]]:
+    """Every agency's (or these agencies') readers on `day` (who_serves for all at once, one query): who
+    the lists and exports name as the agency's focal point."""
+    by_agency: dict[int, list[Duty]] = {}
+    statement = select(FocalPoint).where(FocalPoint.active == True).order_by(FocalPoint.id)  # noqa: E712
+    if agency_ids is not None:
+        statement = statement.where(FocalPoint.agency_id.in_(agency_ids or {0}))
+    for fp in session.exec(statement):
+        by_agency.setdefault(fp.agency_id, []).append(
+            Duty(fp, fp.role, fp.active_from, fp.active_until, fp.away_from, fp.away_to))
+    return {agency_id: [r.person for r in serving(rows, day, deputies=deputies)[0]]
+            for agency_id, rows in by_agency.items()}

@@ -56,14 +56,15 @@ def pick_occurrence(session: Session, *, task: Task, due: date | None) -> Occurr
 
 
 MAX_NOTE = 4000
+# Said of a note too long, whether it reached the check or was too large to be read at all (the web's 413).
+NOTE_TOO_LONG = (f"the note is longer than {MAX_NOTE} characters", f"Ghi chú dài quá {MAX_NOTE} ký tự")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def check_note(note: str | None) -> None:
     """A note is text people typed: at most MAX_NOTE characters, no control characters."""
     if note and len(note) > MAX_NOTE:
-        raise InputError(f"the note is longer than {MAX_NOTE} characters", field="note",
-                         vi=f"Ghi chú dài quá {MAX_NOTE} ký tự")
+        raise InputError(NOTE_TOO_LONG[0], field="note", vi=NOTE_TOO_LONG[1])
     if note and _CONTROL.search(note):
         raise InputError("the note contains a control character", field="note", vi="Ghi chú có ký tự điều khiển")
 

@@ -85,3 +85,44 @@ def add_event(session: Session, *, bucket: str, key: str, now: datetime, keep: t
     """Count one event; events older than `keep` (longer than any window) are swept out."""
     session.exec(delete(RateEvent).where(RateEvent.at <= utc(now - keep)))
     session.add(RateEvent(bucket=bucket, key=_hash(key), at=utc(now)))
+
+
+# --- drafts: what was typed when the session had ended --------------------------------------------
+
+class WebDraft(SQLModel, table=True):
+    """A form posted after its sender's session had ended, kept so that nothing typed is lost: the
+    sign-in that follows leads back to the form, filled in again. It belongs to the browser that
+    sent it (the hash of its CSRF cookie) and lives DRAFT_LIFETIME."""
+
+    __tablename__ = "web_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(unique=True, max_length=64)
+    browser_hash: str = Field(max_length=64)
+    path: str = Field(max_length=2000)
+    fields: str  # JSON: the form's fields as typed (never its CSRF token)
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+
+
+DRAFT_LIFETIME = timedelta(hours=24)
+
+
+def keep_draft(session: Session, *, path: str, fields: dict[str, str], browser: str, now: datetime) -> str:
+    """Keep a form's fields for `path`; the short random key that brings them back."""
+    import json
+    session.exec(delete(WebDraft).where(WebDraft.expires_at <= utc(now)))
+    key = secrets.token_urlsafe(12)
+    session.add(WebDraft(key_hash=_hash(key), browser_hash=_hash(browser), path=path[:2000],
+                         fields=json.dumps(fields, ensure_ascii=False), expires_at=utc(now + DRAFT_LIFETIME)))
+    return key
+
+
+def find_draft(session: Session, *, key: str, path: str, browser: str | None, now: datetime) -> dict[str, str] | None:
+    """The fields kept under `key` for this path and this browser, while they live; else None."""
+    import json
+    if not key or not browser or len(key) > 64:
+        return None
+    row = session.exec(select(WebDraft).where(WebDraft.key_hash == _hash(key), WebDraft.expires_at > utc(now))).first()
+    if row is None or row.path != path or row.browser_hash != _hash(browser):
+        return None
+    return json.loads(row.fields)

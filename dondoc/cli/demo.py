@@ -90,6 +90,9 @@ DEMO_STEPS = [
     ("Việc quá hạn của huyện Pác Nặm ngày 15/01/2016, theo kế hoạch / What Pác Nặm has overdue on 15/01/2016, one plan",
      ["overdue", "--today", "2016-01-15", "--agency", "PAC-NAM", "--plan", "BK-KTTT-2015-2020"]),
     ("Hộp thư đi: thư gửi thất bại / The outbox: failed deliveries", ["outbox", "--status", "failed"]),
+    ("Các đơn vị báo cáo đến 15/01/2016: đa số đúng hạn, một số trễ, vài đơn vị chưa báo cáo (dữ liệu minh họa cho "
+     "bảng điều khiển) / Agencies report up to 15/01/2016: most on time, some late, a few never (demo data)",
+     "reporting"),
     ("Lịch chạy tự động khi chạy `dondoc serve` / What `dondoc serve` runs, and when",
      ["schedule", "list", "--today", "2016-01-15"]),
 ]
@@ -220,6 +223,17 @@ def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the pre
     typer.echo(f"dondoc demo — database {settings.resolved_database_url}\n")
     for title, args in DEMO_STEPS:
         typer.secho(f"== {title}", bold=True)
+        if args == "reporting":
+            from dondoc.simulation import demo_reporting
+            context = AppContext(settings)
+            try:
+                recorded = demo_reporting(context, DEMO_TODAY)
+            finally:
+                context.close()
+            typer.echo(f"  {recorded['on_time']} kỳ hạn hoàn thành đúng hạn, {recorded['late']} trễ hạn, "
+                       f"{recorded['left_open']} chưa báo cáo; {recorded['never_reporting_agencies']} đơn vị chưa "
+                       f"báo cáo lần nào / on time, late, left open; agencies that never reported\n")
+            continue
         if args is None:
             for line in _place_demo_replies(settings):
                 typer.echo(f"  {line}")

@@ -1,5 +1,7 @@
 """dondoc tasks / overdue / task done|progress|show: what is due, what is late, what was done."""
 from datetime import date
+from enum import StrEnum
+from pathlib import Path
 
 import typer
 from sqlmodel import Session, select
@@ -22,6 +24,33 @@ app.add_typer(task_app, name="task")
 
 AgencyOption = typer.Option(None, "--agency", help="Only this agency's tasks (its code, e.g. SKHDT).")
 FormatOption = typer.Option(Format.table, "--format", help="table, json or csv.")
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+ListFormatOption = typer.Option(ListFormat.table, "--format",
+                                help="table, json, csv or xlsx (an Excel file: give --output).")
+OutputOption = typer.Option(None, "--output", "-o", help="Write the list to this file (needed for --format xlsx).")
+
+
+def _write_xlsx(output: Path | None, columns, rows: list[list], title: str) -> None:
+    """The list as an Excel file (dondoc/documents/exports.py): real dates, autofilter, frozen header."""
+    from dondoc.documents.exports import table_xlsx
+    if output is None:
+        raise InputError("--format xlsx writes a file: say where with --output FILE.xlsx", field="--output")
+    data = table_xlsx(columns, rows, title)
+    temporary = output.with_name(output.name + ".part")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(output)  # nothing half-written under the name asked for
+    except OSError as error:
+        raise InputError(f"cannot write {output}: {error.strerror}", field="--output") from None
+    typer.echo(f"{output}: {len(rows)} dòng")
 
 
 PlanFilterOption = typer.Option(None, "--plan", help="Only this plan's tasks (its code, e.g. BK-KTTT-2015-2020).")
@@ -68,7 +97,7 @@ def _check_agency(session: Session, code: str | None) -> str | None:
 @app.command("tasks")
 @handles_errors
 def tasks(ctx: typer.Context, agency: str = AgencyOption, plan: str = PlanFilterOption, today: date = TodayOption,
-          fmt: Format = FormatOption) -> None:
+          fmt: ListFormat = ListFormatOption, output: Path = OutputOption) -> None:
     """Every task with its lead agency, timing and next due date."""
     context = ctx.obj
     now = context.clock(today).now()
@@ -77,7 +106,12 @@ def tasks(ctx: typer.Context, agency: str = AgencyOption, plan: str = PlanFilter
             say_no_plan(context)
         agency, plan = _check_agency(session, agency), _check_plan(session, plan)
         rows = [row.as_dict() for row in list_tasks(session, now=now, agency_code=agency, plan_code=plan)]
-    emit(rows, fmt, _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("timing", "Thời hạn"),
+    if fmt == ListFormat.xlsx:
+        from dondoc.documents.exports import TASK_COLUMNS
+        return _write_xlsx(output, TASK_COLUMNS, [[r["ref"], r["title"], r["lead"], r["timing"], r["next_due"],
+                                                   _status_label(r["status"]), _status_label(r["duty_status"]),
+                                                   r["plan"] or ""] for r in rows], "Nhiệm vụ")
+    emit(rows, Format(fmt), _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("timing", "Thời hạn"),
                      ("next_due", "Kỳ hạn tới"), ("status", "Tình trạng kỳ"), ("duty_status", "Tình trạng nhiệm vụ")]),
          title=f"Nhiệm vụ ({len(rows)} nhiệm vụ) — tính đến ngày {show_date(local_date(now))}",
          formatters={"status": _status_label, "duty_status": _status_label})
@@ -86,7 +120,7 @@ def tasks(ctx: typer.Context, agency: str = AgencyOption, plan: str = PlanFilter
 @app.command("overdue")
 @handles_errors
 def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyOption, plan: str = PlanFilterOption,
-            fmt: Format = FormatOption) -> None:
+            fmt: ListFormat = ListFormatOption, output: Path = OutputOption) -> None:
     """Every occurrence past its due date and not done, worst first (what Alliance staff chase)."""
     context = ctx.obj
     now = context.clock(today).now()
@@ -95,7 +129,18 @@ def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyO
             say_no_plan(context)
         agency, plan = _check_agency(session, agency), _check_plan(session, plan)
         rows = [row.as_dict() for row in overdue_rows(session, now=now, agency_code=agency, plan_code=plan)]
-    emit(rows, fmt, _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("due", "Hạn"),
+        if fmt == ListFormat.xlsx:
+            from dondoc.web.overdue import focal_names
+            focal = focal_names(session, local_date(now))
+    if fmt == ListFormat.xlsx:
+        from dondoc.documents.exports import Column
+        columns = [Column("Mã nhiệm vụ", 14), Column("Nhiệm vụ", 70), Column("Chủ trì", 12),
+                   Column("Cơ quan chủ trì", 36), Column("Hạn", 12, "date"), Column("Số ngày quá hạn", 10, "number"),
+                   Column("Tình trạng", 24), Column("Đầu mối", 36), Column("Kế hoạch", 20)]
+        return _write_xlsx(output, columns, [[r["ref"], r["title"], r["lead"], r["lead_name"], r["due"],
+                                              r["days_overdue"], _status_label(r["status"]), focal.get(r["lead"], ""),
+                                              r["plan"] or ""] for r in rows], "Quá hạn")
+    emit(rows, Format(fmt), _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("due", "Hạn"),
                                       ("days_overdue", "Số ngày quá hạn"), ("status", "Tình trạng")]),
          title=f"Chưa hoàn thành, quá hạn ({len(rows)} kỳ hạn) — tính đến ngày {show_date(local_date(now))}",
          formatters={"status": _status_label, "days_overdue": str})

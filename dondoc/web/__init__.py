@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,8 +20,12 @@ from config.errors import InputError
 from dondoc.context import AppContext
 from models.clock import VN_TZ
 from models.status import StatusCategory
+from models.updates import NOTE_TOO_LONG
 from notifications.render import vn_date
 
+# What Starlette's multipart parser says of a field it will not read (over 1024 KB, too many parts).
+MULTIPART_TOO_LARGE = ("Field exceeded maximum size", "Part exceeded maximum size", "Too many fields",
+                       "Too many files")
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["vn_date"] = lambda value: vn_date(value) if value else ""
 
@@ -119,6 +122,8 @@ TEMPLATES.env.globals["value_label"] = _value_label
 TEMPLATES.env.filters["num"] = _number
 TEMPLATES.env.filters["moment"] = _moment
 TEMPLATES.env.filters["urlpath"] = lambda ref: quote(ref, safe="/")
+_labels = importlib.import_module("dondoc.web.labels")
+_labels.install(TEMPLATES.env)
 
 
 def _shown_field(name: str, value) -> str:
@@ -183,8 +188,8 @@ def create_app(context: AppContext) -> FastAPI:
     async def _too_large(scope, receive, send):
         request = Request(scope, receive)
         limit = limits.limit_for(scope)
-        response = page(request, "error.html", status_code=413, code=413,
-                        limit=f"{limit / 1_000_000:g}".replace(".", ","))
+        response = page(request, "error.html", status_code=413, code=413, upload=limit > settings.web_max_body_bytes,
+                        limit=f"{limit / 1_000_000:g}".replace(".", ","), note_too_long=NOTE_TOO_LONG)
         response.headers["Connection"] = "close"  # the rest of the body is not read
         await response(scope, receive, send)
 
@@ -193,9 +198,9 @@ def create_app(context: AppContext) -> FastAPI:
     app.add_middleware(SecurityHeaders, production=settings.production)
 
     @app.exception_handler(NeedsSignIn)
-    def _to_signin(request: Request, _exc: NeedsSignIn):
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+    async def _to_signin(request: Request, _exc: NeedsSignIn):
+        from dondoc.web.drafts import after_session_ended
+        return await after_session_ended(request)
 
     @app.exception_handler(Forbidden)
     def _forbidden(request: Request, _exc: Forbidden):
@@ -203,6 +208,10 @@ def create_app(context: AppContext) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     def _http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and str(exc.detail).startswith(MULTIPART_TOO_LARGE):
+            # Starlette's form parser refusing one field over 1 MB: the same words as any note too long.
+            return page(request, "error.html", status_code=413, code=413, upload=False, note_too_long=NOTE_TOO_LONG,
+                        limit="1")
         return page(request, "error.html", status_code=exc.status_code, code=exc.status_code, detail=exc.detail)
 
     return app
@@ -245,11 +254,13 @@ def app_now(request: Request) -> datetime:
 
 def page(request: Request, template: str, status_code: int = 200, **values):
     """Render a page with what every page needs (language, user, CSRF token, the day looked at)."""
+    from dondoc.web.access import current_user
     from dondoc.web.security import csrf_token, set_csrf_cookie
+    user = current_user(request)  # the header names who is signed in on every page (a review form too)
     lang = language(request)
     settings = context_of(request).settings
     chosen = _chosen_today(request)
-    shared = dict(lang=lang, csrf_token=csrf_token(request), user=getattr(request.state, "user", None),
+    shared = dict(lang=lang, csrf_token=csrf_token(request), user=user,
                   simulated_today=chosen, now=plan_now(request))
     response = TEMPLATES.TemplateResponse(request, template, {**shared, **values}, status_code=status_code)
     set_csrf_cookie(request, response)

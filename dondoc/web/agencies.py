@@ -10,6 +10,7 @@ from config.policy import read_policy
 from dondoc.web import context_of, page, parse_day, plan_now
 from dondoc.web.access import User, require_agency, signed_in, staff
 from dondoc.web.calendar import calendar_url
+from dondoc.web.labels import people_named
 from dondoc.web.security import check_csrf
 from models import directory as people_ops
 from models.agency import Agency, FocalPoint
@@ -88,6 +89,7 @@ def _show_agency(request: Request, code: str, user: User, *, status_code: int = 
         history = session.exec(select(AuditEntry).where(AuditEntry.entity.in_(["agency", "focal_point"]),
                                                         AuditEntry.ref == found.code)
                                .order_by(AuditEntry.id.desc()).limit(50)).all() if user.is_staff else []
+        actor_names = people_named(session, {h.actor for h in history})
         nobody = not readers and bool(people_ops.live_tasks_led(session, found.id))
         # A focal point reaches the review form of an open cycle from here (a fresh link each time).
         from dondoc.web.reviews import open_request_for
@@ -101,7 +103,7 @@ def _show_agency(request: Request, code: str, user: User, *, status_code: int = 
                 people=people, feed=calendar_url(context.settings, code), review_year=review_year, bounced=bounced,
                 history=history, nobody=nobody, error=error, form=form or {}, saved=request.query_params.get("saved"),
                 me=user.email.lower(), several_plans=several_plans, plan_code=plan_code,
-                identifier_pattern=IDENTIFIER_PATTERN.strip("^$"))
+                identifier_pattern=IDENTIFIER_PATTERN.strip("^$"), actor_names=actor_names)
 
 
 @router.get("/agencies/{code}")

@@ -2,6 +2,8 @@
 
 The token is the only credential: it opens one agency's request in one cycle and nothing else,
 and stops working when the cycle closes. Inputs go through the same validation as files."""
+from datetime import date
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -11,10 +13,22 @@ from dondoc.web.security import check_csrf, set_csrf_cookie
 from models.db import transaction
 from models.review import INDICATORS, Channel, ReportedStatus, vn_moment
 from models.review_ops import TokenRefused, form_for, request_for_token, submit
-from models.review_validation import FIELD_LABELS_VI, ReviewInvalid, validate_inputs
+from models.review_validation import FIELD_LABELS_VI, MAX_TEXT, ReviewInvalid, validate_inputs
 
 router = APIRouter()
 TEMPLATES.env.filters["vn_datetime"] = lambda moment: vn_moment(moment).strftime("%H:%M %d/%m/%Y")
+def vn_day(value) -> str:
+    """A day as the form shows it, dd/mm/yyyy (from a date or yyyy-mm-dd); anything else as it is."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y")
+
+
 TASK_FIELDS = ("status", "completed_on", "progress", "result", "difficulties", "proposals")
 
 
@@ -31,11 +45,62 @@ def _refused(request: Request, reason: str):
     return response
 
 
-def _show(request: Request, form, now, *, values=None, errors=None, status_code=200, done=None):
+def _input_of(loc: tuple, lines: list[int]) -> str | None:
+    """The form input an error's place in the raw inputs stands for: ("tasks", 0, "status") is the
+    status of the first line sent (`lines` maps lines sent to the form's numbering)."""
+    if (loc[:1] == ("tasks",) and len(loc) == 3 and isinstance(loc[1], int) and loc[1] < len(lines)
+            and loc[2] in TASK_FIELDS):
+        return f"task-{lines[loc[1]]}-{loc[2]}"
+    if loc[:1] == ("indicators",) and len(loc) == 2:
+        return f"ind-{loc[1]}"
+    if loc == ("notes",):
+        return "notes"
+    return None
+
+
+# Said in words beside the field, when the line was filled but its status was not chosen.
+STATUS_REQUIRED = ("chưa chọn: bắt buộc khi đã điền một ô khác của nhiệm vụ này",
+                   "not chosen: required once another box of this task is filled")
+
+
+def field_errors(errors, lines: list[int], values: dict) -> dict[str, tuple[str, str]]:
+    """Each refused input's name -> (Vietnamese, English) message, to show beside it."""
+    beside: dict[str, tuple[str, str]] = {}
+    for error in errors:
+        name = _input_of(tuple(error.loc), lines)
+        if name is None:
+            continue
+        message = (error.message_vi, error.message)
+        if name.endswith("-status") and not values.get(name):
+            message = STATUS_REQUIRED
+        beside.setdefault(name, message)
+    return beside
+
+
+def _place_in_words(name: str, form) -> str:
+    """task-0-status -> "Nhiệm vụ 4.2-a — Tình trạng"; ind-weak -> the indicator's label."""
+    if name.startswith("task-"):
+        _, index, key = name.split("-", 2)
+        line = form.lines[int(index)]
+        return f"Nhiệm vụ {line.ref} (hạn {line.due:%d/%m/%Y}) — {FIELD_LABELS_VI.get(key, key)}"
+    if name.startswith("ind-"):
+        return next((i.label_vi for i in INDICATORS if f"ind-{i.code}" == name), name)
+    return FIELD_LABELS_VI.get(name, name)
+
+
+def _show(request: Request, form, now, *, values=None, errors=None, status_code=200, done=None, lines=None):
     refusal = form.refusal(now)
-    response = page(request, "review.html", form=form, values=values or _prefill(form), errors=errors or [],
+    errors = errors or []
+    values = values or _prefill(form)
+    beside = field_errors(errors, lines or [], values)
+    places = {}
+    for number, error in enumerate(errors):
+        name = _input_of(tuple(error.loc), lines or [])
+        if name is not None:
+            places[number] = (name, _place_in_words(name, form))
+    response = page(request, "review.html", form=form, values=values, errors=errors, beside=beside,
                     statuses=list(ReportedStatus), indicators=INDICATORS, labels=FIELD_LABELS_VI, refusal=refusal,
-                    done=done, now=now)
+                    done=done, error_places=places, max_text=MAX_TEXT, now=now)
     response.status_code = status_code
     set_csrf_cookie(request, response)
     return response
@@ -46,8 +111,7 @@ def _prefill(form) -> dict:
     for index, line in enumerate(form.lines):
         said = line.reported or {}
         values[f"task-{index}-status"] = said.get("status") or line.reported_status
-        values[f"task-{index}-completed_on"] = said.get("completed_on") or (line.completed_on.isoformat()
-                                                                           if line.completed_on else "")
+        values[f"task-{index}-completed_on"] = vn_day(said.get("completed_on") or line.completed_on)
         progress = said.get("progress", line.percent)
         values[f"task-{index}-progress"] = "" if progress is None else str(progress)
         for key in ("result", "difficulties", "proposals"):
@@ -104,18 +168,21 @@ async def review_submit(request: Request, token: str):
         # As many lines as the form has, at most: the count is the browser's word, not ours.
         said = str(posted.get("task_count", "0"))
         count = min(int(said), len(form.lines)) if said.isascii() and said.isdigit() else 0
+        lines: list[int] = []  # the form's number of each line sent
         for index in range(count):
             entry = {"ref": posted.get(f"task-{index}-ref", ""), "due": posted.get(f"task-{index}-due", "")}
             entry.update({key: posted.get(f"task-{index}-{key}", "") for key in TASK_FIELDS})
             if not any(entry[key] for key in TASK_FIELDS):
                 continue  # a line left blank is not reported on
             raw["tasks"].append(entry)
+            lines.append(index)
         if review_request.asks_indicators:
             raw["indicators"] = {i.code: posted.get(f"ind-{i.code}", "") for i in INDICATORS}
         try:
             inputs = validate_inputs(raw, form.asked, now.date())
         except ReviewInvalid as invalid:
-            return _show(request, form, now, values=posted, errors=invalid.errors, status_code=422)
+            return _show(request, form, now, values=posted, errors=invalid.errors, status_code=422,
+                         lines=lines)
         submit(session, form, inputs, now=now, actor=f"web:{agency.code}", channel=Channel.WEB)
         session.flush()
         return _show(request, form_for(session, review_request, now), now, done=True)

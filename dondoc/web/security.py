@@ -6,6 +6,8 @@ import secrets
 from fastapi import HTTPException, Request
 
 CSRF_COOKIE = "dondoc_csrf"
+CSRF_NO_COOKIE = "CSRF cookie missing"
+CSRF_WRONG = "CSRF token missing or wrong"
 
 
 def sign(value: str, secret: str, purpose: str) -> str:
@@ -35,5 +37,7 @@ def set_csrf_cookie(request: Request, response) -> None:
 def check_csrf(request: Request, token: str | None) -> None:
     browser = request.cookies.get(CSRF_COOKIE)
     secret = request.app.state.context.settings.secret_key
-    if not browser or not isinstance(token, str) or not token or unsign(token, secret, "csrf") != browser:
-        raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
+    if not browser:  # cookies blocked or cleared, or the form came from a page opened elsewhere
+        raise HTTPException(status_code=403, detail=CSRF_NO_COOKIE)
+    if not isinstance(token, str) or not token or unsign(token, secret, "csrf") != browser:
+        raise HTTPException(status_code=403, detail=CSRF_WRONG)

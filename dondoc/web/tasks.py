@@ -3,7 +3,8 @@ that record progress or completion (through models.updates, so the audit names t
 
 Refs may hold a slash (3.3-a/BA-BE): the route takes the rest of the path. Reminder emails link here.
 """
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
@@ -16,17 +17,19 @@ from config.errors import InputError
 from dondoc.web import context_of, page, parse_day, plan_now
 from dondoc.web.access import User, require_agency, signed_in
 from dondoc.web.attachments import read_uploads, require_reader, task_extras
+from dondoc.web.drafts import draft_for
+from dondoc.web.labels import people_named
 from dondoc.web.security import check_csrf
 from models.agency import Agency
 from models.audit import AuditEntry
-from models.clock import local_date
+from models.clock import VN_TZ, local_date
 from models.db import transaction
 from models.evidence import attach
 from models.reassignment import credited_agency
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.plan import Plan, Task, TaskCoordinator
 from models.status import occurrence_days_late, occurrence_status
-from models.updates import find_task, mark_done, record_progress
+from models.updates import MAX_NOTE, find_task, mark_done, record_progress
 
 router = APIRouter()
 
@@ -41,7 +44,7 @@ def _task_or_404(session: Session, ref: str, request: Request | None = None) -> 
 
 
 def _show(request: Request, ref: str, user: User, *, status_code: int = 200, error: str | None = None,
-          form: dict | None = None):
+          form: dict | None = None, error_field: str | None = None, restored: bool = False):
     now = plan_now(request)
     with Session(context_of(request).engine) as session:
         task = _task_or_404(session, ref, request)
@@ -59,6 +62,7 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
             ((AuditEntry.entity == "task") & (AuditEntry.entity_id == task.id))
             | ((AuditEntry.entity == "occurrence") & (AuditEntry.entity_id.in_(ids)))
         ).order_by(AuditEntry.id)).all()
+        actor_names = people_named(session, {h.actor for h in history})
         from dondoc.web.task_work import work_context
         work = work_context(session, task, occurrences, user, local_date(now))
     due_of = {o.id: o.due_date for o in occurrences}
@@ -69,14 +73,46 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
     return page(request, "task.html", status_code=status_code, task=task, lead=lead, coordinators=coordinators,
                 plan=plan, plan_query=f"?plan={quote(plan.code)}" if several_plans else "",
                 occurrences=[(o, occurrence_status(o, local_date(now)), occurrence_days_late(o, local_date(now)))
-                             for o in occurrences], history=history, due_of=due_of,
+                             for o in occurrences], history=history, history_entries=history_entries(history),
+                due_of=due_of, actor_names=actor_names,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
+                error_field=error_field, max_note=MAX_NOTE, restored=restored,
                 saved=request.query_params.get("saved"), work=work, **extras)
+
+
+@dataclass
+class HistoryEntry:
+    """One change as a person made it: the audit's rows of one moment, person, occurrence and note."""
+    at: datetime
+    actor: str
+    entity: str
+    entity_id: int
+    note: str | None
+    changes: list = field(default_factory=list)
+
+
+def history_entries(rows) -> list[HistoryEntry]:
+    """The audit's rows (one per field) as one entry per change, in the order they happened (by the
+    moment recorded; rows of one moment in the order written)."""
+    entries: list[HistoryEntry] = []
+    for row in rows:
+        last = entries[-1] if entries else None
+        if last and (last.at, last.actor, last.entity, last.entity_id, last.note) == \
+                (row.at, row.actor, row.entity, row.entity_id, row.note):
+            last.changes.append(row)
+        else:
+            entries.append(HistoryEntry(row.at, row.actor, row.entity, row.entity_id, row.note, [row]))
+
+    def moment(entry: HistoryEntry) -> datetime:
+        return entry.at.replace(tzinfo=VN_TZ) if entry.at.tzinfo is None else entry.at
+
+    return sorted(entries, key=moment)  # stable: rows of one moment keep their order
 
 
 @router.get("/tasks/{ref:path}")
 def task_page(request: Request, ref: str, user: User = Depends(signed_in)):
-    return _show(request, ref, user)
+    draft = draft_for(request)  # what was typed before a sign-in, back in the form
+    return _show(request, ref, user, form=draft, restored=draft is not None)
 
 
 def _day(value: str, field: str) -> date | None:
@@ -135,6 +171,6 @@ def _record(request: Request, ref: str, user: User, action: str, due: str, on: s
                        at=now, actor=user.actor, note=note_text)
     except InputError as error:
         message = error.message if lang_en or not error.vi else error.vi
-        return _show(request, ref, user, status_code=400, error=message, form=form)
+        return _show(request, ref, user, status_code=400, error=message, form=form, error_field=error.field)
     chosen = f"&plan={quote(plan_code)}" if request.query_params.get("plan") else ""
     return RedirectResponse(f"/tasks/{task.ref}?saved={action}{chosen}", status_code=303)

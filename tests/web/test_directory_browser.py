@@ -43,7 +43,7 @@ def test_staff_replace_a_focal_point_and_the_next_digest_goes_to_the_new_address
     assert "Nhắc việc hằng ngày" in page.locator(f"#people tr[data-email='{HANG}'] .receives").inner_text()
     assert "Không còn nhận" in page.locator(f"#people tr[data-email='{LAN}'] .receives").inner_text()
     history = page.locator("#directory-history").inner_text()
-    assert f"web:staff:{ALICE[0]}" in history and REASON in history and HANG in history
+    assert f"{ALICE[1]} (cán bộ Liên minh HTX)" in history and REASON in history and HANG in history
 
     to_lan, to_hang = len(mailbox.to(LAN)), len(mailbox.to(HANG))
     report = jobs.run_reminder_day(context, date(2016, 1, 18))  # the next working day (15/01/2016 was a Friday)

@@ -133,15 +133,16 @@ def test_the_exports_have_vietnamese_headers_and_the_filtered_rows(alice, web_co
     assert 'filename="qua-han-2016-01-15.csv"' in response.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["Mã nhiệm vụ", "Nhiệm vụ", "Mục", "Cơ quan chủ trì", "Hạn", "Số ngày quá hạn", "Tình trạng",
-                       "Tiến độ (%)", "Ghi chú"]
+                       "Tiến độ (%)", "Ghi chú", "Đầu mối"]
     assert [(r[0], r[4]) for r in rows[1:]] == expected
     assert all(r[3] == "Ủy ban nhân dân huyện Pác Nặm" for r in rows[1:])
     book = load_workbook(io.BytesIO(alice.get("/overdue.xlsx?agency=PAC-NAM").content))
     sheet = book.active
     values = list(sheet.iter_rows(values_only=True))
     assert list(values[0]) == rows[0]
-    assert [(v[0], v[4]) for v in values[1:]] == expected
-    assert isinstance(values[1][5], int)
+    assert [(v[0], v[4].strftime("%d/%m/%Y")) for v in values[1:]] == expected  # real dates, shown dd/mm/yyyy
+    assert isinstance(values[1][5], int) and sheet["E2"].number_format == "DD/MM/YYYY"
+    assert sheet.auto_filter.ref == f"A1:J{len(values)}" and sheet.freeze_panes == "A2"
 
 
 def _retitle(engine, ref, title):
@@ -236,6 +237,6 @@ def test_the_outbox_shows_what_went_to_whom_and_why_a_message_failed(alice, bob,
         signin = session.exec(select(Message).where(Message.kind == "signin")).first()
         failed = session.exec(select(Message).where(Message.key == "test|bad")).one()
     detail = alice.get(f"/outbox/{signin.id}").text
-    assert "/signin/link/" not in detail and "không hiển thị" in detail and "sent" in detail
+    assert "/signin/link/" not in detail and "không hiển thị" in detail and "đã gửi" in detail
     assert "Nội dung" in alice.get(f"/outbox/{failed.id}").text  # its text part, read from the MIME as built
     assert alice.get("/outbox/999999").status_code == 404

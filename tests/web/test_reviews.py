@@ -42,7 +42,7 @@ def test_the_staff_page_lists_who_submitted_on_time_late_or_not_at_all(alice, we
     assert opens_on.strftime("%d/%m/%Y") in html and inputs_due.strftime("%d/%m/%Y") in html
     assert report_due.strftime("%d/%m/%Y") in html
     state, cells = _row(html, "SKHDT")
-    assert state == "submitted" and "Đã nộp đúng hạn" in cells and "cli" in cells and 'href="/reviews/2015/SKHDT"' in cells
+    assert state == "submitted" and "Đã nộp đúng hạn" in cells and "dòng lệnh" in cells and 'href="/reviews/2015/SKHDT"' in cells
     state, cells = _row(html, "STC")
     assert state == "submitted_late" and "Nộp muộn" in cells
     state, cells = _row(html, "BA-BE")

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from urllib.parse import unquote
 from collections import Counter, defaultdict
 from datetime import date, datetime
 
@@ -61,6 +62,18 @@ def overdue_duties(cli, day) -> dict[str, set[str]]:
     for row in json.loads(cli.ok("overdue", "--today", day.isoformat(), "--format", "json").stdout):
         found[row["lead"]].add(row["ref"])
     return found
+
+
+def from_charts(html) -> dict[str, dict[str, tuple[int, int]]]:
+    """The overview's rate charts (SVG): per bar, the agency or section it links to and its
+    'done on time / due so far'."""
+    charts = {}
+    for key, parameter in (("agencies", "agency"), ("districts", "agency"), ("sections", "section")):
+        svg = html.split(f'id="figure-{key}"', 1)[1].split("</figure>", 1)[0]
+        charts[key] = {unquote(found): (int(on_time), int(due)) for found, on_time, due in re.findall(
+            rf'xlink:href="/overdue\?{parameter}=([^"]+)"><desc class="xlink">[^<]*</desc>'
+            r'<desc class="label">(\d+) / (\d+)</desc>', svg)}
+    return charts
 
 
 def from_overview(alice, day) -> tuple[dict[str, int], dict[str, tuple[int, int, int]]]:
@@ -139,6 +152,14 @@ def test_every_surface_gives_the_same_duties_per_category_and_agency(recorded, l
     assert {code: len(refs) for code, refs in overdue_duties(loaded, day).items()} == overdue_by_agency
 
     cards, rates = from_overview(alice, day)
+    # The charts (server-drawn SVG) say the same: per agency, district and section, on time / due so far.
+    charts = from_charts(alice.get(f"/overview?today={day.isoformat()}").text)
+    assert charts["agencies"] == {code: (c["done_on_time"], c["done_on_time"] + c["done_late"] + c["open_overdue"])
+                                  for code, c in tasks.items() if c["done_on_time"] + c["done_late"] + c["open_overdue"]}
+    with Session(recorded.engine) as session:
+        districts = {a.code for a in session.exec(select(Agency).where(Agency.kind == "district"))}
+    assert charts["districts"] == {code: n for code, n in charts["agencies"].items() if code in districts}
+    assert sum(due for _, due in charts["sections"].values()) == sum(due for _, due in charts["agencies"].values())
     assert {c: cards[c] for c in CATEGORIES} == {c: totals[c] for c in CATEGORIES}
     expected_rates = {code: (c["done_on_time"], c["done_late"], c["open_overdue"]) for code, c in tasks.items()
                       if c["done_on_time"] + c["done_late"] + c["open_overdue"]}
