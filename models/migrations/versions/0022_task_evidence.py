@@ -2,8 +2,8 @@
 occurrence stays credited to the agency that did it), evidence files (evidencefile), coordinators'
 contributions (taskcontribution).
 
-Revision ID: 0020_task_evidence
-Revises: 0019_task_requests
+Revision ID: 0022_task_evidence
+Revises: 0021_web_drafts
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ import sqlmodel
 from alembic import op
 
 
-revision = '0020_task_evidence'
-down_revision = '0019_task_requests'
+revision = '0022_task_evidence'
+down_revision = '0021_web_drafts'
 branch_labels = None
 depends_on = None
 
