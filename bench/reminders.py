@@ -153,8 +153,7 @@ def digest_context(today: date, rng: random.Random, name: str) -> dict:
                                  ref=ref, title=rng.choice(TITLES), due=due, days=days,
                                  link=task_link(BASE_URL, ref), escalated=days > 14 and section == "overdue",
                                  lead_name="Sở Tài chính" if section == "fyi" else None))
-    return dict(recipient_name=digest.name, agency_names=digest.agency_names, send_date=today,
-                summary=[], summary_total=0, **digest.sections())
+    return digest.template_context(today, base_url=BASE_URL)
 
 
 def queue_messages(engine, run: int, count: int, today: date, now: datetime, people: list[tuple[str, str]]):

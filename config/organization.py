@@ -1,5 +1,6 @@
 """The coordinating body as the files people edit describe it (config/organization.yaml): what its
 documents say at the top and at the bottom, and who its emails come from."""
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,3 +40,15 @@ class Organization(_Strict):
 
 def read_organization(path: Path) -> Organization:
     return validate(Organization, read_yaml(path), path)
+
+
+@lru_cache(maxsize=8)
+def cached_organization(path: Path) -> Organization:
+    """The organization file read once per process (every email names its sender)."""
+    return read_organization(path)
+
+
+def sender_address(path: Path) -> str:
+    """The From: of the emails: "display name <address>" of the organization's `email:`."""
+    email = cached_organization(path).email
+    return f"{email.display_name} <{email.address}>"

@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     # How long to wait for the SMTP server to connect or answer any command (a stalled server is
     # given up on after this; the message stays queued).
     smtp_timeout_seconds: float = 30.0
-    mail_from: str = "Dondoc <dondoc@example.org>"
+    # The From: of every email. Empty: the coordinating body's sender in the organization file
+    # (its display name and address); set it (DONDOC_MAIL_FROM) only to override that.
+    mail_from: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     # A dispatcher's claim on a message expires after this long (it died mid-send).
     dispatch_lease_seconds: float = 600
@@ -55,7 +57,7 @@ class Settings(BaseSettings):
     # Reply by email and bounces (notifications/reply_address.py, dondoc/inbox.py). With a mailbox to read
     # (an IMAP host, or a maildir on this machine) every actionable email carries a reply address and
     # every message a return path (VERP): the reply address with a tag after the separator
-    # (dondoc+r12.<signature>@...). Empty reply_address: the address of mail_from.
+    # (dondoc+r12.<signature>@...). Empty reply_address: the address of the sender (resolved_mail_from).
     reply_address: str = ""
     reply_separator: Literal["+", "-"] = "+"
     imap_host: str = ""
@@ -71,6 +73,8 @@ class Settings(BaseSettings):
     imap_timeout_seconds: float = 30.0
     # Instead of IMAP: a maildir on this machine (a local delivery, or the demo's).
     inbox_maildir: str = ""
+    # How long the one-click links in a digest (/act/...) stay valid, in days from the day it is sent.
+    action_link_days: int = 7
     # How often `dondoc serve` reads the mailbox (a cron step: 1-60 minutes).
     inbox_every_minutes: int = 15
 
@@ -154,6 +158,15 @@ class Settings(BaseSettings):
             refused.append("refusing to run in production mode with a fixed date (DONDOC_TODAY): links and sessions "
                            "would never expire; unset DONDOC_TODAY")
         return refused
+
+    @property
+    def resolved_mail_from(self) -> str:
+        """Who every email comes from: DONDOC_MAIL_FROM if set, else the coordinating body
+        ("Liên minh Hợp tác xã tỉnh Bắc Kạn <lienminh-htx@example.org>", config/organization.yaml)."""
+        if self.mail_from.strip():
+            return self.mail_from.strip()
+        from config.organization import sender_address
+        return sender_address(self.organization_file)
 
     @property
     def reads_inbox(self) -> bool:

@@ -13,6 +13,7 @@ from models.outbox import Message
 from models.workdays import WorkCalendar
 from notifications.daily import Directory, SweepResult, plan_daily_digests, queue_daily_reminders
 from notifications.dispatch import DispatchReport, dispatch
+from notifications.letter import Sender
 from notifications.reply_address import ReplyAddresses
 from notifications.transports import transport_for
 
@@ -196,8 +197,10 @@ def queue_reminders(context: AppContext, day: date, policy: Policy | None = None
             return queue_daily_reminders(
                 session, today=day, now=sending_time(day, policy), policy=policy.reminders,
                 calendar=calendar, base_url=context.settings.public_base_url,
-                mail_from=context.settings.mail_from, directory=directory,
+                mail_from=context.settings.resolved_mail_from, directory=directory,
                 replies=ReplyAddresses.from_settings(context.settings),
+                sender=Sender.of(context.settings.organization_file), secret_key=context.settings.secret_key,
+                action_link_days=context.settings.action_link_days,
             )
 
     return retry_locked(queue)
@@ -293,7 +296,8 @@ def process_inbound(context: AppContext, raw: bytes, now: datetime):
 
     def process():
         with transaction(context.engine) as session:
-            return process_message(session, raw, now=now, mail_from=context.settings.mail_from, replies=replies)
+            return process_message(session, raw, now=now, mail_from=context.settings.resolved_mail_from, replies=replies,
+                                   sender=Sender.of(context.settings.organization_file))
 
     try:
         return retry_locked(process)

@@ -22,6 +22,7 @@ from dondoc.documents.report_content import build_report
 from models.review_validation import validate_inputs
 from models.workdays import WorkCalendar
 from notifications.reply_address import ReplyAddresses
+from notifications.letter import Sender
 from notifications.review import queue_review_chasers, queue_review_requests
 
 
@@ -52,8 +53,9 @@ def _open(session, context: AppContext, plan: Plan, year: int, day: date, policy
     opened = open_cycle(session, plan, year, now=now, review_policy=policy.review, actor=context.actor)
     report.opened = report.opened or opened.created
     mail = queue_review_requests(session, opened.cycle, now=now, today=day,
-                                 base_url=context.settings.public_base_url, mail_from=context.settings.mail_from,
-                                 replies=ReplyAddresses.from_settings(context.settings))
+                                 base_url=context.settings.public_base_url, mail_from=context.settings.resolved_mail_from,
+                                 replies=ReplyAddresses.from_settings(context.settings),
+                                 sender=Sender.of(context.settings.organization_file))
     report.requests += mail.requests
     report.without_focal_point += mail.without_focal_point or []
     return opened.cycle
@@ -82,8 +84,9 @@ def chase_review(context: AppContext, day: date, year: int | None = None, plan_c
         cycle = require_cycle(session, plan, year or day.year)
         mail = queue_review_chasers(session, cycle, now=sending_time(day, policy), today=day,
                                     reminder_policy=policy.reminders, calendar=_calendar(policy),
-                                    base_url=context.settings.public_base_url, mail_from=context.settings.mail_from,
-                                 replies=ReplyAddresses.from_settings(context.settings))
+                                    base_url=context.settings.public_base_url, mail_from=context.settings.resolved_mail_from,
+                                 replies=ReplyAddresses.from_settings(context.settings),
+                                 sender=Sender.of(context.settings.organization_file))
         report.chasers, report.missing_lists = mail.chasers, mail.missing_lists
     if send:
         report.sent = deliver(context, delivery_moment(day, context.clock().now(), policy), policy).sent
@@ -216,8 +219,9 @@ def run_review_day(context: AppContext, day: date, policy: Policy | None = None,
                 report.simulated_submissions += simulate_agencies(session, cycle, day, now)
             mail = queue_review_chasers(session, cycle, now=now, today=day, reminder_policy=policy.reminders,
                                         calendar=_calendar(policy), base_url=context.settings.public_base_url,
-                                        mail_from=context.settings.mail_from,
-                                 replies=ReplyAddresses.from_settings(context.settings))
+                                        mail_from=context.settings.resolved_mail_from,
+                                 replies=ReplyAddresses.from_settings(context.settings),
+                                 sender=Sender.of(context.settings.organization_file))
             report.chasers += mail.chasers
             report.missing_lists += mail.missing_lists
             due_to_compile = day >= dates.report_due and cycle.status != CycleStatus.REPORTED

@@ -9,6 +9,7 @@ from config.policy import Policy, read_policy
 from config.settings import Settings
 from models.db import transaction
 from models.task_work import TaskRequest, decide_extension, request_extension
+from notifications.letter import Sender
 from notifications.task_work import queue_request_emails
 
 
@@ -20,6 +21,7 @@ def perform(engine: Engine, settings: Settings, use_case: Callable[..., TaskRequ
         arguments["max_extensions"] = policy.work.max_extensions_per_occurrence
     with transaction(engine) as session:
         found = use_case(session, at=at, **arguments)
-        queue_request_emails(session, found, now=at, mail_from=settings.mail_from, base_url=settings.public_base_url,
-                             deputies=policy.reminders.deputies)
+        queue_request_emails(session, found, now=at, mail_from=settings.resolved_mail_from,
+                             base_url=settings.public_base_url, deputies=policy.reminders.deputies,
+                             sender=Sender.of(settings.organization_file))
     return found

@@ -134,6 +134,8 @@ class FocalPerson:
     language: str
     agency_ids: frozenset[int]
     agency_codes: tuple[str, ...]
+    address_as: str | None = None  # the directory's form of address and title (the emails' salutation)
+    title: str | None = None
 
 
 def focal_person(session: Session, email: str) -> FocalPerson | None:
@@ -147,7 +149,8 @@ def focal_person(session: Session, email: str) -> FocalPerson | None:
         return None
     first = mine[0][0]
     return FocalPerson(email=wanted, name=first.name, language=first.language,
-                       agency_ids=frozenset(a.id for _, a in mine), agency_codes=tuple(a.code for _, a in mine))
+                       agency_ids=frozenset(a.id for _, a in mine), agency_codes=tuple(a.code for _, a in mine),
+                       address_as=first.address_as, title=first.title)
 
 
 def token_hash(token: str) -> str:

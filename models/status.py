@@ -187,9 +187,12 @@ def period_window(period: str | None) -> Window:
     return Window.half(year, int(part[1]))
 
 
-def period_label(due: date, rrule: str | None) -> str:
-    """How a report names the period an occurrence covers: "Quý I/2015", "Tháng 3/2016", "Năm 2017"."""
+def period_label(due: date, rrule: str | None, language: str = "vi") -> str:
+    """How a report names the period an occurrence covers: "Quý I/2015", "Tháng 3/2016", "Năm 2017"
+    (in English: "Q1 2015", "March 2016", "2017")."""
     rule = (rrule or "").upper()
+    if language == "en":
+        return _period_label_en(due, rule)
     if "FREQ=MONTHLY" in rule and "INTERVAL=3" in rule:
         return f"Quý {'I II III IV'.split()[(due.month - 1) // 3]}/{due.year}"
     if "FREQ=MONTHLY" in rule and "INTERVAL=6" in rule:
@@ -199,6 +202,18 @@ def period_label(due: date, rrule: str | None) -> str:
     if "FREQ=YEARLY" in rule and "INTERVAL=2" in rule:
         return f"Năm {due.year} (hai năm một lần)"
     return f"Năm {due.year}"
+
+
+def _period_label_en(due: date, rule: str) -> str:
+    if "FREQ=MONTHLY" in rule and "INTERVAL=3" in rule:
+        return f"Q{(due.month - 1) // 3 + 1} {due.year}"
+    if "FREQ=MONTHLY" in rule and "INTERVAL=6" in rule:
+        return f"H{1 if due.month <= 6 else 2} {due.year}"
+    if "FREQ=MONTHLY" in rule:
+        return due.strftime("%B %Y")
+    if "FREQ=YEARLY" in rule and "INTERVAL=2" in rule:
+        return f"{due.year} (every two years)"
+    return str(due.year)
 
 
 # --- a duty: its periods together ---------------------------------------------------------------

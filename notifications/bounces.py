@@ -17,6 +17,7 @@ from models.clock import local_date
 from models.inbound import BouncedAddress
 from models.outbox import DeliveryAttempt, Message, MessageStatus
 from notifications.inbound import BounceReport
+from notifications.letter import Sender, letter_for
 from notifications.outbox import Draft, enqueue_many
 from notifications.render import render
 from notifications.reply_address import ReplyAddresses, Tag
@@ -45,7 +46,7 @@ def find_bounced_message(session: Session, tags: list[Tag], report: BounceReport
 
 
 def apply_bounce(session: Session, report: BounceReport, message: Message | None, *, now: datetime,
-                 mail_from: str) -> BounceOutcome:
+                 mail_from: str, sender: Sender | None = None) -> BounceOutcome:
     if message is None:
         return BounceOutcome("unmatched", detail=report.reason)
     if not report.hard:
@@ -65,11 +66,12 @@ def apply_bounce(session: Session, report: BounceReport, message: Message | None
     flagged = BouncedAddress(email=email, bounced_at=now, reason=reason, message_id=message.id)
     session.add(flagged)
     session.flush()
-    told = tell_colleagues(session, flagged, now=now, mail_from=mail_from)
+    told = tell_colleagues(session, flagged, now=now, mail_from=mail_from, sender=sender)
     return BounceOutcome("failed", message, flagged=email, told=told, detail=reason)
 
 
-def tell_colleagues(session: Session, flagged: BouncedAddress, *, now: datetime, mail_from: str) -> list[int]:
+def tell_colleagues(session: Session, flagged: BouncedAddress, *, now: datetime, mail_from: str,
+                    sender: Sender | None = None) -> list[int]:
     """Tell the other focal points (the head among them) of each agency the dead address belongs to,
     once (the notice's key names the flag); an agency with nobody else: the Alliance's focal points."""
     owners = session.exec(select(FocalPoint, Agency).join(Agency, Agency.id == FocalPoint.agency_id)
@@ -95,7 +97,9 @@ def tell_colleagues(session: Session, flagged: BouncedAddress, *, now: datetime,
             if key in drafts:
                 continue
             english = fp.language == "en"
-            context = dict(recipient_name=fp.name, dead_name=dead.name, dead_email=dead.email,
+            context = dict(**letter_for(session, fp.language, sender=sender, name=fp.name, address_as=fp.address_as,
+                                        title=fp.title, agency_ids=[agency.id]),
+                           recipient_name=fp.name, dead_name=dead.name, dead_email=dead.email,
                            agency_name=agency.name_en if english else agency.name_vi, reason=flagged.reason,
                            bounced_on=local_date(now))
             drafts[key] = Draft(key, "address_dead", fp.email, fp.name, fp.language, local_date(now),

@@ -11,11 +11,13 @@ from functools import cached_property, lru_cache
 from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import NamedTuple, Sequence
+from urllib.parse import quote
 
 from sqlalchemy import Row, bindparam, func, literal_column, or_, select as sa_select
 from sqlmodel import Session
 
 from config.policy import ReminderPolicy
+from models.action_links import action_token, last_day_of
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
 from models.directory import Duty, is_dated, serving
 from models.occurrence import DONE_LATER_THAN, HAS_DEADLINE, NOT_DONE, Occurrence
@@ -24,7 +26,9 @@ from models.plan import Task, TaskCoordinator
 from models.reminders import (
     Firing, is_escalated, latest_firing, latest_nagged_since, latest_summary_firing, lookahead_days,
 )
+from models.status import period_label
 from models.workdays import WorkCalendar
+from notifications.letter import PlanNames, Sender, default_sender, letter, salutation
 from notifications.outbox import Draft, enqueue_many, queued_keys
 from notifications.render import render
 from notifications.reply_address import ReplyAddresses
@@ -49,6 +53,8 @@ class Item(NamedTuple):
     escalated: bool = False
     periods: int = 1  # a late task's line counts its late periods
     newest: date | None = None  # a late task's newest late due date: its nag counts from it
+    plan_id: int | None = None  # the plan the email names
+    rrule: str | None = None  # a periodic task's recurrence: its line names the period ("Quý II/2015")
 
     def key_for(self, email: str) -> str:
         """The outbox row's unique key: recipient|occurrence|rule|nominal day."""
@@ -74,6 +80,10 @@ class PlannedDigest:
     summary: list[dict] = field(default_factory=list)
     summary_total: int = 0  # late duties
     summary_periods: int = 0  # their late periods
+    is_head: bool = False  # the agency's head: the digest is an escalation
+    address_as: str | None = None  # the salutation's form of address and title (the directory's)
+    title: str | None = None
+    officers: list[dict] = field(default_factory=list)  # for a head: the officers responsible (name, email, phone)
 
     def sections(self) -> dict[str, list]:
         """Items by urgency; a task late for several periods is one line (oldest date, how many)."""
@@ -84,11 +94,53 @@ class PlannedDigest:
         grouped["overdue"] = by_task(grouped["overdue"])
         return grouped
 
-    def template_context(self, send_date: date) -> dict:
-        """What the daily templates are given."""
+    def plan_ids(self) -> set[int]:
+        """The plans its lines belong to (the email names them)."""
+        ids = {item.plan_id for item in self.items if item.plan_id is not None}
+        return ids | {i.plan_id for agency in self.summary for i in agency["occurrences"] if i.plan_id is not None}
+
+    def template_context(self, send_date: date, *, sender: Sender | None = None, plans: list[str] | None = None,
+                         act_link=None, escalate_after_days: int = 14, base_url: str = "http://127.0.0.1:8000",
+                         link_days: int = 7) -> dict:
+        """What the daily templates are given. `act_link(item)`: the one-click link of one of the
+        recipient's own lines (else the task's page)."""
         return dict(recipient_name=self.name, agency_names=self.agency_names, send_date=send_date,
                     summary=self.summary, summary_total=self.summary_total, summary_periods=self.summary_periods,
+                    is_head=self.is_head, officers=self.officers, escalate_after_days=escalate_after_days,
+                    act_link=act_link or _task_page, period=_period_labeller(self.language), link_days=link_days,
+                    overview_link=f"{base_url.rstrip('/')}/overdue", signin_link=f"{base_url.rstrip('/')}/signin",
+                    **letter(self.language, sender=sender or default_sender(), plans=plans or [],
+                             greeting=salutation(self.language, self.name, self.address_as, self.title)),
                     **self.sections())
+
+
+def action_link(base_url: str, token: str, ref: str, plan_query: str = "") -> str:
+    return f"{base_url.rstrip('/')}/act/{token}/{quote(ref, safe='/')}{plan_query}"
+
+
+def _act_links(base_url: str, secret_key: str, email: str, last_day: date, plans: PlanNames | None = None):
+    """A recipient's one-click links: each line's own token (email, ref, last day), made when rendered;
+    with several plans loaded the link names the line's plan (?plan=CODE), as the task pages do."""
+    def link(item) -> str:
+        token = action_token(secret_key, email=email, ref=item.ref, last_day=last_day)
+        return action_link(base_url, token, item.ref, plans.code_query(item.plan_id) if plans else "")
+    return link
+
+
+def _task_page(item) -> str:
+    return item.link
+
+
+def _period_labeller(language: str):
+    """The period a periodic line covers ("Quý II/2015"); nothing for a one-off task."""
+    since = "from " if language == "en" else "từ "
+
+    def label(item) -> str:
+        if not item.rrule:
+            return ""
+        name = period_label(item.due, item.rrule, language)
+        return since + name if getattr(item, "periods", 1) > 1 else name
+    return label
 
 
 @dataclass
@@ -102,6 +154,8 @@ class TaskLine:
     periods: int = 1
     escalated: bool = False
     lead_name: str | None = None
+    plan_id: int | None = None
+    rrule: str | None = None
 
 
 def by_task(items: list[Item]) -> list[TaskLine]:
@@ -110,7 +164,8 @@ def by_task(items: list[Item]) -> list[TaskLine]:
         line = lines.get(item.ref)
         if line is None:
             lines[item.ref] = TaskLine(item.ref, item.title, item.due, item.days, item.link, periods=item.periods,
-                                       escalated=item.escalated, lead_name=item.lead_name)
+                                       escalated=item.escalated, lead_name=item.lead_name, plan_id=item.plan_id,
+                                       rrule=item.rrule)
         else:
             line.periods += item.periods
             line.escalated = line.escalated or item.escalated
@@ -150,7 +205,8 @@ def _open_filters(as_of: bool = False):
 # day before completions already recorded (`as_of`).
 def _upcoming_statement(as_of: bool):
     return (
-        sa_select(Occurrence.id, Occurrence.due_date, Task.id, Task.ref, Task.title, Task.lead_agency_id)
+        sa_select(Occurrence.id, Occurrence.due_date, Task.id, Task.ref, Task.title, Task.lead_agency_id, Task.plan_id,
+                  Task.rrule)
         .join(Task, Occurrence.task_id == Task.id)
         .where(*_open_filters(as_of), Occurrence.due_date >= bindparam("today"),
                Occurrence.due_date <= bindparam("horizon"))
@@ -174,7 +230,7 @@ def _overdue_lines(session: Session, today: date) -> Sequence[Row]:
     national scale most open occurrences can be late, and they are summed per task, not listed).
 
     One row per task: task_id, ref, title, lead_id, oldest and newest late due date, how many late
-    periods, an occurrence of it (the outbox row's reference to the task), plan_id."""
+    periods, an occurrence of it (the outbox row's reference to the task), plan_id, rrule."""
     # .all(): the rows fetched at once, not one by one (41,000 of them at national scale)
     statement = _OVERDUE_LINES[_completed_after(session, today)]
     return session.connection().execute(statement, dict(today=today)).all()
@@ -198,7 +254,7 @@ def _overdue_lines_statement(as_of: bool):
     )
     return (
         sa_select(Task.id, Task.ref, Task.title, Task.lead_agency_id, late_by_task.c.oldest, late_by_task.c.newest,
-                  late_by_task.c.periods, late_by_task.c.anchor, Task.plan_id)
+                  late_by_task.c.periods, late_by_task.c.anchor, Task.plan_id, Task.rrule)
         .join_from(late_by_task, Task, Task.id == late_by_task.c.task_id)
         .where(Task.retired == False)  # noqa: E712
         .order_by(Task.id)  # the digests' order of items, the same on every database
@@ -217,6 +273,9 @@ class Person(NamedTuple):
     language: str
     is_head: bool
     key: str  # the email in lower case: one digest per address
+    address_as: str | None = None  # the directory's form of address (ông, bà, đồng chí), title, phone
+    title: str | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -273,6 +332,7 @@ class Directory:
             sa_select(Agency.id, Agency.kind, Agency.name_vi, Agency.name_en))}
         people: dict[int, list[Person]] = defaultdict(list)
         statement = (sa_select(FocalPoint.agency_id, FocalPoint.email, FocalPoint.name, FocalPoint.language,
+                               FocalPoint.address_as, FocalPoint.title, FocalPoint.phone,
                                FocalPoint.role, FocalPoint.active_from, FocalPoint.active_until, FocalPoint.away_from,
                                FocalPoint.away_to)
                      .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
@@ -281,8 +341,9 @@ class Directory:
         # Who serves depends on the day only where someone has dates (a replacement, an away period):
         # those agencies' rows are kept for `people_on`; the rest is the same every day.
         rosters: dict[int, list[Duty]] = defaultdict(list)
-        for agency_id, email, name, language, role, *dates in session.connection().execute(statement).all():
-            who = person((email, name, language, role == head, email.lower()))
+        for agency_id, email, name, language, address_as, title, phone, role, *dates in (
+                session.connection().execute(statement).all()):
+            who = person((email, name, language, role == head, email.lower(), address_as, title, phone))
             people[agency_id].append(who)
             rosters[agency_id].append(Duty(who, role, *dates))
         alliances = {a.id for a in agencies.values() if a.kind == AgencyKind.ALLIANCE}
@@ -431,12 +492,13 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
     informed: dict[int, list[tuple[Item, int]]] = defaultdict(list)
     # Many occurrences share a due date (monthly, quarterly tasks): each date's firing is worked out once.
     firing_for = lru_cache(maxsize=None)(lambda due: latest_firing(due, today, policy, calendar))
-    for occ_id, due, task_id, ref, title, lead_id in upcoming:
+    for occ_id, due, task_id, ref, title, lead_id, plan_id, rrule in upcoming:
         firing = firing_for(due)
         if firing is None:
             continue
         section, days = _section(due, today)
-        item = Item(occ_id, firing.rule, firing.nominal, section, ref, title, due, days, tasks_url + ref)
+        item = Item(occ_id, firing.rule, firing.nominal, section, ref, title, due, days, tasks_url + ref,
+                    plan_id=plan_id, rrule=rrule)
         reminded[lead_id].append(item)
         if firing.rule in policy.coordinators_informed_on:
             for agency_id in coordinators.get(task_id, ()):
@@ -447,9 +509,9 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
     coordinated: dict[int, list[tuple[Item, int]]] = defaultdict(list)
     late_by_plan: dict[int, list[tuple[int, Item]]] = defaultdict(list)
     coordinators_hear_of_late = "overdue" in policy.coordinators_informed_on
-    for task_id, ref, title, lead_id, oldest, newest, periods, anchor, plan_id in late:
+    for task_id, ref, title, lead_id, oldest, newest, periods, anchor, plan_id, rrule in late:
         item = Item(anchor, "overdue", today, "overdue", ref, title, oldest, (today - oldest).days, tasks_url + ref,
-                    None, is_escalated(oldest, today, policy), periods, newest)
+                    None, is_escalated(oldest, today, policy), periods, newest, plan_id, rrule)
         led[lead_id].append(item)
         late_by_plan[plan_id].append((lead_id, item))
         if coordinators_hear_of_late:
@@ -509,11 +571,12 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
             goes_today = bool(triggers) or ((last is None or last <= nagged_up_to)
                                             and read.newest is not None and read.newest <= nagged_up_to)
             if key in in_several:
-                shares[key].append((person, agency, items, summary if summarised else None))
+                shares[key].append((person, agency, items, summary if summarised else None, people.get(agency_id, ())))
                 if goes_today:
                     triggered.add(key)
             elif goes_today:
-                made.append((key, _one_agency_digest(person, agency, items, summary if summarised else None)))
+                made.append((key, _one_agency_digest(person, agency, items, summary if summarised else None,
+                                                     people.get(agency_id, ()))))
     made += [(key, _digest(shares[key])) for key in triggered]
     made.sort(key=_FIRST)
     result.digests = [digest for _, digest in made]
@@ -524,16 +587,25 @@ _FIRST = itemgetter(0)
 
 
 def _one_agency_digest(person: Person, agency: AgencyName, items: list[Item],
-                       summary: "WeeklySummary | None") -> PlannedDigest:
+                       summary: "WeeklySummary | None", colleagues: Sequence[Person] = ()) -> PlannedDigest:
     return PlannedDigest(person.email, person.name, person.language, [_name(agency, person)], items,
                          summary.for_language(person.language) if summary else [], summary.total if summary else 0,
-                         summary.periods if summary else 0)
+                         summary.periods if summary else 0, person.is_head, person.address_as, person.title,
+                         _officers(colleagues) if person.is_head else [])
+
+
+def _officers(colleagues: Sequence[Person]) -> list[dict]:
+    """Whom a head's escalation names as responsible: the agency's other focal points serving today."""
+    return [dict(name=p.name, email=p.email, phone=p.phone or "", title=p.title or "")
+            for p in colleagues if not p.is_head]
 
 
 def _digest(shares: list[tuple]) -> PlannedDigest:
     """The digest of an address in several agencies: its shares from each, in one message."""
-    agency_names, summary_lines, summary_total, summary_periods = [], [], 0, 0
-    for person, agency, _, summary in shares:
+    agency_names, summary_lines, summary_total, summary_periods, officers = [], [], 0, 0, []
+    for person, agency, _, summary, colleagues in shares:
+        if person.is_head:
+            officers += [o for o in _officers(colleagues) if o not in officers]
         name = _name(agency, person)
         if name not in agency_names:
             agency_names.append(name)
@@ -542,8 +614,9 @@ def _digest(shares: list[tuple]) -> PlannedDigest:
             summary_periods = summary.periods
     items = shares[0][2] if len(shares) == 1 else [i for share in shares for i in share[2]]
     first = shares[0][0]
+    only_head = all(share[0].is_head for share in shares)
     return PlannedDigest(first.email, first.name, first.language, agency_names, items, summary_lines, summary_total,
-                         summary_periods)
+                         summary_periods, only_head, first.address_as, first.title, officers if only_head else [])
 
 
 def _name(agency: AgencyName, person: Person) -> str:
@@ -610,24 +683,33 @@ def _oldest_first(pair: tuple[int, Item]) -> tuple[date, str]:
 
 def queue_daily_reminders(session: Session, *, today: date, now: datetime, policy: ReminderPolicy,
                           calendar: WorkCalendar, base_url: str, mail_from: str,
-                          directory: Directory | None = None, replies: ReplyAddresses | None = None) -> SweepResult:
+                          directory: Directory | None = None, replies: ReplyAddresses | None = None,
+                          sender: Sender | None = None, secret_key: str | None = None,
+                          action_link_days: int = 7) -> SweepResult:
     """Write today's digests into the outbox: one message per person per day, one row per reason.
 
     A person who already has today's digest gets nothing more today; what would have been added
     stays unsent and goes out in the next working day's digest. With `replies` each digest can be
-    answered by email (it says how).
+    answered by email (it says how). With `secret_key` each of the recipient's own lines carries a
+    one-click link (models.action_links) that works `action_link_days` days.
     """
     result = plan_daily_digests(session, today=today, policy=policy, calendar=calendar, base_url=base_url,
                                 directory=directory)
     digests = {f"daily|{d.email.lower()}|{today.isoformat()}": d for d in result.digests}
     already = queued_keys(session, list(digests))
     drafts = []
+    plan_names = PlanNames.read(session) if digests else None
+    sender = sender or default_sender()
+    last_day = last_day_of(today, action_link_days)
     for key, digest in digests.items():
         if key in already:
             continue
+        act = _act_links(base_url, secret_key, digest.email, last_day, plan_names) if secret_key else None
+        context = digest.template_context(
+            today, sender=sender, plans=plan_names.names(digest.plan_ids(), digest.language), act_link=act,
+            escalate_after_days=policy.escalate_after_days_overdue, base_url=base_url, link_days=action_link_days)
         drafts.append(Draft(key, "daily", digest.email, digest.name, digest.language, today,
-                            render("daily", digest.language,
-                                   dict(digest.template_context(today), replies=replies is not None))))
+                            render("daily", digest.language, dict(context, replies=replies is not None))))
     message_ids = enqueue_many(session, drafts, now=now, mail_from=mail_from, replies=replies)
     result.queued = len(message_ids)
     rows = [dict(key=i.key_for(digest.email.lower()), message_id=message_ids[key], recipient_email=digest.email.lower(),

@@ -22,6 +22,7 @@ from notifications.bounces import apply_bounce, find_bounced_message
 from notifications.inbound import (
     Incoming, is_auto_reply, is_delivery_report, is_own, looks_like_bounce, read_bounce, read_message,
 )
+from notifications.letter import Sender, letter_for
 from notifications.outbox import enqueue
 from notifications.render import render
 from notifications.replies import ReplyOutcome, apply_reply, find_replied_message
@@ -41,7 +42,7 @@ class Processed:
 
 
 def process_message(session: Session, raw: bytes, *, now: datetime, mail_from: str,
-                    replies: ReplyAddresses | None) -> Processed:
+                    replies: ReplyAddresses | None, sender: Sender | None = None) -> Processed:
     incoming = read_message(raw)
     done = Processed(incoming.key, InboundKind.UNKNOWN, "ignored", incoming.sender, incoming.subject)
     if is_processed(session, incoming.key):
@@ -62,7 +63,7 @@ def process_message(session: Session, raw: bytes, *, now: datetime, mail_from: s
             done.summary = "no failure reported"
         else:
             message = find_bounced_message(session, bounce_tags, report, replies)
-            result = apply_bounce(session, report, message, now=now, mail_from=mail_from)
+            result = apply_bounce(session, report, message, now=now, mail_from=mail_from, sender=sender)
             done.outcome, row.message_id, done.queued = result.outcome, message.id if message else None, result.told or []
             done.summary = (f"{message.recipient_email}: {result.outcome}" if message else "no message of ours") + \
                 (f"; {result.flagged} flagged, {len(done.queued)} told" if result.flagged else "")
@@ -77,7 +78,7 @@ def process_message(session: Session, raw: bytes, *, now: datetime, mail_from: s
             result = apply_reply(session, incoming, message=message, now=now)
             done.outcome, row.message_id, row.detail = result.outcome, message.id if message else None, result.detail
             done.summary = _summary(result)
-            confirmation = _confirm(session, incoming, result, now=now, mail_from=mail_from)
+            confirmation = _confirm(session, incoming, result, now=now, mail_from=mail_from, sender=sender)
             if confirmation is not None:
                 done.queued.append(confirmation)
         else:
@@ -101,7 +102,7 @@ def _summary(result: ReplyOutcome) -> str:
 
 
 def _confirm(session: Session, incoming: Incoming, result: ReplyOutcome, *, now: datetime,
-             mail_from: str) -> int | None:
+             mail_from: str, sender: Sender | None = None) -> int | None:
     """The one answer to a reply: what was recorded, what was not and how to write it. To the person
     the reply was checked against (nobody, for an address not in the directory)."""
     person = result.person
@@ -111,7 +112,9 @@ def _confirm(session: Session, incoming: Incoming, result: ReplyOutcome, *, now:
     lines = [dict(ref=line.ref, written=line.written, recorded=line.recorded, what=line.en if english else line.vi)
              for line in result.lines]
     example = "3.1.2-c"
-    context = dict(recipient_name=person.name, reply_subject=incoming.subject or "(không có tiêu đề)",
+    context = dict(**letter_for(session, person.language, sender=sender, name=person.name,
+                                address_as=person.address_as, title=person.title, agency_ids=[person.agency_id]),
+                   recipient_name=person.name, reply_subject=incoming.subject or "(không có tiêu đề)",
                    sent_at=(incoming.sent_at or now).astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"),
                    refusal=(result.refusal[1] if english else result.refusal[0]) if result.refusal else None,
                    recorded=[line for line in lines if line["recorded"]],

@@ -12,8 +12,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from config.errors import InputError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-# The message kinds: the folders under templates/. A kind is looked up here, never joined into a path.
-KINDS = frozenset(child.name for child in TEMPLATES.iterdir() if child.is_dir())
+# The message kinds: the folders under templates/ (but _letter, the parts every kind includes: the
+# signature block). A kind is looked up here, never joined into a path.
+KINDS = frozenset(child.name for child in TEMPLATES.iterdir() if child.is_dir() and not child.name.startswith("_"))
 LANGUAGES = ("vi", "en")
 
 

@@ -56,7 +56,7 @@ class ReplyAddresses:
         """None when no mailbox is read (then no email carries a tagged address)."""
         if not settings.reads_inbox:
             return None
-        return cls(settings.reply_address or settings.mail_from, settings.secret_key, settings.reply_separator)
+        return cls(settings.reply_address or settings.resolved_mail_from, settings.secret_key, settings.reply_separator)
 
     @property
     def mailbox(self) -> str:

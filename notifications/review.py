@@ -12,6 +12,7 @@ from models.reminders import is_escalated
 from models.review import INDICATORS, ReviewCycle, ReviewRequest, chaser_firing, missing_list_firing
 from models.review_ops import compiling_body, form_for, issue_token, review_link
 from models.workdays import WorkCalendar
+from notifications.letter import Sender, default_sender, letter, plan_name, salutation
 from notifications.outbox import Draft, enqueue_many, queued_keys
 from notifications.render import render
 from notifications.reply_address import ReplyAddresses
@@ -42,9 +43,12 @@ def _people(session: Session, agency_ids, *, with_head: bool = False) -> dict[in
     return by_agency
 
 
-def _context(form, request: ReviewRequest, fp: FocalPoint, link: str, today: date, replies: bool = False) -> dict:
+def _context(form, request: ReviewRequest, fp: FocalPoint, link: str, today: date, replies: bool = False,
+             sender: Sender | None = None) -> dict:
     english = fp.language == "en"
     return dict(
+        **letter(fp.language, sender=sender or default_sender(), plans=[plan_name(form.plan, fp.language)],
+                 greeting=salutation(fp.language, fp.name, fp.address_as, fp.title)),
         recipient_name=fp.name, agency_name=form.agency.name_en if english else form.agency.name_vi,
         agency_code=form.agency.code, year=form.cycle.year, plan_title=form.plan.title, link=link,
         opens_on=form.cycle.opens_on, inputs_due=form.cycle.inputs_due, report_due=form.cycle.report_due,
@@ -59,7 +63,7 @@ def _context(form, request: ReviewRequest, fp: FocalPoint, link: str, today: dat
 
 def _mail_requests(session, cycle, requests, *, kind: str, key_of, reason: str, now: datetime, today: date,
                    base_url: str, mail_from: str, with_head: bool = False,
-                   replies: ReplyAddresses | None = None) -> int:
+                   replies: ReplyAddresses | None = None, sender: Sender | None = None) -> int:
     """Queue `kind` to each request's focal points not yet sent that key, with one new link per
     request that has someone to write to. Which keys are queued already is one query for them all."""
     people = _people(session, {request.agency_id for request in requests}, with_head=with_head)
@@ -77,12 +81,13 @@ def _mail_requests(session, cycle, requests, *, kind: str, key_of, reason: str, 
             done.add(key)  # the focal point of two agencies gets the first one's (and no second link)
             drafts.append(Draft(key, kind, fp.email, fp.name, fp.language, today,
                                 render(kind, fp.language, _context(form, request, fp, link, today,
-                                                                   replies is not None))))
+                                                                   replies is not None, sender))))
     return len(enqueue_many(session, drafts, now=now, mail_from=mail_from, replies=replies))
 
 
 def queue_review_requests(session: Session, cycle: ReviewCycle, *, now: datetime, today: date, base_url: str,
-                          mail_from: str, replies: ReplyAddresses | None = None) -> ReviewMail:
+                          mail_from: str, replies: ReplyAddresses | None = None,
+                          sender: Sender | None = None) -> ReviewMail:
     """The opening email to every reporting agency's focal points (once per person and cycle)."""
     result = ReviewMail(without_focal_point=[])
     requests = session.exec(select(ReviewRequest, Agency).join(Agency)
@@ -91,14 +96,14 @@ def queue_review_requests(session: Session, cycle: ReviewCycle, *, now: datetime
     result.without_focal_point = [agency.code for _, agency in requests if not people[agency.id]]
     result.requests = _mail_requests(
         session, cycle, [request for request, agency in requests if people[agency.id]], kind="review_request",
-        reason="request", now=now, today=today, base_url=base_url, mail_from=mail_from, replies=replies,
+        reason="request", now=now, today=today, base_url=base_url, mail_from=mail_from, replies=replies, sender=sender,
         key_of=lambda fp: f"review_request|{cycle.id}|{fp.email.lower()}")
     return result
 
 
 def queue_review_chasers(session: Session, cycle: ReviewCycle, *, now: datetime, today: date, reminder_policy,
                          calendar: WorkCalendar, base_url: str, mail_from: str,
-                         replies: ReplyAddresses | None = None) -> ReviewMail:
+                         replies: ReplyAddresses | None = None, sender: Sender | None = None) -> ReviewMail:
     """Chasers to agencies that have not submitted, on the reminder policy's rhythm and working days
     only; after the deadline, Alliance staff get the list of those missing."""
     result = ReviewMail()
@@ -118,14 +123,15 @@ def queue_review_chasers(session: Session, cycle: ReviewCycle, *, now: datetime,
         result.chasers = _mail_requests(
             session, cycle, [request for request, _ in missing], kind="review_chaser", reason=f"chaser:{firing.rule}",
             now=now, today=today, base_url=base_url, mail_from=mail_from, with_head=escalated, replies=replies,
+            sender=sender,
             key_of=lambda fp: f"review_chaser|{cycle.id}|{fp.email.lower()}|{firing.rule}|{firing.nominal}")
     if listing is not None and missing:
         result.missing_lists += _queue_missing_list(session, cycle, missing, listing, now=now, today=today,
-                                                    mail_from=mail_from)
+                                                    mail_from=mail_from, sender=sender)
     return result
 
 
-def _queue_missing_list(session, cycle, missing, firing, *, now, today, mail_from) -> int:
+def _queue_missing_list(session, cycle, missing, firing, *, now, today, mail_from, sender=None) -> int:
     """To the staff of the Alliance the plan asks to report (its own province's, not every one in a
     shared database): which agencies have not reported, with whom to call."""
     plan = session.get(Plan, cycle.plan_id)
@@ -138,7 +144,9 @@ def _queue_missing_list(session, cycle, missing, firing, *, now, today, mail_fro
         rows = [dict(code=agency.code, name=agency.name_en if english else agency.name_vi,
                      contacts=", ".join(p.email for p in contacts[agency.id]) or "—")
                 for _, agency in missing]
-        context = dict(recipient_name=fp.name, year=cycle.year, plan_title=plan.title, inputs_due=cycle.inputs_due,
+        context = dict(**letter(fp.language, sender=sender or default_sender(), plans=[plan_name(plan, fp.language)],
+                                greeting=salutation(fp.language, fp.name, fp.address_as, fp.title)),
+                       recipient_name=fp.name, year=cycle.year, plan_title=plan.title, inputs_due=cycle.inputs_due,
                        report_due=cycle.report_due, days_late=(today - cycle.inputs_due).days, missing=rows,
                        total=len(requests), submitted=len(requests) - len(rows), send_date=today)
         drafts.append(Draft(f"review_missing|{cycle.id}|{fp.email.lower()}|{firing.rule}|{firing.nominal}",

@@ -10,15 +10,17 @@ Who is told:
 """
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.accounts import StaffUser
-from models.agency import Agency
+from models.agency import Agency, FocalPoint
 from models.clock import local_date
 from models.directory import who_serves
 from models.occurrence import Occurrence
 from models.plan import Task
 from models.task_work import RequestKind, RequestState, TaskRequest
+from notifications.letter import Sender, letter_for
 from notifications.outbox import enqueue
 from notifications.render import render
 
@@ -63,7 +65,7 @@ def recipients(session: Session, found: TaskRequest, event: str, *, day, deputie
 
 
 def queue_request_emails(session: Session, found: TaskRequest, *, now: datetime, mail_from: str, base_url: str,
-                         deputies: str = "always") -> int:
+                         deputies: str = "always", sender: Sender | None = None) -> int:
     """Queue the emails about the request's latest event; how many were queued."""
     event = event_of(found)
     task = session.get(Task, found.task_id)
@@ -71,7 +73,13 @@ def queue_request_emails(session: Session, found: TaskRequest, *, now: datetime,
     lead = session.get(Agency, task.lead_agency_id)
     queued = 0
     for email, name, language in recipients(session, found, event, day=local_date(now), deputies=deputies):
+        directory = session.exec(select(FocalPoint).where(func.lower(FocalPoint.email) == email.lower(),
+                                                          FocalPoint.active == True)  # noqa: E712
+                                 .order_by(FocalPoint.id)).first()
         rendered = render(KIND, language, dict(
+            **letter_for(session, language, sender=sender, name=name, plan_ids=[task.plan_id],
+                         address_as=directory.address_as if directory else None,
+                         title=directory.title if directory else None),
             event=event, recipient_name=name, ref=task.ref, title=task.title,
             lead=lead.name_en if language == "en" else lead.name_vi, due_then=found.due_then,
             due_now=occ.due_date, original_due=occ.original_due, asked_due=found.asked_due,

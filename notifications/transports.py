@@ -86,7 +86,7 @@ class SmtpTransport:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.envelope_from = parseaddr(settings.mail_from)[1]
+        self.envelope_from = parseaddr(settings.resolved_mail_from)[1]
         # The same on every message: quoted once (smtplib parses the address again on each quoteaddr).
         self.mail_from = f"FROM:{smtplib.quoteaddr(self.envelope_from)}"
         # When a reply mailbox is read, each message's return path names it (VERP): a bounce says which.
@@ -223,7 +223,7 @@ def transport_for(settings: Settings):
     """SMTP when a host is set, else the local .eml outbox folder."""
     if settings.smtp_host:
         return SmtpTransport(settings)
-    return FileTransport(settings.outbox_dir, settings.mail_from)
+    return FileTransport(settings.outbox_dir, settings.resolved_mail_from)
 
 
 

@@ -275,7 +275,7 @@ class Dovecot:
 def inbox_process(settings, *, now: datetime, pause: float = 0) -> subprocess.Popen:
     env = dict(os.environ, DONDOC_DATABASE_URL=settings.resolved_database_url, DONDOC_DATA_DIR=str(settings.data_dir),
                DONDOC_SMTP_HOST=settings.smtp_host, DONDOC_SMTP_PORT=str(settings.smtp_port),
-               DONDOC_MAIL_FROM=settings.mail_from, DONDOC_IMAP_HOST=settings.imap_host,
+               DONDOC_MAIL_FROM=settings.resolved_mail_from, DONDOC_IMAP_HOST=settings.imap_host,
                DONDOC_IMAP_PORT=str(settings.imap_port), DONDOC_IMAP_SSL=settings.imap_ssl,
                DONDOC_IMAP_USER=settings.imap_user, DONDOC_IMAP_PASSWORD=settings.imap_password,
                DONDOC_SECRET_KEY=settings.secret_key, DONDOC_ACTOR="test", PYTHONPATH=str(ROOT))

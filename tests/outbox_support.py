@@ -69,7 +69,7 @@ def dispatcher_process(settings, *, now: datetime, batch: int = 200, wall_offset
     """Start `python -m tests.outbox_support` with these settings; its stdout is a pipe."""
     env = dict(os.environ, DONDOC_DATABASE_URL=settings.resolved_database_url,
                DONDOC_DATA_DIR=str(settings.data_dir), DONDOC_SMTP_HOST=settings.smtp_host,
-               DONDOC_SMTP_PORT=str(settings.smtp_port), DONDOC_MAIL_FROM=settings.mail_from,
+               DONDOC_SMTP_PORT=str(settings.smtp_port), DONDOC_MAIL_FROM=settings.resolved_mail_from,
                DONDOC_DISPATCH_LEASE_SECONDS=str(settings.dispatch_lease_seconds),
                DONDOC_SMTP_TIMEOUT_SECONDS=str(settings.smtp_timeout_seconds),
                PYTHONPATH=str(ROOT), **(extra_env or {}))

@@ -11,6 +11,7 @@ from dondoc.cli import app
 from dondoc.context import AppContext
 
 from models.outbox import Message, MessageContent
+from notifications.letter import default_sender, letter, salutation
 from notifications.outbox import build_mime, enqueue
 from notifications.render import render
 from tests.abuse_support import snapshot
@@ -54,7 +55,9 @@ def test_an_agency_file_with_a_line_break_in_a_name_or_a_bad_address_is_refused_
 
 def test_a_focal_points_name_with_line_breaks_makes_no_header_in_the_sign_in_email(engine):
     now = datetime(2016, 1, 15, 1, 0, tzinfo=timezone.utc)
-    rendered = render("signin", "vi", dict(recipient_name=INJECTED, link="http://x/signin/link/t", minutes=30,
+    rendered = render("signin", "vi", dict(letter("vi", sender=default_sender(), plans=[],
+                                                  greeting=salutation("vi", INJECTED)),
+                                           recipient_name=INJECTED, link="http://x/signin/link/t", minutes=30,
                                            expires="08:30 15/01/2016"))
     assert "\n" not in rendered.subject
     with Session(engine) as session:

@@ -94,7 +94,8 @@ def test_a_digest_arrives_with_its_vietnamese_subject_and_body_intact(context, s
     assert "15/01/2016" in digest.subject
     assert "3.1.1-b: Tham mưu ban hành cơ chế, chính sách hỗ trợ phát triển kinh tế tập thể" in digest.text
     assert "Hạn: 31/12/2015 — quá hạn 15 ngày" in digest.text
-    assert "http://127.0.0.1:8000/tasks/3.1.1-b" in digest.text
+    assert re.search(r"Báo cáo kết quả: http://127\.0\.0\.1:8000/act/[\w.-]+/3\.1\.1-b\n", digest.text)
+    assert digest.text.startswith("Kính gửi bà Nguyễn Thị Lan, Trưởng phòng Kinh tế ngành,")  # the directory's
 
 
 def test_each_person_gets_at_most_one_digest_a_day_and_a_rerun_sends_nothing_new(context, smtp):
@@ -111,7 +112,7 @@ def test_an_english_speaking_focal_point_gets_the_english_digest(context, smtp):
     box, _ = smtp
     run(context, date(2016, 1, 15))
     [digest] = box.to(PETER)
-    assert digest.subject.startswith("[dondoc]") and "overdue" in digest.subject
+    assert digest.subject.startswith("[Follow-up]") and "overdue" in digest.subject
     assert digest.text.startswith("Dear Peter Nguyen,")
     assert "days overdue" in digest.text
 
@@ -173,9 +174,9 @@ def test_alliance_staff_get_the_monday_summary_of_everything_overdue(context, sm
     box, _ = smtp
     run(context, date(2016, 1, 18))  # a Monday
     [summary] = box.to(THANH)
-    assert "TỔNG HỢP NHIỆM VỤ CHƯA HOÀN THÀNH, QUÁ HẠN" in summary.text
+    assert "TỔNG HỢP NHIỆM VỤ QUÁ HẠN:" in summary.text
     assert "Ủy ban nhân dân huyện Pác Nặm" in summary.text and "3.3-a/PAC-NAM" in summary.text
-    assert all("TỔNG HỢP NHIỆM VỤ CHƯA HOÀN THÀNH, QUÁ HẠN" not in m.text for m in box.to(LAN))
+    assert all("TỔNG HỢP NHIỆM VỤ QUÁ HẠN:" not in m.text for m in box.to(LAN))
 
 
 def test_a_stopped_server_keeps_the_mail_queued_and_a_later_run_delivers_it(loaded, settings):
@@ -251,7 +252,7 @@ def test_the_alliance_summary_lists_late_tasks_without_the_note_that_their_heads
         digests = {d.email: d for d in plan_daily_digests(session, today=day, policy=POLICY.reminders, calendar=CALENDAR,
                                                           base_url=context.settings.public_base_url).digests}
     lead = render("daily", "vi", digests[PAC_NAM].template_context(day)).html
-    summary = render("daily", "vi", digests[THANH].template_context(day)).html.split("Tổng hợp nhiệm vụ chưa hoàn thành, quá hạn")[1]
+    summary = render("daily", "vi", digests[THANH].template_context(day)).html.split("Tổng hợp nhiệm vụ quá hạn")[1]
     assert "3.3-d-2/PAC-NAM" in summary and "(3 kỳ)" in summary
     assert "đã báo cáo lãnh đạo" in lead and "đã báo cáo lãnh đạo" not in summary
 

@@ -82,7 +82,7 @@ def test_it_records_a_reply_that_says_done_and_confirms_it_once(ctx, mail):
     assert actors == {f"email:{LAN}"}
     [confirmation] = confirmations(box, LAN)
     body = text_of(confirmation.raw)
-    assert confirmation.message["Subject"] == "Đã ghi nhận thư trả lời của anh/chị"
+    assert confirmation.message["Subject"] == "[Đôn đốc] Đã ghi nhận thư trả lời của đồng chí"
     assert "4.2-a/SKHDT: đã ghi nhận hoàn thành ngày 01/06/2015 (kỳ hạn 30/06/2015)" in body
     assert confirmation.message["Auto-Submitted"] == "auto-replied"
     assert confirmation.message["Reply-To"] is None  # a confirmation is not itself answered
@@ -155,7 +155,7 @@ def test_several_tasks_in_one_reply_each_by_its_ref(ctx, mail):
     assert occurrence(ctx, "3.1.2-c").progress != Progress.DONE
     [confirmation] = confirmations(box, LAN)
     body = text_of(confirmation.raw)
-    assert confirmation.message["Subject"] == "Đã ghi nhận một phần thư trả lời của anh/chị"
+    assert confirmation.message["Subject"] == "[Đôn đốc] Đã ghi nhận một phần thư trả lời của đồng chí"
     assert "nhiệm vụ 3.1.2-c do Sở Tài chính chủ trì" in body
     assert "9.9.9" in body and "Cách viết thư trả lời" in body
     # "Done" again to the same email: 3.1.1-a is yearly, but the email named its 2015 occurrence only.
@@ -313,7 +313,7 @@ def test_a_hard_bounce_fails_the_message_flags_the_address_and_tells_the_agency_
     told = box.kind("address_dead")
     assert sorted(e.rcpt_tos[0] for e in told) == ["giamdoc@skhdt.example.org", HUNG]
     assert str(told[0].message["Subject"]) == \
-        "Địa chỉ email của Nguyễn Thị Lan (Sở Kế hoạch và Đầu tư) không nhận được thư"
+        "[Đôn đốc] Địa chỉ email của Nguyễn Thị Lan (Sở Kế hoạch và Đầu tư) không nhận được thư"
     # Another bounce for her later: the flag is kept up to date, nobody is told again.
     later = digest_to(ctx, box, DEC_24, LAN)
     put(ctx, delivery_report(later, return_path=box.to(LAN, "daily")[-1].mail_from, recipient=LAN))

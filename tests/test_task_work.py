@@ -193,5 +193,5 @@ def test_a_focal_point_who_reads_english_is_told_of_the_decision_in_english(offi
               "--today", "2015-12-20")
     office.ok("task", "decide", "1", "--approve", "--today", "2015-12-21")
     told = dict(mails(engine)[1:])
-    assert told[LAN] == "[Đôn đốc] Extension of 3.1.1-a approved to 31/01/2016"
+    assert told[LAN] == "[Follow-up] Extension of 3.1.1-a approved to 31/01/2016"
     assert told[HUNG] == "[Đôn đốc] Đồng ý gia hạn nhiệm vụ 3.1.1-a đến ngày 31/01/2016"

@@ -54,6 +54,8 @@ DEMO_STEPS = [
       "--today", "2015-12-21"]),
     ("Nhắc việc ngày 15/01/2016 (bù những ngày chưa chạy, mỗi người một thư) / The reminders of 15/01/2016",
      ["remind", "--today", "2016-01-15"]),
+    ("Thư nhắc việc của chị Lan (Sở KH&ĐT): người gửi, lời chào, liên kết báo cáo một lần / Lan's digest: who "
+     "writes, the salutation, the one-click links", "show-digest"),
     ("Chạy lại một ngày trước đó bị từ chối, không thư nào gửi hai lần / An earlier day after a later one is refused",
      ["remind", "--today", "2016-01-11"]),
     ("Thư trả lời và thư báo lỗi đặt vào hộp thư <thư mục dữ liệu>/inbox / Replies and a bounce put in the local reply mailbox",
@@ -136,7 +138,7 @@ def _place_demo_replies(settings: Settings) -> list[str]:
                 message = EmailMessage()
                 if answer == "bounce":
                     placed.append(f"{email}: máy chủ báo lỗi 550 5.1.1 / a delivery status report (user unknown)")
-                    box.add(_demo_delivery_report(sent, email, settings.mail_from))
+                    box.add(_demo_delivery_report(sent, email, settings.resolved_mail_from))
                     continue
                 message["From"], message["To"] = str(sent["To"]), str(sent["Reply-To"])
                 message["Subject"] = "Trả lời tự động: Vắng mặt" if answer is None else f"Re: {sent['Subject']}"
@@ -170,6 +172,20 @@ def _demo_delivery_report(sent, recipient: str, mail_from: str) -> bytes:
             f"Action: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 <{recipient}>: User unknown\r\n\r\n"
             f"--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {sent['Message-ID']}\r\n"
             f"To: {recipient}\r\n\r\n--{boundary}--\r\n").encode()
+
+
+def _demo_digest(settings: Settings) -> list[str]:
+    """The head and the first lines of Lan's digest of 15/01/2016, as the outbox wrote it (.eml)."""
+    from email import message_from_bytes, policy
+    [path] = sorted((settings.outbox_dir / DEMO_TODAY.isoformat()).glob("*-daily-lan.nt@skhdt.example.org.eml"))
+    message = message_from_bytes(path.read_bytes(), policy=policy.default)
+    text = message.get_body(preferencelist=("plain",)).get_content().splitlines()
+    signature = text.index("Trân trọng./.") if "Trân trọng./." in text else len(text)
+    return ([f"{path}", f"From: {message['From']}", f"Subject: {message['Subject']}", ""] + text[:12] + ["  ..."]
+            + text[signature:signature + 4]
+            + ["", "(dondoc demo --serve, rồi mở liên kết 'Báo cáo kết quả' / then open a 'Báo cáo kết quả' link)"])
+
+
 DEMO_STAFF = ("alice@lmhtx.example.org", "Alice (Liên minh HTX tỉnh)")
 
 
@@ -234,8 +250,8 @@ def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the pre
                        f"{recorded['left_open']} chưa báo cáo; {recorded['never_reporting_agencies']} đơn vị chưa "
                        f"báo cáo lần nào / on time, late, left open; agencies that never reported\n")
             continue
-        if args is None:
-            for line in _place_demo_replies(settings):
+        if args is None or args == "show-digest":
+            for line in (_place_demo_replies(settings) if args is None else _demo_digest(settings)):
                 typer.echo(f"  {line}")
             typer.echo("")
             continue

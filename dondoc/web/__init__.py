@@ -35,7 +35,7 @@ TODAY_COOKIE = "dondoc_today"
 
 # Router modules under dondoc.web, each exposing `router` (an APIRouter).
 ROUTERS: list[str] = ["static", "home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar", "review",
-                      "reviews", "plan_import", "reports", "task_work", "attachments"]
+                      "reviews", "plan_import", "reports", "task_work", "act", "attachments"]
 
 
 @pass_context

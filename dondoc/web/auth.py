@@ -20,8 +20,10 @@ router = APIRouter()
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only a path on this site: never //elsewhere or http://elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only a path on this site: never //elsewhere, /\\elsewhere or http://elsewhere, nor a control character
+    or space a browser might strip before reading the rest as another site."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target)):
         return target
     return default
 
@@ -50,7 +52,7 @@ def signin_password(request: Request, email: str = Form(""), password: str = For
 
 
 @router.post("/signin/link", dependencies=[Depends(public)])
-def signin_link_request(request: Request, email: str = Form(""), csrf: str = Form("")):
+def signin_link_request(request: Request, email: str = Form(""), csrf: str = Form(""), next: str = Form("")):
     """Hand the address to the courier and answer at once: the same page, in the same time, for
     any address, known or not, with the mail server up or down (no address can be told apart)."""
     check_csrf(request, csrf)
@@ -59,22 +61,23 @@ def signin_link_request(request: Request, email: str = Form(""), csrf: str = For
         return too_many(request)
     if email.strip():
         context, now = context_of(request), app_now(request)
-        request.app.state.courier.submit(lambda: send_link_if_focal_point(context, email, now))
+        target = safe_next(next, "")
+        request.app.state.courier.submit(lambda: send_link_if_focal_point(context, email, now, target))
     return page(request, "signin_sent.html", email=email.strip())
 
 
-def send_link_if_focal_point(context, email: str, now) -> None:
+def send_link_if_focal_point(context, email: str, now, next_path: str = "") -> None:
     """The courier's job: for an active focal point's address, a link through the outbox, sent at
     once; for any other address, nothing."""
     with Session(context.engine) as session:
         person = focal_person(session, email)
     if person is not None:
         send_signin_link(context.engine, context.settings, person=person, now=now,
-                         policy=load_policy(context).reminders)
+                         policy=load_policy(context).reminders, next_path=next_path)
 
 
 @router.get("/signin/link/{token}", dependencies=[Depends(public)])
-def signin_link_open(request: Request, token: str):
+def signin_link_open(request: Request, token: str, next: str | None = None):
     if token_guessing_blocked(request):
         return too_many(request)
     with Session(context_of(request).engine) as session:
@@ -82,11 +85,11 @@ def signin_link_open(request: Request, token: str):
     if row is None:
         wrong_token(request)
         return page(request, "signin_link.html", status_code=400, valid=False, token="")
-    return page(request, "signin_link.html", valid=True, token=token, email=row.email)
+    return page(request, "signin_link.html", valid=True, token=token, email=row.email, next=safe_next(next, ""))
 
 
 @router.post("/signin/link/{token}", dependencies=[Depends(public)])
-def signin_link_use(request: Request, token: str, csrf: str = Form("")):
+def signin_link_use(request: Request, token: str, csrf: str = Form(""), next: str = Form("")):
     check_csrf(request, csrf)
     if token_guessing_blocked(request):
         return too_many(request)
@@ -98,7 +101,7 @@ def signin_link_use(request: Request, token: str, csrf: str = Form("")):
         wrong_token(request)
     if person is None:
         return page(request, "signin_link.html", status_code=400, valid=False, token="")
-    response = RedirectResponse("/my", status_code=303)
+    response = RedirectResponse(safe_next(next, "/my"), status_code=303)  # where they were going
     start_session(request, response, kind=FOCAL, email=person.email)
     return response
 

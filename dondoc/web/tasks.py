@@ -77,7 +77,8 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
                 due_of=due_of, actor_names=actor_names,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
                 error_field=error_field, max_note=MAX_NOTE, restored=restored,
-                saved=request.query_params.get("saved"), work=work, **extras)
+                saved=request.query_params.get("saved"), work=work, acting=request.query_params.get("act") == "1",
+                **extras)
 
 
 @dataclass

@@ -41,6 +41,8 @@ RULES = {
     ("POST", "/signin/link"): ("public", "/signin/link"),
     ("GET", "/signin/link/{token}"): ("public", "/signin/link/nothing"),
     ("POST", "/signin/link/{token}"): ("public", "/signin/link/nothing"),
+    ("GET", "/act/{token}/{ref:path}"): ("public", "/act/nothing/3.1.1-a"),
+    ("POST", "/act/{token}/{ref:path}"): ("public", "/act/nothing/3.1.1-a"),
     ("GET", "/calendar/{code}/{token}.ics"): ("secret", "/calendar/SKHDT/{token}.ics"),
     ("GET", "/reviews"): ("staff", "/reviews"),
     ("GET", "/reports"): ("staff", "/reports"),

@@ -227,7 +227,7 @@ def test_the_outbox_shows_what_went_to_whom_and_why_a_message_failed(alice, bob,
     with transaction(web_context.engine) as session:
         enqueue(session, key="test|bad", kind="daily", recipient_email="không-phải-địa-chỉ", recipient_name="Ai đó",
                 language="vi", send_date=TODAY, rendered=Rendered("Nhắc việc", "Nội dung", "<p>Nội dung</p>"),
-                now=NOW, mail_from=web_context.settings.mail_from)
+                now=NOW, mail_from=web_context.settings.resolved_mail_from)
     dispatch(web_context.engine, transport_for(web_context.settings), now=NOW, policy=ReminderPolicy(), only=None)
     page = alice.get("/outbox?status=failed").text
     assert "Ai đó" in page and "malformed address" in page

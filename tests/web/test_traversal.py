@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from config.errors import InputError
+from notifications.letter import default_sender, letter, salutation
 from notifications.render import KINDS, render
 from notifications.transports import FileTransport
 from tests.abuse_support import open_review, snapshot
@@ -24,12 +25,12 @@ def test_a_message_kind_that_is_not_a_known_folder_is_refused(kind):
 
 
 def test_a_language_naming_a_path_falls_back_to_vietnamese():
-    rendered = render("signin", "../../../etc", dict(recipient_name="Bob", link="http://x/signin/link/t", minutes=30,
-                                                     expires="08:30 15/01/2016"))
-    assert rendered.subject == render("signin", "vi", dict(recipient_name="Bob", link="http://x/signin/link/t",
-                                                           minutes=30, expires="08:30 15/01/2016")).subject
+    values = dict(letter("vi", sender=default_sender(), plans=[], greeting=salutation("vi", "Bob")), recipient_name="Bob",
+                  link="http://x/signin/link/t", minutes=30, expires="08:30 15/01/2016")
+    rendered = render("signin", "../../../etc", values)
+    assert rendered.subject == render("signin", "vi", values).subject
     assert KINDS == {"address_dead", "daily", "reply_confirmation", "review_chaser", "review_missing", "review_request",
-                     "signin"}
+                     "signin", "task_work"}
 
 
 @pytest.mark.parametrize("traversal", TRAVERSALS)
