@@ -10,6 +10,7 @@ from models.agency import Agency
 from models.clock import local_date
 from models.directory import who_serves
 from models.reassignment import Reassigned, reassign
+from notifications.letter import letter_for
 from notifications.outbox import enqueue
 from notifications.render import render
 
@@ -39,7 +40,9 @@ def reassign_duty(session: Session, *, ref: str, to_code: str | None, coordinato
         agency = session.get(Agency, agency_id)
         readers, _heads, _fallback = who_serves(session, agency_id, today)
         for person in readers:
-            context = dict(recipient_name=person.name, role=role, ref=task.ref, title=task.title,
+            context = dict(**letter_for(session, person.language, sender=None, name=person.name,
+                                        address_as=person.address_as, title=person.title, plan_ids=[task.plan_id]),
+                           recipient_name=person.name, role=role, ref=task.ref, title=task.title,
                            agency_name=agency.name_vi, agency_name_en=agency.name_en,
                            old_lead=done.old_lead.name_vi, new_lead=done.new_lead.name_vi,
                            old_lead_en=done.old_lead.name_en, new_lead_en=done.new_lead.name_en,
