@@ -212,7 +212,7 @@ def test_bob_follows_the_link_in_his_digest_presses_the_button_and_records_the_c
         page.click("#r-done")
         page.wait_for_selector("#saved")
         history = page.inner_text("#history")
-        assert f"web:focal:{BOB[0]}" in history and "Đã trình Ủy ban nhân dân tỉnh dự thảo chính sách" in history
+        assert "Bob Trần (đầu mối của đơn vị)" in history and "Đã trình Ủy ban nhân dân tỉnh dự thảo chính sách" in history
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "email-act-link-completion.png"), full_page=True)
         # The same link a second time (a colleague's forward, a scanner after the fact): refused, in Vietnamese.
