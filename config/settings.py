@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # (20 MiB, models/plan_import.py) with room for the form around it.
     web_max_body_bytes: int = 2_000_000
     web_max_upload_bytes: int = 22_000_000
+    # Evidence files (models/evidence.py): the largest one accepted (20 MB). The task pages that take
+    # files (/tasks/...) read bodies up to the larger of web_max_upload_bytes and this plus 2 MB.
+    attachment_max_bytes: int = 20_000_000
     # Addresses (or networks, e.g. 10.0.0.0/8) of the reverse proxies in front of the web app,
     # comma-separated: only from these is X-Forwarded-For believed. Empty: the connection's address.
     trusted_proxies: str = ""

@@ -186,6 +186,7 @@ def read_directory(context: AppContext) -> Directory:
 def queue_reminders(context: AppContext, day: date, policy: Policy | None = None,
                     directory: Directory | None = None) -> SweepResult:
     policy = policy or load_policy(context)
+    apply_reassignments(context, day)
     calendar = WorkCalendar.from_policy(policy.working_days)
     if not calendar.is_working_day(day):
         return SweepResult(day=day, working_day=False)  # nothing goes out on a day off
@@ -203,6 +204,17 @@ def queue_reminders(context: AppContext, day: date, policy: Policy | None = None
             )
 
     return retry_locked(queue)
+
+
+def apply_reassignments(context: AppContext, day: date) -> int:
+    """The reassignments whose day has come take effect before the day's reminders (models/reassignment.py)."""
+    from models.reassignment import apply_due
+
+    def apply() -> int:
+        with transaction(context.engine) as session:
+            return len(apply_due(session, today=day, at=context.clock().now()))
+
+    return retry_locked(apply)
 
 
 def refuse_an_earlier_day(session, day: date) -> None:

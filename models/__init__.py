@@ -20,3 +20,6 @@ __all__ = [
 ]
 from models.plan_import import PlanImport  # noqa: E402  (after the tables it reads)
 from models.task_work import TaskRequest  # noqa: E402,F401  (after the tables it reads)
+from models.reassignment import TaskReassignment  # noqa: E402
+from models.evidence import EvidenceFile  # noqa: E402
+from models.contributions import TaskContribution  # noqa: E402

@@ -175,6 +175,11 @@ def leads_without_recipients(session: Session, plan: Plan) -> list[tuple[str, li
     return list(found.items())
 
 
+def _code_of(session: Session, agency_id: int) -> str:
+    agency = session.get(Agency, agency_id)
+    return agency.code if agency else str(agency_id)
+
+
 def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: AgencyFile, *, path: Path,
               policy: DueDatePolicy, at: datetime, actor: str, report: LoadReport | None = None) -> LoadReport:
     report = report or LoadReport()
@@ -206,6 +211,8 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
         occurrences.setdefault(occ.task_id, {})[occ.original_due or occ.due_date] = occ
 
     new_occurrences = []
+    from models.reassignment import kept_leads
+    reassigned = kept_leads(session, plan.id)
     for item in wanted:
         entry = item.entry
         values = dict(
@@ -215,6 +222,15 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
             deadline_phrase=entry.deadline_phrase, review_role=entry.review_role, product=entry.product, retired=False,
         )
         task = tasks.get(item.ref)
+        moved = reassigned.get(task.id) if task is not None else None
+        if moved is not None:
+            # Staff moved this duty (models/reassignment.py): the file's lead and coordinators do not undo it.
+            values.pop("lead_agency_id")
+            if task.lead_agency_id != agency_ids[item.lead_code] or moved.applied_at is None:
+                report.warnings.append(
+                    f"{item.ref}: kept the reassignment of {moved.effective_on:%d/%m/%Y} "
+                    f"(lead {_code_of(session, moved.to_agency_id)}; the plan file says {item.lead_code}) / "
+                    f"giữ quyết định điều chuyển ngày {moved.effective_on:%d/%m/%Y}")
         if task is None:
             task = Task(plan_id=plan.id, ref=item.ref, **values)
             session.add(task)
@@ -225,6 +241,8 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
             report.tasks_updated += 1
 
         wanted_coordinators = {agency_ids[c] for c in item.coordinating}
+        if moved is not None:
+            wanted_coordinators = coordinators.get(task.id, set())
         if coordinators.get(task.id, set()) != wanted_coordinators:
             old = coordinators.get(task.id, set())
             session.exec(delete(TaskCoordinator).where(TaskCoordinator.task_id == task.id))

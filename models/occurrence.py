@@ -68,6 +68,9 @@ class Occurrence(SQLModel, table=True):
     completed_on: date | None = None
     note: str | None = Field(default=None, sa_column=Column(Text))
     updated_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    # Set when its duty moved to another lead after this occurrence was done: it stays credited to the
+    # agency that did it (models/reassignment.py). None: the task's lead (0022_task_evidence).
+    held_by_agency_id: int | None = Field(default=None, foreign_key="agency.id")
 
     def status_category(self, now: datetime):
         """Where this occurrence stands at `now`, judged by the calendar day in Vietnam (the rule:

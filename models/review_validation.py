@@ -25,6 +25,12 @@ FIELD_LABELS_VI = {
     "difficulties": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị", "due": "Hạn", "ref": "Mã nhiệm vụ",
     "notes": "Ý kiến khác", "agency": "Đơn vị", "year": "Năm", "tasks": "Nhiệm vụ", "indicators": "Chỉ tiêu",
 }
+FIELD_LABELS_EN = {
+    "status": "Status", "completed_on": "Completed on", "progress": "Progress (%)", "result": "Results achieved",
+    "difficulties": "Difficulties, obstacles", "proposals": "Proposals, recommendations", "due": "Due",
+    "ref": "Task code", "notes": "Other comments", "agency": "Agency", "year": "Year", "tasks": "Tasks",
+    "indicators": "Indicators",
+}
 _STATUS_WORDS = {
     "done": ReportedStatus.DONE, "hoàn thành": ReportedStatus.DONE, "da hoan thanh": ReportedStatus.DONE,
     "đã hoàn thành": ReportedStatus.DONE,

@@ -313,6 +313,18 @@ class TaskFacts:
     plan_code: str
     periods: list[Period]
     agency_name_en: str = ""
+    # Periods credited to another agency than the lead (done before the duty was reassigned,
+    # models/reassignment.py): code -> (name_vi, name_en, periods). Empty for nearly every task.
+    credited: dict[str, tuple[str, str, list[Period]]] = field(default_factory=dict)
+
+    def shares(self) -> list[tuple[str, str, str, list[Period]]]:
+        """(agency code, name, English name, periods) for each agency the task's periods count for."""
+        if not self.credited:
+            return [(self.agency_code, self.agency_name, self.agency_name_en, self.periods)]
+        others = {id(p) for _, _, periods in self.credited.values() for p in periods}
+        found = [(code, vi, en, periods) for code, (vi, en, periods) in self.credited.items()]
+        own = [p for p in self.periods if id(p) not in others]
+        return ([(self.agency_code, self.agency_name, self.agency_name_en, own)] if own else []) + found
 
 
 @dataclass
@@ -365,8 +377,12 @@ def summarize(facts: Iterable[TaskFacts], today: date, window: Window = EVERYTHI
         if any(p.extended for p in deadlines):
             summary.extended.add(category)
             summary.extended_periods += sum(1 for p in deadlines if p.extended)
-        summary.by_agency.setdefault(task.agency_code, Tally()).add(category)
-        summary.agency_names[task.agency_code] = (task.agency_name, task.agency_name_en)
+        for code, name, name_en, share in task.shares():  # a reassigned duty counts for each agency's part
+            part = category if not task.credited else _share_status(share, held, today)
+            if part is None:
+                continue
+            summary.by_agency.setdefault(code, Tally()).add(part)
+            summary.agency_names[code] = (name, name_en)
         summary.by_section.setdefault(top_section(task.section), Tally()).add(category)
         entries.setdefault((task.plan_code, entry_ref(task.ref)), []).extend(held)
         if category == StatusCategory.NO_DEADLINE and any(
@@ -382,27 +398,42 @@ def summarize(facts: Iterable[TaskFacts], today: date, window: Window = EVERYTHI
     return summary
 
 
+def _share_status(share: list[Period], held: list[Period], today: date) -> StatusCategory | None:
+    """One agency's part of a reassigned duty in the window: the status of its periods there."""
+    mine = [p for p in held if any(p is q for q in share)]
+    return duty_status(mine, today) if mine else None
+
+
 # --- reading the facts ---------------------------------------------------------------------------
 
 def read_facts(session, *, plan_id: int | None = None, agency_id: int | None = None) -> list[TaskFacts]:
     """Every live task (of a plan, of a lead agency) with its deadlines and check-ins, in one query."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import aliased
+    held = aliased(Agency)
     statement = (
         select(Task.id, Task.ref, Task.section, Agency.code, Agency.name_vi, Agency.name_en, Plan.code,
                Occurrence.due_date, Occurrence.starts_on, Occurrence.kind, Occurrence.progress,
-               Occurrence.completed_on, Occurrence.original_due)
+               Occurrence.completed_on, Occurrence.original_due, held.code, held.name_vi, held.name_en)
         .select_from(Occurrence).join(Task, Occurrence.task_id == Task.id)
         .join(Agency, Task.lead_agency_id == Agency.id).join(Plan, Task.plan_id == Plan.id)
+        .outerjoin(held, Occurrence.held_by_agency_id == held.id)
         .where(Task.retired == False,  # noqa: E712
                Occurrence.kind.in_([OccurrenceKind.DEADLINE.value, OccurrenceKind.CHECKIN.value]))
         .order_by(Task.id, Occurrence.due_date))
     if plan_id is not None:
         statement = statement.where(Task.plan_id == plan_id)
-    if agency_id is not None:
-        statement = statement.where(Task.lead_agency_id == agency_id)
+    if agency_id is not None:  # the agency's duties: those it leads, and the periods credited to it
+        statement = statement.where(func.coalesce(Occurrence.held_by_agency_id, Task.lead_agency_id) == agency_id)
     facts: list[TaskFacts] = []
     for (task_id, ref, section, code, name_vi, name_en, plan_code, due, starts_on, kind, progress,
-         completed_on, original) in session.execute(statement):
+         completed_on, original, held_code, held_vi, held_en) in session.execute(statement):
+        if agency_id is not None and held_code is not None:  # one agency asked about: its part, under its name
+            code, name_vi, name_en, held_code = held_code, held_vi, held_en, None
         if not facts or facts[-1].task_id != task_id:
             facts.append(TaskFacts(task_id, ref, section, code, name_vi, plan_code, [], name_en))
-        facts[-1].periods.append(Period(due, starts_on, kind, progress, completed_on, original))
+        period = Period(due, starts_on, kind, progress, completed_on, original)
+        facts[-1].periods.append(period)
+        if held_code is not None and held_code != code:
+            facts[-1].credited.setdefault(held_code, (held_vi, held_en, []))[2].append(period)
     return facts

@@ -292,6 +292,8 @@ def return_completion(session: Session, *, who: Who, ref: str, due: date | None,
             _audit(session, occ, task, at=at, who=who, field=name, old=old, new=new, note=reason)
             setattr(occ, name, new)
     occ.updated_at = at
+    from models.reassignment import follow_the_duty
+    follow_the_duty(session, occ, ref=task.ref, at=at, actor=who.actor, note=reason)
     return found
 
 

@@ -77,6 +77,8 @@ def _set(session, occ: Occurrence, ref: str, *, at: datetime, actor: str, why: s
                    old=old, new=new, note=why)
             setattr(occ, name, new)
     occ.updated_at = at
+    from models.reassignment import follow_the_duty
+    follow_the_duty(session, occ, ref=ref, at=at, actor=actor, note=why)
 
 
 def check_completion_day(on: date, at: datetime) -> None:

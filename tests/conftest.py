@@ -3,6 +3,7 @@ SQLite in a temporary folder by default, or a fresh schema in the PostgreSQL dat
 DONDOC_DATABASE_URL (postgresql://...), so the same suite runs on both.
 """
 import os
+import tempfile
 import uuid
 from datetime import date, datetime, time
 from pathlib import Path
@@ -16,6 +17,11 @@ from config.settings import Settings
 from dondoc.context import AppContext
 from models.clock import VN_TZ
 from tests.review_support import start_smtp
+
+# A test that forgets to name its data folder must never read or migrate the user's own one (the demo's,
+# ~/.local/share/dondoc): the default folder is a throwaway one for the whole run.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="dondoc-tests-data-")
+os.environ.pop("DONDOC_DATA_DIR", None)
 
 PG_URL = os.environ.get("DONDOC_DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith("postgresql")

@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Every task with its lead agency, timing and next due date."),
     "overdue": ("dondoc.cli.tasks",
         "Every occurrence past its due date and not done, worst first (what Alliance staff chase)."),
-    "task": ("dondoc.cli.task_work",
+    "task": ("dondoc.cli.task_files",
         "One task: record completion or progress, show its history."),
     "summary": ("dondoc.cli.summary",
         "Duties per status category (Hoàn thành đúng hạn / quá hạn; Chưa hoàn thành trong hạn / quá hạn; Thường xuyên / không thời hạn), per agency or section, with the totals of duties, plan entries and periods."),
@@ -77,7 +77,7 @@ class LazyGroup(TyperGroup):
             return typer.core.TyperCommand(name=cmd_name, help=summary, short_help=summary)
         if module not in sys.modules or cmd_name not in self.commands:
             # (Re)built once its module is in: a group registered by one module may get commands from
-            # another (`task`: dondoc.cli.tasks, then dondoc.cli.task_work).
+            # another (`task`: dondoc.cli.tasks, dondoc.cli.task_work, then dondoc.cli.task_files).
             importlib.import_module(module)
             command = _click_command(cmd_name)
             if command is not None:

@@ -116,6 +116,7 @@ DUTY_HEADINGS = ["Mục", "Nhiệm vụ", "Cơ quan chủ trì", "Kỳ", "Hạn"
 OVERDUE_HEADINGS = ["Mục", "Nhiệm vụ", "Cơ quan chủ trì", "Hạn", "Số ngày quá hạn"]  # one row per late period
 EXPLANATION_HEADINGS = ["Mục", "Nhiệm vụ", "Cơ quan chủ trì", "Hạn", "Nội dung yêu cầu", "Giải trình", "Ngày giải trình"]
 NEXT_HEADINGS = ["Cơ quan chủ trì", "Mục", "Nhiệm vụ", "Kỳ", "Hạn"]
+EVIDENCE_HEADINGS = ["Mục", "Nhiệm vụ", "Cơ quan", "Kỳ hạn", "Tệp sản phẩm", "Ngày gửi"]
 SUBMISSION_HEADINGS = ["Cơ quan, đơn vị", "Tình trạng gửi báo cáo", "Ngày gửi", "Hình thức"]
 CHANNELS = {"web": "Trên hệ thống", "cli": "Tệp gửi Liên minh", "xlsx": "Tệp Excel", "simulated": "Mô phỏng"}
 
@@ -170,6 +171,10 @@ def submission_rows(report: Report) -> list[list]:
     return [[a.name, a.state_label, _d(a.submitted_at), CHANNELS.get(a.channel or "", "")] for a in report.agencies]
 
 
+def evidence_rows(report: Report) -> list[list]:
+    return [[e.entry, e.title, e.agency, _d(e.due), e.filename, _d(e.filed_on)] for e in report.evidence]
+
+
 def indicator_rows(report: Report) -> list[list]:
     rows = [[a.name] + [str(a.indicators.get(i.code, "")) if a.indicators else "" for i in INDICATORS]
             for a in report.reporting]
@@ -194,6 +199,8 @@ def annexes(report: Report) -> list[tuple[str, list[str], list[list]]]:
         if report.reporting:
             found.append(("Số liệu hợp tác xã theo báo cáo của các huyện, thị xã", ["Đơn vị"]
                           + [i.label_vi for i in INDICATORS], indicator_rows(report)))
+    if report.evidence:
+        found.append(("Danh mục sản phẩm (tệp kèm theo) của các nhiệm vụ", EVIDENCE_HEADINGS, evidence_rows(report)))
     return [(f"Phụ lục {n}. {title}", headings, rows) for n, (title, headings, rows) in enumerate(found, 1)]
 
 

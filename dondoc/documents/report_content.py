@@ -89,6 +89,31 @@ class DutyLine:
 
 
 @dataclass
+class EvidenceLine:
+    """One evidence file (sản phẩm) filed with a duty of the period, as the annex lists it."""
+    entry: str
+    title: str
+    agency: str
+    due: date | None
+    filename: str
+    filed_on: date
+
+
+def evidence_lines(session: Session, plan: Plan, today: date, window: Window) -> list[EvidenceLine]:
+    """The files filed by `today` with the occurrences `window` holds (the duties' rule), in plan order."""
+    from models.evidence import EvidenceFile
+    from models.occurrence import Occurrence
+    rows = session.exec(select(EvidenceFile, Occurrence, Task, Agency)
+                        .join(Occurrence, Occurrence.id == EvidenceFile.occurrence_id)
+                        .join(Task, Task.id == EvidenceFile.task_id).join(Agency, Agency.id == EvidenceFile.agency_id)
+                        .where(Task.plan_id == plan.id).order_by(Task.id, Occurrence.due_date, EvidenceFile.id)).all()
+    return [EvidenceLine(entry_ref(task.ref), task.title, agency.name_vi, occ.due_date, f.filename, local_date(f.at))
+            for f, occ, task, agency in rows
+            if local_date(f.at) <= today and window.holds(due=occ.due_date, progress=occ.progress,
+                                                          completed_on=occ.completed_on)]
+
+
+@dataclass
 class Report:
     plan_code: str
     plan_title: str
@@ -114,6 +139,7 @@ class Report:
     duties: list[DutyLine] = field(default_factory=list)  # the period's duties, for the annex
     next_duties: list[DutyLine] = field(default_factory=list)  # what falls due in the next period
     next_label: str = ""
+    evidence: list[EvidenceLine] = field(default_factory=list)  # files filed with the period's duties (annex)
     # Explanations given (giải trình) on the plan's duties by the compiling day: (entry, agency, due, asked, answer).
     explanations: list[tuple] = field(default_factory=list)
 
@@ -267,7 +293,8 @@ def build_periodic(session: Session, plan: Plan, window: Window, *, now: datetim
                   duties=duty_lines(session, plan, facts, today, window),
                   next_duties=[d for d in duty_lines(session, plan, facts, today, following)
                                if d.status != StatusCategory.NO_DEADLINE],
-                  next_label=following.label, explanations=explanations_of(session, plan, local_date(now)))
+                  next_label=following.label, explanations=explanations_of(session, plan, local_date(now)),
+                  evidence=evidence_lines(session, plan, today, window))
 
 
 def indicator_values(session: Session, plan: Plan, up_to_year: int) -> dict[int, dict[str, dict[str, int]]]:
@@ -332,7 +359,8 @@ def build_report(session: Session, cycle: ReviewCycle, *, now: datetime, targets
                   duties=duty_lines(session, plan, facts, local_date(now), year_window),
                   next_duties=[d for d in duty_lines(session, plan, facts, local_date(now), following)
                                if d.status != StatusCategory.NO_DEADLINE],
-                  next_label=following.label, explanations=explanations_of(session, plan, local_date(now)))
+                  next_label=following.label, explanations=explanations_of(session, plan, local_date(now)),
+                  evidence=evidence_lines(session, plan, local_date(now), year_window))
 
 
 def explanations_of(session: Session, plan: Plan, today: date) -> list[tuple]:

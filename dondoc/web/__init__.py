@@ -35,7 +35,7 @@ TODAY_COOKIE = "dondoc_today"
 
 # Router modules under dondoc.web, each exposing `router` (an APIRouter).
 ROUTERS: list[str] = ["static", "home", "auth", "overview", "overdue", "agencies", "tasks", "outbox", "calendar", "review",
-                      "reviews", "plan_import", "reports", "task_work", "act"]
+                      "reviews", "plan_import", "reports", "task_work", "act", "attachments"]
 
 
 @pass_context
@@ -65,6 +65,9 @@ _FIELDS = {
     "title": ("Tên nhiệm vụ", "Title"), "due_date": ("Hạn", "Due date"), "retired": ("Đã bỏ khỏi kế hoạch", "Retired"),
     "kind": ("Loại kỳ hạn", "Kind"), "lead_agency_id": ("Cơ quan chủ trì", "Lead agency"),
     "product": ("Sản phẩm", "Product"), "deadline_phrase": ("Thời hạn", "Timing"),
+    "reassignment": ("Điều chuyển", "Reassignment"), "coordinating": ("Cơ quan phối hợp", "Coordinating"),
+    "evidence": ("Tệp sản phẩm", "Evidence file"), "contribution": ("Ý kiến phối hợp", "Contribution"),
+    "held_by_agency_id": ("Ghi nhận cho cơ quan", "Credited to"),
     "extension_requested": ("Đề nghị gia hạn đến", "Extension asked to"),
     "extension_refused": ("Không đồng ý gia hạn đến", "Extension refused to"),
     "returned": ("Trả lại báo cáo hoàn thành ngày", "Completion returned, of"),
@@ -175,19 +178,23 @@ def create_app(context: AppContext) -> FastAPI:
             return page(request, "error.html", status_code=400, code=400, detail="NUL")
         return await call_next(request)
 
-    uploads = {"/plans/import"}  # the one form that carries a file
+    uploads = {"/plans/import"}  # the forms that carry files: the plan upload, and evidence on the task pages
+    upload_prefixes = ("/tasks/",)
+    evidence_limit = max(settings.web_max_upload_bytes, settings.attachment_max_bytes + 2_000_000)
+    bounds = dict(limit=settings.web_max_body_bytes, upload_limit=settings.web_max_upload_bytes, upload_paths=uploads,
+                  upload_prefixes=upload_prefixes, prefix_limit=evidence_limit)
+    limits = BodyLimit(None, refuse=None, **bounds)
 
     async def _too_large(scope, receive, send):
         request = Request(scope, receive)
-        limit = settings.web_max_upload_bytes if scope.get("path") in uploads else settings.web_max_body_bytes
-        response = page(request, "error.html", status_code=413, code=413, upload=scope.get("path") in uploads,
+        limit = limits.limit_for(scope)
+        response = page(request, "error.html", status_code=413, code=413, upload=limit > settings.web_max_body_bytes,
                         limit=f"{limit / 1_000_000:g}".replace(".", ","), note_too_long=NOTE_TOO_LONG)
         response.headers["Connection"] = "close"  # the rest of the body is not read
         await response(scope, receive, send)
 
     # Outermost last: every answer (a 413 too) carries the security headers.
-    app.add_middleware(BodyLimit, limit=settings.web_max_body_bytes, refuse=_too_large,
-                       upload_limit=settings.web_max_upload_bytes, upload_paths=uploads)
+    app.add_middleware(BodyLimit, refuse=_too_large, **bounds)
     app.add_middleware(SecurityHeaders, production=settings.production)
 
     @app.exception_handler(NeedsSignIn)

@@ -96,7 +96,10 @@ def _show_agency(request: Request, code: str, user: User, *, status_code: int = 
         open_review = None if user.is_staff else open_request_for(session, found.id, context.clock().now())
         review_year = open_review[1].year if open_review else None
         bounced = {dead.email.lower(): dead for dead in dead_addresses(session, agency_id=found.id)}
+        from dondoc.web.attachments import coordinated_tasks
+        coordinated = coordinated_tasks(session, found.id)
     return page(request, "agency.html", status_code=status_code, agency=found, counts=counts, tasks=tasks,
+                coordinated=coordinated,
                 people=people, feed=calendar_url(context.settings, code), review_year=review_year, bounced=bounced,
                 history=history, nobody=nobody, error=error, form=form or {}, saved=request.query_params.get("saved"),
                 me=user.email.lower(), several_plans=several_plans, plan_code=plan_code,

@@ -48,14 +48,22 @@ class _TooLarge(Exception):
 class BodyLimit:
     """Refuse a request body larger than its limit with 413: at once when Content-Length says so,
     else as soon as the bytes received pass it (chunked bodies), before the app holds them. The
-    limit is `limit`, or `upload_limit` for the paths in `upload_paths`."""
+    limit is `limit`, or `upload_limit` for the paths in `upload_paths`, or `prefix_limit` for those
+    starting with one of `upload_prefixes` (the task pages, which take evidence files)."""
 
-    def __init__(self, app, limit: int, refuse, upload_limit: int | None = None, upload_paths=frozenset()):
+    def __init__(self, app, limit: int, refuse, upload_limit: int | None = None, upload_paths=frozenset(),
+                 upload_prefixes=(), prefix_limit: int | None = None):
         self.app, self.form_limit, self.refuse = app, limit, refuse
         self.upload_limit, self.upload_paths = upload_limit or limit, frozenset(upload_paths)
+        self.upload_prefixes, self.prefix_limit = tuple(upload_prefixes), prefix_limit or self.upload_limit
 
     def limit_for(self, scope) -> int:
-        return self.upload_limit if scope.get("path") in self.upload_paths else self.form_limit
+        path = scope.get("path") or ""
+        if path in self.upload_paths:
+            return self.upload_limit
+        if self.upload_prefixes and path.startswith(self.upload_prefixes):
+            return self.prefix_limit
+        return self.form_limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":

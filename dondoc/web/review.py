@@ -7,13 +7,13 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from dondoc.web import TEMPLATES, app_now, context_of, page
+from dondoc.web import TEMPLATES, app_now, context_of, language, page
 from dondoc.web.limits import too_many, token_guessing_blocked, wrong_token
 from dondoc.web.security import check_csrf, set_csrf_cookie
 from models.db import transaction
 from models.review import INDICATORS, Channel, ReportedStatus, vn_moment
 from models.review_ops import TokenRefused, form_for, request_for_token, submit
-from models.review_validation import FIELD_LABELS_VI, MAX_TEXT, ReviewInvalid, validate_inputs
+from models.review_validation import FIELD_LABELS_EN, FIELD_LABELS_VI, MAX_TEXT, ReviewInvalid, validate_inputs
 
 router = APIRouter()
 TEMPLATES.env.filters["vn_datetime"] = lambda moment: vn_moment(moment).strftime("%H:%M %d/%m/%Y")
@@ -77,15 +77,17 @@ def field_errors(errors, lines: list[int], values: dict) -> dict[str, tuple[str,
     return beside
 
 
-def _place_in_words(name: str, form) -> str:
+def _place_in_words(name: str, form, language: str = "vi") -> str:
     """task-0-status -> "Nhiệm vụ 4.2-a — Tình trạng"; ind-weak -> the indicator's label."""
+    labels = FIELD_LABELS_EN if language == "en" else FIELD_LABELS_VI
     if name.startswith("task-"):
         _, index, key = name.split("-", 2)
         line = form.lines[int(index)]
-        return f"Nhiệm vụ {line.ref} (hạn {line.due:%d/%m/%Y}) — {FIELD_LABELS_VI.get(key, key)}"
+        task, due = ("Task", "due") if language == "en" else ("Nhiệm vụ", "hạn")
+        return f"{task} {line.ref} ({due} {line.due:%d/%m/%Y}) — {labels.get(key, key)}"
     if name.startswith("ind-"):
-        return next((i.label_vi for i in INDICATORS if f"ind-{i.code}" == name), name)
-    return FIELD_LABELS_VI.get(name, name)
+        return next((i.label(language) for i in INDICATORS if f"ind-{i.code}" == name), name)
+    return labels.get(name, name)
 
 
 def _show(request: Request, form, now, *, values=None, errors=None, status_code=200, done=None, lines=None):
@@ -97,9 +99,9 @@ def _show(request: Request, form, now, *, values=None, errors=None, status_code=
     for number, error in enumerate(errors):
         name = _input_of(tuple(error.loc), lines or [])
         if name is not None:
-            places[number] = (name, _place_in_words(name, form))
+            places[number] = (name, _place_in_words(name, form, language(request)))
     response = page(request, "review.html", form=form, values=values, errors=errors, beside=beside,
-                    statuses=list(ReportedStatus), indicators=INDICATORS, labels=FIELD_LABELS_VI, refusal=refusal,
+                    statuses=list(ReportedStatus), indicators=INDICATORS, labels=FIELD_LABELS_EN if language(request) == "en" else FIELD_LABELS_VI, refusal=refusal,
                     done=done, error_places=places, max_text=MAX_TEXT, now=now)
     response.status_code = status_code
     set_csrf_cookie(request, response)

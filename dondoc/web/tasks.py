@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func
+from starlette.concurrency import run_in_threadpool
 from sqlmodel import Session, select
 
 from config.errors import InputError
 from dondoc.web import context_of, page, parse_day, plan_now
 from dondoc.web.access import User, require_agency, signed_in
+from dondoc.web.attachments import read_uploads, require_reader, task_extras
 from dondoc.web.drafts import draft_for
 from dondoc.web.labels import people_named
 from dondoc.web.security import check_csrf
@@ -22,6 +24,8 @@ from models.agency import Agency
 from models.audit import AuditEntry
 from models.clock import VN_TZ, local_date
 from models.db import transaction
+from models.evidence import attach
+from models.reassignment import credited_agency
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.plan import Plan, Task, TaskCoordinator
 from models.status import occurrence_days_late, occurrence_status
@@ -44,7 +48,8 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
     now = plan_now(request)
     with Session(context_of(request).engine) as session:
         task = _task_or_404(session, ref, request)
-        require_agency(user, task.lead_agency_id)
+        require_reader(session, user, task)  # the lead, staff; coordinators and credited agencies read only
+        extras = task_extras(session, task, user, max_bytes=context_of(request).settings.attachment_max_bytes)
         lead = session.get(Agency, task.lead_agency_id)
         plan = session.get(Plan, task.plan_id)
         several_plans = session.exec(select(func.count()).select_from(Plan)).one() > 1
@@ -62,6 +67,9 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
         work = work_context(session, task, occurrences, user, local_date(now))
     due_of = {o.id: o.due_date for o in occurrences}
     open_ones = [o for o in occurrences if o.progress != Progress.DONE and o.kind != OccurrenceKind.WITHDRAWN]
+    if not extras["can_record"]:  # read-only (a coordinating or credited agency): no form of the lead's
+        open_ones = []
+        work = {**work, "extendable": [], "unanswered": []}
     return page(request, "task.html", status_code=status_code, task=task, lead=lead, coordinators=coordinators,
                 plan=plan, plan_query=f"?plan={quote(plan.code)}" if several_plans else "",
                 occurrences=[(o, occurrence_status(o, local_date(now)), occurrence_days_late(o, local_date(now)))
@@ -69,7 +77,8 @@ def _show(request: Request, ref: str, user: User, *, status_code: int = 200, err
                 due_of=due_of, actor_names=actor_names,
                 open_ones=open_ones, today=local_date(now), error=error, form=form or {},
                 error_field=error_field, max_note=MAX_NOTE, restored=restored,
-                saved=request.query_params.get("saved"), work=work, acting=request.query_params.get("act") == "1")
+                saved=request.query_params.get("saved"), work=work, acting=request.query_params.get("act") == "1",
+                **extras)
 
 
 @dataclass
@@ -115,11 +124,19 @@ def _day(value: str, field: str) -> date | None:
 
 
 @router.post("/tasks/{ref:path}")
-def task_record(request: Request, ref: str, user: User = Depends(signed_in), csrf: str = Form(""),
-                action: str = Form(""), due: str = Form(""), on: str = Form(""), percent: str = Form(""),
-                note: str = Form("")):
-    """action=progress (percent, note) or action=done (on, note), on the occurrence due on `due`."""
+async def task_record(request: Request, ref: str, user: User = Depends(signed_in), csrf: str = Form(""),
+                      action: str = Form(""), due: str = Form(""), on: str = Form(""), percent: str = Form(""),
+                      note: str = Form(""), files: list[UploadFile] | None = File(None)):
+    """action=progress (percent, note) or action=done (on, note), on the occurrence due on `due`; the
+    files chosen are filed with it as evidence (models/evidence.py), in the same transaction."""
     check_csrf(request, csrf)
+    context = context_of(request)
+    uploads = await read_uploads(files, context.settings.attachment_max_bytes)
+    return await run_in_threadpool(_record, request, ref, user, action, due, on, percent, note, uploads)
+
+
+def _record(request: Request, ref: str, user: User, action: str, due: str, on: str, percent: str, note: str,
+            uploads: list[tuple[str, bytes]]):
     context = context_of(request)
     with Session(context.engine) as session:
         task = _task_or_404(session, ref, request)
@@ -137,18 +154,22 @@ def task_record(request: Request, ref: str, user: User = Depends(signed_in), csr
                 if on_day > local_date(now):
                     raise InputError("Ngày hoàn thành không thể sau hôm nay" if not lang_en
                                      else "The completion date cannot be after today", field="on")
-                mark_done(session, ref=task.ref, on=on_day, note=note_text, due=due_day, plan_code=plan_code, at=now,
-                          actor=user.actor)
+                occ = mark_done(session, ref=task.ref, on=on_day, note=note_text, due=due_day, plan_code=plan_code,
+                                at=now, actor=user.actor)
             elif action == "progress":
                 try:
                     value = int(percent) if percent.strip() else None
                 except ValueError:
                     raise InputError("Tiến độ phải là số từ 0 đến 100" if not lang_en
                                      else "Progress must be a number from 0 to 100", field="percent") from None
-                record_progress(session, ref=task.ref, percent=value, note=note_text, due=due_day,
-                                plan_code=plan_code, at=now, actor=user.actor)
+                occ = record_progress(session, ref=task.ref, percent=value, note=note_text, due=due_day,
+                                      plan_code=plan_code, at=now, actor=user.actor)
             else:
                 raise HTTPException(400, "unknown action")
+            if uploads:  # evidence with the completion or the progress note: all of it, or none of it
+                attach(session, occurrence=occ, task=task, agency_id=credited_agency(occ.held_by_agency_id, task.lead_agency_id), files=uploads,
+                       data_dir=context.settings.data_dir, max_bytes=context.settings.attachment_max_bytes,
+                       at=now, actor=user.actor, note=note_text)
     except InputError as error:
         message = error.message if lang_en or not error.vi else error.vi
         return _show(request, ref, user, status_code=400, error=message, form=form, error_field=error.field)

@@ -23,8 +23,14 @@ RULES = {
     ("GET", "/outbox"): ("staff", "/outbox"),
     ("GET", "/outbox/{message_id}"): ("staff", "/outbox/1"),
     ("GET", "/agencies/{code}"): ("agency", "/agencies/SKHDT"),
-    ("GET", "/tasks/{ref:path}"): ("agency", "/tasks/3.1.1-a"),
+    # A task's page: its lead, staff, and its coordinating agencies read it (bob's SKHDT coordinates
+    # 3.1.2-b, led by STC; carol's BA-BE has no part in it). Recording is for the lead and staff.
+    ("GET", "/tasks/{ref:path}"): ("agency", "/tasks/3.1.2-b"),
     ("POST", "/tasks/{ref:path}"): ("agency", "/tasks/3.1.1-a"),
+    ("POST", "/reassign/{ref:path}"): ("staff", "/reassign/3.1.1-a"),
+    ("POST", "/contribute/{ref:path}"): ("agency", "/contribute/3.1.2-b"),
+    # Evidence: the file's own rule (staff, the agencies of its duty) is tests/web/test_evidence.py's.
+    ("GET", "/files/{file_id}"): ("signed_in", "/files/1"),
     ("POST", "/requests/{ref:path}"): ("agency", "/requests/3.1.1-a"),
     ("POST", "/agencies/{code}/people"): ("agency", "/agencies/SKHDT/people"),
     ("POST", "/agencies/{code}/edit"): ("staff", "/agencies/SKHDT/edit"),

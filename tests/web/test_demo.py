@@ -13,6 +13,10 @@ def test_the_demo_without_a_terminal_does_not_serve_and_prints_alices_password(c
     assert "3 messages read — 1 replies (1 recorded, 0 refused), 1 bounces, 1 ignored" in result.output
     assert "3.1.1-a: recorded as done on 14/01/2016" in result.output and "minh.lv@sgtvt.example.org flagged" in result.output
     assert "error: --today: the reminders of 15/01/2016 have run already; an earlier day (11/01/2016)" in result.output
+    # Part B of issue 21: evidence filed (checked by content), a coordinator's note, a duty moved to Finance.
+    assert "3.1.1-a: đã lưu 1 tệp: ke-hoach-kttt-2016.pdf (application/pdf)" in result.output
+    assert "3.1.1-a: đã ghi nhận ý kiến phối hợp của LMHTX" in result.output
+    assert "3.1.1-b: chủ trì SKHDT → STC" in result.output and "(đã áp dụng); 3 thư vào hàng đợi." in result.output
     password = result.output.split("mật khẩu / password: ", 1)[1].split()[0]
     context = AppContext(settings.model_copy(update={"database_url": ""}))
     with Session(context.engine) as session:

@@ -24,7 +24,7 @@ from tests.abuse_support import Snapshot, open_review, scratch_database
 from tests.conftest import BUNDLED_PLAN, at_vn
 from tests.web.conftest import ALICE, BOB, TODAY
 
-EXAMPLES = 8  # per operation and variant: 33 operations, 3 variants
+EXAMPLES = 8  # per operation and variant: 43 operations, 3 variants
 UNLIMITED = 10 ** 6  # the guessing limits are tested in test_limits.py; here they would only hide routes
 
 
@@ -66,8 +66,8 @@ def fuzz_every_operation(app, context, *, cookies: dict, csrf: str | None,
     problems = []
     operations = [result.ok() for result in schema.get_all_operations()]
     # the guided import's six, the periodic reports' two, the stylesheets (2), the people and agency forms, the task's requests,
-    # the one-click link's two
-    assert len(operations) == 40
+    # the one-click link's two; evidence download, reassign, contribute (21b)
+    assert len(operations) == 43
 
     for operation in operations:
         @hypothesis_settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,

@@ -73,3 +73,20 @@ def test_the_button_needs_the_csrf_token_and_refuses_another_agencys_focal_point
     page = carol.get("/agencies/BA-BE").text
     response = carol.post("/reviews/2016/SKHDT/form", data=dict(csrf=csrf_of(page)), follow_redirects=False)
     assert response.status_code == 403 and "Không có quyền truy cập" in response.text
+
+
+def test_the_review_form_speaks_english_to_a_reader_who_chose_it_problems_included(bob, web_context):
+    review_jobs.open_review(web_context, date(2016, 1, 15), 2016, send=False)
+    page = bob.get("/agencies/SKHDT").text
+    location = bob.post("/reviews/2016/SKHDT/form", data=dict(csrf=csrf_of(page)),
+                        follow_redirects=False).headers["location"]
+    bob.cookies.set("lang", "en")
+    form = bob.get(location).text
+    assert "Annual review 2016" in form and "Send the report" in form and "Your agency&#39;s tasks" in form
+    assert "Gửi báo cáo" not in form and "Nhiệm vụ của đơn vị" not in form
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    posted = bob.post(location, data={**hidden, "task-0-result": "Plan issued"})
+    assert posted.status_code >= 400
+    assert "not chosen: required once another box of this task is filled" in posted.text
+    assert "bắt buộc khi đã điền" not in posted.text and "Not recorded: 1 problem(s) to correct" in posted.text
+    assert 'value="Plan issued"' in posted.text or ">Plan issued<" in posted.text  # what was typed stays

@@ -30,7 +30,7 @@ def test_a_language_naming_a_path_falls_back_to_vietnamese():
     rendered = render("signin", "../../../etc", values)
     assert rendered.subject == render("signin", "vi", values).subject
     assert KINDS == {"address_dead", "daily", "reply_confirmation", "review_chaser", "review_missing", "review_request",
-                     "signin", "task_work"}
+                     "signin", "task_work", "reassignment"}
 
 
 @pytest.mark.parametrize("traversal", TRAVERSALS)
