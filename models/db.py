@@ -77,11 +77,71 @@ def is_current(engine: Engine) -> bool:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest version (creates it on a new database). A database already at
-    the newest version is left alone without loading Alembic."""
+    the newest version is left alone without loading Alembic.
+
+    All or nothing, one process at a time: PostgreSQL runs the migrations in one transaction under an
+    advisory lock. SQLite cannot undo a table rebuild half done, so its file is copied first (the
+    backup API, consistent under WAL) and put back if a migration fails, under a lock file beside it;
+    a second process waits, then finds the schema current."""
     if is_current(engine):
         return
+    if engine.dialect.name == "sqlite":
+        _migrate_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        with engine.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            try:
+                if not is_current(engine):
+                    _upgrade(engine)
+            finally:
+                holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+                holder.commit()
+    else:
+        _upgrade(engine)
+
+
+_MIGRATION_LOCK_KEY = 0x646F6E646F63  # "dondoc"
+
+
+def _upgrade(engine: Engine) -> None:
     from alembic import command
     command.upgrade(alembic_config(engine), "head")
+
+
+def _migrate_sqlite(engine: Engine) -> None:
+    import fcntl
+
+    path = engine.url.database
+    if not path or path == ":memory:":
+        _upgrade(engine)
+        return
+    database = Path(path)
+    with open(database.with_name(database.name + ".migrating"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process migrating: wait for it
+        if is_current(engine):
+            return
+        if not database.exists() or database.stat().st_size == 0:
+            _upgrade(engine)  # a new database: nothing to keep
+            return
+        saved = database.with_name(database.name + ".before-migration")
+        _copy_sqlite(database, saved)
+        try:
+            _upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            _copy_sqlite(saved, database)  # if this failed too, the copy stays for the IT officer
+            saved.unlink()
+            log.error("the migration failed; %s is as it was before it", database)
+            raise
+        saved.unlink()
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """The whole database `source` written over `target` (SQLite's online backup: pages, WAL included)."""
+    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
+        origin.backup(copy)
+    origin.close()
+    copy.close()
 
 
 @contextmanager
