@@ -24,6 +24,13 @@ def reassign_duty(session: Session, *, ref: str, to_code: str | None, coordinato
     row, task = done.reassignment, done.task
     before = set(filter(None, row.coordinators_before.split(",")))
     after = set(filter(None, row.coordinators_after.split(",")))
+    # People read names, not the directory's codes.
+    named = {a.code: a for a in session.exec(select(Agency).where(Agency.code.in_(before | after)))}
+
+    def names(codes: set[str], english: bool = False) -> str:
+        return ", ".join((named[c].name_en or named[c].name_vi) if english else named[c].name_vi
+                         for c in sorted(codes) if c in named)
+
     roles: dict[int, str] = {}
     for code in sorted(before ^ after):
         agency = session.exec(select(Agency).where(Agency.code == code)).first()
@@ -46,7 +53,8 @@ def reassign_duty(session: Session, *, ref: str, to_code: str | None, coordinato
                            agency_name=agency.name_vi, agency_name_en=agency.name_en,
                            old_lead=done.old_lead.name_vi, new_lead=done.new_lead.name_vi,
                            old_lead_en=done.old_lead.name_en, new_lead_en=done.new_lead.name_en,
-                           coordinators_before=", ".join(sorted(before)), coordinators_after=", ".join(sorted(after)),
+                           coordinators_before=names(before, person.language == "en"),
+                           coordinators_after=names(after, person.language == "en"),
                            effective_on=row.effective_on, reason=row.reason, link=link)
             message = enqueue(session, key=f"reassignment|{row.id}|{person.email.lower()}", kind="reassignment",
                               recipient_email=person.email, recipient_name=person.name, language=person.language,
