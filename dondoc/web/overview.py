@@ -79,7 +79,14 @@ def _charts(summary, rates, districts: set[str], quarters, lang: str, plan: str 
                                  f"{tally[StatusCategory.DONE_ON_TIME]} / {tally.due_so_far}")
                              for section, tally in sections], "chart-sections",
                             "On-time rate per plan section (%)" if en else "Tỷ lệ đúng hạn theo mục của Kế hoạch (%)"),
-        quarters=quarters_chart([(label, counts, f"/reports/download?{urlencode(dict(period=period, format='xlsx'))}")
+        quarters=quarters_chart([(label if en else _quarter_vi(period), counts,
+                                  f"/reports/download?{urlencode(dict(period=period, format='xlsx'))}")
                                  for label, period, counts in quarters], "chart-quarters",
                                 "Duties by quarter" if en else "Nhiệm vụ theo quý", names),
     )
+
+
+def _quarter_vi(period: str) -> str:
+    """"2016-Q1" -> "Quý I/2016", as the báo cáo names a quarter."""
+    year, quarter = period.split("-Q")
+    return f"Quý {('I', 'II', 'III', 'IV')[int(quarter) - 1]}/{year}"

@@ -208,6 +208,7 @@ def test_the_overview_charts_a_province_part_way_and_each_bar_opens_its_list(liv
     assert page.locator("script").count() == 0  # drawn on the server: nothing runs in the browser
     colours = set(page.eval_on_selector_all("#figure-quarters svg rect.rect", "rs => rs.map(r => getComputedStyle(r).fill)"))
     assert len(colours) >= 3  # the categories in their colours (the charts' stylesheet is served)
+    assert "Quý IV/2015" in page.inner_text("#figure-quarters") and "Q4/2015" not in page.inner_text("#figure-quarters")
     assert page.locator("#longest-overdue tbody tr").count() == 10
     link = page.locator("#figure-agencies svg a").last  # the best rate: a bar wide enough to click
     target = link.get_attribute("xlink:href") or link.get_attribute("href")
