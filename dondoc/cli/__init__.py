@@ -23,7 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tasks": ("dondoc.cli.tasks",
         "Every task with its lead agency, timing and next due date."),
     "overdue": ("dondoc.cli.tasks",
-        "Every occurrence past its due date and not done, worst first (what Alliance staff chase)."),
+        "Every occurrence past its due date and not done, worst first (what Alliance staff chase): one line "
+        "per missed period (the web page folds them into one row per duty)."),
     "task": ("dondoc.cli.task_files",
         "One task: record completion or progress, show its history."),
     "summary": ("dondoc.cli.summary",
