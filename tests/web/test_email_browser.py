@@ -21,7 +21,7 @@ from models.plan import Plan
 from notifications.letter import Sender, letter_for
 from notifications.render import KINDS, render
 from tests.web.conftest import BOB, TODAY, free_port
-from tests.web.test_browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.web.test_browser import ARTIFACTS, CHROMIUM, chromium  # noqa: F401  (the browser fixture)
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,15 +33,6 @@ COORDINATING = date(2015, 6, 23)  # the Alliance hears 7 days ahead of what it c
 MONDAY = date(2016, 1, 18)  # the weekly summary's day; SKHDT's tasks of 31/12/2015 are escalated
 SENDER = "Liên minh Hợp tác xã tỉnh Bắc Kạn"
 PLAN = "Kế hoạch triển khai thực hiện Chương trình hành động số 19-CTr/TU"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

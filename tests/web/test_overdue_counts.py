@@ -166,8 +166,8 @@ def test_the_first_page_by_agency_counts_only_the_first_batch_of_agencies(varied
     assert len(first.items) == 5 and len(counted_batches) == 1
 
 
-def _plans(engine, flt: OverdueFilter) -> list[str]:
-    """SQLite's query plan of every statement the page runs for this filter."""
+def _plans(engine, flt: OverdueFilter, page_of=None) -> list[str]:
+    """SQLite's query plan of every statement the page (`page_of`, overdue_page by default) runs for this filter."""
     statements = []
 
     def keep(conn, cursor, statement, parameters, context, executemany):
@@ -176,7 +176,7 @@ def _plans(engine, flt: OverdueFilter) -> list[str]:
     event.listen(engine, "before_cursor_execute", keep)
     try:
         with Session(engine) as session:
-            overdue_page(session, now=NOW, flt=flt, page=1, page_size=5)
+            (page_of or overdue_page)(session, now=NOW, flt=flt, page=1, page_size=5)
     finally:
         event.remove(engine, "before_cursor_execute", keep)
     with engine.connect() as connection:

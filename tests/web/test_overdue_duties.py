@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import event, text
+from tests.web.test_overdue_counts import _plans as _page_plans
 from sqlmodel import Session
 
 from dondoc import jobs
@@ -96,20 +97,7 @@ def test_the_totals_count_duties_and_periods_and_the_pages_hold_every_duty_once(
 
 def _plans(engine, flt: OverdueFilter) -> list[str]:
     """SQLite's query plan of every statement the duty page runs for this filter."""
-    statements = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        with Session(engine) as session:
-            overdue_duty_page(session, now=NOW, flt=flt, page=1, page_size=5)
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-    with engine.connect() as connection:
-        return [" | ".join(row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
-                for statement, parameters in statements if statement.lstrip().upper().startswith("SELECT")]
+    return _page_plans(engine, flt, overdue_duty_page)
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite's plans; PostgreSQL's planner takes a tiny test table whole")
