@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from sqlalchemy import JSON, Column, DateTime, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from models.clock import VN_TZ, local_date, start_of_day
 from models.reminders import Firing, deadline_firing

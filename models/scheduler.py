@@ -12,6 +12,7 @@ from sqlalchemy import Column, DateTime, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 LEASE_NAME = "scheduler"
 

@@ -11,10 +11,10 @@ NO_PLAN = ("chưa nạp kế hoạch nào: chạy dondoc plan load <tệp kế h
 
 def no_plan_loaded(session) -> bool:
     """The database has no plan: the commands that show tasks say NO_PLAN rather than zeros."""
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from models.plan import Plan
-    return session.exec(select(Plan.id).limit(1)).first() is None
+    from models.core import plan
+    return session.execute(select(plan.c.id).limit(1)).first() is None
 
 
 def say_no_plan(context) -> None:
