@@ -11,9 +11,6 @@ from email.utils import format_datetime
 from functools import lru_cache
 from io import BytesIO
 
-import emails
-from emails.utils import SafeMIMEText
-
 from sqlalchemy import bindparam, insert, select as sa_select
 from sqlmodel import Session, select
 
@@ -46,7 +43,7 @@ def build_mime(*, subject: str, text: str, html: str, mail_from: str, to_name: s
     extra.update((name, clean_header(value)) for name, value in headers)
     # Date from our clock, not the library's: a simulated day's mail is dated that day. (Given as a
     # header as well, the library's own Date stayed first: two Date headers, the wall clock's read.)
-    built = _Email(subject=subject, text=text, html=html, mail_from=mail_from, mail_to=(to_name, to_email),
+    built = _email_class()(subject=subject, text=text, html=html, mail_from=mail_from, mail_to=(to_name, to_email),
                            charset="utf-8", message_id=message_id, date=format_datetime(at),
                            headers=extra, reply_to=reply_to)
     built.after_build = _boundaries_from(message_id)
@@ -71,33 +68,40 @@ class _Utf8(Charset):
 _UTF8 = _Utf8("utf-8")
 
 
-class _Email(emails.Message):
-    """The library's message, each text part given its charset once (it sets it a second time, which
-    parses and rewrites the part's Content-Type again for the same bytes)."""
+@lru_cache(maxsize=1)
+def _email_class():
+    """The library's message class, as we build with it; `emails` (which pulls in dkim and dnspython)
+    is imported with the first message built, not by a run that only reads the outbox."""
+    import emails
+    from emails.utils import SafeMIMEText
 
-    def _build_text_part(self):
-        return SafeMIMEText(self.text_body, "plain", _UTF8) if self.text_body else None
+    defaults = emails.Message(charset="utf-8")  # the settings our messages are built with
 
-    def _build_html_part(self):
-        return SafeMIMEText(self.html_body, "html", _UTF8) if self.html_body else None
+    @lru_cache(maxsize=4096)
+    def library_address_header(key: str, value: str, encode: bool) -> str:
+        header: dict[str, str] = {}
+        emails.Message.set_header(defaults, header, key, value, encode)
+        return header[key]
 
-    def set_header(self, msg, key, value, encode=True):
-        """The library's address headers, worked out once per address: the sender and each person
-        recur all year, and parsing them again was a tenth of the time to build a message."""
-        if isinstance(value, str) and key.lower() in self.ADDRESS_HEADERS:
-            msg[key] = _library_address_header(key, value, encode)
-        else:
-            super().set_header(msg, key, value, encode)
+    class _Email(emails.Message):
+        """The library's message, each text part given its charset once (it sets it a second time, which
+        parses and rewrites the part's Content-Type again for the same bytes)."""
 
+        def _build_text_part(self):
+            return SafeMIMEText(self.text_body, "plain", _UTF8) if self.text_body else None
 
-@lru_cache(maxsize=4096)
-def _library_address_header(key: str, value: str, encode: bool) -> str:
-    header: dict[str, str] = {}
-    emails.Message.set_header(_LIBRARY_DEFAULTS, header, key, value, encode)
-    return header[key]
+        def _build_html_part(self):
+            return SafeMIMEText(self.html_body, "html", _UTF8) if self.html_body else None
 
+        def set_header(self, msg, key, value, encode=True):
+            """The library's address headers, worked out once per address: the sender and each person
+            recur all year, and parsing them again was a tenth of the time to build a message."""
+            if isinstance(value, str) and key.lower() in self.ADDRESS_HEADERS:
+                msg[key] = library_address_header(key, value, encode)
+            else:
+                super().set_header(msg, key, value, encode)
 
-_LIBRARY_DEFAULTS = emails.Message(charset="utf-8")  # the settings our messages are built with
+    return _Email
 
 
 class _BodiesWhole(BytesGenerator):

@@ -7,8 +7,6 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from config.errors import InputError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -23,14 +21,20 @@ def vn_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=False,
-    auto_reload=False,  # templates ship with the code: no stat of three files for every message
-)
-_env.filters["vn_date"] = vn_date
+@lru_cache(maxsize=1)
+def _environment():
+    """The templates' Jinja environment, made on the first message rendered (a `dondoc remind` with
+    nothing to send never renders one, and need not import Jinja)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+        auto_reload=False,  # templates ship with the code: no stat of three files for every message
+    )
+    env.filters["vn_date"] = vn_date
+    return env
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ def render(kind: str, language: str, context: dict) -> Rendered:
         raise InputError(f"no message templates for '{kind}' (known: {', '.join(sorted(KINDS))})", field="kind")
     language = language if language in LANGUAGES else "vi"
     folder = f"{kind}/{language}"
+    _env = _environment()
     # A subject is one line: nothing in the data can add a header.
     subject = " ".join(_env.get_template(f"{folder}/subject.txt").render(**context).split())
     text = _env.get_template(f"{folder}/body.txt").render(subject=subject, **context)

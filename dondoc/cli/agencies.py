@@ -86,8 +86,11 @@ def list_agencies(ctx: typer.Context, province: str = ProvinceOption,
                              field="--province")
         rows = [dict(code=a.code, name=a.name_vi, name_en=a.name_en, kind=a.kind, province=a.province,
                      identifier_code=a.identifier_code, people=counts.get(a.id, 0)) for a in found]
-    emit(rows, fmt, [("code", "Mã"), ("name", "Cơ quan"), ("kind", "Loại"), ("province", "Tỉnh"),
-                     ("identifier_code", "Mã định danh"), ("people", "Đầu mối")], title="Cơ quan / Agencies")
+    from dondoc.cli.output import labelled, language
+    emit(rows, fmt, [("code", ("Mã", "Code")), ("name_en" if language() == "en" else "name", ("Cơ quan", "Agency")),
+                     ("kind", ("Loại", "Kind")), ("province", ("Tỉnh", "Province")),
+                     ("identifier_code", ("Mã định danh", "Identifier code")), ("people", ("Đầu mối", "Focal points"))],
+         title=("Cơ quan", "Agencies"), formatters={"kind": labelled("agency_kind"), "people": str})
 
 
 @agencies_app.command("show")

@@ -19,6 +19,25 @@ class Format(StrEnum):
     csv = "csv"
 
 
+def language() -> str:
+    """The CLI's language: DONDOC_LANGUAGE, vi (the default) or en."""
+    import os
+    return "en" if os.environ.get("DONDOC_LANGUAGE", "vi").strip().lower() == "en" else "vi"
+
+
+def pick(text) -> str:
+    """A heading or title given as (Vietnamese, English), in the CLI's language; a plain string as it is."""
+    if isinstance(text, tuple):
+        return text[1] if language() == "en" else text[0]
+    return text
+
+
+def labelled(group: str):
+    """A cell formatter: the stored word's label in the CLI's language (dondoc/labels.py)."""
+    from dondoc.labels import label_of
+    return lambda value: label_of(group, value, language())
+
+
 def show_date(value) -> str:
     """Dates as Vietnamese users read them: dd/mm/yyyy."""
     return value.strftime("%d/%m/%Y") if isinstance(value, date) else ("" if value is None else str(value))
@@ -30,9 +49,9 @@ def _json_default(value):
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def emit(rows: list[dict], fmt: Format, columns: list[tuple[str, str]], *, title: str | None = None,
-         formatters: dict | None = None) -> None:
-    """`columns` are (key, heading) pairs for the table and CSV; JSON has every key."""
+def emit(rows: list[dict], fmt: Format, columns: list[tuple], *, title=None, formatters: dict | None = None) -> None:
+    """`columns` are (key, heading) pairs for the table and CSV; JSON has every key, with its stored
+    values. A heading or the title may be a (Vietnamese, English) pair: shown in the CLI's language."""
     formatters = formatters or {}
     if fmt == Format.json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=_json_default) + "\n")
@@ -48,12 +67,12 @@ def emit(rows: list[dict], fmt: Format, columns: list[tuple[str, str]], *, title
 
     if fmt == Format.csv:
         writer = csv.writer(sys.stdout)
-        writer.writerow([heading for _, heading in columns])
+        writer.writerow([pick(heading) for _, heading in columns])
         for row in rows:
             writer.writerow([cell(row, key) for key, _ in columns])
         return
-    sys.stdout.write(render_table([heading for _, heading in columns],
-                                  [[cell(row, key) for key, _ in columns] for row in rows], title=title))
+    sys.stdout.write(render_table([pick(heading) for _, heading in columns],
+                                  [[cell(row, key) for key, _ in columns] for row in rows], title=pick(title)))
 
 
 MIN_WIDTH = 140  # the table's width at least (a narrower terminal scrolls rather than squeezing the columns)
@@ -96,12 +115,14 @@ def wrap(text: str, width: int) -> list[str]:
 
 def render_table(headings: list[str], rows: list[list[str]], *, title: str | None = None,
                  width: int | None = None) -> str:
-    """The rows under their headings, columns aligned; the widest columns wrapped until the table fits
-    `width` (default: the terminal's, at least MIN_WIDTH)."""
+    """The rows under their headings, columns aligned; the widest columns wrapped at spaces until the
+    table fits `width` (default: the terminal's, at least MIN_WIDTH), none narrower than its longest word."""
     width = width or max(shutil.get_terminal_size((MIN_WIDTH, 24)).columns, MIN_WIDTH)
     widths = [max([text_width(h)] + [max(text_width(line) for line in cell.split("\n")) for cell in column])
               for h, column in zip(headings, zip(*rows) if rows else [[] for _ in headings])]
-    floor = [max(text_width(h), 8) for h in headings]
+    # A column is never narrower than its heading or its longest word (a ref, a code, a date stays whole).
+    floor = [max([text_width(h), 8] + [min(text_width(word), 30) for cell in column for word in cell.split()])
+             for h, column in zip(headings, zip(*rows) if rows else [[] for _ in headings])]
     while sum(widths) + len(GAP) * (len(widths) - 1) > width:
         widest = max(range(len(widths)), key=lambda i: widths[i] - floor[i])
         if widths[widest] <= floor[widest]:

@@ -36,7 +36,7 @@ def status(ctx: typer.Context) -> None:
 
     from config.paths import without_password
     from dondoc import jobs
-    from dondoc.cli.output import show_date
+    from dondoc.cli.output import language, show_date
     from models.clock import VN_TZ, SystemClock
     from models.outbox import Message, MessageStatus
     from models.plan import Plan, Task
@@ -74,7 +74,7 @@ def status(ctx: typer.Context) -> None:
                + f", {waiting.total} " + say("đang chờ", "waiting") + f", {failed} " + say("thất bại", "failed")
                + (say(" (xem: dondoc outbox --status failed)", " (see: dondoc outbox --status failed)") if failed else ""))
     if waiting.total:
-        typer.echo(f"  {waiting.describe()}")
+        typer.echo(f"  {waiting.describe(language())}")
     lease = current_lease(engine)
     wall = SystemClock().now()  # a lease is about processes: the wall clock
     if lease is None:

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from config.errors import InputError
 from dondoc.cli import TodayOption, app, handles_errors, parse_day
-from dondoc.cli.output import Format, emit, show_date
+from dondoc.cli import say
+from dondoc.cli.output import Format, emit, labelled, language, show_date
 from dondoc.cli.status import no_plan_loaded, say_no_plan
 from models import core
 from models.clock import local_date
@@ -53,7 +54,7 @@ def _write_xlsx(output: Path | None, columns, rows: list[list], title: str) -> N
         temporary.replace(output)  # nothing half-written under the name asked for
     except OSError as error:
         raise InputError(f"cannot write {output}: {error.strerror}", field="--output") from None
-    typer.echo(f"{output}: {len(rows)} dòng")
+    typer.echo(f"{output}: {len(rows)} " + say("dòng", "rows"))
 
 
 PlanFilterOption = typer.Option(None, "--plan", help="Only this plan's tasks (its code, e.g. BK-KTTT-2015-2020).")
@@ -77,11 +78,11 @@ def _check_plan(session, code: str | None) -> str | None:
 
 def _with_plan(rows: list[dict], columns: list) -> list:
     """The plan's column, where the rows come from several plans (JSON always names it)."""
-    return [("plan", "Kế hoạch")] + columns if len({row["plan"] for row in rows}) > 1 else columns
+    return [("plan", ("Kế hoạch", "Plan"))] + columns if len({row["plan"] for row in rows}) > 1 else columns
 
 
 def _status_label(value) -> str:
-    return StatusCategory(value).label_vi if value else ""
+    return StatusCategory(value).label(language()) if value else ""
 
 
 def _check_agency(session, code: str | None) -> str | None:
@@ -105,10 +106,13 @@ def tasks(ctx: typer.Context, agency: str = AgencyOption, plan: str = PlanFilter
         return _write_xlsx(output, TASK_COLUMNS, [[r["ref"], r["title"], r["lead"], r["timing"], r["next_due"],
                                                    _status_label(r["status"]), _status_label(r["duty_status"]),
                                                    r["plan"] or ""] for r in rows], "Nhiệm vụ")
-    emit(rows, Format(fmt), _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("timing", "Thời hạn"),
-                     ("next_due", "Kỳ hạn tới"), ("status", "Tình trạng kỳ"), ("duty_status", "Tình trạng nhiệm vụ")]),
-         title=f"Nhiệm vụ ({len(rows)} nhiệm vụ) — tính đến ngày {show_date(local_date(now))}",
-         formatters={"status": _status_label, "duty_status": _status_label})
+    emit(rows, Format(fmt), _with_plan(rows, [("ref", ("Mã", "Ref")), ("title", ("Nhiệm vụ", "Task")),
+                                              ("lead", ("Chủ trì", "Lead")), ("timing", ("Thời hạn", "Timing")),
+                                              ("next_due", ("Kỳ hạn tới", "Next due")), ("status", ("Tình trạng kỳ", "Period status")),
+                                              ("duty_status", ("Tình trạng nhiệm vụ", "Duty status"))]),
+         title=say(f"Nhiệm vụ ({len(rows)} nhiệm vụ) — tính đến ngày {show_date(local_date(now))}",
+                   f"Tasks ({len(rows)} tasks) as of {show_date(local_date(now))}"),
+         formatters={"status": _status_label, "duty_status": _status_label, "timing": labelled("timing")})
 
 
 @app.command("overdue")
@@ -138,10 +142,14 @@ def overdue(ctx: typer.Context, today: date = TodayOption, agency: str = AgencyO
         return _write_xlsx(output, columns, [[r["ref"], r["title"], r["lead"], r["lead_name"], r["due"],
                                               r["days_overdue"], _status_label(r["status"]), focal.get(r["lead"], ""),
                                               r["plan"] or ""] for r in rows], PER_PERIOD_SHEET)
-    emit(rows, Format(fmt), _with_plan(rows, [("ref", "Mã"), ("title", "Nhiệm vụ"), ("lead", "Chủ trì"), ("due", "Hạn"),
-                                      ("days_overdue", "Số ngày quá hạn"), ("status", "Tình trạng")]),
-         title=f"Chưa hoàn thành, quá hạn: {len({(r['plan'], r['ref']) for r in rows})} nhiệm vụ ({len(rows)} kỳ hạn, "
-               f"mỗi dòng một kỳ) — tính đến ngày {show_date(local_date(now))}",
+    duties = len({(r['plan'], r['ref']) for r in rows})
+    emit(rows, Format(fmt), _with_plan(rows, [("ref", ("Mã", "Ref")), ("title", ("Nhiệm vụ", "Task")), ("lead", ("Chủ trì", "Lead")),
+                                              ("due", ("Hạn", "Due")), ("days_overdue", ("Số ngày quá hạn", "Days overdue")),
+                                              ("status", ("Tình trạng", "Status"))]),
+         title=say(f"Chưa hoàn thành, quá hạn: {duties} nhiệm vụ ({len(rows)} kỳ hạn, "
+                   f"mỗi dòng một kỳ) — tính đến ngày {show_date(local_date(now))}",
+                   f"Not completed, overdue: {duties} tasks ({len(rows)} periods, one a line) as of "
+                   f"{show_date(local_date(now))}"),
          formatters={"status": _status_label, "days_overdue": str})
 
 
@@ -163,7 +171,8 @@ def done(ctx: typer.Context, ref: str, on: date = typer.Option(..., "--on", pars
         occ = mark_done(session, ref=ref, on=on, note=note, due=due, plan_code=plan,
                         at=context.clock(today).now(), actor=context.actor)
         category = occurrence_status(occ, local_date(context.clock(today).now()))
-    typer.echo(f"{ref}: hạn {show_date(occ.due_date)} — {category.label_vi} ({show_date(on)}).")
+    typer.echo(say(f"{ref}: hạn {show_date(occ.due_date)} — {category.label_vi} ({show_date(on)}).",
+                   f"{ref}: due {show_date(occ.due_date)} — {category.label_en} ({show_date(on)})."))
 
 
 @task_app.command("progress")
@@ -177,7 +186,8 @@ def progress(ctx: typer.Context, ref: str, percent: int = typer.Option(None, "--
         occ = record_progress(session, ref=ref, percent=percent, note=note, due=due, plan_code=plan,
                               at=context.clock(today).now(), actor=context.actor)
     shown = f" {occ.progress_percent}%" if occ.progress_percent is not None else ""
-    typer.echo(f"{ref}: hạn {show_date(occ.due_date)} — đang thực hiện{shown}.")
+    typer.echo(say(f"{ref}: hạn {show_date(occ.due_date)} — đang thực hiện{shown}.",
+                   f"{ref}: due {show_date(occ.due_date)} — in progress{shown}."))
 
 
 @task_app.command("show")
@@ -203,12 +213,22 @@ def show(ctx: typer.Context, ref: str, plan: str = PlanOption, today: date = Tod
         return
     typer.echo(f"{task.ref} — {task.title}\n{task.source_text}\n")
     if task.product:
-        typer.echo(f"Sản phẩm: {task.product}\n")
-    emit(rows, fmt, [("due", "Hạn"), ("original_due", "Hạn theo Kế hoạch (đã gia hạn)"), ("kind", "Loại"), ("status", "Tình trạng"), ("days_late", "Số ngày quá hạn"),
-                     ("percent", "%"),
-                     ("completed_on", "Hoàn thành"), ("note", "Ghi chú")], title="Các kỳ hạn",
+        typer.echo(say("Sản phẩm: ", "Product: ") + f"{task.product}\n")
+    emit(rows, fmt, [("due", ("Hạn", "Due")), ("original_due", ("Hạn theo Kế hoạch (đã gia hạn)", "Plan's due date (extended)")),
+                     ("kind", ("Loại", "Kind")), ("status", ("Tình trạng", "Status")),
+                     ("days_late", ("Số ngày quá hạn", "Days overdue")), ("percent", "%"),
+                     ("completed_on", ("Hoàn thành", "Completed")), ("note", ("Ghi chú", "Note"))],
+         title=("Các kỳ hạn", "Periods"),
          formatters={"status": _status_label, "percent": lambda v: "" if v is None else str(v),
+                     "kind": labelled("occurrence_kind"),
                      "original_due": lambda v: show_date(v) if v else "",
                      "days_late": lambda v: str(v) if v else ""})
-    emit(changes, fmt, [("at", "Lúc"), ("actor", "Người"), ("field", "Trường"), ("old", "Cũ"), ("new", "Mới"),
-                        ("note", "Ghi chú")], title="Lịch sử")
+    from dondoc.labels import actor_of
+    if fmt == Format.table:  # people read labels; csv keeps the stored words beside them
+        for change in changes:
+            value = labelled("progress") if change["field"] == "progress" else (lambda v: v)
+            change.update(actor=actor_of(change["actor"], {}, language()), field=labelled("field")(change["field"]),
+                          old=value(change["old"]), new=value(change["new"]))
+    emit(changes, fmt, [("at", ("Lúc", "At")), ("actor", ("Người", "By")), ("field", ("Trường", "Field")),
+                        ("old", ("Cũ", "Old")), ("new", ("Mới", "New")), ("note", ("Ghi chú", "Note"))],
+         title=("Lịch sử", "History"))
