@@ -450,7 +450,7 @@ def step_review(cfg: dict) -> dict:
     from dondoc.review_jobs import open_review
     from models.agency import FocalPoint
     from models.plan import Plan
-    from models.review_ops import reporting_agencies
+    from models.review.operations import reporting_agencies
 
     context = context_for(cfg)
     policy = load_policy(context)

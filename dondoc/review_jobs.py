@@ -14,12 +14,10 @@ from dondoc.jobs import deliver, delivery_moment, load_policy, sending_time
 from models.audit import record
 from models.db import transaction
 from models.plan import Plan
-from models.review import Channel, CycleStatus, ReviewRequest, ReportedStatus
-from models.review_ops import (
-    dates_for, find_plan, form_for, get_cycle, open_cycle, require_cycle, submit,
-)
+from models.review.rules import Channel, CycleStatus, ReviewRequest, ReportedStatus
+from models.review.operations import dates_for, find_plan, form_for, get_cycle, open_cycle, require_cycle, submit
 from dondoc.documents.report_content import build_report
-from models.review_validation import validate_inputs
+from models.review.inputs import validate_inputs
 from models.workdays import WorkCalendar
 from notifications.reply_address import ReplyAddresses
 from notifications.letter import Sender

@@ -27,7 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from config.policy import Policy
 from models.clock import VN_TZ
-from models.review import chaser_firing, cycle_dates, missing_list_firing
+from models.review.rules import chaser_firing, cycle_dates, missing_list_firing
 from models.workdays import WorkCalendar
 
 ZONE = "Asia/Ho_Chi_Minh"

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from dondoc import review_jobs
 from models.agency import Agency
 from models.db import transaction
-from models.review_ops import find_plan, get_cycle, issue_token, request_of
+from models.review.operations import find_plan, get_cycle, issue_token, request_of
 from tests.conftest import ON_POSTGRES, PG_URL
 
 REVIEW_YEAR = 2015

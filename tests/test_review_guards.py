@@ -11,8 +11,8 @@ from dondoc import review_jobs
 from models.audit import AuditEntry
 from models.occurrence import Occurrence
 from models.plan import Task
-from models.review import ReviewSubmission, chaser_firing, cycle_dates, is_late, missing_list_firing
-from models.review_validation import Asked, AskedTask, ReviewInvalid, validate_inputs
+from models.review.rules import ReviewSubmission, chaser_firing, cycle_dates, is_late, missing_list_firing
+from models.review.inputs import Asked, AskedTask, ReviewInvalid, validate_inputs
 from models.workdays import WorkCalendar
 from tests.conftest import at_vn
 from tests.review_support import Browser, start_smtp

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from dondoc import review_jobs
 from models.audit import AuditEntry
-from models.review import ReviewSubmission
+from models.review.rules import ReviewSubmission
 
 
 def simulate(context, start, end, demo=True):

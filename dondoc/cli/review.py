@@ -11,9 +11,11 @@ from dondoc.cli import TodayOption, app, handles_errors
 from dondoc.cli.output import Format, emit, show_date
 from dondoc.cli.remind import run_flow
 from models.db import transaction
-from models.review import Channel
-from models.review_ops import check_year, cycle_phase, find_plan, form_for, request_of, require_cycle, status_rows, submit
-from models.review_validation import ReviewInvalid, validate_inputs
+from models.review.rules import Channel
+from models.review.operations import (
+    check_year, cycle_phase, find_plan, form_for, request_of, require_cycle, status_rows, submit,
+)
+from models.review.inputs import ReviewInvalid, validate_inputs
 
 review_app = typer.Typer(help="The annual review (section 4.2): open it, see who reported, chase, take inputs, "
                               "compile the báo cáo sơ kết.", no_args_is_help=True)

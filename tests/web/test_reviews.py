@@ -4,9 +4,9 @@ from datetime import date, timedelta
 
 from dondoc import review_jobs
 from models.db import transaction
-from models.review import Channel
-from models.review_ops import find_plan, form_for, get_cycle, request_of, submit
-from models.review_validation import validate_inputs
+from models.review.rules import Channel
+from models.review.operations import find_plan, form_for, get_cycle, request_of, submit
+from models.review.inputs import validate_inputs
 from tests.conftest import at_vn
 from tests.web.conftest import csrf_of
 

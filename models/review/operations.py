@@ -14,11 +14,11 @@ from models.clock import local_date
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.status import StatusCategory, occurrence_status
 from models.plan import Plan, Task, TaskCoordinator
-from models.review import (
+from models.review.rules import (
     Channel, CycleDates, IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken, ReportedStatus,
     cycle_dates, hash_token, vn_moment, is_expired, is_late, new_token, phase, refusal, token_matches,
 )
-from models.review_validation import Asked, AskedTask, ValidInputs
+from models.review.inputs import Asked, AskedTask, ValidInputs
 from models.updates import mark_done, mark_open, record_progress
 
 _KIND_ORDER = {AgencyKind.DEPARTMENT: 0, AgencyKind.OTHER: 1, AgencyKind.STEERING_COMMITTEE: 2,
