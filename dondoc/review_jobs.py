@@ -14,7 +14,8 @@ from dondoc.jobs import deliver, delivery_moment, load_policy, sending_time
 from models.audit import record
 from models.db import transaction
 from models.plan import Plan
-from models.review.rules import Channel, CycleStatus, ReviewRequest, ReportedStatus
+from models.review.rules import ReportedStatus
+from models.review.tables import Channel, CycleStatus, ReviewRequest
 from models.review.operations import dates_for, find_plan, form_for, get_cycle, open_cycle, require_cycle, submit
 from dondoc.documents.report_content import build_report
 from models.review.inputs import validate_inputs

@@ -27,7 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from config.policy import Policy
 from models.clock import VN_TZ
-from models.review.rules import chaser_firing, cycle_dates, missing_list_firing
+from models.review.rules import chase_sends_on
 from models.workdays import WorkCalendar
 
 ZONE = "Asia/Ho_Chi_Minh"
@@ -151,12 +151,7 @@ def acts_on(spec: JobSpec, policy: Policy, *, now: datetime, plan_inputs_due: st
         day = fire.date()
         if spec.review_step != "chase":
             return day
-        dates = cycle_dates(day.year, policy.review, plan_inputs_due)
-        chaser = chaser_firing(opens_on=dates.opens_on, inputs_due=dates.inputs_due, today=day,
-                               reminder_policy=policy.reminders, calendar=calendar)
-        listing = missing_list_firing(inputs_due=dates.inputs_due, today=day, reminder_policy=policy.reminders,
-                                      calendar=calendar)
-        if any(f is not None and f.fire_date == day for f in (chaser, listing)):
+        if chase_sends_on(day, policy, calendar, plan_inputs_due):
             return day
         fire = next_fire(spec, fire + timedelta(seconds=1))
     return None

@@ -12,7 +12,7 @@ from dondoc.context import AppContext
 from models.audit import AuditEntry
 from models.occurrence import Occurrence, Progress
 from models.plan import Task
-from models.review.rules import ReviewCycle
+from models.review.tables import ReviewCycle
 from tests.review_support import Browser, start_smtp
 
 SKHDT, STC = "lan.nt@skhdt.example.org", "mai.lt@stc.example.org"

@@ -11,7 +11,8 @@ from dondoc import review_jobs
 from models.audit import AuditEntry
 from models.occurrence import Occurrence
 from models.plan import Task
-from models.review.rules import ReviewSubmission, chaser_firing, cycle_dates, is_late, missing_list_firing
+from models.review.rules import chaser_firing, cycle_dates, is_late, missing_list_firing
+from models.review.tables import ReviewSubmission
 from models.review.inputs import Asked, AskedTask, ReviewInvalid, validate_inputs
 from models.workdays import WorkCalendar
 from tests.conftest import at_vn
@@ -74,7 +75,7 @@ def test_the_cycle_dates_come_from_the_policy_unless_the_plan_sets_its_own():
     assert cycle_dates(2016, policy).inputs_due == date(2016, 11, 30)
     assert cycle_dates(2016, policy).closes_at == at_vn(date(2016, 12, 16), 0)
     assert cycle_dates(2016, policy, "11-25").inputs_due == date(2016, 11, 25)
-    from models.loading import review_inputs_due_from_text
+    from models.review.rules import review_inputs_due_from_text
     assert review_inputs_due_from_text(["gửi báo cáo trước ngày 30 tháng 11 hằng năm"]) == "11-30"
     assert review_inputs_due_from_text(["định kỳ hàng năm"]) is None
 

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from dondoc import review_jobs
 from models.audit import AuditEntry
-from models.review.rules import ReviewSubmission
+from models.review.tables import ReviewSubmission
 
 
 def simulate(context, start, end, demo=True):

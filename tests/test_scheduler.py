@@ -15,7 +15,7 @@ from dondoc.context import AppContext
 from dondoc.scheduling import acts_on, due_fire, fires_between, job_by_id, job_table, next_fire
 from dondoc.service import SchedulerService, run_due
 from models.clock import FixedClock, SystemClock
-from models.review.rules import ReviewCycle
+from models.review.tables import ReviewCycle
 from models.scheduler import (
     LeaseHeld, LeaseLost, acquire_lease, current_lease, last_runs, record_run, release_lease, renew_lease,
 )

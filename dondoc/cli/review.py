@@ -11,7 +11,7 @@ from dondoc.cli import TodayOption, app, handles_errors
 from dondoc.cli.output import Format, emit, show_date
 from dondoc.cli.remind import run_flow
 from models.db import transaction
-from models.review.rules import Channel
+from models.review.tables import Channel
 from models.review.operations import (
     check_year, cycle_phase, find_plan, form_for, request_of, require_cycle, status_rows, submit,
 )

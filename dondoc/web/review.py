@@ -11,7 +11,8 @@ from dondoc.web import TEMPLATES, app_now, context_of, language, page
 from dondoc.web.limits import too_many, token_guessing_blocked, wrong_token
 from dondoc.web.security import check_csrf, set_csrf_cookie
 from models.db import transaction
-from models.review.rules import INDICATORS, Channel, ReportedStatus, vn_moment
+from models.review.rules import INDICATORS, ReportedStatus, vn_moment
+from models.review.tables import Channel
 from models.review.operations import TokenRefused, form_for, request_for_token, submit
 from models.review.inputs import FIELD_LABELS_EN, FIELD_LABELS_VI, MAX_TEXT, ReviewInvalid, validate_inputs
 

@@ -13,7 +13,8 @@ from dondoc.web.security import check_csrf
 from models.agency import Agency
 from models.db import transaction
 from models.plan import Plan
-from models.review.rules import INDICATORS, ReportedStatus, ReviewCycle, ReviewRequest, ReviewSubmission
+from models.review.rules import INDICATORS, ReportedStatus
+from models.review.tables import ReviewCycle, ReviewRequest, ReviewSubmission
 from models.review.operations import STATE_LABELS, cycle_phase, issue_token, status_rows
 
 router = APIRouter()

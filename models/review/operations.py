@@ -15,9 +15,10 @@ from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.status import StatusCategory, occurrence_status
 from models.plan import Plan, Task, TaskCoordinator
 from models.review.rules import (
-    Channel, CycleDates, IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken, ReportedStatus,
-    cycle_dates, hash_token, vn_moment, is_expired, is_late, new_token, phase, refusal, token_matches,
+    CycleDates, ReportedStatus, cycle_dates, hash_token, vn_moment, is_expired, is_late, new_token, phase, refusal,
+    token_matches,
 )
+from models.review.tables import Channel, IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken
 from models.review.inputs import Asked, AskedTask, ValidInputs
 from models.updates import mark_done, mark_open, record_progress
 

@@ -128,7 +128,7 @@ def test_bob_opens_his_agencys_review_form_from_the_dashboard_and_submits_it(liv
     from datetime import date
 
     from dondoc import review_jobs
-    from models.review.rules import ReviewRequest
+    from models.review.tables import ReviewRequest
     base, context = live
     review_jobs.open_review(context, date(2016, 1, 15), 2016, send=False)
     page.goto(f"{base}/signin")

@@ -40,7 +40,7 @@ def review_link(context) -> str:
     """An open 2016 review and a fresh link to SKHDT's form."""
     from models.agency import Agency
     from models.clock import FixedClock
-    from models.review.rules import ReviewCycle, ReviewRequest
+    from models.review.tables import ReviewCycle, ReviewRequest
     from models.review.operations import issue_token
     review_jobs.open_review(context, date(2016, 1, 15), 2016, send=False)
     with transaction(context.engine) as session:

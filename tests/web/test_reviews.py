@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from dondoc import review_jobs
 from models.db import transaction
-from models.review.rules import Channel
+from models.review.tables import Channel
 from models.review.operations import find_plan, form_for, get_cycle, request_of, submit
 from models.review.inputs import validate_inputs
 from tests.conftest import at_vn
