@@ -1,5 +1,5 @@
 """Prefect flows. Each module is named after its flow and only wires plain functions
-(dondoc/jobs.py) together. Call `prepare_prefect(settings)` before importing a flow module."""
+(dondoc/app/jobs.py) together. Call `prepare_prefect(settings)` before importing a flow module."""
 import os
 
 from config.settings import Settings

@@ -1,4 +1,4 @@
-"""The scheduled flows as Prefect deployments, with the job table's schedules (dondoc/scheduling.py):
+"""The scheduled flows as Prefect deployments, with the job table's schedules (dondoc/app/scheduling.py):
 served from one process (`dondoc serve --engine prefect`) or registered on a Prefect server into a work
 pool for workers (`dondoc deploy`). Call `prepare_prefect(settings)` first."""
 import contextlib
@@ -6,7 +6,7 @@ import io
 import os
 from pathlib import Path
 
-from dondoc.scheduling import JobSpec
+from dondoc.app.scheduling import JobSpec
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,7 +43,7 @@ def runs_environment(settings, environ: dict | None = None) -> dict[str, str]:
 
 
 def to_deployments(specs: list[JobSpec], name: str) -> list:
-    """Deployments of the scheduled flows (dondoc.jobs.scheduled_jobs) for `prefect.serve` (runs in
+    """Deployments of the scheduled flows (dondoc.app.jobs.scheduled_jobs) for `prefect.serve` (runs in
     the serving process)."""
     return [flow_for(spec.id).to_deployment(name=name, schedules=spec.prefect_schedules(),
                                             description=spec.title, tags=["dondoc"])

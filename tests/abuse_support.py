@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import MetaData, create_engine, select as sa_select, text
 from sqlmodel import Session, select
 
-from dondoc import review_jobs
+from dondoc.app import review_jobs
 from models.agency import Agency
 from models.db import transaction
 from models.review.operations import find_plan, get_cycle, issue_token, request_of

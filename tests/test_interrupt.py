@@ -60,8 +60,8 @@ def test_a_dispatch_asked_to_stop_records_what_it_sent_and_gives_the_rest_back_d
     """What Ctrl-C does to a delivery (dondoc.interrupt.requested is the `stop` the jobs pass)."""
     from datetime import date
 
-    from dondoc import jobs
-    from dondoc.context import AppContext
+    from dondoc.app import jobs
+    from dondoc.app.context import AppContext
     from models.clock import FixedClock
     from notifications.dispatch import dispatch
     from notifications.transports import FileTransport

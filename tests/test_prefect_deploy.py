@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import Session, select
 
 from config.policy import read_policy
-from dondoc.context import AppContext
-from dondoc.scheduling import job_table
+from dondoc.app.context import AppContext
+from dondoc.app.scheduling import job_table
 from models.outbox import Message, MessageStatus
 from tests.conftest import CONFIG_DIR
 from tests.review_support import free_port

@@ -7,8 +7,8 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from dondoc import review_jobs
-from dondoc.context import AppContext
+from dondoc.app import review_jobs
+from dondoc.app.context import AppContext
 from models.audit import AuditEntry
 from models.occurrence import Occurrence, Progress
 from models.plan import Task

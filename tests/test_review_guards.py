@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from config.policy import ReminderPolicy, ReviewPolicy
-from dondoc import review_jobs
+from dondoc.app import review_jobs
 from models.audit import AuditEntry
 from models.db import transaction
 from models.occurrence import Occurrence

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import typer
 from sqlmodel import Session, select
 
-from dondoc import interrupt, jobs
+from dondoc.app import interrupt, jobs
 from dondoc.cli import DATE_METAVAR, TodayOption, app, handles_errors, parse_day, say
 from dondoc.cli.output import Format, emit, show_date
 from models.outbox import Message, MessageStatus

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from dondoc import review_jobs
+from dondoc.app import review_jobs
 from dondoc.web.access import SESSION_COOKIE, SESSION_LIFETIME
 from dondoc.web.security import sign
 from models.db import transaction

@@ -2,7 +2,7 @@
 import re
 from datetime import date, timedelta
 
-from dondoc import review_jobs
+from dondoc.app import review_jobs
 from models.db import transaction
 from models.review.tables import Channel
 from models.review.operations import accept_submission, find_plan, form_for, get_cycle, request_of

@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pytest
 from sqlmodel import Session, select
 
-from dondoc import jobs
-from dondoc.context import AppContext
+from dondoc.app import jobs
+from dondoc.app.context import AppContext
 from dondoc.web import create_app
 from models.accounts import add_staff_user
 from models.clock import FixedClock

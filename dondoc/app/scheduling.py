@@ -11,7 +11,7 @@ The jobs, at the policy's sending hour (08:00):
 - `review-compile` on the report's due day (15/12): compile the báo cáo sơ kết;
 - `send-reminders` every day: the daily reminder job (days off are decided inside: nothing goes out);
 - `read-inbox`    every DONDOC_INBOX_EVERY_MINUTES (15), only when a reply mailbox is configured: replies
-                  recorded and confirmed, bounces marked (dondoc/jobs.py read_inbox).
+                  recorded and confirmed, bounces marked (dondoc/app/jobs.py read_inbox).
 Each id is also the name of its Prefect flow (flows/).
 
 Catch-up: a job's runs missed while nothing ran (service down, machine off) are coalesced into ONE run,

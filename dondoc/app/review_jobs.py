@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 
 from config.policy import Policy
 from config.targets import load_targets
-from dondoc.context import AppContext
-from dondoc.jobs import deliver, delivery_moment, load_policy, sending_time
+from dondoc.app.context import AppContext
+from dondoc.app.jobs import deliver, delivery_moment, load_policy, sending_time
 from models.audit import record
 from models.db import transaction
 from models.plan import Plan
