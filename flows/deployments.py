@@ -8,26 +8,12 @@ from pathlib import Path
 
 from dondoc.app.scheduling import JobSpec
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from flows import entrypoint, flow_for
 
-# Each scheduled job's flow, as a file path entrypoint relative to the project folder.
-ENTRYPOINTS = {
-    "send-reminders": "flows/send_reminders.py:send_reminders",
-    "review-open": "flows/annual_review.py:review_open",
-    "review-chase": "flows/annual_review.py:review_chase",
-    "review-compile": "flows/annual_review.py:review_compile",
-    "read-inbox": "flows/read_inbox.py:read_inbox",
-}
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 # Never copied into a deployment (they would be stored on the Prefect server): set them on the workers.
 SECRET_SETTINGS = {"DONDOC_SMTP_PASSWORD", "DONDOC_SECRET_KEY", "DONDOC_IMAP_PASSWORD"}
-
-
-def flow_for(job_id: str):
-    from flows import annual_review, read_inbox, send_reminders
-    return {"send-reminders": send_reminders.send_reminders, "review-open": annual_review.review_open,
-            "review-chase": annual_review.review_chase, "review-compile": annual_review.review_compile,
-            "read-inbox": read_inbox.read_inbox}[job_id]
 
 
 def runs_environment(settings, environ: dict | None = None) -> dict[str, str]:
@@ -74,7 +60,7 @@ def deploy(specs: list[JobSpec], *, name: str, pool: str, environment: dict[str,
     made = []
     quiet = io.StringIO()  # Prefect prints a table per deployment; the command prints one summary
     for spec in specs:
-        source = Flow.from_source(source=str(PROJECT_DIR), entrypoint=ENTRYPOINTS[spec.id])
+        source = Flow.from_source(source=str(PROJECT_DIR), entrypoint=entrypoint(spec.id))
         with contextlib.redirect_stdout(quiet):
             source.deploy(name=name, work_pool_name=pool, schedules=spec.prefect_schedules(), build=False,
                           push=False, job_variables={"env": environment}, description=spec.title, tags=["dondoc"],

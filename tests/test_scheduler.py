@@ -231,7 +231,10 @@ def test_jobs_stored_before_the_service_moved_to_dondoc_app_are_replaced_at_star
     clock = FixedClock(at_vn(date(2016, 1, 15), 9))
     service = SchedulerService(context, clock=clock)
     service.start()
-    service.stop()
+    try:
+        assert wait_for(lambda: "send-reminders" in last_runs(context.engine)), "the catch-up ran at start"
+    finally:
+        service.stop()
     with context.engine.begin() as connection:  # as an older dondoc stored them: dondoc.service:fire
         for job_id, state in connection.execute(text("SELECT id, job_state FROM apscheduler_jobs")).all():
             old = pickle.loads(state)
@@ -241,6 +244,7 @@ def test_jobs_stored_before_the_service_moved_to_dondoc_app_are_replaced_at_star
     service = SchedulerService(context, clock=clock)
     service.start()
     try:
+        assert wait_for(lambda: service.scheduler.get_job("catch-up") is None), "the catch-up ran at start"
         assert {job.func_ref for job in service.scheduler.get_jobs(jobstore="default")} == {"dondoc.app.service:fire"}
     finally:
         service.stop()
