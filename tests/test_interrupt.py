@@ -51,7 +51,7 @@ def test_ctrl_c_stops_a_running_simulation_keeping_the_days_done_and_exits_130(l
     # The days stop at once and Prefect closes its run: about a second at rest (bench/cli.py measures it);
     # generous here, for a loaded machine.
     assert took < 15, f"{took:.1f} s from Ctrl-C to exit"
-    # Once it has said what was done it leaves (dondoc.interrupt.exit_now): not seconds later, after
+    # Once it has said what was done it leaves (dondoc.app.interrupt.exit_now): not seconds later, after
     # Prefect's queues drain and the heap is freed. A gap the load cannot stretch much: no work is left.
     reported = next(at for at, line in said if "Stopped (Ctrl-C)" in line)
     assert ended - reported < 1.0, f"{ended - reported:.2f} s from the report to the exit"
@@ -71,11 +71,11 @@ def test_ctrl_c_stops_a_running_simulation_keeping_the_days_done_and_exits_130(l
 
 
 def test_a_dispatch_asked_to_stop_records_what_it_sent_and_gives_the_rest_back_due_at_once(settings, engine, tmp_path):
-    """What Ctrl-C does to a delivery (dondoc.interrupt.requested is the `stop` the jobs pass)."""
+    """What Ctrl-C does to a delivery (dondoc.app.interrupt.requested is the `stop` the jobs pass)."""
     from datetime import date
 
-    from dondoc import jobs
-    from dondoc.context import AppContext
+    from dondoc.app import jobs
+    from dondoc.app.context import AppContext
     from models.clock import FixedClock
     from notifications.dispatch import dispatch
     from notifications.transports import FileTransport

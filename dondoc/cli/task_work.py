@@ -34,8 +34,8 @@ def _who(context, by: str | None):
 
 
 def _run(context, today, use_case: str, **arguments):
-    """The use case named `use_case` (a function of models/task_work.py), performed as dondoc.task_work does."""
-    from dondoc.task_work import perform
+    """The use case named `use_case` (a function of models/task_work.py), performed as dondoc.app.task_work does."""
+    from dondoc.app.task_work import perform
     from models import task_work
     return perform(context.engine, context.settings, getattr(task_work, use_case), at=context.clock(today).now(),
                    **arguments)
