@@ -1,7 +1,7 @@
 """The tables the command line reads, as plain SQLAlchemy Core tables: the same names and columns as
 the SQLModel classes (a subset of the columns), without SQLModel and its per-table pydantic models,
 which cost a read command three quarters of its time (issue 23). Read-only: every write goes through
-the table classes. tests/test_cli_speed.py holds each column here equal, in name and type, to its class.
+the table classes. tests/cli/test_cli_speed.py holds each column here equal, in name and type, to its class.
 """
 from sqlalchemy import Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, Text
 

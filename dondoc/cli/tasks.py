@@ -2,7 +2,7 @@
 
 The read commands (tasks, overdue, task show) read the plain tables of models/core.py through
 models/queries.py and never import SQLModel or the table classes (issue 23: that alone cost them more
-than the floor every command pays); tests/test_cli_speed.py holds them to it. The writes import the
+than the floor every command pays); tests/cli/test_cli_speed.py holds them to it. The writes import the
 table classes when they run.
 """
 from datetime import date

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # What a read command must not load: SQLModel and our table classes (~0.7 s together), rich's table
 # (~0.4 s), Prefect; the email library and Jinja (~0.4 s) are for messages actually built.
 NOT_FOR_READS = ("sqlmodel", "rich", "prefect", "models.plan", "models.agency", "models.occurrence", "models.outbox")
