@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from models.db import transaction
-from models.review import ReviewSubmission
+from models.review.tables import ReviewSubmission
 from models.task_work import RequestKind, TaskRequest
 from models.web_state import WebSession
 from tests.web.conftest import ALICE
