@@ -391,8 +391,9 @@ def _duty_totals(connection, conditions: list) -> tuple[int, int]:
     return int(periods), int(duties)
 
 
-# Rows read at a time from the index while walking it in the page's order.
+# Rows read at a time from the index while walking it in the page's order; tasks probed in one statement.
 WALK_ROWS = 2000
+PROBED = 5000
 
 
 def _walk_by_due(connection, conditions: list, descending: bool, wanted: int) -> list[int]:
@@ -415,8 +416,8 @@ def _walk_by_due(connection, conditions: list, descending: bool, wanted: int) ->
         fresh = met - seen
         if descending:
             unknown = [t for t in fresh if t not in oldest]
-            for start in range(0, len(unknown), 500):
-                chunk = unknown[start:start + 500]
+            for start in range(0, len(unknown), PROBED):
+                chunk = unknown[start:start + PROBED]
                 oldest.update(connection.execute(
                     select(Occurrence.task_id, func.min(Occurrence.due_date))
                     .where(*conditions, Occurrence.task_id.in_(chunk)).group_by(Occurrence.task_id)).all())
