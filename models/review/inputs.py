@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
     model_validator
 from pydantic_core import PydanticCustomError
 
-from models.review import INDICATOR_BY_CODE, INDICATORS, ReportedStatus
+from models.review.rules import INDICATOR_BY_CODE, INDICATORS, ReportedStatus
 
 MAX_TEXT = 4000
 # More than any province counts; it also keeps a typo like 1e30 out of the database's integer column.
