@@ -5,11 +5,12 @@ those rules, and writes the outbox rows (one per reason) and one message per rec
 """
 import gc
 from collections import Counter, defaultdict
+from itertools import chain
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from datetime import date, datetime, timedelta
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import NamedTuple, Sequence
 from urllib.parse import quote
 
@@ -19,7 +20,7 @@ from sqlmodel import Session
 from config.policy import ReminderPolicy
 from models.action_links import action_token, last_day_of
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
-from models.directory import Duty, is_dated, serving
+from models.directory import Duty, serving
 from models.occurrence import DONE_LATER_THAN, HAS_DEADLINE, NOT_DONE, Occurrence
 from models.outbox import Message, OutboxItem
 from models.plan import Task, TaskCoordinator
@@ -286,6 +287,20 @@ class AgencyName:
     name_en: str
 
 
+_KEY = itemgetter(4)  # a Person's key
+_NEWEST, _PERIODS = attrgetter("newest"), attrgetter("periods")
+_NO_DATES = (None, None, None, None)
+_AGENCY_NAMES = sa_select(Agency.id, Agency.kind, Agency.name_vi, Agency.name_en)
+_HAS_DATES = or_(FocalPoint.active_from.is_not(None), FocalPoint.active_until.is_not(None),
+                 FocalPoint.away_from.is_not(None), FocalPoint.away_to.is_not(None))
+_FOCAL_POINTS = (sa_select(FocalPoint.agency_id, FocalPoint.email, FocalPoint.name, FocalPoint.language,
+                           FocalPoint.role, FocalPoint.address_as, FocalPoint.title, FocalPoint.phone, FocalPoint.id,
+                           _HAS_DATES)
+                 .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
+_FOCAL_POINT_DATES = sa_select(FocalPoint.id, FocalPoint.active_from, FocalPoint.active_until, FocalPoint.away_from,
+                               FocalPoint.away_to).where(FocalPoint.active == True, _HAS_DATES)  # noqa: E712
+
+
 @dataclass
 class Directory:
     """Who is who, as the sweep reads it: the agencies, their active focal points, each Alliance's
@@ -297,10 +312,14 @@ class Directory:
     people: dict[int, list[Person]]
     alliance_plans: dict[int, frozenset[int]]
     coordinators: dict[int, list[int]] | None = None  # every task's, when read once for all
-    rosters: dict[int, list] = field(default_factory=dict)  # the active people, with their dates, of the agencies below
     dated: frozenset[int] = frozenset()  # agencies where someone has dates (a replacement, an away period)
     head_only: frozenset[int] = frozenset()  # agencies whose only active person is the head
     with_deputy: frozenset[int] = frozenset()
+    # The focal points' rows (agency, role, id), in the order of `people`, and the dates of those that
+    # have any: the agencies above get their rosters (models.directory.Duty) from them when first asked.
+    rows: Sequence = ()
+    dates: dict[int, tuple] = field(default_factory=dict)
+    rosters: dict[int, list[Duty]] = field(default_factory=dict)
 
     def people_on(self, day: date, deputies: str = "always") -> dict[int, list[Person]]:
         """Who reads each agency's reminders on `day` (models.directory.serving: effective dates, away
@@ -311,53 +330,62 @@ class Directory:
         if key not in cache:
             cache.clear()  # one day at a time (a simulation walks the days in order)
             candidates = self.dated | self.head_only | (self.with_deputy if deputies != "always" else frozenset())
-            changed = {}
+            changed, rosters = {}, self._rosters(candidates)
             for agency_id in candidates:
-                readers, heads, fallback = serving(self.rosters[agency_id], day if agency_id in self.dated else None,
+                readers, heads, fallback = serving(rosters[agency_id], day if agency_id in self.dated else None,
                                                    deputies=deputies)
                 changed[agency_id] = ([r.person._replace(is_head=False) for r in readers] if fallback
                                       else [r.person for r in readers]) + [r.person for r in heads]
             cache[key] = {**self.people, **changed} if changed else self.people
         return cache[key]
 
+    def _rosters(self, agency_ids: frozenset[int]) -> dict[int, list[Duty]]:
+        """These agencies' active people with their roles and dates (what `serving` reads), made from
+        the rows when first asked."""
+        missing = agency_ids - self.rosters.keys()
+        if missing:
+            rows: dict[int, list] = defaultdict(list)
+            for row in self.rows:
+                if row[0] in missing:
+                    rows[row[0]].append(row)
+            for agency_id, own in rows.items():
+                self.rosters[agency_id] = [Duty(person, role, *self.dates.get(row_id, _NO_DATES))
+                                           for person, (_, role, row_id) in zip(self.people[agency_id], own)]
+        return self.rosters
+
     @cached_property
     def shared_addresses(self) -> frozenset[str]:
         """The addresses (in lower case) of more than one focal point: one digest gathers their shares."""
-        counted = Counter(person.key for persons in self.people.values() for person in persons)
+        counted = Counter(map(_KEY, chain.from_iterable(self.people.values())))
         return frozenset(key for key, focal_points in counted.items() if focal_points > 1)
 
     @classmethod
     def read(cls, session: Session, *, every_task: bool = False) -> "Directory":
-        agencies = {row[0]: AgencyName(*row) for row in session.connection().execute(
-            sa_select(Agency.id, Agency.kind, Agency.name_vi, Agency.name_en))}
+        connection = session.connection()
+        agencies = {row[0]: AgencyName(*row) for row in connection.execute(_AGENCY_NAMES)}
         people: dict[int, list[Person]] = defaultdict(list)
-        statement = (sa_select(FocalPoint.agency_id, FocalPoint.email, FocalPoint.name, FocalPoint.language,
-                               FocalPoint.address_as, FocalPoint.title, FocalPoint.phone,
-                               FocalPoint.role, FocalPoint.active_from, FocalPoint.active_until, FocalPoint.away_from,
-                               FocalPoint.away_to)
-                     .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
+        head, new = FocalPointRole.HEAD.value, tuple.__new__  # (50,000 focal points at national scale)
+        # Who serves depends on the day only where someone has dates (a replacement, an away period),
+        # a deputy covers, or the head is alone: the people are made here, those agencies' rosters
+        # from the rows kept, when `people_on` first needs them.
+        fetched = connection.execute(_FOCAL_POINTS).all()
+        for agency_id, email, name, language, role, address_as, title, phone, _, _ in fetched:
+            people[agency_id].append(new(Person, (email, name, language, role == head, email.lower(), address_as,
+                                                  title, phone)))
         deputy = FocalPointRole.DEPUTY.value
-        head, person = FocalPointRole.HEAD.value, Person._make  # (50,000 focal points at national scale)
-        # Who serves depends on the day only where someone has dates (a replacement, an away period):
-        # those agencies' rows are kept for `people_on`; the rest is the same every day.
-        rosters: dict[int, list[Duty]] = defaultdict(list)
-        for agency_id, email, name, language, address_as, title, phone, role, *dates in (
-                session.connection().execute(statement).all()):
-            who = person((email, name, language, role == head, email.lower(), address_as, title, phone))
-            people[agency_id].append(who)
-            rosters[agency_id].append(Duty(who, role, *dates))
         alliances = {a.id for a in agencies.values() if a.kind == AgencyKind.ALLIANCE}
-        directory = cls(agencies, people, _alliance_plans(session, alliances))
-        # Only the agencies whose readers may differ from `people` keep their rows.
-        directory.dated = frozenset(a for a, rows in rosters.items() if any(map(is_dated, rows)))
-        directory.head_only = frozenset(a for a, rows in rosters.items() if all(r.person.is_head for r in rows))
-        directory.with_deputy = frozenset(a for a, rows in rosters.items() if any(r.role == deputy for r in rows))
-        directory.rosters = {a: rosters[a] for a in directory.dated | directory.head_only | directory.with_deputy}
+        directory = cls(agencies, people, _alliance_plans(session, alliances),
+                        dated=frozenset({row[0] for row in fetched if row[9]}),
+                        head_only=frozenset(people) - {row[0] for row in fetched if row[4] != head},
+                        with_deputy=frozenset({row[0] for row in fetched if row[4] == deputy}),
+                        rows=[(row[0], row[4], row[8]) for row in fetched])
+        if directory.dated:
+            directory.dates = {row_id: tuple(dates) for row_id, *dates in connection.execute(_FOCAL_POINT_DATES)}
         if every_task:
             directory.coordinators = defaultdict(list)
             every = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
                      .order_by(TaskCoordinator.task_id, TaskCoordinator.agency_id))
-            for task_id, agency_id in session.connection().execute(every):
+            for task_id, agency_id in connection.execute(every):
                 directory.coordinators[task_id].append(agency_id)
         return directory
 
@@ -393,7 +421,7 @@ class Reading:
     @cached_property
     def newest(self) -> date | None:
         """The newest late due date among the lines: a weekly nag is due once it is old enough."""
-        return min((i.newest for i in self.rides), default=None)
+        return min(map(_NEWEST, self.rides), default=None)
 
     @cached_property
     def everything(self) -> list[Item]:
@@ -509,9 +537,14 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
     coordinated: dict[int, list[tuple[Item, int]]] = defaultdict(list)
     late_by_plan: dict[int, list[tuple[int, Item]]] = defaultdict(list)
     coordinators_hear_of_late = "overdue" in policy.coordinators_informed_on
+    # Many late tasks share their oldest due date: its days late and escalation are worked out once.
+    lateness = {}
+    new = tuple.__new__
     for task_id, ref, title, lead_id, oldest, newest, periods, anchor, plan_id, rrule in late:
-        item = Item(anchor, "overdue", today, "overdue", ref, title, oldest, (today - oldest).days, tasks_url + ref,
-                    None, is_escalated(oldest, today, policy), periods, newest, plan_id, rrule)
+        days, escalated = lateness.get(oldest) or lateness.setdefault(
+            oldest, ((today - oldest).days, is_escalated(oldest, today, policy)))
+        item = new(Item, (anchor, "overdue", today, "overdue", ref, title, oldest, days, tasks_url + ref, None,
+                          escalated, periods, newest, plan_id, rrule))
         led[lead_id].append(item)
         late_by_plan[plan_id].append((lead_id, item))
         if coordinators_hear_of_late:
@@ -632,13 +665,13 @@ class WeeklySummary:
 
     @cached_property
     def periods(self) -> int:
-        return sum(i.periods for _, _, items in self.by_agency for i in items)
+        return sum(sum(map(_PERIODS, items)) for _, _, items in self.by_agency)
 
     def for_language(self, language: str) -> list[dict]:
         if language not in self._by_language:
             self._by_language[language] = [
                 {"name": agency.name_en if language == "en" else agency.name_vi, "count": count,
-                 "periods": sum(i.periods for i in lines), "occurrences": lines}
+                 "periods": sum(map(_PERIODS, lines)), "occurrences": lines}
                 for agency, count, lines in self.by_agency]
         return self._by_language[language]
 
