@@ -30,25 +30,27 @@ The local .eml folder is idempotent (a message is always the same file, written 
 sending one again leaves one copy, so its outcomes are written once per batch, and a crash only
 means the batch's files are written again.
 
-Speed (bench/reminders.py, bench/national.py): the per-message write is done while the client
-would otherwise wait for the server. On SQLite it is two statements and a commit compiled once and
-run through the driver (WAL with synchronous=NORMAL, so no fsync per commit and a crash of the
-process loses nothing committed). On PostgreSQL it is one statement in a transaction of its own,
-sent through psycopg's pipeline mode as soon as the message is sent (BEGIN, the statement, COMMIT:
-the server runs them and flushes its WAL meanwhile) and confirmed while the server answers the next
-MAIL. The rows it updates are small: the bodies and MIME bytes live in MessageContent. The messages
-are read with one Core SELECT per batch (on PostgreSQL, by the claim itself), and the stored MIME
-bytes go straight to smtplib.
+Speed (bench/reminders.py, bench/national.py): the per-message write is done while the client would
+otherwise wait for the server. On SQLite it is two statements and a commit compiled once and run
+through the driver (WAL with synchronous=NORMAL, so no fsync per commit and a crash of the process
+loses nothing committed). On PostgreSQL it is one statement in a transaction of its own, sent
+through libpq's asynchronous calls as soon as the message is sent (the server runs it and flushes
+its WAL meanwhile) and read back once the server has answered the next message's DATA with 354 (why
+not psycopg's pipeline mode: PostgresWriter). The rows it updates are small: the bodies and MIME
+bytes live in MessageContent. The messages are read with one Core SELECT per batch (on PostgreSQL,
+by the claim itself), and the stored MIME bytes go straight to smtplib.
 
 A SQLite "database is locked" (another process writing for longer than the busy timeout) is
 retried (models.db.retry_locked); a transaction retried that way was rolled back first.
 """
+import hashlib
 import os
 import socket
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from select import select as wait_for_sockets
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable, Protocol
 
@@ -288,9 +290,10 @@ class OutcomeWriter(Protocol):
     durable and says, for each outcome, what was recorded: its result, or "lost" where our claim had
     expired and another dispatcher had taken the message over (compare-and-set on the claim).
 
-    `eager`: the writer begins as soon as an outcome is known and commits while the server answers
-    the next message's MAIL (its statements travel to a server process and run there meanwhile);
-    otherwise it begins then and commits once RCPT and DATA are accepted (its statements run here)."""
+    `eager`: the writer begins as soon as an outcome is known (its statement travels to a server
+    process and runs there while the next message starts); otherwise it begins while the server
+    answers the next message's MAIL (its statements run here). Either commits once that message's
+    RCPT and DATA are accepted, before its content leaves."""
 
     eager: bool
 
@@ -370,70 +373,125 @@ def _driver_statements(dialect) -> tuple:
 
 
 # PostgreSQL: an outcome in one statement, the compare-and-set UPDATE and the INSERT of its attempt
-# joined by a CTE; %(worker)s is in the claim's check and in the attempt.
-_RECORD_POSTGRES = """
+# joined by a CTE. Sent outside any transaction block, it is its own transaction: one round trip,
+# the commit included. $2 is our worker name, in the claim's check and in the attempt.
+_RECORD_POSTGRES = b"""
 WITH recorded AS (
     UPDATE message
-    SET status = %(status)s, attempts = %(attempts)s, claimed_at = NULL, claimed_by = NULL,
-        sent_at = %(sent_at)s, smtp_reply = %(reply)s, last_error = %(error)s, next_attempt_at = %(next)s
-    WHERE id = %(id)s AND claimed_by = %(worker)s AND status = 'sending'
+    SET status = $3, attempts = $4::integer, claimed_at = NULL, claimed_by = NULL,
+        sent_at = $5::timestamptz, smtp_reply = $6, last_error = $7, next_attempt_at = $8::timestamptz
+    WHERE id = $1::integer AND claimed_by = $2 AND status = 'sending'
     RETURNING id)
 INSERT INTO deliveryattempt (message_id, at, worker, outcome, detail)
-SELECT id, %(at)s, %(worker)s, %(outcome)s, %(detail)s FROM recorded
+SELECT id, $9::timestamptz, $2, $10, $11 FROM recorded
 """
 
 
 class PostgresWriter:
-    """PostgreSQL (psycopg): the outcomes go through a connection of its own in pipeline mode.
-    `begin` sends BEGIN, one prepared statement per outcome (_RECORD_POSTGRES) and COMMIT without
-    waiting for them, so the server runs them and flushes its WAL to disk while the SMTP server
-    answers the next MAIL; `commit` syncs the pipeline: it reads their results, the commit's
-    included. (Waiting for BEGIN, the UPDATE, the INSERT and COMMIT's WAL flush in turn, four round
-    trips to a server process competing for the same cores, cost three times the whole SMTP exchange.)
-    The connection is in autocommit (psycopg opens no transaction of its own: the pipeline holds
-    ours) and goes back to the pool as it came, once nothing is in flight."""
+    """PostgreSQL (psycopg): each outcome is one prepared statement (_RECORD_POSTGRES), its own
+    transaction, sent through libpq's asynchronous calls as soon as the message is sent (`begin`),
+    so the server runs it and flushes its WAL to disk while the SMTP server answers the next MAIL,
+    RCPT and DATA; `commit` reads its result (by then, as a rule, already there) before that message's
+    content leaves. (Waiting for BEGIN, the UPDATE, the INSERT and COMMIT's WAL flush in turn, four
+    round trips to a server process competing for the same cores, cost three times the whole SMTP
+    exchange.) A batch of outcomes (the folder transport's) goes one statement after another.
+
+    Why not psycopg's pipeline mode: its public API sends a Sync (what ends the implicit transaction
+    and makes the server answer) only in `Pipeline.sync()`, which waits for every result, so the
+    outcome needs a confirming round trip the statement above does not; and its query conversion and
+    adaptation of the eleven parameters per message cost more than the exchange with the server
+    (measured, BENCHMARKS.md 2026-12-06 "dispatcher in named parts": 0.8-1.1 ms of CPU per message
+    against 0.4-0.7 ms here, and fewer messages a second).
+
+    It has a connection of its own, used through libpq only and outside any transaction block
+    (psycopg, seeing a ROLLBACK on a connection where it prepared statements, deallocates them all),
+    and reads the result of the statement in flight before the connection goes back to the pool."""
 
     eager = True
+    # Prepared once per database session (it outlives this writer in the pool: created if missing).
+    NAME = b"dondoc_record_outcome_" + hashlib.sha256(_RECORD_POSTGRES).hexdigest()[:12].encode()
 
     def __init__(self, engine: Engine, *, worker: str, now: datetime):
+        from psycopg import pq
+
         self.worker, self.at = worker, now
-        self.raw = engine.raw_connection()
-        self.connection = self.raw.driver_connection
-        self.connection.autocommit = True
-        self.ending = ExitStack()  # the pipeline's end, at close()
-        self.pipeline = self.ending.enter_context(self.connection.pipeline())
-        self.in_flight: list[tuple] = []  # (outcome, its statement's cursor)
+        self.connection = engine.raw_connection()
+        self.pgconn = self.connection.driver_connection.pgconn
+        self.encoding = self.connection.driver_connection.info.encoding  # the session's client_encoding
+        self.idle, self.command_ok = pq.TransactionStatus.IDLE, pq.ExecStatus.COMMAND_OK
+        self.sqlstate = pq.DiagnosticField.SQLSTATE
+        self.in_flight: Outcome | None = None  # its statement sent, its result not yet read
+        self.queue: list[Outcome] = []  # to send after it
+        prepared = self.pgconn.prepare(self.NAME, _RECORD_POSTGRES)
+        if prepared.status != self.command_ok and prepared.error_field(self.sqlstate) != b"42P05":  # exists already
+            self.connection.close()
+            self._raise(prepared)
 
     def begin(self, outcomes: list[Outcome]) -> None:
-        self.connection.execute("BEGIN")
-        for outcome in outcomes:
-            values = outcome.values
-            cursor = self.connection.execute(_RECORD_POSTGRES, dict(
-                id=values["m_id"], worker=self.worker, status=str(values["m_status"]), attempts=values["m_attempts"],
-                sent_at=values["m_sent_at"], reply=values["m_reply"], error=values["m_error"], next=values["m_next"],
-                at=self.at, outcome=outcome.result, detail=outcome.detail), prepare=True)
-            self.in_flight.append((outcome, cursor))
-        self.connection.execute("COMMIT")
+        self.queue = list(outcomes)
+        self._send(self.queue.pop(0))
 
     def commit(self) -> list[str]:
-        in_flight, self.in_flight = self.in_flight, []
-        self.pipeline.sync()
-        return [outcome.result if cursor.rowcount == 1 else "lost" for outcome, cursor in in_flight]
+        results = [self._result()]
+        while self.queue:
+            self._send(self.queue.pop(0))
+            results.append(self._result())
+        return results
 
     def rollback(self) -> None:
-        self.in_flight = []
+        self.queue = []
+        if self.in_flight is not None:
+            self._result()  # read before the connection is used again
 
     def close(self) -> None:
-        """Back to the pool as it came (or, if the pipeline cannot be ended cleanly, not at all)."""
+        try:
+            if self.in_flight is not None:
+                self._result()
+        finally:
+            self.connection.close()
+
+    def _send(self, outcome: Outcome) -> None:
+        assert self.in_flight is None, "one statement at a time"
+        assert self.pgconn.transaction_status == self.idle, "no transaction may be open on the connection"
+        values = outcome.values
+        params = (values["m_id"], self.worker, values["m_status"], values["m_attempts"], values["m_sent_at"],
+                  values["m_reply"], values["m_error"], values["m_next"], self.at, outcome.result, outcome.detail)
+        self.pgconn.send_query_prepared(self.NAME, [self._text(v) for v in params])
+        self.in_flight = outcome
+        socket_ = self.pgconn.socket
+        while self.pgconn.flush():  # the connection is non-blocking: send what is left when it can
+            readable, _, _ = wait_for_sockets([socket_], [socket_], [])
+            if readable:
+                self.pgconn.consume_input()
+
+    def _result(self) -> str:
+        """Wait for the statement in flight; its outcome, or "lost" where our claim had expired."""
+        outcome, self.in_flight = self.in_flight, None
+        results = []
+        while True:
+            while self.pgconn.is_busy():
+                wait_for_sockets([self.pgconn.socket], [], [])
+                self.pgconn.consume_input()
+            result = self.pgconn.get_result()
+            if result is None:
+                break
+            results.append(result)
+        if not results or results[-1].status != self.command_ok:
+            self._raise(results[-1] if results else None)
+        return outcome.result if results[-1].command_tuples == 1 else "lost"
+
+    def _text(self, value) -> bytes | None:
+        """A parameter in PostgreSQL's text format (the statement casts it to its column's type)."""
+        if value is None:
+            return None
+        return (value.isoformat() if isinstance(value, datetime) else str(value)).encode(self.encoding)
+
+    def _raise(self, result) -> None:
         import psycopg
 
-        try:
-            self.ending.close()
-            self.connection.autocommit = False
-        except psycopg.Error:
-            self.raw.invalidate()
-        finally:
-            self.raw.close()
+        code = result.error_field(self.sqlstate) if result is not None else None
+        message = result.get_error_message() if result is not None else "no result from PostgreSQL"
+        raise psycopg.errors.lookup(code.decode())(message) if code else psycopg.OperationalError(message)
 
 
 def writer_for(engine: Engine, connection: Connection, *, worker: str, now: datetime) -> OutcomeWriter:
@@ -470,7 +528,7 @@ class Ledger:
         and once RCPT and DATA are accepted (final=True), and in any case before that message's
         content leaves: by then the last outcome is durable, so a crash can leave at most one
         message sent and not recorded."""
-        self._write(commit=final or self.writer.eager)
+        self._write(commit=final)
 
     def settle(self) -> None:
         """Everything pending made durable (before a claim, a give-back, the end)."""
@@ -541,9 +599,9 @@ class Delivery:
     def not_sent(self, messages: list, failure: ConnectError) -> None:
         """No server at all: every message left in the batch stays queued for later."""
         self.ledger.settle()
-        for message in messages:
-            self.ledger.add(outcome_of(message, now=self.now, policy=self.policy, reply=None, error=failure),
-                            on_its_way=False)
+        for message in messages:  # (recorded on each, said once in the report, for the whole batch)
+            outcome = outcome_of(message, now=self.now, policy=self.policy, reply=None, error=failure)
+            self.ledger.add(replace(outcome, error=None), on_its_way=False)
         self.ledger.settle()
 
 
