@@ -5,7 +5,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from config.errors import InputError
-from models.review import vn_moment
+from models.review.rules import vn_moment
 
 
 def show_date(value) -> str:
