@@ -400,8 +400,8 @@ class PostgresWriter:
     and makes the server answer) only in `Pipeline.sync()`, which waits for every result, so the
     outcome needs a confirming round trip the statement above does not; and its query conversion and
     adaptation of the eleven parameters per message cost more than the exchange with the server
-    (measured, BENCHMARKS.md 2026-12-06 "dispatcher in named parts": 0.8-1.1 ms of CPU per message
-    against 0.4-0.7 ms here, and fewer messages a second).
+    (measured, BENCHMARKS.md 2026-12-06, "the dispatcher in named parts": 0.7-1.1 ms of CPU per
+    message against 0.5-0.7 ms here, and fewer messages a second).
 
     It has a connection of its own, used through libpq only and outside any transaction block
     (psycopg, seeing a ROLLBACK on a connection where it prepared statements, deallocates them all),
