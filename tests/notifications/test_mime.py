@@ -3,12 +3,12 @@ from datetime import datetime
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 
 import pytest
 
 from models.clock import VN_TZ
 from notifications.outbox import bodies_of, build_mime, clean_header
+from tests.conftest import FIXTURES
 
 AT = datetime(2016, 1, 18, 8, 0, tzinfo=VN_TZ)
 
@@ -52,7 +52,7 @@ def test_the_bodies_read_back_from_the_stored_mime_are_the_ones_built():
 # library for speed). The same message must keep building to exactly these bytes: a resend after a
 # crash carries the same content, and a change of library or Python that altered them would show here.
 
-MIME_FIXTURES = Path(__file__).parent / "fixtures" / "mime"
+MIME_FIXTURES = FIXTURES / "mime"
 SENDER = "Hệ thống đôn đốc <dondoc@lmhtx.example.org>"
 
 
