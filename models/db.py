@@ -162,7 +162,7 @@ def retry_locked(work: Callable[[], T], *, attempts: int = 5, first_wait: float 
     for attempt in range(attempts):
         try:
             return work()
-        except OperationalError as error:
+        except (OperationalError, sqlite3.OperationalError) as error:  # through SQLAlchemy, or the driver itself
             if not is_locked(error) or attempt == attempts - 1:
                 raise
             log.debug("database is locked; trying the transaction again (%d)", attempt + 1)
