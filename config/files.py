@@ -13,7 +13,7 @@ from dateutil.rrule import rrulestr
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
                       model_validator)
 
-from config.errors import InputError
+from config.errors import InputError, unreadable
 from config.limits import (MAX_AGENCIES, MAX_INPUT_FILE_BYTES, MAX_LIST, MAX_NAME, MAX_NESTING, MAX_TASKS, MAX_TEXT,
                            MAX_TITLE)
 
@@ -328,11 +328,11 @@ def read_bytes(path: Path, limit: int = MAX_INPUT_FILE_BYTES) -> bytes:
         with open(path, "rb") as file:
             raw = file.read(limit + 1)
     except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or exc})", path=path) from None
+        raise unreadable(exc, path) from None
     if len(raw) > limit:
         from models.numbers import number  # here: models imports config at its start
         raise InputError(f"is larger than {number(limit)} bytes; no file of this kind is that big",
-                         path=path)
+                         path=path, vi=f"lớn hơn {number(limit, 'vi')} byte; không tệp loại này nào lớn như vậy")
     return raw
 
 
@@ -343,7 +343,8 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise InputError("is not UTF-8 text (save it as UTF-8)", path=path, line=line) from None
+        raise InputError("is not UTF-8 text (save it as UTF-8)", path=path, line=line,
+                         vi="không phải văn bản UTF-8 (hãy lưu lại dưới dạng UTF-8)") from None
 
 
 def read_yaml(path: Path) -> Any:

@@ -554,8 +554,9 @@ def find_agency(session: Session, code: str) -> Agency:
     agency = session.exec(select(Agency).where(func.upper(Agency.code) == code.strip().upper())).first()
     if agency is None:
         from config.errors import did_you_mean
-        raise InputError(f"no agency with code {code}{did_you_mean(code, session.exec(select(Agency.code)).all())}",
-                         field="agency")
+        codes = session.exec(select(Agency.code)).all()
+        raise InputError(f"no agency with code {code}{did_you_mean(code, codes)}", field="agency",
+                         vi=f"không có cơ quan nào mã {code}{did_you_mean(code, codes, 'vi')}")
     return agency
 
 

@@ -120,28 +120,34 @@ def _wanted_tasks(plan_file: PlanFile, lines: list, directory: AgencyFile, path:
     for entry, line in zip(plan_file.tasks, lines):
         if entry.ref in seen:
             raise InputError(f"duplicate ref {entry.ref} (first at line {seen[entry.ref]})", path=path,
-                             line=line.of("ref"), field="ref")
+                             line=line.of("ref"), field="ref",
+                             vi=f"mã {entry.ref} bị trùng (lần đầu ở dòng {seen[entry.ref]})")
         seen[entry.ref] = line.of("ref")
         for key in ("due", "anchor"):
             day = getattr(entry, key)
             if day is not None and not header.horizon_start <= day <= header.horizon_end:
                 raise InputError(f"{day:%d/%m/%Y} is outside the plan's horizon ({header.horizon_start:%d/%m/%Y}"
                                  f" - {header.horizon_end:%d/%m/%Y})", path=path, line=line.of(key),
-                                 field=f"task {entry.ref}: {key}")
+                                 field=f"task {entry.ref}: {key}",
+                                 vi=f"{day:%d/%m/%Y} nằm ngoài thời gian của kế hoạch ({header.horizon_start:%d/%m/%Y}"
+                                    f" - {header.horizon_end:%d/%m/%Y})")
         try:
             planned = plan_occurrences(timing=entry.timing, due=entry.due, rrule=entry.rrule, anchor=entry.anchor,
                                        horizon_start=header.horizon_start, horizon_end=header.horizon_end,
                                        policy=policy, issued_on=header.issued_on)
         except InputError as error:
-            raise InputError(error.message, path=path, line=line.of("rrule"), field=f"task {entry.ref}: rrule") from None
+            raise InputError(error.message, path=path, line=line.of("rrule"), field=f"task {entry.ref}: rrule",
+                             vi=error.vi) from None
         if entry.timing == "recurring" and not planned:
             raise InputError("the rule gives no due date within the plan's horizon (from its issue date)", path=path,
-                             line=line.of("rrule"), field=f"task {entry.ref}: rrule")
+                             line=line.of("rrule"), field=f"task {entry.ref}: rrule",
+                             vi="quy tắc không cho ngày hạn nào trong thời gian của kế hoạch (từ ngày ban hành)")
         for key, codes in (("lead", entry.leads), ("coordinating", entry.coordinating)):
             for code in codes:
                 if code not in known:
                     raise InputError(f"unknown agency code {code} (not in the agency directory)", path=path,
-                                     line=line.of(key), field=f"task {entry.ref}: {key}")
+                                     line=line.of(key), field=f"task {entry.ref}: {key}",
+                                     vi=f"không có cơ quan nào mã {code} trong danh bạ cơ quan")
         coordinating = expand_codes(entry.coordinating, directory)
         leads = expand_codes(entry.leads, directory)
         if len(entry.leads) > 1 or entry.leads[0] in group_codes:

@@ -163,14 +163,18 @@ def find_task_id(session, *, ref: str, plan_code: str | None = None) -> int:
     if len(ids) == 1:
         return ids[0]
     if len(ids) > 1:
-        raise InputError(f"ref {ref} is in several plans; name one with --plan", field="ref")
+        raise InputError(f"ref {ref} is in several plans; name one with --plan", field="ref",
+                         vi=f"mã {ref} có trong nhiều kế hoạch; chọn một bằng --plan")
     shares = session.execute(select(Task.c.ref).where(Task.c.ref.startswith(f"{ref}/"), _LIVE)).scalars().all()
     if shares:
         raise InputError(f"{ref} is shared by a group; name one agency's share, e.g. {shares[0]} "
-                         f"(all: {', '.join(shares)})", field="ref")
+                         f"(all: {', '.join(shares)})", field="ref",
+                         vi=f"{ref} được giao cho một nhóm cơ quan; chọn phần của một cơ quan, ví dụ {shares[0]} "
+                            f"(tất cả: {', '.join(shares)})")
     from config.errors import did_you_mean
     refs = session.execute(select(Task.c.ref).where(_LIVE)).scalars().all()
-    raise InputError(f"no task with ref {ref}{did_you_mean(ref, refs)}", field="ref")
+    raise InputError(f"no task with ref {ref}{did_you_mean(ref, refs)}", field="ref",
+                     vi=f"không có nhiệm vụ nào mã {ref}{did_you_mean(ref, refs, 'vi')}")
 
 
 def task_record(session, task_id: int):

@@ -141,12 +141,12 @@ def _context(ctx: typer.Context) -> None:
         except ValidationError as exc:  # a DONDOC_* variable that is not of its type
             first = exc.errors()[0]
             name = "DONDOC_" + str(first["loc"][0]).upper() if first["loc"] else "DONDOC_*"
-            typer.echo(f"error: {name}: {first['msg']}", err=True)
+            typer.echo(say("lỗi: ", "error: ") + f"{name}: {first['msg']}", err=True)
             raise typer.Exit(2) from None
     ctx.call_on_close(ctx.obj.close)
     settings = ctx.obj.settings
     if settings.production and settings.today is not None:
-        typer.echo(f"error: DONDOC_TODAY: {settings.refusals()[-1]}", err=True)
+        typer.echo(say("lỗi: ", "error: ") + f"DONDOC_TODAY: {settings.refusals()[-1]}", err=True)
         raise typer.Exit(2)
 
 
@@ -158,14 +158,15 @@ def handles_errors(command):
         try:
             return command(*args, **kwargs)
         except InputError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(say("lỗi: ", "error: ") + exc.in_language(cli_language()), err=True)
             raise typer.Exit(2) from None
         except ServiceUnavailable as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(say("lỗi: ", "error: ") + exc.in_language(cli_language()), err=True)
             raise typer.Exit(1) from None
         except OSError as exc:  # a folder that cannot be written (read-only, full, not a folder)
+            from config.errors import os_reason
             where = f"{exc.filename}: " if exc.filename else ""
-            typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            typer.echo(say("lỗi: ", "error: ") + f"{where}{os_reason(exc, cli_language())}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:  # Ctrl-C in a plain command: its transaction was rolled back on the way out
             typer.echo(say("Đã dừng (Ctrl-C): thay đổi đang làm dở không được lưu; những gì đã lưu trước đó vẫn giữ nguyên.",
@@ -174,11 +175,22 @@ def handles_errors(command):
         except Exception as exc:
             from sqlalchemy.exc import OperationalError  # imported here: the command has loaded it already
             if isinstance(exc, OperationalError):
-                typer.echo(f"error: the database did not answer: {exc.orig}", err=True)
+                typer.echo(say("lỗi: cơ sở dữ liệu không trả lời: ", "error: the database did not answer: ") + str(exc.orig),
+                           err=True)
                 raise typer.Exit(1) from None
             raise
 
     return wrapper
+
+
+def usage_error_vi(exc) -> str:
+    """A bad value's refusal with click's own English words in Vietnamese (our reason is in the CLI's
+    language already); other usage errors as click says them."""
+    if type(exc) is not typer.BadParameter or (exc.param_hint is None and exc.param is None):
+        return exc.format_message()
+    hint = exc.param_hint if exc.param_hint is not None else [f"'{o}'" for o in exc.param.opts]  # as click names it
+    hint = " / ".join(hint) if isinstance(hint, (list, tuple)) else hint
+    return f"giá trị không hợp lệ cho {hint}: {exc.message}"
 
 
 def cli_language() -> str:
@@ -227,8 +239,10 @@ def parse_day(value) -> date | None:
             raise typer.BadParameter(say(f"'{value}' không phải ngày: viết dd/mm/yyyy (15/01/2016) hoặc yyyy-mm-dd (2016-01-15)",
                                          f"'{value}' is not a date: write it as {DATE_FORMATS}")) from None
     if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
-        raise typer.BadParameter(f"{value:%d/%m/%Y} is outside the dates dondoc works with "
-                                 f"({EARLIEST_DAY:%d/%m/%Y} to {LATEST_DAY:%d/%m/%Y})")
+        raise typer.BadParameter(say(f"{value:%d/%m/%Y} nằm ngoài khoảng ngày dondoc làm việc "
+                                     f"({EARLIEST_DAY:%d/%m/%Y} đến {LATEST_DAY:%d/%m/%Y})",
+                                     f"{value:%d/%m/%Y} is outside the dates dondoc works with "
+                                     f"({EARLIEST_DAY:%d/%m/%Y} to {LATEST_DAY:%d/%m/%Y})"))
     return value
 
 
@@ -258,7 +272,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "dondoc"
-        typer.echo(f"error: {exc.format_message()} (see {command} --help)", err=True)
+        typer.echo(say(f"lỗi: {usage_error_vi(exc)} (xem {command} --help)",
+                       f"error: {exc.format_message()} (see {command} --help)"), err=True)
         sys.exit(2)
     except typer.Abort:
         typer.echo("Aborted.", err=True)

@@ -9,7 +9,7 @@ import json
 import shutil
 import sys
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -39,8 +39,21 @@ def labelled(group: str):
 
 
 def show_date(value) -> str:
-    """Dates as Vietnamese users read them: dd/mm/yyyy."""
+    """Dates as Vietnamese users read them: dd/mm/yyyy (a moment: with its time, `show_moment`)."""
+    if isinstance(value, datetime):
+        return show_moment(value)
     return value.strftime("%d/%m/%Y") if isinstance(value, date) else ("" if value is None else str(value))
+
+
+def show_moment(value: datetime | None, seconds: bool = False) -> str:
+    """A moment as Vietnamese users read it: dd/mm/yyyy HH:MM, Vietnam's time. A moment read back without
+    its zone (SQLite keeps none) was written in Vietnam time, as the web's `moment` filter reads it; an
+    aware one (PostgreSQL, or stored in UTC) is converted."""
+    if value is None:
+        return ""
+    from models.clock import VN_TZ
+    moment = value.replace(tzinfo=VN_TZ) if value.tzinfo is None else value.astimezone(VN_TZ)
+    return moment.strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")
 
 
 def _json_default(value):

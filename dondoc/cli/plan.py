@@ -185,7 +185,8 @@ def import_plan(
     try:
         raw = file.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", path=file) from None
+        from config.errors import unreadable
+        raise unreadable(exc, file) from None
     with Session(context.engine) as session:
         directory_file = guided.directory_file_for(session, given, context.settings.agencies_file)
         draft = guided.read_draft(raw, str(file), lambda province: guided.matching_directory(

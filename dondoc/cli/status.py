@@ -36,8 +36,8 @@ def status(ctx: typer.Context) -> None:
 
     from config.paths import without_password
     from dondoc.app import jobs
-    from dondoc.cli.output import language, show_date
-    from models.clock import VN_TZ, SystemClock
+    from dondoc.cli.output import language, show_date, show_moment
+    from models.clock import SystemClock
     from models.outbox import Message, MessageStatus
     from models.plan import Plan, Task
     from models.scheduler import current_lease, last_runs
@@ -66,8 +66,7 @@ def status(ctx: typer.Context) -> None:
         typer.echo("  " + say("chưa có (dondoc serve chưa chạy trên cơ sở dữ liệu này)",
                               "none yet (dondoc serve has not run on this database)"))
     for job, run in sorted(runs.items()):
-        finished = run.finished_at.astimezone(VN_TZ)
-        typer.echo(f"  {job}: {show_date(run.day)} ({say('xong lúc', 'finished')} {finished:%H:%M %d/%m/%Y}) {run.summary[:80]}")
+        typer.echo(f"  {job}: {show_date(run.day)} ({say('xong lúc', 'finished')} {show_moment(run.finished_at)}) {run.summary[:80]}")
     waiting = jobs.undelivered(context)
     failed = counts.get(MessageStatus.FAILED, 0)
     typer.echo(say("Hộp thư đi / outbox:", "Outbox:") + f" {say_number(counts.get(MessageStatus.SENT, 0))} "
@@ -81,12 +80,12 @@ def status(ctx: typer.Context) -> None:
     if lease is None:
         line = say("không chạy (khởi động: dondoc serve)", "not running (start it with dondoc serve)")
     elif lease.expires_at < wall:
-        line = say(f"không chạy; {lease.holder} dừng mà không trả quyền (hết hạn {lease.expires_at.astimezone(VN_TZ):%H:%M %d/%m/%Y})",
+        line = say(f"không chạy; {lease.holder} dừng mà không trả quyền (hết hạn {show_moment(lease.expires_at)})",
                    f"not running; {lease.holder} stopped without releasing its lease "
-                   f"(expired {lease.expires_at.astimezone(VN_TZ):%H:%M %d/%m/%Y})")
+                   f"(expired {show_moment(lease.expires_at)})")
     else:
-        line = say(f"{lease.holder}, giữ quyền đến {lease.expires_at.astimezone(VN_TZ):%H:%M:%S}",
-                   f"{lease.holder}, lease until {lease.expires_at.astimezone(VN_TZ):%H:%M:%S}")
+        line = say(f"{lease.holder}, giữ quyền đến {show_moment(lease.expires_at, seconds=True)}",
+                   f"{lease.holder}, lease until {show_moment(lease.expires_at, seconds=True)}")
     typer.echo(say("Bộ lập lịch / scheduler: ", "Scheduler: ") + line)
     if not plans:
         raise typer.Exit(1)

@@ -60,7 +60,7 @@ def _write_xlsx(output: Path | None, columns, rows: list[list], title: str) -> N
 PlanFilterOption = typer.Option(None, "--plan", help="Only this plan's tasks (its code, e.g. BK-KTTT-2015-2020).")
 
 
-def _check_code(session, table, code: str | None, what: str, option: str) -> str | None:
+def _check_code(session, table, code: str | None, what: tuple[str, str], option: str) -> str | None:
     """The plan's or agency's code as stored (any case accepted); a wrong one is refused with the closest."""
     from config.errors import did_you_mean
     if not code:
@@ -68,12 +68,13 @@ def _check_code(session, table, code: str | None, what: str, option: str) -> str
     found = session.execute(select(table.c.code).where(func.upper(table.c.code) == code.strip().upper())).scalar()
     if found is None:
         codes = session.execute(select(table.c.code)).scalars().all()
-        raise InputError(f"no {what} with code {code}{did_you_mean(code, codes)}", field=option)
+        raise InputError(f"no {what[1]} with code {code}{did_you_mean(code, codes)}", field=option,
+                         vi=f"không có {what[0]} nào mã {code}{did_you_mean(code, codes, 'vi')}")
     return found
 
 
 def _check_plan(session, code: str | None) -> str | None:
-    return _check_code(session, core.plan, code, "plan", "--plan")
+    return _check_code(session, core.plan, code, ("kế hoạch", "plan"), "--plan")
 
 
 def _with_plan(rows: list[dict], columns: list) -> list:
@@ -86,7 +87,7 @@ def _status_label(value) -> str:
 
 
 def _check_agency(session, code: str | None) -> str | None:
-    return _check_code(session, core.agency, code, "agency", "--agency")
+    return _check_code(session, core.agency, code, ("cơ quan", "agency"), "--agency")
 
 
 @app.command("tasks")
@@ -204,12 +205,13 @@ def show(ctx: typer.Context, ref: str, plan: str = PlanOption, today: date = Tod
                      days_late=occurrence_days_late(o, day), progress=o.progress,
                      percent=o.progress_percent, completed_on=None if later(o) else o.completed_on,
                      note=o.note) for o in occurrences]
-        changes = [dict(at=h.at.isoformat(), actor=h.actor, field=h.field, old=h.old_value, new=h.new_value,
+        changes = [dict(at=h.at, actor=h.actor, field=h.field, old=h.old_value, new=h.new_value,
                         note=h.note) for h in history]
     if fmt == Format.json:
         import json
         typer.echo(json.dumps({"ref": task.ref, "title": task.title, "text": task.source_text,
-                               "product": task.product, "occurrences": rows, "history": changes}, ensure_ascii=False, indent=2, default=str))
+                               "product": task.product, "occurrences": rows, "history": changes}, ensure_ascii=False, indent=2,
+                               default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v)))
         return
     typer.echo(f"{task.ref} — {task.title}\n{task.source_text}\n")
     if task.product:

@@ -10,6 +10,12 @@ from models.review.inputs import Asked, AskedTask, ReviewInvalid, validate_input
 from tests.abuse_support import snapshot
 from tests.conftest import AGENCIES, BUNDLED_PLAN
 
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests pin the English refusals (tests/cli/test_cli_language.py checks the Vietnamese ones)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+
 LONG_REF = "3" + ".1" * 36 + "-a"  # 75 characters: fits, but not with /TX-BAC-KAN after it
 
 PLAN_EDITS = {

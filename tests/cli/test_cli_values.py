@@ -9,6 +9,12 @@ from tests.abuse_support import snapshot
 from tests.conftest import ON_POSTGRES, PG_URL, Cli
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests pin the English refusals (tests/cli/test_cli_language.py checks the Vietnamese ones)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+
+
 def one_line(result, code: int = 2) -> str:
     assert result.exit_code == code, result.output
     lines = result.output.strip().splitlines()

@@ -161,7 +161,7 @@ def test_remind_with_nothing_to_send_runs_no_flow_and_does_not_import_prefect(lo
 
 
 def test_a_mistyped_command_is_one_line_with_the_closest_command(tmp_path):
-    done = dondoc("taks", DONDOC_DATA_DIR=str(tmp_path))
+    done = dondoc("taks", DONDOC_DATA_DIR=str(tmp_path), DONDOC_LANGUAGE="en")
     assert done.returncode == 2
     assert done.stderr == "error: No such command 'taks' (did you mean tasks?). (see dondoc --help)\n"
 

@@ -15,6 +15,12 @@ from tests.abuse_support import DURING, open_review, snapshot
 from tests.conftest import AGENCIES, BUNDLED_PLAN
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests pin the English refusals (tests/cli/test_cli_language.py checks the Vietnamese ones)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+
+
 def one_error_line(result) -> str:
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)

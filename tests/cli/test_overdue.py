@@ -60,7 +60,8 @@ def test_a_completion_recorded_for_a_later_day_does_not_count_on_an_earlier_one(
     assert early["3.1.1-b"]["duty_status"] == "open_in_time" and early["3.1.1-b"]["next_due"] == "2015-12-31"
 
 
-def test_a_completion_dated_after_today_is_refused_and_nothing_is_written(loaded):
+def test_a_completion_dated_after_today_is_refused_and_nothing_is_written(loaded, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
     result = loaded("task", "done", "3.1.1-b", "--on", "2030-01-01", "--today", "2016-01-15")
     assert result.exit_code == 2
     assert "after today" in result.output and "15/01/2016" in result.output
@@ -72,7 +73,8 @@ def test_the_overdue_list_filters_by_agency(loaded):
     assert refs and all(r.startswith(("3.1.2", "4.2-")) for r in refs)
 
 
-def test_an_unknown_agency_is_refused_by_name(loaded):
+def test_an_unknown_agency_is_refused_by_name(loaded, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
     result = loaded("overdue", "--agency", "NOPE", "--today", "2016-01-15")
     assert result.exit_code == 2
     assert "no agency with code NOPE" in result.output
