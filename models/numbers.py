@@ -2,13 +2,13 @@
 command line: Babel's CLDR rules for Vietnamese (1.234.567; 6,7%) and English (1,234,567; 6.7%).
 
 Formatting is cached: a sweep writes the same small counts (days overdue, periods) into thousands of
-digests, and Babel takes some microseconds a number.
+digests, and Babel takes some microseconds a number. Babel is imported with the first number written
+(~0.1 s with its locale data): a command that writes none, `dondoc remind` with nothing to send, never
+loads it (tests/cli/test_cli_speed.py).
 """
 import decimal
 import math
 from functools import lru_cache
-
-from babel.numbers import format_decimal, format_percent
 
 LOCALES = {"vi": "vi_VN", "en": "en"}
 
@@ -31,10 +31,12 @@ def number(value: int | float, language: str = "vi", decimals: int = 0) -> str:
     digits = len(f"{abs(value):.0f}") if math.isfinite(value) else 0
     with decimal.localcontext() as context:  # Babel rounds in decimal: room for every digit of a big count
         context.prec = max(context.prec, digits + decimals + 2)
+        from babel.numbers import format_decimal
         return format_decimal(value, format=_pattern(decimals), locale=_locale(language))
 
 
 @lru_cache(maxsize=4096)
 def percent(fraction: float, language: str = "vi", decimals: int = 0) -> str:
     """A share as a percentage: 0.0667 → "7%", with decimals=1 → "6,7%" (vi), "6.7%" (en)."""
+    from babel.numbers import format_percent
     return format_percent(fraction, format=_pattern(decimals) + "%", locale=_locale(language))
