@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models.accounts import SignInToken, normal_email, utc
+from models.accounts import SignInToken, normal_email
 from models.clock import VN_TZ, local_date
 
 
@@ -88,8 +88,8 @@ def spend_action_token(session: Session, secret: str, token: str, *, ref: str, n
     expires = datetime.combine(link.last_day + timedelta(days=1), time(0), tzinfo=VN_TZ)
     try:
         with session.begin_nested():
-            session.add(SignInToken(token_hash=_hash(token, ref), email=link.email, created_at=utc(now),
-                                    expires_at=utc(expires), used_at=utc(now)))
+            session.add(SignInToken(token_hash=_hash(token, ref), email=link.email, created_at=now,
+                                    expires_at=expires, used_at=now))
     except IntegrityError:
         raise LinkRefused("used") from None
     return link

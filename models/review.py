@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, Text
+from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from models.clock import VN_TZ, local_date, start_of_day
 from models.reminders import Firing, deadline_firing
+from models.types import UtcDateTime
 from models.workdays import WorkCalendar
 
 
@@ -43,10 +44,10 @@ class ReviewCycle(SQLModel, table=True):
     inputs_due: date
     report_due: date
     # Links stop working and inputs are refused from this moment.
-    closes_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    closes_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     status: str = Field(default=CycleStatus.OPEN, max_length=20)
-    opened_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    reported_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    opened_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    reported_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
 
     def is_closed(self, now: datetime) -> bool:
         return is_closed(self.closes_at, now)
@@ -61,9 +62,9 @@ class ReviewRequest(SQLModel, table=True):
     cycle_id: int = Field(foreign_key="reviewcycle.id", index=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
     asks_indicators: bool = False  # districts and the Alliance report the section-1.3 indicators
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     # The latest accepted submission, and whether the agency's inputs came after the deadline.
-    submitted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    submitted_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
     late: bool = False
 
 
@@ -73,15 +74,15 @@ class ReviewToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="reviewrequest.id", index=True)
     token_hash: str = Field(unique=True, max_length=64)
-    issued_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    issued_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     reason: str = Field(max_length=40)  # request, chaser:before:7, chaser:overdue:7, ...
 
 
 class ReviewSubmission(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="reviewrequest.id", index=True)
-    submitted_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    submitted_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     channel: str = Field(max_length=20)
     actor: str = Field(max_length=120)
     late: bool = False
@@ -171,21 +172,12 @@ def token_matches(token: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_token(token), stored_hash)
 
 
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back stored moments without their zone; dondoc stores them in Vietnam time."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=VN_TZ)
-
-
-def vn_moment(moment: datetime) -> datetime:
-    return aware(moment).astimezone(VN_TZ)
-
-
 def is_expired(expires_at: datetime, now: datetime) -> bool:
-    return aware(now) >= aware(expires_at)
+    return now >= expires_at
 
 
 def is_closed(closes_at: datetime, now: datetime) -> bool:
-    return aware(now) >= aware(closes_at)
+    return now >= closes_at
 
 
 # --- the cycle's dates -------------------------------------------------------------------------
@@ -219,7 +211,7 @@ def cycle_dates(year: int, policy, plan_inputs_due: str | None = None) -> CycleD
 
 def is_late(submitted_at: datetime, inputs_due: date) -> bool:
     """Inputs are on time through the whole due day in Vietnam."""
-    return local_date(aware(submitted_at)) > inputs_due
+    return local_date(submitted_at) > inputs_due
 
 
 def refusal(*, closes_at: datetime, inputs_due: date, already_submitted: bool, now: datetime) -> str | None:
@@ -229,7 +221,7 @@ def refusal(*, closes_at: datetime, inputs_due: date, already_submitted: bool, n
     reported may still do so (late) until the cycle closes; one that has, may no longer change it.
     """
     if is_closed(closes_at, now):
-        return f"the review closed on {local_date(aware(closes_at) - timedelta(seconds=1)):%d/%m/%Y}"
+        return f"the review closed on {local_date(closes_at - timedelta(seconds=1)):%d/%m/%Y}"
     if already_submitted and local_date(now) > inputs_due:
         return (f"the inputs were due on {inputs_due:%d/%m/%Y} and this agency has already submitted; "
                 "ask the Provincial Cooperative Alliance to reopen it")

@@ -14,7 +14,7 @@ from dondoc.cli.output import Format, emit, show_date
 from models import directory as people_ops
 from models.agency import Agency, AgencyGroup, AgencyGroupMember, FocalPoint
 from models.audit import AuditEntry
-from models.clock import local_date
+from models.clock import local_date, vn_time
 from models.db import transaction
 
 agencies_app = typer.Typer(help="The agency directory: list, show, import a YAML file (differences first), export.",
@@ -343,7 +343,7 @@ def history(ctx: typer.Context, agency: str = typer.Argument(..., help="The agen
     with Session(context.engine) as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.entity.in_(["agency", "focal_point"]),
                                                         AuditEntry.ref == agency).order_by(AuditEntry.id)).all()
-    rows = [dict(at=e.at.strftime("%d/%m/%Y %H:%M"), actor=e.actor, entity=e.entity, field=e.field,
+    rows = [dict(at=vn_time(e.at).strftime("%d/%m/%Y %H:%M"), actor=e.actor, entity=e.entity, field=e.field,
                  old=e.old_value, new=e.new_value, why=e.note) for e in entries]
     emit(rows, fmt, [("at", "Lúc"), ("actor", "Ai"), ("entity", "Đối tượng"), ("field", "Trường"), ("old", "Cũ"),
                      ("new", "Mới"), ("why", "Lý do")])
