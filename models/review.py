@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from models.clock import VN_TZ, local_date, start_of_day
+from models.clock import local_date, start_of_day
 from models.reminders import Firing, deadline_firing
 from models.types import UtcDateTime
 from models.workdays import WorkCalendar
