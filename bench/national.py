@@ -22,17 +22,17 @@ includes the interpreter and imports, shown as the "imports only" baseline):
 
 1. load: the directories and plans through the loader (rate = tasks created / seconds spent
    reading the files and loading them, committed);
-2. sweep: `dondoc.jobs.plan_reminders` (the daily sweep, dry run: it builds every digest and
+2. sweep: `dondoc.app.jobs.plan_reminders` (the daily sweep, dry run: it builds every digest and
    writes nothing) on `--day`, against the bare indexed SQL selecting the same due rows; the
    median of `--sweeps` runs (3) against the median of 3 runs of the SQL, the first of each in a
    process whose caches are still cold;
-3. dispatch: `--messages` digests queued through the outbox and sent by `dondoc.jobs.deliver` (the
+3. dispatch: `--messages` digests queued through the outbox and sent by `dondoc.app.jobs.deliver` (the
    dispatcher and SmtpTransport) to a local aiosmtpd in a child process, against raw smtplib sending
    the same pre-built bytes over one reused connection to the same server; median of `--runs`;
 4. overdue page: GET /overdue through the FastAPI TestClient signed in as staff, `--requests`
    requests over pages, filters and sorts: p50, p95 (the client is entered, so the app's lifespan
    runs as under uvicorn);
-5. review: `dondoc.review_jobs.open_review` for every plan of every province (the year's cycle and
+5. review: `dondoc.app.review_jobs.open_review` for every plan of every province (the year's cycle and
    one request per reporting agency, emails queued, not sent), plan after plan while the next one fits
    in `--review-budget` seconds; what was not opened is extrapolated (and said so).
 
@@ -188,7 +188,7 @@ def peak_rss_mib() -> float:
 
 def context_for(cfg: dict, **extra):
     from config.settings import Settings
-    from dondoc.context import AppContext
+    from dondoc.app.context import AppContext
 
     settings = Settings(data_dir=Path(cfg["folder"]), database_url=cfg["url"], today=date.fromisoformat(cfg["day"]),
                         actor="bench", mail_from=MAIL_FROM, **extra)
@@ -263,7 +263,7 @@ def step_load(cfg: dict) -> dict:
     from sqlalchemy import text
 
     from config.files import read_agency_file, read_plan_file
-    from dondoc.jobs import load_policy
+    from dondoc.app.jobs import load_policy
     from models.clock import VN_TZ
     from models.db import transaction
     from models.loading import load_agencies, load_plan
@@ -333,7 +333,7 @@ WHERE occurrence.progress != 'done' AND occurrence.due_date <= {p} AND occurrenc
 
 
 def step_sweep(cfg: dict) -> dict:
-    from dondoc.jobs import load_policy, plan_reminders
+    from dondoc.app.jobs import load_policy, plan_reminders
     from models.reminders import lookahead_days
 
     context = context_for(cfg)
@@ -373,7 +373,7 @@ def step_dispatch(cfg: dict) -> dict:
     from sqlmodel import Session, select
 
     from bench.reminders import Server, queue_messages
-    from dondoc.jobs import deliver, load_policy, sending_time
+    from dondoc.app.jobs import deliver, load_policy, sending_time
     from models.agency import FocalPoint
     from models.outbox import Message
 
@@ -446,11 +446,11 @@ def step_review(cfg: dict) -> dict:
     from sqlalchemy import func, text
     from sqlmodel import Session, select
 
-    from dondoc.jobs import load_policy
-    from dondoc.review_jobs import open_review
+    from dondoc.app.jobs import load_policy
+    from dondoc.app.review_jobs import open_review
     from models.agency import FocalPoint
     from models.plan import Plan
-    from models.review_ops import reporting_agencies
+    from models.review.operations import reporting_agencies
 
     context = context_for(cfg)
     policy = load_policy(context)
@@ -488,8 +488,8 @@ def step_review(cfg: dict) -> dict:
 
 def step_imports(cfg: dict) -> dict:
     import bench.reminders  # noqa: F401
-    import dondoc.jobs  # noqa: F401
-    import dondoc.review_jobs  # noqa: F401
+    import dondoc.app.jobs  # noqa: F401
+    import dondoc.app.review_jobs  # noqa: F401
     import dondoc.web  # noqa: F401
     return {}
 

@@ -24,7 +24,7 @@ from typer.testing import CliRunner  # noqa: E402
 from config import CONFIG_DIR  # noqa: E402
 from config.settings import Settings  # noqa: E402
 from dondoc.cli import app as cli  # noqa: E402
-from dondoc.context import AppContext  # noqa: E402
+from dondoc.app.context import AppContext  # noqa: E402
 from dondoc.web import create_app  # noqa: E402
 from models.accounts import add_staff_user  # noqa: E402
 from models.agency import Agency  # noqa: E402

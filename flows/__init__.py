@@ -1,8 +1,34 @@
 """Prefect flows. Each module is named after its flow and only wires plain functions
-(dondoc/jobs.py) together. Call `prepare_prefect(settings)` before importing a flow module."""
+(dondoc/app/) together. `FLOWS` is the one table from a job's name to its flow. Call
+`prepare_prefect(settings)` before importing a flow module (`flow_for` imports one)."""
+import importlib
 import os
 
 from config.settings import Settings
+
+# Every flow by its name, the id of its job in the job table (dondoc/app/scheduling.py) or `simulate`:
+# where it is, as "module:function". `dondoc remind|review|inbox|simulate` run them (dondoc/cli/remind.py
+# run_flow); `dondoc serve --engine prefect` and `dondoc deploy` deploy the scheduled ones (flows/deployments.py).
+FLOWS = {
+    "send-reminders": "flows.send_reminders:send_reminders",
+    "review-open": "flows.annual_review:review_open",
+    "review-chase": "flows.annual_review:review_chase",
+    "review-compile": "flows.annual_review:review_compile",
+    "read-inbox": "flows.read_inbox:read_inbox",
+    "simulate": "flows.simulate:simulate",
+}
+
+
+def flow_for(name: str):
+    """The flow called `name`, its module imported now (after `prepare_prefect`)."""
+    module, function = FLOWS[name].split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def entrypoint(name: str) -> str:
+    """The flow as a Prefect entrypoint: its file's path in the project folder, and the function."""
+    module, function = FLOWS[name].split(":")
+    return f"{module.replace('.', '/')}.py:{function}"
 
 
 def prepare_prefect(settings: Settings) -> None:

@@ -1,12 +1,12 @@
 """The annual review flows: open the year's cycle, chase who has not reported, compile the report.
-Each only wires the plain functions of dondoc/review_jobs.py."""
+Each only wires the plain functions of dondoc/app/review_jobs.py."""
 from datetime import date
 from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from dondoc import review_jobs
+from dondoc.app import review_jobs
 from flows import runtime
 
 

@@ -1,4 +1,4 @@
-"""The scheduled flows as Prefect deployments, with the job table's schedules (dondoc/scheduling.py):
+"""The scheduled flows as Prefect deployments, with the job table's schedules (dondoc/app/scheduling.py):
 served from one process (`dondoc serve --engine prefect`) or registered on a Prefect server into a work
 pool for workers (`dondoc deploy`). Call `prepare_prefect(settings)` first."""
 import contextlib
@@ -6,28 +6,14 @@ import io
 import os
 from pathlib import Path
 
-from dondoc.scheduling import JobSpec
+from dondoc.app.scheduling import JobSpec
+
+from flows import entrypoint, flow_for
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
-# Each scheduled job's flow, as a file path entrypoint relative to the project folder.
-ENTRYPOINTS = {
-    "send-reminders": "flows/send_reminders.py:send_reminders",
-    "review-open": "flows/annual_review.py:review_open",
-    "review-chase": "flows/annual_review.py:review_chase",
-    "review-compile": "flows/annual_review.py:review_compile",
-    "read-inbox": "flows/read_inbox.py:read_inbox",
-}
-
 # Never copied into a deployment (they would be stored on the Prefect server): set them on the workers.
 SECRET_SETTINGS = {"DONDOC_SMTP_PASSWORD", "DONDOC_SECRET_KEY", "DONDOC_IMAP_PASSWORD"}
-
-
-def flow_for(job_id: str):
-    from flows import annual_review, read_inbox, send_reminders
-    return {"send-reminders": send_reminders.send_reminders, "review-open": annual_review.review_open,
-            "review-chase": annual_review.review_chase, "review-compile": annual_review.review_compile,
-            "read-inbox": read_inbox.read_inbox}[job_id]
 
 
 def runs_environment(settings, environ: dict | None = None) -> dict[str, str]:
@@ -43,7 +29,7 @@ def runs_environment(settings, environ: dict | None = None) -> dict[str, str]:
 
 
 def to_deployments(specs: list[JobSpec], name: str) -> list:
-    """Deployments of the scheduled flows (dondoc.jobs.scheduled_jobs) for `prefect.serve` (runs in
+    """Deployments of the scheduled flows (dondoc.app.jobs.scheduled_jobs) for `prefect.serve` (runs in
     the serving process)."""
     return [flow_for(spec.id).to_deployment(name=name, schedules=spec.prefect_schedules(),
                                             description=spec.title, tags=["dondoc"])
@@ -74,7 +60,7 @@ def deploy(specs: list[JobSpec], *, name: str, pool: str, environment: dict[str,
     made = []
     quiet = io.StringIO()  # Prefect prints a table per deployment; the command prints one summary
     for spec in specs:
-        source = Flow.from_source(source=str(PROJECT_DIR), entrypoint=ENTRYPOINTS[spec.id])
+        source = Flow.from_source(source=str(PROJECT_DIR), entrypoint=entrypoint(spec.id))
         with contextlib.redirect_stdout(quiet):
             source.deploy(name=name, work_pool_name=pool, schedules=spec.prefect_schedules(), build=False,
                           push=False, job_variables={"env": environment}, description=spec.title, tags=["dondoc"],

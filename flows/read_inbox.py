@@ -1,11 +1,11 @@
 """The inbox flow: replies recorded and confirmed, bounces marked, from the reply mailbox. One flow
-run per scheduled read; the work is dondoc/jobs.py read_inbox."""
+run per scheduled read; the work is dondoc/app/jobs.py read_inbox."""
 from datetime import datetime
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from dondoc import jobs
+from dondoc.app import jobs
 from flows import runtime
 
 

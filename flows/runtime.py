@@ -1,7 +1,7 @@
 """The application context flows run with: the one the CLI set, or one built from the environment
 (a Prefect worker running a deployment)."""
 from config.settings import get_settings
-from dondoc.context import AppContext
+from dondoc.app.context import AppContext
 
 _current: AppContext | None = None
 

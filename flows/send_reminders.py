@@ -4,7 +4,7 @@ from datetime import date
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from dondoc import jobs
+from dondoc.app import jobs
 from flows import runtime
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from prefect import flow
 
-from dondoc.simulation import simulate_days
+from dondoc.app.simulation import simulate_days
 from flows import runtime
 
 

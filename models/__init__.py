@@ -7,7 +7,7 @@ from models.outbox import DeliveryAttempt, Message, MessageStatus, OutboxItem
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.status import StatusCategory
 from models.plan import DateSource, Plan, Task, TaskCoordinator, Timing
-from models.review import IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken
+from models.review.tables import IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken
 from models.scheduler import SchedulerLease, SchedulerRun
 from models.web_state import RateEvent, WebDraft, WebSession
 

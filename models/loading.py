@@ -3,8 +3,6 @@
 Loading the same files twice changes nothing; loading an edited file updates in place and
 records each change. Everything happens in the caller's transaction.
 """
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +17,7 @@ from models.agency import Agency, AgencyGroup, AgencyGroupMember, FocalPoint
 from models.audit import record
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.plan import Plan, Task, TaskCoordinator
+from models.review.rules import review_inputs_due_of
 from models.schedule import plan_occurrences
 from models.web_state import end_sessions_of
 
@@ -287,28 +286,6 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
         report.warnings.append(f"{code} leads {len(refs)} task(s) ({shown}) but has no active focal point: "
                                f"nobody is reminded of them (add one in the agency directory)")
     return report
-
-
-_YEARLY_DEADLINE = re.compile(r"trước ngày (\d{1,2}) tháng (\d{1,2}) (?:hằng|hàng) năm", re.IGNORECASE)
-
-
-def review_inputs_due_from_text(texts) -> str | None:
-    """"trước ngày 30 tháng 11 hằng năm" in a duty's text -> "11-30" (the first such phrase)."""
-    for text in texts:
-        match = _YEARLY_DEADLINE.search(unicodedata.normalize("NFC", text or ""))
-        if match:
-            day, month = int(match.group(1)), int(match.group(2))
-            if 1 <= month <= 12 and 1 <= day <= 31:
-                return f"{month:02d}-{day:02d}"
-    return None
-
-
-def review_inputs_due_of(plan_file: PlanFile) -> str | None:
-    """The plan's own review input deadline: its header's `review_inputs_due`, else its text's."""
-    header = plan_file.plan.review_inputs_due
-    if header is not None:
-        return f"{header.month:02d}-{header.day:02d}"
-    return review_inputs_due_from_text(entry.text for entry in plan_file.tasks)
 
 
 def _drop_occurrence(session, occ, audit, ref, report):

@@ -22,8 +22,8 @@ from models.occurrence import Occurrence
 from models.outbox import Message, OutboxItem
 from models.plan import Plan, Task
 from models.reply_parser import DONE, EXTENSION, NOTE, PROGRESS, Instruction, parse_reply
-from models.review import ReviewCycle, ReviewRequest
-from models.review_ops import year_occurrences
+from models.review.tables import ReviewCycle, ReviewRequest
+from models.review.operations import year_occurrences
 from models.updates import find_task, mark_done, pick_occurrence, record_note, record_progress
 from notifications.inbound import Incoming, written_text
 from notifications.outbox import ACTIONABLE_KINDS

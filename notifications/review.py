@@ -9,8 +9,9 @@ from sqlmodel import Session, select
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
 from models.plan import Plan
 from models.reminders import is_escalated
-from models.review import INDICATORS, ReviewCycle, ReviewRequest, chaser_firing, missing_list_firing
-from models.review_ops import compiling_body, form_for, issue_token, review_link
+from models.review.rules import INDICATORS, chaser_firing, missing_list_firing
+from models.review.tables import ReviewCycle, ReviewRequest
+from models.review.operations import compiling_body, form_for, issue_token, review_link
 from models.workdays import WorkCalendar
 from notifications.letter import Sender, default_sender, letter, plan_name, salutation
 from notifications.outbox import Draft, enqueue_many, queued_keys

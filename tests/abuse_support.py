@@ -8,10 +8,10 @@ from pathlib import Path
 from sqlalchemy import MetaData, create_engine, select as sa_select, text
 from sqlmodel import Session, select
 
-from dondoc import review_jobs
+from dondoc.app import review_jobs
 from models.agency import Agency
 from models.db import transaction
-from models.review_ops import find_plan, get_cycle, issue_token, request_of
+from models.review.operations import find_plan, get_cycle, issue_token, request_of
 from tests.conftest import ON_POSTGRES, PG_URL
 
 REVIEW_YEAR = 2015

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from config import CONFIG_DIR
 from config.settings import Settings
-from dondoc.context import AppContext
+from dondoc.app.context import AppContext
 from models.clock import VN_TZ
 from tests.review_support import start_smtp
 

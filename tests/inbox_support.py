@@ -290,8 +290,8 @@ def _main() -> None:
     args = parser.parse_args()
 
     from config.settings import Settings
-    from dondoc import jobs
-    from dondoc.context import AppContext
+    from dondoc.app import jobs
+    from dondoc.app.context import AppContext
     from notifications import mailboxes
 
     class Narrated(mailboxes.ImapMailbox):

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from models.audit import AuditEntry, record
-from models.review_validation import Asked, AskedTask, ReviewInvalid, validate_inputs
+from models.review.inputs import Asked, AskedTask, ReviewInvalid, validate_inputs
 from tests.abuse_support import snapshot
 from tests.conftest import AGENCIES, BUNDLED_PLAN
 

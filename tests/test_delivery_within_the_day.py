@@ -8,9 +8,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
-from dondoc import jobs
-from dondoc.context import AppContext
-from dondoc.service import SchedulerService
+from dondoc.app import jobs
+from dondoc.app.context import AppContext
+from dondoc.app.service import SchedulerService
 from models.accounts import focal_person
 from models.clock import FixedClock
 from models.db import transaction

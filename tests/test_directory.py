@@ -8,7 +8,7 @@ import yaml
 from sqlmodel import Session, select
 
 from config import CONFIG_DIR
-from dondoc import jobs
+from dondoc.app import jobs
 from models.agency import Agency, FocalPoint
 from models.audit import AuditEntry
 from models.directory import Duty, serving
@@ -132,7 +132,7 @@ def test_it_replaces_a_focal_point_from_a_day_and_the_audit_says_who_and_why(loa
 
 
 def loaded_context(cli):
-    from dondoc.context import AppContext
+    from dondoc.app.context import AppContext
     return AppContext(cli.settings)
 
 

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from dondoc import jobs
-from dondoc.context import AppContext
+from dondoc.app import jobs
+from dondoc.app.context import AppContext
 from models.clock import FixedClock
 from models.outbox import DeliveryAttempt, Message, MessageStatus
 from tests.conftest import at_vn, requires_postgres

@@ -1,5 +1,5 @@
-"""The documentation keeps up with the code: every command and every setting is in docs/, and the
-README starts with the two commands."""
+"""The documentation keeps up with the code: every command, every setting and every folder of code is in
+docs/, and the README starts with the two commands and maps the project's folders."""
 from pathlib import Path
 
 import typer.main
@@ -8,6 +8,7 @@ from config.settings import Settings
 from dondoc.cli import app, load_all
 
 ROOT = Path(__file__).resolve().parent.parent
+ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 DOCS = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs").glob("*.md")))
 
 
@@ -42,3 +43,33 @@ def test_the_readme_starts_with_make_run_and_make_test_and_points_to_every_guide
     for guide in sorted((ROOT / "docs").glob("*.md")):
         assert f"docs/{guide.name}" in readme
     assert len(readme.splitlines()) < 120
+
+
+def _folders(top: Path):
+    """`top` and every folder under it that holds code or data, not the inside of a templates or static
+    folder (one page or email kind per folder there) nor Python's caches."""
+    yield top
+    for path in sorted(top.rglob("*")):
+        parts = path.relative_to(top).parts
+        if path.is_dir() and "__pycache__" not in parts and not {"templates", "static"} & set(parts[:-1]):
+            yield path
+
+
+def test_every_module_folder_is_in_the_architecture_map():
+    folders = [folder.relative_to(ROOT).as_posix() for top in ("config", "models", "notifications", "flows", "dondoc")
+               for folder in _folders(ROOT / top)]
+    assert "models/review" in folders and "dondoc/app" in folders
+    missing = [folder for folder in folders if f"`{folder}/`" not in ARCHITECTURE]
+    assert missing == []
+
+
+def test_the_readme_maps_every_top_level_package_and_points_to_the_architecture_map():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    where = readme.split("## Where things are", 1)[1].split("\n## ", 1)[0]
+    packages = [path.relative_to(ROOT).as_posix() for path in sorted(ROOT.glob("*/__init__.py"))
+                + sorted(ROOT.glob("dondoc/*/__init__.py"))]
+    folders = {package.rsplit("/", 1)[0] for package in packages} - {"dondoc"} | {"docs"}
+    assert {"models", "dondoc/app", "dondoc/cli", "tests"} <= folders
+    missing = sorted(folder for folder in folders if f"`{folder}/`" not in where)
+    assert missing == []
+    assert "docs/architecture.md" in where

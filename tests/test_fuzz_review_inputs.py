@@ -18,8 +18,8 @@ from dondoc.documents.review_template import INDICATOR_SHEET, INFO_SHEET, TASK_C
 from dondoc.web import create_app
 from models.clock import FixedClock
 from models.db import transaction
-from models.review import INDICATORS
-from models.review_ops import find_plan, form_for, get_cycle, request_of
+from models.review.rules import INDICATORS
+from models.review.operations import find_plan, form_for, get_cycle, request_of
 from tests.abuse_support import DURING, Snapshot, open_review, review_token
 from tests.conftest import at_vn
 

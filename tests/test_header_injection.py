@@ -8,7 +8,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from dondoc.cli import app
-from dondoc.context import AppContext
+from dondoc.app.context import AppContext
 
 from models.outbox import Message, MessageContent
 from notifications.letter import default_sender, letter, salutation

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session, func, select
 
-from dondoc import jobs
-from dondoc.context import AppContext
+from dondoc.app import jobs
+from dondoc.app.context import AppContext
 from models.audit import AuditEntry
 from models.inbound import BouncedAddress, InboundMail
 from models.occurrence import Occurrence, Progress

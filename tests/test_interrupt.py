@@ -57,11 +57,11 @@ def test_ctrl_c_stops_a_running_simulation_keeping_the_days_done_and_exits_130(l
 
 
 def test_a_dispatch_asked_to_stop_records_what_it_sent_and_gives_the_rest_back_due_at_once(settings, engine, tmp_path):
-    """What Ctrl-C does to a delivery (dondoc.interrupt.requested is the `stop` the jobs pass)."""
+    """What Ctrl-C does to a delivery (dondoc.app.interrupt.requested is the `stop` the jobs pass)."""
     from datetime import date
 
-    from dondoc import jobs
-    from dondoc.context import AppContext
+    from dondoc.app import jobs
+    from dondoc.app.context import AppContext
     from models.clock import FixedClock
     from notifications.dispatch import dispatch
     from notifications.transports import FileTransport

@@ -139,7 +139,7 @@ def _assert_same_instants(engine) -> None:
     from models.accounts import SignInToken
     from models.audit import AuditEntry
     from models.plan import Plan
-    from models.review import ReviewCycle
+    from models.review.tables import ReviewCycle
     from models.scheduler import SchedulerRun
 
     with Session(engine) as session:

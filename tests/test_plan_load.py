@@ -93,7 +93,7 @@ def test_a_bad_plan_file_is_refused_with_file_line_and_reason_and_nothing_writte
     reported = int(result.output.split(str(path) + ":")[1].split(":")[0])
     assert entry_line <= reported <= changed_line + 1, f"line {reported} is not within the bad entry: {result.output}"
     assert "Traceback" not in result.output
-    from dondoc.context import AppContext
+    from dondoc.app.context import AppContext
     context = AppContext(settings)
     assert counts(context.engine) == (0, 0, 0), "nothing was written"
     context.close()

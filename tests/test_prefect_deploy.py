@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import Session, select
 
 from config.policy import read_policy
-from dondoc.context import AppContext
-from dondoc.scheduling import job_table
+from dondoc.app.context import AppContext
+from dondoc.app.scheduling import job_table
 from models.outbox import Message, MessageStatus
 from tests.conftest import CONFIG_DIR
 from tests.review_support import free_port
@@ -98,6 +98,20 @@ def create_flow_run(api: httpx.Client, deployment_id: str, parameters: dict) -> 
 
 
 @pytest.mark.slow
+def test_one_table_names_every_flow_by_its_own_name_and_every_scheduled_job_has_its_flow(settings, monkeypatch):
+    from flows import FLOWS, entrypoint, flow_for, prepare_prefect
+    from flows.deployments import PROJECT_DIR
+
+    monkeypatch.setenv("PREFECT_HOME", str(settings.data_dir / "prefect"))
+    prepare_prefect(settings)
+    for name in FLOWS:
+        assert flow_for(name).name == name
+        path, function = entrypoint(name).split(":")
+        assert (PROJECT_DIR / path).is_file() and function in (PROJECT_DIR / path).read_text(encoding="utf-8")
+    scheduled = {spec.id for spec in job_table(read_policy(CONFIG_DIR / "policy.yaml"), inbox_every_minutes=15)}
+    assert scheduled == set(FLOWS) - {"simulate"}
+
+
 def test_deployed_flows_run_on_a_worker_against_the_project_database_and_mail_arrives(loaded, settings, prefect_server,
                                                                                        smtp):
     started = time.monotonic()

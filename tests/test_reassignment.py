@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from dondoc import jobs
+from dondoc.app import jobs
 from models.agency import Agency
 from models.audit import AuditEntry
 from models.occurrence import Occurrence

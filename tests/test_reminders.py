@@ -10,8 +10,8 @@ from sqlalchemy import event, inspect
 from sqlmodel import Session, select
 
 from config.policy import ReminderPolicy, read_policy
-from dondoc import jobs
-from dondoc.context import AppContext
+from dondoc.app import jobs
+from dondoc.app.context import AppContext
 from models.agency import FocalPoint
 from models.occurrence import Occurrence
 from models.outbox import Message, MessageStatus, OutboxItem

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session, func, select
 
-from dondoc import jobs
-from dondoc.context import AppContext
+from dondoc.app import jobs
+from dondoc.app.context import AppContext
 from models.audit import AuditEntry
 from models.inbound import BouncedAddress, InboundMail, dead_addresses
 from models.occurrence import Occurrence, Progress
@@ -382,7 +382,7 @@ def test_the_agency_page_and_the_overview_show_a_dead_address(ctx, mail):
 
 
 def test_serve_reads_the_mailbox_every_quarter_hour_only_when_one_is_configured(ctx, settings, mail):
-    from dondoc.service import run_due
+    from dondoc.app.service import run_due
 
     policy = jobs.load_policy(ctx)
     assert "read-inbox" not in [spec.id for spec in jobs.scheduled_jobs(AppContext(settings), policy)]

@@ -7,12 +7,12 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from dondoc import review_jobs
-from dondoc.context import AppContext
+from dondoc.app import review_jobs
+from dondoc.app.context import AppContext
 from models.audit import AuditEntry
 from models.occurrence import Occurrence, Progress
 from models.plan import Task
-from models.review import ReviewCycle
+from models.review.tables import ReviewCycle
 from tests.review_support import Browser, start_smtp
 
 SKHDT, STC = "lan.nt@skhdt.example.org", "mai.lt@stc.example.org"
@@ -186,7 +186,7 @@ def test_a_review_asks_only_the_agencies_of_its_own_plan_when_two_provinces_shar
     from models.clock import VN_TZ
     from models.db import transaction
     from models.plan import Plan, TaskCoordinator
-    from models.review_ops import open_cycle
+    from models.review.operations import open_cycle
 
     with transaction(engine) as session:
         district = Agency(code="CB-HA-QUANG", name_vi="Ủy ban nhân dân huyện Hà Quảng", name_en="Ha Quang District",
@@ -226,7 +226,7 @@ def test_the_missing_list_goes_to_the_plans_own_alliance_not_another_provinces(l
     from models.db import transaction
     from models.outbox import Message
     from models.plan import Plan
-    from models.review_ops import open_cycle
+    from models.review.operations import open_cycle
     from models.workdays import WorkCalendar
     from notifications.review import queue_review_chasers
 

@@ -7,12 +7,15 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from config.policy import ReminderPolicy, ReviewPolicy
-from dondoc import review_jobs
+from dondoc.app import review_jobs
 from models.audit import AuditEntry
+from models.db import transaction
 from models.occurrence import Occurrence
 from models.plan import Task
-from models.review import ReviewSubmission, chaser_firing, cycle_dates, is_late, missing_list_firing
-from models.review_validation import Asked, AskedTask, ReviewInvalid, validate_inputs
+from models.review.rules import chaser_firing, cycle_dates, is_late, missing_list_firing
+from models.review.operations import SubmissionRefused, accept_submission, find_plan, form_for, get_cycle, request_of
+from models.review.tables import Channel, ReviewSubmission
+from models.review.inputs import Asked, AskedTask, ReviewInvalid, validate_inputs
 from models.workdays import WorkCalendar
 from tests.conftest import at_vn
 from tests.review_support import Browser, start_smtp
@@ -74,7 +77,7 @@ def test_the_cycle_dates_come_from_the_policy_unless_the_plan_sets_its_own():
     assert cycle_dates(2016, policy).inputs_due == date(2016, 11, 30)
     assert cycle_dates(2016, policy).closes_at == at_vn(date(2016, 12, 16), 0)
     assert cycle_dates(2016, policy, "11-25").inputs_due == date(2016, 11, 25)
-    from models.loading import review_inputs_due_from_text
+    from models.review.rules import review_inputs_due_from_text
     assert review_inputs_due_from_text(["gửi báo cáo trước ngày 30 tháng 11 hằng năm"]) == "11-30"
     assert review_inputs_due_from_text(["định kỳ hàng năm"]) is None
 
@@ -125,6 +128,23 @@ def test_a_link_opens_only_its_own_agency_and_cannot_report_for_another(opened):
     assert refused.status_code == 422
     assert "tasks[3.3-a/NA-RI].ref: 3.3-a/NA-RI không phải nhiệm vụ của đơn vị BA-BE" in refused.text
     with Session(context.engine) as session:
+        assert session.exec(select(ReviewSubmission)).all() == []
+
+
+def test_accepting_a_submission_refuses_a_closed_cycle_before_reading_the_inputs_and_writes_nothing(opened):
+    context, _, _ = opened
+    garbage = {"tasks": "not a list", "indicators": {"weak": "many"}}
+    with transaction(context.engine) as session:
+        cycle = get_cycle(session, find_plan(session, None), 2015)
+        request = request_of(session, cycle, "BA-BE")
+        closed = at_vn(date(2015, 12, 16), 9)
+        with pytest.raises(SubmissionRefused, match="the review closed on 15/12/2015"):
+            accept_submission(session, form_for(session, request, closed), garbage, now=closed, actor="test",
+                              channel=Channel.CLI)
+        collecting = at_vn(date(2015, 11, 10), 9)
+        with pytest.raises(ReviewInvalid):
+            accept_submission(session, form_for(session, request, collecting), garbage, now=collecting, actor="test",
+                              channel=Channel.CLI)
         assert session.exec(select(ReviewSubmission)).all() == []
 
 

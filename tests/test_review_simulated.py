@@ -5,9 +5,9 @@ from datetime import date, timedelta
 from docx import Document
 from sqlmodel import Session, select
 
-from dondoc import review_jobs
+from dondoc.app import review_jobs
 from models.audit import AuditEntry
-from models.review import ReviewSubmission
+from models.review.tables import ReviewSubmission
 
 
 def simulate(context, start, end, demo=True):
@@ -46,7 +46,7 @@ def simulated_2015(app_context):
 
 
 def test_the_simulated_agencies_answer_the_same_way_every_time(loaded, app_context, settings, tmp_path):
-    from dondoc.context import AppContext
+    from dondoc.app.context import AppContext
     from tests.conftest import Cli
     first = simulated_2015(app_context)
     other = settings.model_copy(update={"data_dir": tmp_path / "again", "database_url": ""})

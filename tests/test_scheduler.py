@@ -11,11 +11,11 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from config.policy import read_policy
-from dondoc.context import AppContext
-from dondoc.scheduling import acts_on, due_fire, fires_between, job_by_id, job_table, next_fire
-from dondoc.service import SchedulerService, run_due
+from dondoc.app.context import AppContext
+from dondoc.app.scheduling import acts_on, due_fire, fires_between, job_by_id, job_table, next_fire
+from dondoc.app.service import SchedulerService, run_due
 from models.clock import FixedClock, SystemClock
-from models.review import ReviewCycle
+from models.review.tables import ReviewCycle
 from models.scheduler import (
     LeaseHeld, LeaseLost, acquire_lease, current_lease, last_runs, record_run, release_lease, renew_lease,
 )
@@ -223,6 +223,32 @@ def test_the_real_scheduler_keeps_its_jobs_in_the_database_catches_up_at_start_a
     finally:
         service.stop()
     assert current_lease(context.engine) is None, "a clean stop releases the lease"
+
+
+def test_jobs_stored_before_the_service_moved_to_dondoc_app_are_replaced_at_start_without_an_error(context, caplog):
+    import pickle
+
+    clock = FixedClock(at_vn(date(2016, 1, 15), 9))
+    service = SchedulerService(context, clock=clock)
+    service.start()
+    try:
+        assert wait_for(lambda: "send-reminders" in last_runs(context.engine)), "the catch-up ran at start"
+    finally:
+        service.stop()
+    with context.engine.begin() as connection:  # as an older dondoc stored them: dondoc.service:fire
+        for job_id, state in connection.execute(text("SELECT id, job_state FROM apscheduler_jobs")).all():
+            old = pickle.loads(state)
+            old["func"] = "dondoc.service:fire"
+            connection.execute(text("UPDATE apscheduler_jobs SET job_state = :state WHERE id = :id"),
+                               {"state": pickle.dumps(old), "id": job_id})
+    service = SchedulerService(context, clock=clock)
+    service.start()
+    try:
+        assert wait_for(lambda: service.scheduler.get_job("catch-up") is None), "the catch-up ran at start"
+        assert {job.func_ref for job in service.scheduler.get_jobs(jobstore="default")} == {"dondoc.app.service:fire"}
+    finally:
+        service.stop()
+    assert "Unable to restore job" not in caplog.text
 
 
 def test_a_service_that_cannot_start_gives_its_lease_back_at_once(context, settings):

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from dondoc.context import AppContext
+from dondoc.app.context import AppContext
 from models.scheduler import current_lease
 from tests.review_support import free_port
 

@@ -1,11 +1,11 @@
-"""`dondoc simulate --demo-agencies` exercises extensions and returns (dondoc/simulated_work.py): a fixed
+"""`dondoc simulate --demo-agencies` exercises extensions and returns (dondoc/app/simulated_work.py): a fixed
 share of periods is asked to be extended and decided, and of completions reported and returned, through
 the same use cases as people, with their emails; without --demo-agencies nobody does anything."""
 from datetime import date
 
 from sqlmodel import Session, select
 
-from dondoc.simulation import simulate_days
+from dondoc.app.simulation import simulate_days
 from models.audit import AuditEntry
 from models.occurrence import Occurrence
 from models.outbox import Message

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from dondoc import jobs
-from dondoc.context import AppContext
+from dondoc.app import jobs
+from dondoc.app.context import AppContext
 from models.outbox import Message, MessageStatus
 from tests.conftest import ON_POSTGRES, Cli
 

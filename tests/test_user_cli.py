@@ -19,7 +19,7 @@ def test_alice_is_added_with_a_password_from_stdin_and_can_then_sign_in(cli, eng
 
 def _add(cli, *args, password="mật khẩu đủ dài"):
     from dondoc.cli import app
-    from dondoc.context import AppContext
+    from dondoc.app.context import AppContext
     context = AppContext(cli.settings)
     try:
         return cli.runner.invoke(app, ["user", "add", *args, "--password-stdin"], input=password + "\n", obj=context)

@@ -135,7 +135,7 @@ def _context(ctx: typer.Context) -> None:
         from pydantic import ValidationError
 
         from config.settings import get_settings
-        from dondoc.context import AppContext
+        from dondoc.app.context import AppContext
         try:
             ctx.obj = AppContext(get_settings())
         except ValidationError as exc:  # a DONDOC_* variable that is not of its type

@@ -13,7 +13,7 @@ import typer
 from config import CONFIG_DIR
 from config.settings import Settings
 from dondoc.cli import app, handles_errors
-from dondoc.context import AppContext
+from dondoc.app.context import AppContext
 
 DEMO_STEPS = [
     ("Nạp kế hoạch Bắc Kạn 2015-2020 và danh bạ cơ quan / Load the plan and the agency directory",
@@ -240,7 +240,7 @@ def demo(ctx: typer.Context, keep: bool = typer.Option(False, help="Keep the pre
     for title, args in DEMO_STEPS:
         typer.secho(f"== {title}", bold=True)
         if args == "reporting":
-            from dondoc.simulation import demo_reporting
+            from dondoc.app.simulation import demo_reporting
             context = AppContext(settings)
             try:
                 recorded = demo_reporting(context, DEMO_TODAY)

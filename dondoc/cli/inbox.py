@@ -17,7 +17,7 @@ def inbox(ctx: typer.Context, today: date = TodayOption,
     """Read the reply mailbox once (DONDOC_IMAP_* or DONDOC_INBOX_MAILDIR): record the replies and
     confirm each, mark bounced messages failed and flag their addresses; move each message to the
     processed folder."""
-    from dondoc import jobs
+    from dondoc.app import jobs
     from dondoc.cli.remind import run_flow
 
     context = ctx.obj

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import typer
 from sqlmodel import Session, select
 
-from dondoc import interrupt, jobs
+from dondoc.app import interrupt, jobs
 from dondoc.cli import DATE_METAVAR, TodayOption, app, handles_errors, parse_day, say
 from dondoc.cli.output import Format, emit, show_date
 from models.outbox import Message, MessageStatus
@@ -18,25 +18,16 @@ def run_flow(context, name: str, **parameters):
     import asyncio
     import inspect
 
-    from flows import prepare_prefect, temporary_server
+    from flows import FLOWS, flow_for, prepare_prefect, temporary_server
+    if name not in FLOWS:
+        raise ValueError(name)
     prepare_prefect(context.settings)
     # Without a configured Prefect server: start the temporary one now, to boot while we import.
     server = temporary_server.start() if temporary_server.is_wanted() else None
     from flows import runtime
     runtime.use(context)
     try:
-        if name == "send-reminders":
-            from flows.send_reminders import send_reminders as chosen
-        elif name == "simulate":
-            from flows.simulate import simulate as chosen
-        elif name == "read-inbox":
-            from flows.read_inbox import read_inbox as chosen
-        elif name.startswith("review-"):
-            from flows import annual_review
-            chosen = {"review-open": annual_review.review_open, "review-chase": annual_review.review_chase,
-                      "review-compile": annual_review.review_compile}[name]
-        else:
-            raise ValueError(name)
+        chosen = flow_for(name)
         with temporary_server.runs_on(server), interrupt.cooperative():  # Ctrl-C: stop at the next safe point
             if inspect.iscoroutinefunction(chosen.fn):
                 return asyncio.run(chosen(**parameters))

@@ -14,7 +14,7 @@ from dondoc.cli import TodayOption, app, handles_errors
 from dondoc.documents.bao_cao import REPORT_SUFFIXES, lower_first, write_report
 from dondoc.documents.report_content import build_periodic
 from models.status import period_window
-from models.review_ops import find_plan
+from models.review.operations import find_plan
 
 
 @app.command("report")

@@ -11,9 +11,12 @@ from dondoc.cli import TodayOption, app, handles_errors
 from dondoc.cli.output import Format, emit, show_date
 from dondoc.cli.remind import run_flow
 from models.db import transaction
-from models.review import Channel
-from models.review_ops import check_year, cycle_phase, find_plan, form_for, request_of, require_cycle, status_rows, submit
-from models.review_validation import ReviewInvalid, validate_inputs
+from models.review.tables import Channel
+from models.review.inputs import ReviewInvalid
+from models.review.operations import (
+    SubmissionRefused, accept_submission, check_year, cycle_phase, find_plan, form_for, request_of, require_cycle,
+    status_rows,
+)
 
 review_app = typer.Typer(help="The annual review (section 4.2): open it, see who reported, chase, take inputs, "
                               "compile the báo cáo sơ kết.", no_args_is_help=True)
@@ -102,20 +105,19 @@ def submit_(ctx: typer.Context, year: int = YearArgument, agency: str = AgencyOp
     with transaction(context.engine) as session:
         cycle = require_cycle(session, _plan_and_year(session, plan, year), year)
         form = form_for(session, request_of(session, cycle, agency), now)
-        refused = form.refusal(now)
-        if refused:
-            raise InputError(refused, field="--agency")
+        channel = Channel.XLSX if file.suffix.lower() == ".xlsx" else Channel.CLI
         try:
-            inputs = validate_inputs(raw, form.asked, now.date())
+            accepted = accept_submission(session, form, raw, now=now, actor=context.actor, channel=channel,
+                                         source_name=file.name)
+        except SubmissionRefused as refused:
+            raise InputError(refused.message, field="--agency") from None
         except ReviewInvalid as invalid:
             raise as_input_error(invalid, where) from None
-        channel = Channel.XLSX if file.suffix.lower() == ".xlsx" else Channel.CLI
-        submission = submit(session, form, inputs, now=now, actor=context.actor, channel=channel,
-                            source_name=file.name)
-        replaced = form.latest is not None
-    late = " (late)" if submission.late else ""
+    late = " (late)" if accepted.submission.late else ""
+    inputs = accepted.inputs
     typer.echo(f"{agency}: review {year} recorded{late} from {file.name} — {len(inputs.tasks)} tasks, "
-               f"{len(inputs.indicators)} indicators{'; replaces the earlier submission' if replaced else ''}.")
+               f"{len(inputs.indicators)} indicators"
+               f"{'; replaces the earlier submission' if accepted.replaced else ''}.")
 
 
 @review_app.command("template")

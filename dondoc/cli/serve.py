@@ -53,7 +53,7 @@ def serve(ctx: typer.Context,
             log.info("the dashboard is not served with --engine prefect: run `dondoc web` beside it")
         _serve_prefect(context)
         return
-    from dondoc.service import SchedulerService
+    from dondoc.app.service import SchedulerService
     from models.scheduler import LeaseHeld
 
     application = None
@@ -108,7 +108,7 @@ def serve(ctx: typer.Context,
 
 def _serve_prefect(context) -> None:
     """The flows as deployments served by this process (no work pool): Prefect's own scheduler."""
-    from dondoc import jobs
+    from dondoc.app import jobs
     from flows import prepare_prefect
     prepare_prefect(context.settings)
     from prefect import serve as prefect_serve
@@ -139,9 +139,9 @@ def schedule_list(ctx: typer.Context, today: date = TodayOption,
                   fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv.")) -> None:
     """Every scheduled job, its times (Asia/Ho_Chi_Minh), its next run; for review jobs the next day
     it acts; the last run the service recorded."""
-    from dondoc import jobs
-    from dondoc.scheduling import acts_on, next_fire
-    from dondoc.service import BASELINE
+    from dondoc.app import jobs
+    from dondoc.app.scheduling import acts_on, next_fire
+    from dondoc.app.service import BASELINE
     from models.clock import SystemClock
     from models.scheduler import current_lease, last_runs
 
@@ -189,7 +189,7 @@ def deploy(ctx: typer.Context,
                                                          "Default: DONDOC_PREFECT_DEPLOYMENT_NAME (dondoc).")) -> None:
     """Register the scheduled flows as Prefect deployments, with the same schedules as `dondoc serve`, on
     the Prefect server named by PREFECT_API_URL, into a work pool that workers take runs from."""
-    from dondoc import jobs
+    from dondoc.app import jobs
     from flows import prepare_prefect
 
     context = ctx.obj

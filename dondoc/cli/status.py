@@ -35,7 +35,7 @@ def status(ctx: typer.Context) -> None:
     from sqlmodel import Session, select
 
     from config.paths import without_password
-    from dondoc import jobs
+    from dondoc.app import jobs
     from dondoc.cli.output import show_date
     from models.clock import VN_TZ, SystemClock
     from models.outbox import Message, MessageStatus

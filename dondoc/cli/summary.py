@@ -10,7 +10,7 @@ from dondoc.cli import TodayOption, app, handles_errors
 from dondoc.cli.output import Format, emit, show_date
 from models.clock import local_date
 from models.dashboard import status_summary
-from models.review_ops import find_plan
+from models.review.operations import find_plan
 from models.status import COUNTED, period_window
 
 

@@ -12,7 +12,7 @@ from config.errors import InputError
 from dondoc.cli import TodayOption, handles_errors, parse_day
 from dondoc.cli.output import Format, emit, show_date
 from dondoc.cli.tasks import DueOption, FormatOption, PlanOption, task_app
-from dondoc.task_work import perform
+from dondoc.app.task_work import perform
 from models.accounts import focal_person
 from models.plan import Task
 from models.task_work import (RequestKind, RequestState, TaskRequest, Who, answer_explanation, decide_extension, request_extension,

@@ -9,7 +9,7 @@ from config.errors import InputError
 from config.organization import Organization
 from dondoc.documents.files import show_date as _d, write_atomically
 from dondoc.documents.report_content import DutyLine, Report
-from models.review import INDICATORS
+from models.review.rules import INDICATORS
 from models.status import COUNTED, FOUR, StatusCategory, Tally, top_section
 
 REPORT_SUFFIXES = (".docx", ".xlsx", ".md")

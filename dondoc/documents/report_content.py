@@ -11,10 +11,9 @@ from models.agency import Agency, AgencyKind
 from models.clock import local_date
 from models.plan import Plan, Task
 from models.queries import overdue
-from models.review import (
-    INDICATORS, Channel, IndicatorValue, ReportedStatus, ReviewCycle, ReviewRequest, ReviewSubmission,
-)
-from models.review_ops import STATE_LABELS, form_for, status_rows
+from models.review.rules import INDICATORS, ReportedStatus
+from models.review.tables import Channel, IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission
+from models.review.operations import STATE_LABELS, form_for, status_rows
 from models.status import (StatusCategory, StatusSummary, Window, days_late, duty_status, entry_ref, period_label,
                            read_facts, summarize)
 

@@ -10,9 +10,9 @@ from config.errors import InputError
 from config.files import _line_of, read_text, read_yaml
 from config.limits import (MAX_ERRORS_SHOWN, MAX_NESTING, MAX_XLSX_BYTES, MAX_XLSX_COLUMNS, MAX_XLSX_PART_BYTES,
                            MAX_XLSX_PARTS, MAX_XLSX_ROWS, MAX_XLSX_UNPACKED_BYTES)
-from models.review import INDICATORS, ReportedStatus
-from models.review_ops import Form
-from models.review_validation import ReviewInvalid
+from models.review.rules import INDICATORS, ReportedStatus
+from models.review.operations import Form
+from models.review.inputs import ReviewInvalid
 from dondoc.documents.files import show_date as _d, write_atomically as _atomic
 
 SUBMISSION_SUFFIXES = (".json", ".yaml", ".yml", ".xlsx")

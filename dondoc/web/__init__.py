@@ -17,7 +17,7 @@ from jinja2 import pass_context
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from config.errors import InputError
-from dondoc.context import AppContext
+from dondoc.app.context import AppContext
 from models.clock import local_date, vn_time
 from models.status import StatusCategory
 from models.updates import NOTE_TOO_LONG

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from dondoc.jobs import load_policy
+from dondoc.app.jobs import load_policy
 from dondoc.web import app_now, context_of, page
 from dondoc.web.access import FOCAL, STAFF, end_session, public, signed_in, start_session
 from dondoc.web.limits import signin_request_blocked, too_many, token_guessing_blocked, wrong_token

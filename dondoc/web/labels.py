@@ -29,7 +29,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "primary": ("đầu mối chính", "primary contact"), "deputy": ("cấp phó", "deputy"),
         "head": ("thủ trưởng", "head"),
     },
-    "channel": {  # models.review.Channel
+    "channel": {  # models.review.rules.Channel
         "web": ("trang web", "web form"), "cli": ("dòng lệnh", "command line"), "xlsx": ("tệp Excel", "Excel file"),
         "simulated": ("mô phỏng", "simulated"),
     },

@@ -14,7 +14,7 @@ from config.targets import load_targets
 from dondoc.web import context_of, page, plan_now
 from dondoc.web.access import staff
 from models.clock import local_date
-from models.review_ops import find_plan
+from models.review.operations import find_plan
 from models.status import period_window
 
 router = APIRouter()

@@ -12,9 +12,10 @@ from dondoc.web.limits import too_many, token_guessing_blocked, wrong_token
 from dondoc.web.security import check_csrf, set_csrf_cookie
 from models.db import transaction
 from models.clock import vn_time
-from models.review import INDICATORS, Channel, ReportedStatus
-from models.review_ops import TokenRefused, form_for, request_for_token, submit
-from models.review_validation import FIELD_LABELS_EN, FIELD_LABELS_VI, MAX_TEXT, ReviewInvalid, validate_inputs
+from models.review.rules import INDICATORS, ReportedStatus
+from models.review.tables import Channel
+from models.review.inputs import FIELD_LABELS_EN, FIELD_LABELS_VI, MAX_TEXT, ReviewInvalid
+from models.review.operations import SubmissionRefused, TokenRefused, accept_submission, form_for, request_for_token
 
 router = APIRouter()
 TEMPLATES.env.filters["vn_datetime"] = lambda moment: vn_time(moment).strftime("%H:%M %d/%m/%Y")
@@ -165,8 +166,6 @@ async def review_submit(request: Request, token: str):
         except TokenRefused as refused:
             return _refused(request, refused.reason)
         form = form_for(session, review_request, now)
-        if form.refusal(now):
-            return _show(request, form, now, values=posted, status_code=409)
         raw = {"tasks": [], "notes": posted.get("notes", "")}
         # As many lines as the form has, at most: the count is the browser's word, not ours.
         said = str(posted.get("task_count", "0"))
@@ -182,10 +181,11 @@ async def review_submit(request: Request, token: str):
         if review_request.asks_indicators:
             raw["indicators"] = {i.code: posted.get(f"ind-{i.code}", "") for i in INDICATORS}
         try:
-            inputs = validate_inputs(raw, form.asked, now.date())
+            accept_submission(session, form, raw, now=now, actor=f"web:{agency.code}", channel=Channel.WEB)
+        except SubmissionRefused:
+            return _show(request, form, now, values=posted, status_code=409)
         except ReviewInvalid as invalid:
             return _show(request, form, now, values=posted, errors=invalid.errors, status_code=422,
                          lines=lines)
-        submit(session, form, inputs, now=now, actor=f"web:{agency.code}", channel=Channel.WEB)
         session.flush()
         return _show(request, form_for(session, review_request, now), now, done=True)

@@ -13,8 +13,9 @@ from dondoc.web.security import check_csrf
 from models.agency import Agency
 from models.db import transaction
 from models.plan import Plan
-from models.review import INDICATORS, ReportedStatus, ReviewCycle, ReviewRequest, ReviewSubmission
-from models.review_ops import STATE_LABELS, cycle_phase, issue_token, status_rows
+from models.review.rules import INDICATORS, ReportedStatus
+from models.review.tables import ReviewCycle, ReviewRequest, ReviewSubmission
+from models.review.operations import STATE_LABELS, cycle_phase, issue_token, status_rows
 
 router = APIRouter()
 # A year as the CLI takes it: anything else is a 422, never a number too large for the database.

@@ -1,6 +1,6 @@
 """The task page's forms for extension requests, returned reports and explanation requests: one route
 (POST /requests/{ref}) whose `action` names the use case of models/task_work.py, run through the same
-wiring as the CLI (dondoc/task_work.py: the change, its audit and its emails in one transaction).
+wiring as the CLI (dondoc/app/task_work.py: the change, its audit and its emails in one transaction).
 
 Who may do what is the use case's rule (a focal point asks to extend and answers for their own
 agency's duties; staff decide, return and ask for explanations); the page only shows each person the
@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from config.errors import InputError
-from dondoc.task_work import perform
+from dondoc.app.task_work import perform
 from dondoc.web import Forbidden, context_of, plan_now
 from dondoc.web.access import User, require_agency, signed_in
 from dondoc.web.security import check_csrf

@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from dondoc.context import AppContext
+from dondoc.app.context import AppContext
 from dondoc.web import create_app
 from models.accounts import add_staff_user
 from models.agency import Agency, FocalPoint

@@ -11,7 +11,7 @@ import uvicorn
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from dondoc.context import AppContext
+from dondoc.app.context import AppContext
 from dondoc.web import create_app
 from models.audit import AuditEntry
 from tests.web.conftest import ALICE, BOB, free_port
@@ -127,8 +127,8 @@ def test_bob_signs_in_by_the_emailed_link_and_records_a_completion(live, page, s
 def test_bob_opens_his_agencys_review_form_from_the_dashboard_and_submits_it(live, page, smtp, people):
     from datetime import date
 
-    from dondoc import review_jobs
-    from models.review import ReviewRequest
+    from dondoc.app import review_jobs
+    from models.review.tables import ReviewRequest
     base, context = live
     review_jobs.open_review(context, date(2016, 1, 15), 2016, send=False)
     page.goto(f"{base}/signin")

@@ -1,7 +1,7 @@
 """The main job (README, `make run`) ends with the dashboard's staff account (and, in a terminal, the server)."""
 from sqlmodel import Session, select
 
-from dondoc.context import AppContext
+from dondoc.app.context import AppContext
 from models.accounts import StaffUser, authenticate_staff
 
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from dondoc import jobs
+from dondoc.app import jobs
 from models.audit import AuditEntry
 from models.agency import FocalPoint
 from tests.web.conftest import ALICE

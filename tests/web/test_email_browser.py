@@ -11,8 +11,8 @@ import pytest
 import uvicorn
 from sqlmodel import Session, select
 
-from dondoc import jobs
-from dondoc.context import AppContext
+from dondoc.app import jobs
+from dondoc.app.context import AppContext
 from dondoc.web import create_app
 from models.agency import FocalPoint
 from models.audit import AuditEntry

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from dondoc import review_jobs
+from dondoc.app import review_jobs
 from dondoc.web.access import SESSION_COOKIE, SESSION_LIFETIME
 from dondoc.web.security import sign
 from models.db import transaction
@@ -40,8 +40,8 @@ def review_link(context) -> str:
     """An open 2016 review and a fresh link to SKHDT's form."""
     from models.agency import Agency
     from models.clock import FixedClock
-    from models.review import ReviewCycle, ReviewRequest
-    from models.review_ops import issue_token
+    from models.review.tables import ReviewCycle, ReviewRequest
+    from models.review.operations import issue_token
     review_jobs.open_review(context, date(2016, 1, 15), 2016, send=False)
     with transaction(context.engine) as session:
         agency = session.exec(select(Agency).where(Agency.code == "SKHDT")).one()

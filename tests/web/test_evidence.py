@@ -176,7 +176,7 @@ def test_a_coordinator_reads_the_duty_without_recording_and_adds_a_note_the_lead
 def test_the_periodic_reports_annex_lists_the_evidence_files(bob, alice, web_context):
     from dondoc.documents.bao_cao import annexes
     from dondoc.documents.report_content import build_periodic
-    from models.review_ops import find_plan
+    from models.review.operations import find_plan
     from models.status import period_window
     assert _complete(bob, "3.1.1-a", [("ke-hoach-2016.pdf", PDF, "application/pdf")]).status_code == 303
     with Session(web_context.engine) as session:

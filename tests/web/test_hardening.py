@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from config.errors import InputError
-from dondoc.context import AppContext
+from dondoc.app.context import AppContext
 from dondoc.web import create_app
 from dondoc.web.hardening import server_config
 from models.accounts import add_staff_user

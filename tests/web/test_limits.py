@@ -10,7 +10,7 @@ from dondoc.web import create_app
 from models.accounts import SignInToken, issue_signin_token, token_hash
 from models.clock import FixedClock
 from models.db import transaction
-from models.review import ReviewToken
+from models.review.tables import ReviewToken
 from tests.abuse_support import DURING, open_review, review_token
 from tests.conftest import at_vn
 from tests.web.conftest import BOB, TODAY

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from config.settings import Settings
 from dondoc.cli import app as cli_app
-from dondoc.context import AppContext
+from dondoc.app.context import AppContext
 from dondoc.web import create_app
 from models.accounts import add_staff_user
 from models.agency import Agency, FocalPoint

@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from dondoc.jobs import load_policy
+from dondoc.app.jobs import load_policy
 from models.clock import VN_TZ
 from models.db import transaction
 from notifications.dispatch import dispatch

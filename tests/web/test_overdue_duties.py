@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 from tests.web.test_overdue_counts import _plans as _page_plans
 from sqlmodel import Session
 
-from dondoc import jobs
+from dondoc.app import jobs
 from models.clock import FixedClock
 from models.dashboard import OverdueFilter, overdue_all, overdue_duty_page
 from models.db import transaction

@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 from sqlmodel import Session, select
 
-from dondoc import jobs
+from dondoc.app import jobs
 from models.evidence import EvidenceFile
 from tests.web.conftest import ALICE, BOB, CAROL
 from tests.web.test_browser import ARTIFACTS, CHROMIUM, chromium, live, page  # noqa: F401  (fixtures)

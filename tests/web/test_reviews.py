@@ -2,11 +2,10 @@
 import re
 from datetime import date, timedelta
 
-from dondoc import review_jobs
+from dondoc.app import review_jobs
 from models.db import transaction
-from models.review import Channel
-from models.review_ops import find_plan, form_for, get_cycle, request_of, submit
-from models.review_validation import validate_inputs
+from models.review.tables import Channel
+from models.review.operations import accept_submission, find_plan, form_for, get_cycle, request_of
 from tests.conftest import at_vn
 from tests.web.conftest import csrf_of
 
@@ -16,8 +15,7 @@ def _submit(context, year, code, when, notes="Đã báo cáo"):
         cycle = get_cycle(session, find_plan(session, None), year)
         request = request_of(session, cycle, code)
         form = form_for(session, request, when)
-        inputs = validate_inputs({"tasks": [], "notes": notes}, form.asked, when.date())
-        submit(session, form, inputs, now=when, actor="test", channel=Channel.CLI)
+        accept_submission(session, form, {"tasks": [], "notes": notes}, now=when, actor="test", channel=Channel.CLI)
 
 
 def _cycle_dates(context, year):

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from config.errors import InputError
 from config.settings import DEFAULT_SECRET
-from dondoc.context import AppContext
+from dondoc.app.context import AppContext
 from dondoc.web import create_app
 from models.accounts import (SignInToken, hash_password, issue_signin_token, token_hash, use_signin_token,
                              verify_password)
@@ -99,7 +99,7 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(visitor, smtp, web_
 
 
 def test_the_signin_email_goes_out_alone_not_with_the_queued_reminders(visitor, smtp, web_context):
-    from dondoc import jobs
+    from dondoc.app import jobs
     jobs.queue_reminders(web_context, TODAY)
     with Session(web_context.engine) as session:
         queued = len(session.exec(select(Message).where(Message.status == "queued")).all())

@@ -23,7 +23,7 @@ from models.agency import Agency
 from models.clock import VN_TZ, FixedClock
 from models.db import transaction
 from models.plan import Plan
-from models.review_ops import open_cycle
+from models.review.operations import open_cycle
 from dondoc.documents.report_content import build_report
 from models.workdays import WorkCalendar
 from notifications.daily import plan_daily_digests

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from dondoc import jobs
-from dondoc.context import AppContext
+from dondoc.app import jobs
+from dondoc.app.context import AppContext
 from models.outbox import Message
 from tests.conftest import Cli
 from tests.web.conftest import ALICE, BOB

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 from sqlmodel import Session, select
 
-from dondoc.jobs import load_policy
+from dondoc.app.jobs import load_policy
 from models.clock import VN_TZ
 from models.db import transaction
 from models.occurrence import Occurrence
@@ -197,7 +197,7 @@ def test_a_form_sent_without_the_sites_cookie_says_so_truthfully(live, as_bob):
 
 
 def test_the_overview_charts_a_province_part_way_and_each_bar_opens_its_list(live, as_alice):
-    from dondoc.simulation import demo_reporting
+    from dondoc.app.simulation import demo_reporting
     base, context = live
     recorded = demo_reporting(context, TODAY)
     assert recorded["on_time"] > recorded["late"] > 0 and recorded["never_reporting_agencies"] > 0

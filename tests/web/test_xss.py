@@ -9,15 +9,15 @@ from urllib.parse import quote
 import pytest
 from sqlmodel import Session, select
 
-from dondoc import jobs
-from dondoc.context import AppContext
+from dondoc.app import jobs
+from dondoc.app.context import AppContext
 from dondoc.web import create_app
 from models.accounts import add_staff_user
 from models.clock import FixedClock
 from models.db import transaction
 from models.outbox import Message, MessageContent
 from notifications.outbox import bodies_of
-from models.review_ops import find_plan, form_for, get_cycle, request_of
+from models.review.operations import find_plan, form_for, get_cycle, request_of
 from tests.abuse_support import DURING, open_review, review_token
 from tests.conftest import AGENCIES, BUNDLED_PLAN, at_vn
 from tests.web.conftest import ALICE, Browserless

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from models.review import INDICATOR_BY_CODE, INDICATORS, ReportedStatus
+from models.review.rules import INDICATOR_BY_CODE, INDICATORS, ReportedStatus
 
 MAX_TEXT = 4000
 # More than any province counts; it also keeps a typo like 1e30 out of the database's integer column.

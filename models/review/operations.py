@@ -14,11 +14,12 @@ from models.clock import local_date, vn_time
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.status import StatusCategory, occurrence_status
 from models.plan import Plan, Task, TaskCoordinator
-from models.review import (
-    Channel, CycleDates, IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken, ReportedStatus,
-    cycle_dates, hash_token, is_expired, is_late, new_token, phase, refusal, token_matches,
+from models.review.rules import (
+    CycleDates, ReportedStatus, cycle_dates, hash_token, is_expired, is_late, new_token, phase, refusal,
+    token_matches,
 )
-from models.review_validation import Asked, AskedTask, ValidInputs
+from models.review.tables import Channel, IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken
+from models.review.inputs import Asked, AskedTask, ValidInputs, validate_inputs
 from models.updates import mark_done, mark_open, record_progress
 
 _KIND_ORDER = {AgencyKind.DEPARTMENT: 0, AgencyKind.OTHER: 1, AgencyKind.STEERING_COMMITTEE: 2,
@@ -263,16 +264,35 @@ def request_of(session: Session, cycle: ReviewCycle, agency_code: str) -> Review
 # --- submitting --------------------------------------------------------------------------------
 
 class SubmissionRefused(InputError):
-    pass
+    """The cycle no longer takes this agency's inputs (closed, or already submitted and past due)."""
 
 
-def submit(session: Session, form: Form, inputs: ValidInputs, *, now: datetime, actor: str, channel: Channel,
-           source_name: str | None = None, note: str | None = None) -> ReviewSubmission:
-    """Accept validated inputs: a new submission replacing the current one (both stay, both audited),
-    its indicator values, and the reported statuses written onto the agency's occurrences."""
+@dataclass
+class Accepted:
+    submission: ReviewSubmission
+    inputs: ValidInputs
+    replaced: bool  # it replaces an earlier submission
+
+
+def accept_submission(session: Session, form: Form, raw, *, now: datetime, actor: str, channel: Channel,
+                      source_name: str | None = None, note: str | None = None) -> Accepted:
+    """An agency's review inputs accepted, the one way the CLI (a file), the web form and the
+    simulation all take them: refused if the cycle no longer takes them (`SubmissionRefused`, whatever
+    the inputs say), then checked field by field (`ReviewInvalid`, naming every problem), then
+    submitted. Nothing is written unless all three pass; the caller's transaction holds it."""
     reason = form.refusal(now)
     if reason:
         raise SubmissionRefused(reason, field="submission")
+    inputs = validate_inputs(raw, form.asked, local_date(now))
+    replaced = form.latest is not None
+    return Accepted(_submit(session, form, inputs, now=now, actor=actor, channel=channel, source_name=source_name,
+                            note=note), inputs, replaced)
+
+
+def _submit(session: Session, form: Form, inputs: ValidInputs, *, now: datetime, actor: str, channel: Channel,
+            source_name: str | None, note: str | None) -> ReviewSubmission:
+    """Validated inputs recorded: a new submission replacing the current one (both stay, both audited),
+    its indicator values, and the reported statuses written onto the agency's occurrences."""
     request, cycle, plan, agency = form.request, form.cycle, form.plan, form.agency
     ref = f"{plan.code}/{cycle.year}/{agency.code}"
     late = is_late(now, cycle.inputs_due)

@@ -11,7 +11,7 @@ The jobs, at the policy's sending hour (08:00):
 - `review-compile` on the report's due day (15/12): compile the báo cáo sơ kết;
 - `send-reminders` every day: the daily reminder job (days off are decided inside: nothing goes out);
 - `read-inbox`    every DONDOC_INBOX_EVERY_MINUTES (15), only when a reply mailbox is configured: replies
-                  recorded and confirmed, bounces marked (dondoc/jobs.py read_inbox).
+                  recorded and confirmed, bounces marked (dondoc/app/jobs.py read_inbox).
 Each id is also the name of its Prefect flow (flows/).
 
 Catch-up: a job's runs missed while nothing ran (service down, machine off) are coalesced into ONE run,
@@ -27,7 +27,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from config.policy import Policy
 from models.clock import VN_TZ
-from models.review import chaser_firing, cycle_dates, missing_list_firing
+from models.review.rules import chase_sends_on
 from models.workdays import WorkCalendar
 
 ZONE = "Asia/Ho_Chi_Minh"
@@ -151,12 +151,7 @@ def acts_on(spec: JobSpec, policy: Policy, *, now: datetime, plan_inputs_due: st
         day = fire.date()
         if spec.review_step != "chase":
             return day
-        dates = cycle_dates(day.year, policy.review, plan_inputs_due)
-        chaser = chaser_firing(opens_on=dates.opens_on, inputs_due=dates.inputs_due, today=day,
-                               reminder_policy=policy.reminders, calendar=calendar)
-        listing = missing_list_firing(inputs_due=dates.inputs_due, today=day, reminder_policy=policy.reminders,
-                                      calendar=calendar)
-        if any(f is not None and f.fire_date == day for f in (chaser, listing)):
+        if chase_sends_on(day, policy, calendar, plan_inputs_due):
             return day
         fire = next_fire(spec, fire + timedelta(seconds=1))
     return None

@@ -1,15 +1,15 @@
 """A simulation: every daily job for each day of a period, in order, as if time passed."""
 from datetime import date, timedelta
 
-from dondoc import interrupt, jobs, review_jobs
-from dondoc.context import AppContext
-from dondoc.simulated_work import simulate_work_day
+from dondoc.app import interrupt, jobs, review_jobs
+from dondoc.app.context import AppContext
+from dondoc.app.simulated_work import simulate_work_day
 
 
 def simulate_days(context: AppContext, start: date, end: date, demo_agencies: bool = False) -> list[dict]:
     """Run the daily jobs for each day from `start` to `end` (inclusive): the annual review's (open,
     chase, compile; with `demo_agencies`, simulated agencies answer it, and ask for extensions, report
-    completions that staff return: dondoc/simulated_work.py), then the reminders (which also deliver
+    completions that staff return: dondoc/app/simulated_work.py), then the reminders (which also deliver
     the outbox). One report per day. Ctrl-C (dondoc.interrupt) ends it after the day being run,
     each day being committed whole: the reports of the days run are returned."""
     policy = jobs.load_policy(context)

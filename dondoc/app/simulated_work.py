@@ -5,7 +5,7 @@ periods, chosen by a hash of the duty and its date (the same every run), is
   a month later; staff (simulated:staff) decide the next day: approve two in three, refuse the rest;
 - reported done the day before it is due, and returned by staff two days after its due date.
 
-Everything goes through the use cases people use (dondoc/task_work.py `perform`, models/updates.py
+Everything goes through the use cases people use (dondoc/app/task_work.py `perform`, models/updates.py
 `mark_done`), so the emails, the audit, the reminders and the reports follow as they would."""
 import hashlib
 from datetime import date, time, timedelta
@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 
 from config.errors import InputError
 from config.policy import Policy
-from dondoc.context import AppContext
-from dondoc.task_work import perform
+from dondoc.app.context import AppContext
+from dondoc.app.task_work import perform
 from models.agency import Agency, FocalPoint
 from models.clock import FixedClock
 from models.db import transaction

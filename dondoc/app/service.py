@@ -1,7 +1,7 @@
 """The scheduler service behind `dondoc serve`: APScheduler in a background thread, its jobs stored in
 the project's database, one scheduler per database (a lease), every missed run caught up once.
 
-The testable core is `run_due(context, now)`: it runs each job of the job table (dondoc/scheduling.py)
+The testable core is `run_due(context, now)`: it runs each job of the job table (dondoc/app/scheduling.py)
 that is due at `now`, for the latest fire time it missed, and records it in `scheduler_run`. The
 APScheduler jobs only call it with the service clock's time, so tests drive it with a FixedClock.
 """
@@ -15,14 +15,14 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from config.policy import Policy
-from dondoc import jobs, review_jobs
-from dondoc.context import AppContext
-from dondoc.scheduling import JobSpec, due_fire, next_fire
+from dondoc.app import jobs, review_jobs
+from dondoc.app.context import AppContext
+from dondoc.app.scheduling import JobSpec, due_fire, next_fire
 from models.clock import Clock, SystemClock
 from models.scheduler import LeaseLost, acquire_lease, last_fire, record_run, release_lease, renew_lease
 
 log = logging.getLogger("dondoc.serve")
-JOB_FUNCTION = "dondoc.service:fire"  # what the stored APScheduler jobs call (a textual reference)
+JOB_FUNCTION = "dondoc.app.service:fire"  # what the stored APScheduler jobs call (a textual reference)
 BASELINE = "not run yet: missed runs are counted from here"
 
 
@@ -188,7 +188,7 @@ class SchedulerService:
         from apscheduler.schedulers.background import BackgroundScheduler
         from apscheduler.triggers.interval import IntervalTrigger
 
-        from dondoc.scheduling import ZONE
+        from dondoc.app.scheduling import ZONE
 
         policy = jobs.load_policy(self.context)
         try:
@@ -208,10 +208,10 @@ class SchedulerService:
         self.scheduler = scheduler
         scheduler.start(paused=True)
         specs = jobs.scheduled_jobs(self.context, policy)
-        wanted = {spec.id for spec in specs}
-        for job in scheduler.get_jobs(jobstore="default"):
-            if job.id not in wanted:
-                job.remove()
+        # The stored jobs are written afresh from the job table each start (a job the table no longer has
+        # goes), without reading the old rows back: one stored before dondoc/app/service.py moved into
+        # dondoc/app/ names a function that is no longer there and could not be read.
+        scheduler.remove_all_jobs(jobstore="default")
         for spec in specs:
             scheduler.add_job(JOB_FUNCTION, trigger=spec.trigger(), args=[spec.id], id=spec.id, name=spec.title,
                               jobstore="default", replace_existing=True)

@@ -9,17 +9,17 @@ from sqlmodel import Session, select
 
 from config.policy import Policy
 from config.targets import load_targets
-from dondoc.context import AppContext
-from dondoc.jobs import deliver, delivery_moment, load_policy, sending_time
+from dondoc.app.context import AppContext
+from dondoc.app.jobs import deliver, delivery_moment, load_policy, sending_time
 from models.audit import record
 from models.db import transaction
 from models.plan import Plan
-from models.review import Channel, CycleStatus, ReviewRequest, ReportedStatus
-from models.review_ops import (
-    dates_for, find_plan, form_for, get_cycle, open_cycle, require_cycle, submit,
+from models.review.rules import ReportedStatus
+from models.review.tables import Channel, CycleStatus, ReviewRequest
+from models.review.operations import (
+    SubmissionRefused, accept_submission, dates_for, find_plan, form_for, get_cycle, open_cycle, require_cycle,
 )
 from dondoc.documents.report_content import build_report
-from models.review_validation import validate_inputs
 from models.workdays import WorkCalendar
 from notifications.reply_address import ReplyAddresses
 from notifications.letter import Sender
@@ -184,11 +184,14 @@ def simulate_agencies(session: Session, cycle, day: date, now: datetime, seed: i
         form = form_for(session, request, now)
         rng = random.Random(f"{seed}:{cycle.year}:{form.agency.code}")
         planned = _demo_plan(rng, cycle)
-        if planned is None or day < planned or form.refusal(now):
+        if planned is None or day < planned:
             continue
-        inputs = validate_inputs(_demo_inputs(rng, form, day), form.asked, day)
-        submit(session, form, inputs, now=now, actor=f"simulated:{form.agency.code}", channel=Channel.SIMULATED,
-               note="dữ liệu mô phỏng (dondoc simulate --demo-agencies)")
+        try:
+            accept_submission(session, form, _demo_inputs(rng, form, day), now=now,
+                              actor=f"simulated:{form.agency.code}", channel=Channel.SIMULATED,
+                              note="dữ liệu mô phỏng (dondoc simulate --demo-agencies)")
+        except SubmissionRefused:
+            continue
         count += 1
     return count
 

@@ -1,109 +1,24 @@
-"""The annual review (plan section 4.2): one cycle per plan and year, a request per reporting agency,
-its submissions and the indicator values they carry. And the rules about them, as pure functions.
-
-A request is reached through links: each email carries its own unguessable token
-(`secrets.token_urlsafe(32)`, 256 bits); only its SHA-256 is stored, and every link of a cycle
-expires when the cycle closes.
+"""The annual review's rules, as pure functions of `now`: the section-1.3 indicators, the statuses an
+agency reports, link tokens, the cycle's dates, when a submission is refused, the phase, the chasers,
+and the plan's own input deadline as its text states it. Its tables are in models/review/tables.py.
 """
 import calendar
 import hashlib
 import hmac
+import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-
-from sqlalchemy import JSON, Column, Text
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from typing import TYPE_CHECKING
 
 from models.clock import local_date, start_of_day
 from models.reminders import Firing, deadline_firing
-from models.types import UtcDateTime
 from models.workdays import WorkCalendar
 
-
-class CycleStatus(StrEnum):
-    OPEN = "open"
-    REPORTED = "reported"  # the compiled report was written (it may be compiled again)
-
-
-class Channel(StrEnum):
-    WEB = "web"
-    CLI = "cli"
-    XLSX = "xlsx"
-    SIMULATED = "simulated"  # `dondoc simulate --demo-agencies`: not real data
-
-
-class ReviewCycle(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("plan_id", "year"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    plan_id: int = Field(foreign_key="plan.id", index=True)
-    year: int
-    opens_on: date
-    inputs_due: date
-    report_due: date
-    # Links stop working and inputs are refused from this moment.
-    closes_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
-    status: str = Field(default=CycleStatus.OPEN, max_length=20)
-    opened_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
-    reported_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
-
-    def is_closed(self, now: datetime) -> bool:
-        return is_closed(self.closes_at, now)
-
-
-class ReviewRequest(SQLModel, table=True):
-    """What one agency is asked for in one cycle."""
-
-    __table_args__ = (UniqueConstraint("cycle_id", "agency_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    cycle_id: int = Field(foreign_key="reviewcycle.id", index=True)
-    agency_id: int = Field(foreign_key="agency.id", index=True)
-    asks_indicators: bool = False  # districts and the Alliance report the section-1.3 indicators
-    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
-    # The latest accepted submission, and whether the agency's inputs came after the deadline.
-    submitted_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
-    late: bool = False
-
-
-class ReviewToken(SQLModel, table=True):
-    """One link to a request (each email has its own); only the token's SHA-256 is kept."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    request_id: int = Field(foreign_key="reviewrequest.id", index=True)
-    token_hash: str = Field(unique=True, max_length=64)
-    issued_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
-    expires_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
-    reason: str = Field(max_length=40)  # request, chaser:before:7, chaser:overdue:7, ...
-
-
-class ReviewSubmission(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    request_id: int = Field(foreign_key="reviewrequest.id", index=True)
-    submitted_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
-    channel: str = Field(max_length=20)
-    actor: str = Field(max_length=120)
-    late: bool = False
-    # The validated inputs: {"tasks": [...], "indicators": {...}, "notes": "..."}.
-    payload: dict = Field(sa_column=Column(JSON, nullable=False))
-    source_name: str | None = Field(default=None, max_length=255)  # the file it came from
-    replaced_by_id: int | None = Field(default=None, foreign_key="reviewsubmission.id")
-    note: str | None = Field(default=None, sa_column=Column(Text))
-
-
-class IndicatorValue(SQLModel, table=True):
-    """One section-1.3 indicator as one agency reported it for one year (kept per submission)."""
-
-    __table_args__ = (UniqueConstraint("submission_id", "indicator"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    submission_id: int = Field(foreign_key="reviewsubmission.id", index=True)
-    cycle_id: int = Field(foreign_key="reviewcycle.id", index=True)
-    agency_id: int = Field(foreign_key="agency.id", index=True)
-    indicator: str = Field(max_length=40)
-    value: int
+if TYPE_CHECKING:
+    from config.files import PlanFile
 
 
 # --- the indicators behind section 1.3 ------------------------------------------------------
@@ -263,3 +178,38 @@ def missing_list_firing(*, inputs_due: date, today: date, reminder_policy, calen
         candidates.append(Firing(f"missing:{overdue.rule}", overdue.nominal, overdue.fire_date))
     due_now = [f for f in candidates if f.fire_date <= today]
     return max(due_now, key=lambda f: (f.fire_date, f.nominal), default=None)
+
+
+def chase_sends_on(day: date, policy, calendar: WorkCalendar, plan_inputs_due: str | None = None) -> bool:
+    """Whether the review's daily chase job sends anything on `day`: a chaser to the agencies that have
+    not reported, or the missing list (the reminder rhythm, on working days of `calendar`)."""
+    dates = cycle_dates(day.year, policy.review, plan_inputs_due)
+    chaser = chaser_firing(opens_on=dates.opens_on, inputs_due=dates.inputs_due, today=day,
+                           reminder_policy=policy.reminders, calendar=calendar)
+    listing = missing_list_firing(inputs_due=dates.inputs_due, today=day, reminder_policy=policy.reminders,
+                                  calendar=calendar)
+    return any(f is not None and f.fire_date == day for f in (chaser, listing))
+
+
+# --- the plan's own input deadline ---------------------------------------------------------------
+
+_YEARLY_DEADLINE = re.compile(r"trước ngày (\d{1,2}) tháng (\d{1,2}) (?:hằng|hàng) năm", re.IGNORECASE)
+
+
+def review_inputs_due_from_text(texts) -> str | None:
+    """"trước ngày 30 tháng 11 hằng năm" in a duty's text -> "11-30" (the first such phrase)."""
+    for text in texts:
+        match = _YEARLY_DEADLINE.search(unicodedata.normalize("NFC", text or ""))
+        if match:
+            day, month = int(match.group(1)), int(match.group(2))
+            if 1 <= month <= 12 and 1 <= day <= 31:
+                return f"{month:02d}-{day:02d}"
+    return None
+
+
+def review_inputs_due_of(plan_file: "PlanFile") -> str | None:
+    """The plan's own review input deadline: its header's `review_inputs_due`, else its text's."""
+    header = plan_file.plan.review_inputs_due
+    if header is not None:
+        return f"{header.month:02d}-{header.day:02d}"
+    return review_inputs_due_from_text(entry.text for entry in plan_file.tasks)

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from config.policy import Policy, read_policy
-from dondoc import interrupt
-from dondoc.context import AppContext
+from dondoc.app import interrupt
+from dondoc.app.context import AppContext
 from models.clock import VN_TZ, Clock, SystemClock
 from models.db import retry_locked, transaction
 from models.outbox import Message
@@ -105,7 +105,7 @@ def sending_time(day: date, policy: Policy) -> datetime:
 
 def scheduled_jobs(context: AppContext, policy: Policy) -> list:
     """The job table for this context: the inbox job only where a reply mailbox is configured."""
-    from dondoc.scheduling import job_table
+    from dondoc.app.scheduling import job_table
 
     settings = context.settings
     return job_table(policy, inbox_every_minutes=settings.inbox_every_minutes if settings.reads_inbox else None)
