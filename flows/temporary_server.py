@@ -27,7 +27,7 @@ from pathlib import Path
 from config.errors import ServiceUnavailable
 
 # The command and environment Prefect's SubprocessASGIServer uses (prefect/server/api/server.py,
-# Prefect 3.9; constraints.txt pins it, tests/test_prefect_start.py checks the flow runs on ours).
+# Prefect 3.9; constraints.txt pins it, tests/flows/test_prefect_start.py checks the flow runs on ours).
 _SERVER_APP = "prefect.server.api.server:create_app"
 _SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
 _STARTUP_FAILED = 3  # uvicorn's exit status when it cannot start (the port taken, Prefect's start failed)

@@ -1,5 +1,6 @@
 """The documentation keeps up with the code: every command, every setting and every folder of code is in
 docs/, and the README starts with the two commands and maps the project's folders."""
+import re
 from pathlib import Path
 
 import typer.main
@@ -46,19 +47,19 @@ def test_the_readme_starts_with_make_run_and_make_test_and_points_to_every_guide
 
 
 def _folders(top: Path):
-    """`top` and every folder under it that holds code or data, not the inside of a templates or static
-    folder (one page or email kind per folder there) nor Python's caches."""
+    """`top` and every folder under it, not the inside of a templates, static or fixtures folder (one
+    page, email kind or sample per folder there) nor Python's caches."""
     yield top
     for path in sorted(top.rglob("*")):
         parts = path.relative_to(top).parts
-        if path.is_dir() and "__pycache__" not in parts and not {"templates", "static"} & set(parts[:-1]):
+        if path.is_dir() and "__pycache__" not in parts and not {"templates", "static", "fixtures"} & set(parts[:-1]):
             yield path
 
 
 def test_every_module_folder_is_in_the_architecture_map():
-    folders = [folder.relative_to(ROOT).as_posix() for top in ("config", "models", "notifications", "flows", "dondoc")
-               for folder in _folders(ROOT / top)]
-    assert "models/review" in folders and "dondoc/app" in folders
+    folders = [folder.relative_to(ROOT).as_posix()
+               for top in ("config", "models", "notifications", "flows", "dondoc", "tests") for folder in _folders(ROOT / top)]
+    assert "models/review" in folders and "dondoc/app" in folders and "tests/review" in folders
     missing = [folder for folder in folders if f"`{folder}/`" not in ARCHITECTURE]
     assert missing == []
 
@@ -73,3 +74,9 @@ def test_the_readme_maps_every_top_level_package_and_points_to_the_architecture_
     missing = sorted(folder for folder in folders if f"`{folder}/`" not in where)
     assert missing == []
     assert "docs/architecture.md" in where
+
+
+def test_every_test_file_the_guides_name_is_there():
+    named = set(re.findall(r"tests/[\w/]+\.py", DOCS + (ROOT / "README.md").read_text(encoding="utf-8")))
+    assert "tests/test_docs.py" in named
+    assert sorted(path for path in named if not (ROOT / path).is_file()) == []

@@ -1,6 +1,6 @@
 """The `dondoc` command. Each group of subcommands lives in its own module, imported only when one of
 its commands runs (COMMANDS below): `dondoc --help` and a read command pay for what they use, not for
-Prefect, the web app or the document writers. Keep module-level imports here light (tests/test_cli_speed.py).
+Prefect, the web app or the document writers. Keep module-level imports here light (tests/cli/test_command_line.py).
 """
 import functools
 import importlib
@@ -14,7 +14,7 @@ from config.errors import InputError, ServiceUnavailable
 from config.limits import EARLIEST_DAY, LATEST_DAY
 
 # Every top-level command and group: (the module that registers it on `app`, its one-line help as
-# `dondoc --help` lists it). tests/test_cli_speed.py holds this table equal to the modules.
+# `dondoc --help` lists it). tests/cli/test_command_line.py holds this table equal to the modules.
 COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("dondoc.cli.status",
         "One screen on this installation's health: the database, its plans, the last job runs, the outbox waiting and failed, the scheduler's lease."),

@@ -56,7 +56,7 @@ RULES = {
     ("GET", "/reviews/{year}"): ("staff", "/reviews/2016"),
     ("GET", "/reviews/{year}/{agency_code}"): ("staff", "/reviews/2016/SKHDT"),
     ("POST", "/reviews/{year}/{agency_code}/form"): ("agency", "/reviews/2016/SKHDT/form"),
-    # The review form is reached by its emailed token alone (tests/test_review_guards.py).
+    # The review form is reached by its emailed token alone (tests/review/test_review_guards.py).
     ("GET", "/review/{token}"): ("secret", "/review/nothing"),
     ("POST", "/review/{token}"): ("secret", "/review/nothing"),
 }

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from models.outbox import Message, MessageStatus
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _daily_messages(engine) -> int:

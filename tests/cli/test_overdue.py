@@ -3,7 +3,7 @@ import csv
 import io
 import json
 
-from tests.test_bundled_plan import DISTRICTS
+from tests.plans.test_bundled_plan import DISTRICTS
 
 
 def overdue_refs(cli, *args):

@@ -131,7 +131,7 @@ def test_a_bad_row_late_in_the_file_leaves_the_database_untouched(loaded, engine
 
 
 def test_a_lead_with_no_focal_point_is_named_in_a_warning_and_the_plan_still_loads(cli, tmp_path):
-    directory = (Path(__file__).parent.parent / "config" / "agencies.yaml").read_text(encoding="utf-8")
+    directory = (Path(__file__).parents[2] / "config" / "agencies.yaml").read_text(encoding="utf-8")
     placeholder = "      - {name: Đầu mối các Trường chuyên nghiệp (chưa cử), email: daumoi@truongcn.example.org, role: primary}\n"
     assert placeholder in directory
     agencies = tmp_path / "agencies.yaml"

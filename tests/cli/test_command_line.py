@@ -13,7 +13,7 @@ from config.paths import database_from_environment, default_data_dir
 from config.settings import Settings
 from tests.conftest import BUNDLED_PLAN, Cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("prefect", "sqlalchemy", "sqlmodel", "alembic", "pydantic", "models", "notifications", "flows", "fastapi")
 
 
