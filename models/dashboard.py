@@ -287,9 +287,12 @@ def _without_parallel_workers(session: Session) -> None:
     """PostgreSQL, for the rest of this transaction: no parallel workers. The page's queries read tens
     of thousands of index entries; starting workers for them cost more than it saved and took the
     cores other requests wait for (a count: 16-19 ms alone, 28-38 ms with two workers, on the shared
-    2 cores; the district/section count 52-56 ms against 97-111)."""
+    2 cores; the district/section count 52-56 ms against 97-111). Nor JIT compilation: the statement
+    grouping every listed duty (a page far down the sort by agency) is costed above jit_above_cost, and
+    compiling it took longer than running it."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        session.execute(text("SET LOCAL jit = off"))
 
 
 def overdue_page(session: Session, *, now: datetime, flt: OverdueFilter, page: int = 1,
@@ -379,23 +382,117 @@ class OverdueDutyPage:
         self.pages = max(1, -(-self.total // self.page_size))
 
 
-def _duty_order(conditions: list, sort: str):
-    """The listable duties in the page's order, each row (task id, duties, periods) carrying the totals
-    (window functions over the groups: one pass over the rows gives the page and its counts). A duty is
-    placed by its oldest missed due date; by agency, by the lead's code first. The rows are read from
-    ix_occurrence_overdue_due's range of due dates and grouped after (task_id + 0: walking
-    ix_occurrence_overdue_task in task order instead would read every open row, those not yet due too)."""
-    task = (Occurrence.task_id + literal_column("0")).label("task_id")
-    duties = (select(task, func.min(Occurrence.due_date).label("oldest"), func.count().label("periods"))
-              .where(*conditions).group_by(task).subquery())
-    columns = (duties.c.task_id, func.count().over().label("duties"), func.sum(duties.c.periods).over().label("all"))
-    if sort == "agency":
-        return (select(*columns).join(Task, Task.id == duties.c.task_id)
-                .join(Agency, Task.lead_agency_id == Agency.id)
-                .order_by(Agency.code, duties.c.oldest, duties.c.task_id))
-    if sort == "-due":
-        return select(*columns).order_by(duties.c.oldest.desc(), duties.c.task_id.desc())
-    return select(*columns).order_by(duties.c.oldest, duties.c.task_id)
+def _duty_totals(connection, conditions: list) -> tuple[int, int]:
+    """(periods, duties) listed: one pass over ix_occurrence_overdue_due's range, the tasks counted
+    distinct (task_id + 0: as in _walk_by_due, the rows are read by due date, not task by task)."""
+    tasks = (Occurrence.task_id + literal_column("0")).distinct()
+    periods, duties = connection.execute(select(func.count(), func.count(tasks))
+                                         .select_from(Occurrence).where(*conditions)).one()
+    return int(periods), int(duties)
+
+
+# Rows read at a time from the index while walking it in the page's order; tasks probed in one statement.
+WALK_ROWS = 2000
+PROBED = 5000
+
+
+def _walk_by_due(connection, conditions: list, descending: bool, wanted: int) -> list[int]:
+    """The first `wanted` duties (task ids) in due order (all of them if fewer), each placed by its oldest
+    listed due date, ties by task id: the listed rows read from ix_occurrence_overdue_due in (due_date, id)
+    order, streamed, until the page's duties are known; nothing else is read.
+
+    Oldest first, a duty's place is its first row met. Newest first, a duty met on a day belongs there only
+    if it has no listed row before that day: the tasks met are probed once each (their oldest listed due
+    date, from ix_occurrence_overdue_task)."""
+    order = ((Occurrence.due_date.desc(), Occurrence.id.desc()) if descending
+             else (Occurrence.due_date, Occurrence.id))
+    rows = connection.execute(select(Occurrence.due_date, Occurrence.task_id).where(*conditions).order_by(*order)
+                              .execution_options(stream_results=True, max_row_buffer=WALK_ROWS))
+    placed: list[int] = []
+    seen: set[int] = set()
+    oldest: dict[int, date] = {}  # newest first: each task's oldest listed due date, once probed
+
+    def close_day(day: date, met: set[int]) -> None:
+        fresh = met - seen
+        if descending:
+            unknown = [t for t in fresh if t not in oldest]
+            for start in range(0, len(unknown), PROBED):
+                chunk = unknown[start:start + PROBED]
+                oldest.update(connection.execute(
+                    select(Occurrence.task_id, func.min(Occurrence.due_date))
+                    .where(*conditions, Occurrence.task_id.in_(chunk)).group_by(Occurrence.task_id)).all())
+            fresh = {t for t in fresh if oldest[t] == day}
+        seen.update(fresh)
+        placed.extend(sorted(fresh, reverse=descending))
+
+    try:
+        day, met = None, set()
+        for batch in rows.partitions(WALK_ROWS):
+            for due, task_id in batch:
+                if due != day:
+                    if met:
+                        close_day(day, met)
+                        if len(placed) >= wanted:
+                            return placed
+                    day, met = due, set()
+                met.add(task_id)
+        if met:
+            close_day(day, met)
+        return placed
+    finally:
+        rows.close()
+
+
+# The sort by agency reads agencies in code order only as far as the page: the first pages need the first
+# few agencies, read task by task in small batches; a page further on needs most of the list, read at once
+# from every listed row (cheaper than probing each of ~160,000 tasks).
+DUTY_AGENCY_BATCHES = (8, 32, 128)
+
+
+def _agency_ids(connection, flt: OverdueFilter) -> list[int]:
+    """The agencies that can lead a listed duty, in code order (the database's collation, as ORDER BY
+    agency.code would): the filter's agency or district-level units only, when it names them."""
+    statement = select(Agency.id).order_by(Agency.code)
+    if flt.agency:
+        statement = statement.where(Agency.code == flt.agency)
+    if flt.district == "*":
+        statement = statement.where(Agency.kind == AgencyKind.DISTRICT.value)
+    elif flt.district:
+        statement = statement.where(Agency.code == flt.district, Agency.kind == AgencyKind.DISTRICT.value)
+    return list(connection.scalars(statement))
+
+
+def _walk_by_agency(connection, conditions: list, flt: OverdueFilter, wanted: int) -> list[int]:
+    """The first `wanted` duties (task ids) by the lead agency's code, then the oldest listed due date,
+    then task id: agencies taken in code order, batch after batch, until the page's duties are known.
+    A batch of a few agencies: their tasks from ix_task_lead_retired_section joined to their listed rows.
+    The rest at once: every listed row from ix_occurrence_overdue_due grouped by task, then each duty's
+    lead agency from ix_task_id_lead."""
+    agency_ids = _agency_ids(connection, flt)
+    lead = aliased(Task)  # the conditions' own subqueries of task stay theirs, not correlated
+    placed: list[int] = []
+    start = 0
+    for size in (*DUTY_AGENCY_BATCHES, None):  # None: all the others
+        if start >= len(agency_ids) or len(placed) >= wanted:
+            break
+        batch = agency_ids[start:start + size] if size else agency_ids[start:]
+        start += len(batch)
+        if size:
+            task = Occurrence.task_id
+            statement = (select(lead.lead_agency_id, task, func.min(Occurrence.due_date))
+                         .select_from(lead).join(Occurrence, task == lead.id)
+                         .where(lead.lead_agency_id.in_(batch), lead.retired.is_not(True), *conditions))
+            statement = statement.group_by(lead.lead_agency_id, task)
+        else:  # grouped by task first, then joined to the tasks (not every listed row joined, then grouped)
+            task = (Occurrence.task_id + literal_column("0")).label("task")
+            duties = select(task, func.min(Occurrence.due_date).label("oldest")).where(*conditions).group_by(task)
+            duties = duties.subquery()
+            statement = select(lead.lead_agency_id, duties.c.task, duties.c.oldest).join(lead, lead.id == duties.c.task)
+        rank = {agency_id: n for n, agency_id in enumerate(batch)}
+        found = [(rank[agency_id], oldest, task_id) for agency_id, task_id, oldest
+                 in connection.execute(statement) if agency_id in rank]
+        placed += [task_id for _, _, task_id in sorted(found)]
+    return placed
 
 
 def _fold(today: date, conditions: list, session: Session, task_ids: list[int]) -> list[OverdueDuty]:
@@ -464,29 +561,25 @@ UPDATE_FIELDS = ("progress", "progress_percent", "note", "completed_on")
 
 def overdue_duty_page(session: Session, *, now: datetime, flt: OverdueFilter, page: int = 1,
                       page_size: int = PAGE_SIZE) -> OverdueDutyPage:
-    """One page of the filtered list, one row per duty, and the totals (duties and their periods):
-    the rows of overdue_page grouped by task before paging, then only the page's tasks read in full."""
+    """One page of the filtered list, one row per duty, and the totals (duties and their periods): the
+    totals counted from the index, the duties up to the page's last found by walking an index in the
+    page's order (never every listed row grouped, unless the page is near the end of the list), then
+    only the page's tasks read in full."""
     _without_parallel_workers(session)
     today = local_date(now)
     conditions = _open_overdue(session, today, flt)
     # Core rows, not the ORM's (its row handling cost more than the queries here).
-    ordered = _duty_order(conditions, flt.sort)
-
-    def read(page: int) -> list:
-        return session.connection().execute(ordered.limit(page_size).offset((page - 1) * page_size)).all()
-
-    rows = read(max(1, page))
-    if rows:
-        total, periods = rows[0][1], int(rows[0][2])
-    else:  # nothing listed, or a page past the end: count, then show the last page
-        tasks = (Occurrence.task_id + literal_column("0")).distinct()  # + 0: as in _duty_order
-        periods, total = session.connection().execute(select(func.count(), func.count(tasks))
-                                                      .select_from(Occurrence).where(*conditions)).one()
+    connection = session.connection()
+    periods, total = _duty_totals(connection, conditions)
     pages = max(1, -(-total // page_size))
-    if not rows and total:
-        rows = read(pages)
     page = min(max(1, page), pages)
-    task_ids = [row[0] for row in rows]
+    if not total:
+        task_ids = []
+    elif flt.sort == "agency":
+        task_ids = _walk_by_agency(connection, conditions, flt, page * page_size)
+    else:
+        task_ids = _walk_by_due(connection, conditions, flt.sort == "-due", page * page_size)
+    task_ids = task_ids[(page - 1) * page_size:page * page_size]
     duties = _fold(today, conditions, session, task_ids)
     duty_followups(session, now=now, duties=duties)
     return OverdueDutyPage(items=duties, total=total, periods=periods, page=page, page_size=page_size)

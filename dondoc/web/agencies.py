@@ -63,7 +63,7 @@ def _receives(fp: FocalPoint, day, readers: set[int], fallback: bool, lang_en: b
 
 
 def _show_agency(request: Request, code: str, user: User, *, status_code: int = 200, error: str | None = None,
-                 form: dict | None = None):
+                 form: dict | None = None, restored: bool = False):
     now = plan_now(request)
     context = context_of(request)
     lang_en = request.cookies.get("lang") == "en"
@@ -101,14 +101,17 @@ def _show_agency(request: Request, code: str, user: User, *, status_code: int = 
     return page(request, "agency.html", status_code=status_code, agency=found, counts=counts, tasks=tasks,
                 coordinated=coordinated,
                 people=people, feed=calendar_url(context.settings, code), review_year=review_year, bounced=bounced,
-                history=history, nobody=nobody, error=error, form=form or {}, saved=request.query_params.get("saved"),
+                history=history, nobody=nobody, error=error, form=form or {}, restored=restored,
+                saved=request.query_params.get("saved"),
                 me=user.email.lower(), several_plans=several_plans, plan_code=plan_code,
                 identifier_pattern=IDENTIFIER_PATTERN.strip("^$"), actor_names=actor_names)
 
 
 @router.get("/agencies/{code}")
 def agency(request: Request, code: str, user: User = Depends(signed_in)):
-    return _show_agency(request, code, user)
+    from dondoc.web.drafts import draft_for, restored_form
+    draft = draft_for(request)  # what was typed before a sign-in, back in its form
+    return _show_agency(request, code, user, form=restored_form(draft) if draft else None, restored=draft is not None)
 
 
 def _day(value: str, field: str):

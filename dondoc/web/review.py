@@ -4,7 +4,7 @@ The token is the only credential: it opens one agency's request in one cycle and
 and stops working when the cycle closes. Inputs go through the same validation as files."""
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from dondoc.web import TEMPLATES, app_now, context_of, language, page
@@ -92,7 +92,8 @@ def _place_in_words(name: str, form, language: str = "vi") -> str:
     return labels.get(name, name)
 
 
-def _show(request: Request, form, now, *, values=None, errors=None, status_code=200, done=None, lines=None):
+def _show(request: Request, form, now, *, values=None, errors=None, status_code=200, done=None, lines=None,
+          kept=False):
     refusal = form.refusal(now)
     errors = errors or []
     values = values or _prefill(form)
@@ -104,7 +105,7 @@ def _show(request: Request, form, now, *, values=None, errors=None, status_code=
             places[number] = (name, _place_in_words(name, form, language(request)))
     response = page(request, "review.html", form=form, values=values, errors=errors, beside=beside,
                     statuses=list(ReportedStatus), indicators=INDICATORS, labels=FIELD_LABELS_EN if language(request) == "en" else FIELD_LABELS_VI, refusal=refusal,
-                    done=done, error_places=places, max_text=MAX_TEXT, now=now)
+                    done=done, error_places=places, max_text=MAX_TEXT, now=now, kept=kept)
     response.status_code = status_code
     set_csrf_cookie(request, response)
     return response
@@ -156,7 +157,12 @@ def _form_fields() -> dict:
 @router.post("/review/{token}", response_class=HTMLResponse, openapi_extra=_form_fields())
 async def review_submit(request: Request, token: str):
     posted = dict(await request.form())
-    check_csrf(request, posted.get("csrf_token"))
+    try:
+        check_csrf(request, posted.get("csrf_token"))
+    except HTTPException as refused:
+        if refused.status_code != 403:
+            raise
+        return _kept_after_refusal(request, token, posted)
     if token_guessing_blocked(request):
         return too_many(request)
     now = _now(request)
@@ -189,3 +195,20 @@ async def review_submit(request: Request, token: str):
                          lines=lines)
         session.flush()
         return _show(request, form_for(session, review_request, now), now, done=True)
+
+
+def _kept_after_refusal(request: Request, token: str, posted: dict):
+    """A form sent without this browser's cookie (cleared, blocked, or the form opened in an earlier
+    browser session): nothing is recorded, and what was typed comes back in the form, with a new cookie,
+    to be sent again. The link's token is the credential (a page elsewhere cannot send this form without
+    knowing it), so showing the sender what they sent gives nothing away."""
+    if token_guessing_blocked(request):
+        return too_many(request)
+    now = _now(request)
+    with transaction(context_of(request).engine) as session:
+        try:
+            review_request, _, _ = request_for_token(session, token, now)
+        except TokenRefused as refused:
+            return _refused(request, refused.reason)
+        values = {k: v for k, v in posted.items() if k != "csrf_token" and isinstance(v, str)}
+        return _show(request, form_for(session, review_request, now), now, values=values, status_code=403, kept=True)

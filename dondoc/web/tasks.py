@@ -17,7 +17,7 @@ from config.errors import InputError
 from dondoc.web import context_of, page, parse_day, plan_now
 from dondoc.web.access import User, require_agency, signed_in
 from dondoc.web.attachments import read_uploads, require_reader, task_extras
-from dondoc.web.drafts import draft_for
+from dondoc.web.drafts import draft_for, restored_form
 from dondoc.web.labels import people_named
 from dondoc.web.security import check_csrf
 from models.agency import Agency
@@ -109,8 +109,8 @@ def history_entries(rows) -> list[HistoryEntry]:
 
 @router.get("/tasks/{ref:path}")
 def task_page(request: Request, ref: str, user: User = Depends(signed_in)):
-    draft = draft_for(request)  # what was typed before a sign-in, back in the form
-    return _show(request, ref, user, form=draft, restored=draft is not None)
+    draft = draft_for(request)  # what was typed before a sign-in, back in its form
+    return _show(request, ref, user, form=restored_form(draft) if draft else None, restored=draft is not None)
 
 
 def _day(value: str, field: str) -> date | None:
