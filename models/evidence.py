@@ -24,6 +24,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from config.errors import InputError
 from models.audit import record
+from models.numbers import number
 from models.occurrence import Occurrence
 from models.plan import Task, TaskCoordinator
 from models.types import UtcDateTime
@@ -171,7 +172,8 @@ def attach(session: Session, *, occurrence: Occurrence, task: Task, agency_id: i
         session.add(row)
         session.flush()
         record(session, at=at, actor=actor, entity="occurrence", entity_id=occurrence.id, ref=task.ref,
-               field="evidence", new=f"{row.filename} ({kind.label}, {len(raw):,} B, sha256 {digest[:12]})", note=note)
+               field="evidence", new=f"{row.filename} ({kind.label}, {number(len(raw))} B, sha256 {digest[:12]})",
+               note=note)
         rows.append(row)
     return rows
 

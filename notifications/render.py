@@ -7,9 +7,10 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
 from config.errors import InputError
+from models.numbers import number
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # The message kinds: the folders under templates/ (but _letter, the parts every kind includes: the
@@ -31,6 +32,8 @@ _env = Environment(
     auto_reload=False,  # templates ship with the code: no stat of three files for every message
 )
 _env.filters["vn_date"] = vn_date
+# {{ i.days|num }}: 1.234 in a Vietnamese message, 1,234 in an English one (models.numbers).
+_env.filters["num"] = pass_context(lambda ctx, value: number(value, ctx.get("message_language", "vi")))
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ def render(kind: str, language: str, context: dict) -> Rendered:
     language = language if language in LANGUAGES else "vi"
     folder = f"{kind}/{language}"
     # A subject is one line: nothing in the data can add a header.
+    context = dict(context, message_language=language)
     subject = " ".join(_env.get_template(f"{folder}/subject.txt").render(**context).split())
     text = _env.get_template(f"{folder}/body.txt").render(subject=subject, **context)
     html = _env.get_template(f"{folder}/body.html").render(subject=subject, **context)

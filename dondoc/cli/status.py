@@ -1,7 +1,7 @@
 """dondoc status: one screen on an installation's health."""
 import typer
 
-from dondoc.cli import app, handles_errors, say
+from dondoc.cli import app, handles_errors, say, say_number
 
 NO_PLAN = ("chưa nạp kế hoạch nào: chạy dondoc plan load <tệp kế hoạch .yaml> (ví dụ config/plans/bac-kan-2015-2020.yaml) "
            "hoặc dondoc plan import <văn bản kế hoạch>",
@@ -59,7 +59,7 @@ def status(ctx: typer.Context) -> None:
     if not plans:
         typer.echo("  " + say(*NO_PLAN))
     for code, title, tasks in plans:
-        typer.echo(f"  {code}: {tasks} " + say("nhiệm vụ", "tasks") + f" — {title[:70]}")
+        typer.echo(f"  {code}: {say_number(tasks)} " + say("nhiệm vụ", "tasks") + f" — {title[:70]}")
     runs = last_runs(engine)
     typer.echo(say("Lần chạy gần nhất / last job runs:", "Last job runs:"))
     if not runs:
@@ -70,8 +70,9 @@ def status(ctx: typer.Context) -> None:
         typer.echo(f"  {job}: {show_date(run.day)} ({say('xong lúc', 'finished')} {finished:%H:%M %d/%m/%Y}) {run.summary[:80]}")
     waiting = jobs.undelivered(context)
     failed = counts.get(MessageStatus.FAILED, 0)
-    typer.echo(say("Hộp thư đi / outbox:", "Outbox:") + f" {counts.get(MessageStatus.SENT, 0)} " + say("đã gửi", "sent")
-               + f", {waiting.total} " + say("đang chờ", "waiting") + f", {failed} " + say("thất bại", "failed")
+    typer.echo(say("Hộp thư đi / outbox:", "Outbox:") + f" {say_number(counts.get(MessageStatus.SENT, 0))} "
+               + say("đã gửi", "sent") + f", {say_number(waiting.total)} " + say("đang chờ", "waiting")
+               + f", {say_number(failed)} " + say("thất bại", "failed")
                + (say(" (xem: dondoc outbox --status failed)", " (see: dondoc outbox --status failed)") if failed else ""))
     if waiting.total:
         typer.echo(f"  {waiting.describe()}")
