@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Column, update
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from config.errors import InputError
 from config.files import EMAIL_MAX, EMAIL_PATTERN

@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import Column, Text, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from models.types import UtcDateTime
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Column, event
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from config.errors import InputError
 from models.audit import record

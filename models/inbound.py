@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Column, Text, func
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from models.agency import Agency, FocalPoint
 from models.clock import local_date

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy import Column, Index, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from models.types import UtcDateTime
 

@@ -4,6 +4,7 @@ from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from models.types import UtcDateTime
 

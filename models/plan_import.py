@@ -22,6 +22,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from config.errors import InputError
 from config.files import AgencyEntry, AgencyFile, EntryLines, PlanFile, TaskEntry

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Column, Text, delete
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from config.errors import InputError
 from models.agency import Agency

@@ -12,6 +12,7 @@ from sqlalchemy import Column, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from models.types import UtcDateTime
 

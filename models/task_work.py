@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text, or_
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from config.errors import InputError
 from config.limits import EARLIEST_DAY, LATEST_DAY

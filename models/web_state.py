@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Index, delete, func
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from models.accounts import normal_email
 from models.types import UtcDateTime

@@ -266,5 +266,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:  # before a command started (typer turns one inside a command into exit 130)
         typer.echo(say("Đã dừng (Ctrl-C).", "Stopped (Ctrl-C)."), err=True)
         sys.exit(130)
+    interrupt = sys.modules.get("dondoc.app.interrupt")
+    if code == 130 and interrupt is not None and interrupt.requested():
+        interrupt.exit_now(130)  # a flow's work stopped by Ctrl-C and said so: leave now, not seconds later
     sys.exit(code if isinstance(code, int) else 0)
 

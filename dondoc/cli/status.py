@@ -11,10 +11,10 @@ NO_PLAN = ("chưa nạp kế hoạch nào: chạy dondoc plan load <tệp kế h
 
 def no_plan_loaded(session) -> bool:
     """The database has no plan: the commands that show tasks say NO_PLAN rather than zeros."""
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from models.plan import Plan
-    return session.exec(select(Plan.id).limit(1)).first() is None
+    from models.core import plan
+    return session.execute(select(plan.c.id).limit(1)).first() is None
 
 
 def say_no_plan(context) -> None:
@@ -36,7 +36,7 @@ def status(ctx: typer.Context) -> None:
 
     from config.paths import without_password
     from dondoc.app import jobs
-    from dondoc.cli.output import show_date
+    from dondoc.cli.output import language, show_date
     from models.clock import VN_TZ, SystemClock
     from models.outbox import Message, MessageStatus
     from models.plan import Plan, Task
@@ -75,7 +75,7 @@ def status(ctx: typer.Context) -> None:
                + f", {say_number(failed)} " + say("thất bại", "failed")
                + (say(" (xem: dondoc outbox --status failed)", " (see: dondoc outbox --status failed)") if failed else ""))
     if waiting.total:
-        typer.echo(f"  {waiting.describe()}")
+        typer.echo(f"  {waiting.describe(language())}")
     lease = current_lease(engine)
     wall = SystemClock().now()  # a lease is about processes: the wall clock
     if lease is None:

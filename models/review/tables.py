@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from models.review.rules import is_closed
 from models.types import UtcDateTime
