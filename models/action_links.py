@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, Signer
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from models.accounts import SignInToken, normal_email, utc
+from models.accounts import SignInToken, normal_email
 from models.clock import VN_TZ, local_date
 
 
@@ -86,8 +86,8 @@ def spend_action_token(session: Session, secret: str, token: str, *, ref: str, n
     expires = datetime.combine(link.last_day + timedelta(days=1), time(0), tzinfo=VN_TZ)
     try:
         with session.begin_nested():
-            session.add(SignInToken(token_hash=_hash(token, ref), email=link.email, created_at=utc(now),
-                                    expires_at=utc(expires), used_at=utc(now)))
+            session.add(SignInToken(token_hash=_hash(token, ref), email=link.email, created_at=now,
+                                    expires_at=expires, used_at=now))
     except IntegrityError:
         raise LinkRefused("used") from None
     return link

@@ -3,7 +3,9 @@ the SQLModel classes (a subset of the columns), without SQLModel and its per-tab
 which cost a read command three quarters of its time (issue 23). Read-only: every write goes through
 the table classes. tests/cli/test_cli_speed.py holds each column here equal, in name and type, to its class.
 """
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, Text
+
+from models.types import UtcDateTime
 
 metadata = MetaData()
 
@@ -28,7 +30,7 @@ occurrence = Table(
     Column("note", Text), Column("held_by_agency_id", Integer))
 
 audit_entry = Table(
-    "auditentry", metadata, Column("id", Integer, primary_key=True), Column("at", DateTime(timezone=True)),
+    "auditentry", metadata, Column("id", Integer, primary_key=True), Column("at", UtcDateTime),
     Column("actor", String), Column("entity", String), Column("entity_id", Integer), Column("field", String),
     Column("old_value", Text), Column("new_value", Text), Column("note", Text))
 

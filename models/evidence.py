@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, event
+from sqlalchemy import Column, event
 from sqlmodel import Field, Session, SQLModel, select
 import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
@@ -28,6 +28,7 @@ from models.audit import record
 from models.numbers import number
 from models.occurrence import Occurrence
 from models.plan import Task, TaskCoordinator
+from models.types import UtcDateTime
 from models.updates import check_note, find_task, pick_occurrence
 
 MAX_FILES = 10  # at once
@@ -44,7 +45,7 @@ class EvidenceFile(SQLModel, table=True):
     media_type: str = Field(max_length=100)
     filename: str = Field(max_length=200)  # as the person named it, cleaned; the extension is the content's
     actor: str = Field(max_length=120)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 yearly check-in). What they mean on a given day is computed in models/status.py."""
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, and_, literal_column, or_, select, text
+from sqlalchemy import Column, Index, Text, and_, literal_column, or_, select, text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from models.clock import local_date
 from models.occurrence_values import DONE, OVERDUE_ABLE, OccurrenceKind, Progress  # noqa: F401  (their home before)
+from models.types import UtcDateTime
 
 
 class Occurrence(SQLModel, table=True):
@@ -47,7 +48,7 @@ class Occurrence(SQLModel, table=True):
     progress_percent: int | None = None
     completed_on: date | None = None
     note: str | None = Field(default=None, sa_column=Column(Text))
-    updated_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    updated_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
     # Set when its duty moved to another lead after this occurrence was done: it stays credited to the
     # agency that did it (models/reassignment.py). None: the task's lead (0022_task_evidence).
     held_by_agency_id: int | None = Field(default=None, foreign_key="agency.id")

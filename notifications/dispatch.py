@@ -54,13 +54,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable, Protocol
 
-from sqlalchemy import DateTime, any_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import any_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from config.policy import ReminderPolicy
 from models.clock import Clock, SystemClock
 from models.db import is_locked, retry_locked
 from models.outbox import CLAIMABLE, DeliveryAttempt, Message, MessageContent, MessageStatus, retry_time
+from models.types import UtcDateTime
 from notifications.transports import ConnectError, TransportError
 
 
@@ -366,7 +367,7 @@ def _driver_statements(dialect) -> tuple:
         # The statement's own literals (claimed_at=NULL, status='sending', ...), as SQLAlchemy binds them.
         constants = {name: value for name, value in update_sql.construct_params(
             {name: None for name in update_names if name.startswith("m_")}).items() if not name.startswith("m_")}
-        moment = DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
+        moment = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)  # the columns' own conversion (UTC, never naive)
         _compiled[dialect.name] = (str(update_sql), update_names, str(insert_sql), list(insert_sql.positiontup),
                                    constants, moment)
     return _compiled[dialect.name]

@@ -74,14 +74,10 @@ def undelivered(context: AppContext, wall_clock: Clock | None = None) -> Undeliv
             select(func.count(), func.min(Message.next_attempt_at)).where(Message.status == MessageStatus.QUEUED)).one()
         for claimed_by, claimed_at in session.exec(select(Message.claimed_by, Message.claimed_at)
                                                    .where(Message.status == MessageStatus.SENDING)):
-            if claimed_at is not None and claimed_at.tzinfo is None:
-                claimed_at = claimed_at.replace(tzinfo=VN_TZ)  # SQLite keeps no zone: written in Vietnam time
             if (claimed_by or "").startswith(worker_prefix()) or claimed_at is None or claimed_at <= expired:
                 found.stuck += 1
             else:
                 found.elsewhere += 1
-    if found.next_attempt is not None and found.next_attempt.tzinfo is None:
-        found.next_attempt = found.next_attempt.replace(tzinfo=VN_TZ)  # SQLite keeps no zone: written in Vietnam time
     return found
 
 

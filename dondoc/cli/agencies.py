@@ -10,7 +10,7 @@ import typer
 from config.errors import InputError
 from dondoc.cli import TodayOption, app, handles_errors, parse_day
 from dondoc.cli.output import Format, emit, show_date
-from models.clock import local_date
+from models.clock import local_date, vn_time
 from models.db import transaction
 
 
@@ -371,7 +371,7 @@ def history(ctx: typer.Context, agency: str = typer.Argument(..., help="The agen
     with Session(context.engine) as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.entity.in_(["agency", "focal_point"]),
                                                         AuditEntry.ref == agency).order_by(AuditEntry.id)).all()
-    rows = [dict(at=e.at, actor=e.actor, entity=e.entity, field=e.field,
+    rows = [dict(at=vn_time(e.at), actor=e.actor, entity=e.entity, field=e.field,
                  old=e.old_value, new=e.new_value, why=e.note) for e in entries]
     emit(rows, fmt, [("at", "Lúc"), ("actor", "Ai"), ("entity", "Đối tượng"), ("field", "Trường"), ("old", "Cũ"),
                      ("new", "Mới"), ("why", "Lý do")])

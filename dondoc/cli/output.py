@@ -46,14 +46,12 @@ def show_date(value) -> str:
 
 
 def show_moment(value: datetime | None, seconds: bool = False) -> str:
-    """A moment as Vietnamese users read it: dd/mm/yyyy HH:MM, Vietnam's time. A moment read back without
-    its zone (SQLite keeps none) was written in Vietnam time, as the web's `moment` filter reads it; an
-    aware one (PostgreSQL, or stored in UTC) is converted."""
+    """A moment (aware, as every stored one is) as Vietnamese users read it: dd/mm/yyyy HH:MM in
+    Vietnam's time (models.clock.vn_time)."""
     if value is None:
         return ""
-    from models.clock import VN_TZ
-    moment = value.replace(tzinfo=VN_TZ) if value.tzinfo is None else value.astimezone(VN_TZ)
-    return moment.strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")
+    from models.clock import vn_time
+    return vn_time(value).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")
 
 
 def _json_default(value):

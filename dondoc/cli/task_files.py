@@ -86,6 +86,7 @@ def files_command(ctx: typer.Context, ref: str, plan: str = PlanOption, fmt: For
     from sqlmodel import Session, select
 
     from models.agency import Agency
+    from models.clock import vn_time
     from models.evidence import files_of
     from models.occurrence import Occurrence
     from models.updates import find_task
@@ -97,7 +98,7 @@ def files_command(ctx: typer.Context, ref: str, plan: str = PlanOption, fmt: For
         for f in files_of(session, task.id):
             occ = session.get(Occurrence, f.occurrence_id) if f.occurrence_id else None
             rows.append(dict(id=f.id, file=f.filename, type=f.media_type, size=f.size, agency=codes.get(f.agency_id, ""),
-                             due=occ.due_date if occ else None, at=f.at.isoformat(), by=f.actor, sha256=f.sha256))
+                             due=occ.due_date if occ else None, at=vn_time(f.at).isoformat(), by=f.actor, sha256=f.sha256))
     emit(rows, fmt, [("id", "#"), ("file", "Tệp"), ("type", "Loại"), ("size", "Dung lượng (B)"), ("agency", "Cơ quan"),
                      ("due", "Kỳ hạn"), ("by", "Người gửi")],
          title=f"Tệp sản phẩm của {task.ref} ({len(rows)})", formatters={"size": str})

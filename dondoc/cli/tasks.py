@@ -18,7 +18,7 @@ from dondoc.cli import say
 from dondoc.cli.output import Format, emit, labelled, language, show_date
 from dondoc.cli.status import no_plan_loaded, say_no_plan
 from models import core
-from models.clock import local_date
+from models.clock import local_date, vn_time
 from models.db import transaction
 from models.status import StatusCategory, occurrence_days_late, occurrence_status
 from models.queries import find_task_id, list_tasks, overdue as overdue_rows, task_record
@@ -205,7 +205,7 @@ def show(ctx: typer.Context, ref: str, plan: str = PlanOption, today: date = Tod
                      days_late=occurrence_days_late(o, day), progress=o.progress,
                      percent=o.progress_percent, completed_on=None if later(o) else o.completed_on,
                      note=o.note) for o in occurrences]
-        changes = [dict(at=h.at, actor=h.actor, field=h.field, old=h.old_value, new=h.new_value,
+        changes = [dict(at=vn_time(h.at), actor=h.actor, field=h.field, old=h.old_value, new=h.new_value,
                         note=h.note) for h in history]
     if fmt == Format.json:
         import json

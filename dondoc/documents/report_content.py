@@ -362,11 +362,11 @@ def explanations_of(session: Session, plan: Plan, today: date) -> list[tuple]:
     """The explanations given by `today` on the plan's duties, for the annex: (entry, title, agency,
     due in force, the plan's due when extended, what was asked, the answer, the day answered)."""
     from models.occurrence import Occurrence
-    from models.task_work import answered_explanations, aware
+    from models.task_work import answered_explanations
     agencies = {a.id: a.name_vi for a in session.exec(select(Agency))}
     rows = []
     for found, task in answered_explanations(session, plan.id, today):
         occ = session.get(Occurrence, found.occurrence_id)
         rows.append((entry_ref(task.ref), task.title, agencies.get(task.lead_agency_id, ""), occ.due_date,
-                     occ.original_due, found.reason, found.decision_note, local_date(aware(found.decided_at))))
+                     occ.original_due, found.reason, found.decision_note, local_date(found.decided_at)))
     return rows

@@ -11,7 +11,7 @@ from config.files import _line_of, read_text, read_yaml
 from config.limits import (MAX_ERRORS_SHOWN, MAX_NESTING, MAX_XLSX_BYTES, MAX_XLSX_COLUMNS, MAX_XLSX_PART_BYTES,
                            MAX_XLSX_PARTS, MAX_XLSX_ROWS, MAX_XLSX_UNPACKED_BYTES)
 from models.numbers import number
-from models.review.rules import INDICATORS, ReportedStatus, vn_moment
+from models.review.rules import INDICATORS, ReportedStatus
 from models.review.operations import Form
 from models.review.inputs import ReviewInvalid
 from dondoc.documents.files import show_date as _d, write_atomically as _atomic

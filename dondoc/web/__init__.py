@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from config.errors import InputError
 from dondoc.app.context import AppContext
-from models.clock import VN_TZ
+from models.clock import local_date, vn_time
 from models.numbers import number, percent
 from models.status import StatusCategory
 from models.updates import NOTE_TOO_LONG
@@ -28,7 +28,9 @@ from notifications.render import vn_date
 MULTIPART_TOO_LARGE = ("Field exceeded maximum size", "Part exceeded maximum size", "Too many fields",
                        "Too many files")
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-TEMPLATES.env.filters["vn_date"] = lambda value: vn_date(value) if value else ""
+# A day as dd/mm/yyyy; a moment by its day in Vietnam.
+TEMPLATES.env.filters["vn_date"] = lambda value: vn_date(local_date(value) if isinstance(value, datetime) else value) \
+    if value else ""
 
 LANGUAGES = ("vi", "en")
 LANG_COOKIE = "lang"
@@ -61,9 +63,7 @@ def _moment(value: datetime | None) -> str:
     """A moment in Vietnam time: dd/mm/yyyy HH:MM."""
     if not value:
         return ""
-    if value.tzinfo is None:  # SQLite keeps no zone: the app's times are written in Vietnam time
-        value = value.replace(tzinfo=VN_TZ)
-    return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+    return vn_time(value).strftime("%d/%m/%Y %H:%M")
 
 
 # How the history names the fields and values the audit records.
