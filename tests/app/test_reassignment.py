@@ -3,6 +3,7 @@ the reports following the new lead, a plan load keeping it; the CLI's refusals. 
 is tests/web/test_part_b_browser.py.)"""
 from datetime import date
 
+import pytest
 from sqlmodel import Session, select
 
 from dondoc.app import jobs
@@ -14,6 +15,12 @@ from models.plan import Task
 from models.reassignment import TaskReassignment, credited_agency, split_on_move
 from models.status import StatusCategory, read_facts, summarize
 from tests.conftest import BUNDLED_PLAN
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests pin the English refusals (tests/cli/test_cli_language.py checks the Vietnamese ones)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
 
 LAN = "lan.nt@skhdt.example.org"  # SKHDT's primary focal point
 MAI = "mai.lt@stc.example.org"  # STC's

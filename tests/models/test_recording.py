@@ -7,6 +7,12 @@ from sqlmodel import Session, select
 from models.audit import AuditEntry, AuditIsAppendOnly
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests pin the English refusals (tests/cli/test_cli_language.py checks the Vietnamese ones)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+
+
 def test_a_fanned_out_duty_needs_the_agency_share_named(loaded):
     result = loaded("task", "done", "3.3-a", "--on", "2015-06-01")
     assert result.exit_code == 2

@@ -9,6 +9,12 @@ from models import AuditEntry, Occurrence, Task
 from tests.conftest import BUNDLED_PLAN
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests pin the English refusals (tests/cli/test_cli_language.py checks the Vietnamese ones)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+
+
 def counts(engine):
     with Session(engine) as session:
         return tuple(session.exec(select(func.count()).select_from(model)).one() for model in (Task, Occurrence, AuditEntry))

@@ -8,6 +8,12 @@ from config.files import read_agency_file
 from models.plan_parser.agencies import AgencyMatcher, tokenize
 from tests.conftest import AGENCIES, FIXTURES
 
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests pin the English refusals (tests/cli/test_cli_language.py checks the Vietnamese ones)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+
 SEED = FIXTURES / "plans" / "bac-kan-2015-2020.txt"
 
 

@@ -11,6 +11,12 @@ from models.plan_parser import parse_plan
 from models.plan_parser.output import plan_file, to_json
 from tests.conftest import AGENCIES, BUNDLED_PLAN, CONFIG_DIR, FIXTURES
 
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests pin the English refusals (tests/cli/test_cli_language.py checks the Vietnamese ones)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+
 PLANS = FIXTURES / "plans"
 SEED = PLANS / "bac-kan-2015-2020.txt"
 POLICY = read_policy(CONFIG_DIR / "policy.yaml")

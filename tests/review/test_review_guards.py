@@ -20,6 +20,12 @@ from models.workdays import WorkCalendar
 from tests.conftest import at_vn
 from tests.review_support import Browser, start_smtp
 
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests pin the English refusals (tests/cli/test_cli_language.py checks the Vietnamese ones)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+
 ASKED = Asked("BA-BE", 2015, [AskedTask(1, "3.3-a/BA-BE", "Kiện toàn", date(2015, 6, 30)),
                               AskedTask(2, "3.3-d-2/BA-BE", "Quý", date(2015, 3, 31)),
                               AskedTask(3, "3.3-d-2/BA-BE", "Quý", date(2015, 6, 30))], asks_indicators=True)
