@@ -255,6 +255,12 @@ def period_categories(periods: Iterable[Period], today: date) -> set[StatusCateg
                           completed_on=p.completed_on, today=today) for p in periods}
 
 
+def period_states(periods: Iterable[Period], today: date) -> list[StatusCategory]:
+    """period_status of each period on `today`, in their order."""
+    return [period_status(due=p.due, starts_on=p.starts_on, kind=p.kind, progress=p.progress,
+                          completed_on=p.completed_on, today=today) for p in periods]
+
+
 def fold_status(found: set[StatusCategory]) -> StatusCategory:
     """duty_status's rule, on the categories of the periods."""
     found = found - {StatusCategory.NO_DEADLINE}
@@ -384,8 +390,9 @@ def summarize_windows(facts: Iterable[TaskFacts], today: date, windows: Iterable
     light = [Summarizer(today, w, duties_only=True) for w in duties_only]
     every = full + light
     for task in facts:
+        states = period_states(task.periods, today)  # a period's status on the day is the same in every window
         for counting in every:
-            counting.add(task)
+            counting.add(task, states)
     return [c.result() for c in full], [c.result().duties for c in light]
 
 
@@ -400,26 +407,31 @@ class Summarizer:
         self.report_year = min(window.end or today, today).year
         self.entries: dict[tuple[str, str], set[StatusCategory]] = {}
 
-    def add(self, task: TaskFacts) -> None:
-        summary, today, window = self.summary, self.today, self.window
-        held = [p for p in task.periods
+    def add(self, task: TaskFacts, states: list[StatusCategory] | None = None) -> None:
+        """Count `task`; `states`: period_status of each of its periods on the day (computed here if not
+        given: summarize_windows computes them once for every window)."""
+        summary, today, window, periods = self.summary, self.today, self.window, task.periods
+        if states is None:
+            states = period_states(periods, today)
+        held = [i for i, p in enumerate(periods)
                 if window.holds(due=p.planned, progress=p.progress, completed_on=p.completed_on)]
-        deadlines = [p for p in held if p.kind == OccurrenceKind.DEADLINE]
+        deadlines = [i for i in held if periods[i].kind == OccurrenceKind.DEADLINE]
         if not deadlines:
-            if any(p.kind == OccurrenceKind.DEADLINE for p in task.periods):
+            if any(p.kind == OccurrenceKind.DEADLINE for p in periods):
                 return  # a duty with deadlines, none of them in this window
-            held = [p for p in task.periods if p.kind == OccurrenceKind.CHECKIN]
-        found = period_categories(held, today)
+            held = [i for i, p in enumerate(periods) if p.kind == OccurrenceKind.CHECKIN]
+        found = {states[i] for i in held}
         category = fold_status(found)
         summary.duties.add(category)
         if self.duties_only:
             return
         summary.duty_status[task.ref] = category
-        if any(p.extended for p in deadlines):
+        if any(periods[i].extended for i in deadlines):
             summary.extended.add(category)
-            summary.extended_periods += sum(1 for p in deadlines if p.extended)
+            summary.extended_periods += sum(1 for i in deadlines if periods[i].extended)
+        held_periods = [periods[i] for i in held]
         for code, name, name_en, share in task.shares():  # a reassigned duty counts for each agency's part
-            part = category if not task.credited else _share_status(share, held, today)
+            part = category if not task.credited else _share_status(share, held_periods, today)
             if part is None:
                 continue
             summary.by_agency.setdefault(code, Tally()).add(part)
@@ -427,13 +439,12 @@ class Summarizer:
         summary.by_section.setdefault(top_section(task.section), Tally()).add(category)
         self.entries.setdefault((task.plan_code, entry_ref(task.ref)), set()).update(found)
         if category == StatusCategory.NO_DEADLINE and any(
-                p.due.year == self.report_year and done_by(p.progress, p.completed_on, p.due, today) for p in held):
+                p.due.year == self.report_year and done_by(p.progress, p.completed_on, p.due, today)
+                for p in held_periods):
             summary.no_deadline_reported += 1
-        for p in deadlines:
-            state = period_status(due=p.due, starts_on=p.starts_on, kind=p.kind, progress=p.progress,
-                                  completed_on=p.completed_on, today=today)
-            if state != StatusCategory.NOT_STARTED:
-                summary.periods.add(state)
+        for i in deadlines:
+            if states[i] != StatusCategory.NOT_STARTED:
+                summary.periods.add(states[i])
 
     def result(self) -> StatusSummary:
         """The summary of the tasks added so far (the plan entries folded now)."""
