@@ -32,6 +32,9 @@ includes the interpreter and imports, shown as the "imports only" baseline):
 4. overdue page: GET /overdue through the FastAPI TestClient signed in as staff, `--requests`
    requests over pages, filters and sorts: p50, p95 (the client is entered, so the app's lifespan
    runs as under uvicorn);
+   overview page: GET /overview (staff's landing page: every count over every occurrence, per agency,
+   section, year and quarter), `--overview-requests` times, every plan's and one plan's in turn: p50,
+   p95 and the peak RSS (target < 300 MiB: the occurrences are streamed and folded, issue 22);
 5. review: `dondoc.app.review_jobs.open_review` for every plan of every province (the year's cycle and
    one request per reporting agency, emails queued, not sent), plan after plan while the next one fits
    in `--review-budget` seconds; what was not opened is extrapolated (and said so).
