@@ -330,7 +330,8 @@ def read_bytes(path: Path, limit: int = MAX_INPUT_FILE_BYTES) -> bytes:
     except OSError as exc:
         raise InputError(f"cannot read the file ({exc.strerror or exc})", path=path) from None
     if len(raw) > limit:
-        raise InputError(f"is larger than {limit:,} bytes; no file of this kind is that big".replace(",", "."),
+        from models.numbers import number  # here: models imports config at its start
+        raise InputError(f"is larger than {number(limit)} bytes; no file of this kind is that big",
                          path=path)
     return raw
 

@@ -119,6 +119,12 @@ class TemporaryServer:
                                   f"Its log: {self.log_path}. Set PREFECT_API_URL to use a Prefect server of yours instead.")
 
 
+def stop_now() -> None:
+    """Ask this process's server to stop, without waiting for it (the process is leaving at once)."""
+    if _current is not None and _current.alive():
+        _current.process.terminate()
+
+
 def runs_on(server: TemporaryServer | None):
     """Settings for the flow call: Prefect's API is our temporary server, once it answers (unless
     a Prefect profile names a server, or forbids temporary ones: Prefect then goes its own way)."""

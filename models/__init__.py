@@ -1,25 +1,49 @@
-"""The tables and the rules about them (status, occurrences, due dates), as pure code."""
-from models.accounts import SignInToken, StaffUser
-from models.agency import Agency, AgencyGroup, AgencyGroupMember, AgencyKind, FocalPoint, FocalPointRole
-from models.audit import AuditEntry
-from models.inbound import BouncedAddress, InboundMail
-from models.outbox import DeliveryAttempt, Message, MessageStatus, OutboxItem
-from models.occurrence import Occurrence, OccurrenceKind, Progress
-from models.status import StatusCategory
-from models.plan import DateSource, Plan, Task, TaskCoordinator, Timing
-from models.review.tables import IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken
-from models.scheduler import SchedulerLease, SchedulerRun
-from models.web_state import RateEvent, WebDraft, WebSession
+"""The tables and the rules about them (status, occurrences, due dates), as pure code.
 
-__all__ = [
-    "Agency", "AgencyGroup", "AgencyGroupMember", "AgencyKind", "AuditEntry", "DateSource",
-    "DeliveryAttempt", "FocalPoint", "FocalPointRole", "Message", "MessageStatus", "OutboxItem", "Occurrence", "OccurrenceKind", "Plan", "Progress",
-    "SignInToken", "StaffUser", "StatusCategory", "Task", "TaskCoordinator", "Timing",
-    "IndicatorValue", "ReviewCycle", "ReviewRequest", "ReviewSubmission", "ReviewToken",
-    "SchedulerLease", "SchedulerRun", "BouncedAddress", "InboundMail", "RateEvent", "WebDraft", "WebSession",
-]
-from models.plan_import import PlanImport  # noqa: E402  (after the tables it reads)
-from models.task_work import TaskRequest  # noqa: E402,F401  (after the tables it reads)
-from models.reassignment import TaskReassignment  # noqa: E402
-from models.evidence import EvidenceFile  # noqa: E402
-from models.contributions import TaskContribution  # noqa: E402
+The table classes are imported on first use, not with the package: `models.clock`, `models.status`'s
+rules and `models.core` (plain SQLAlchemy tables for the command line's reads) load without SQLModel,
+which with our tables costs a read command most of its time (issue 23). `from models import Task` still
+works (the module's __getattr__ loads every table), and an ORM session loads them all before its first
+query (load_tables below), so no table is ever missing from SQLModel.metadata when a flush or a
+migration reads it.
+"""
+import importlib
+
+# Each table class and the module that defines it; load_tables() imports them in this order.
+TABLES: dict[str, str] = {
+    "SignInToken": "models.accounts", "StaffUser": "models.accounts",
+    "Agency": "models.agency", "AgencyGroup": "models.agency", "AgencyGroupMember": "models.agency",
+    "AgencyKind": "models.agency", "FocalPoint": "models.agency", "FocalPointRole": "models.agency",
+    "AuditEntry": "models.audit",
+    "BouncedAddress": "models.inbound", "InboundMail": "models.inbound",
+    "DeliveryAttempt": "models.outbox", "Message": "models.outbox", "MessageStatus": "models.outbox",
+    "OutboxItem": "models.outbox",
+    "Occurrence": "models.occurrence", "OccurrenceKind": "models.occurrence", "Progress": "models.occurrence",
+    "StatusCategory": "models.status",
+    "DateSource": "models.plan", "Plan": "models.plan", "Task": "models.plan", "TaskCoordinator": "models.plan",
+    "Timing": "models.plan",
+    "IndicatorValue": "models.review.tables", "ReviewCycle": "models.review.tables", "ReviewRequest": "models.review.tables",
+    "ReviewSubmission": "models.review.tables", "ReviewToken": "models.review.tables",
+    "SchedulerLease": "models.scheduler", "SchedulerRun": "models.scheduler",
+    "RateEvent": "models.web_state", "WebDraft": "models.web_state", "WebSession": "models.web_state",
+    "PlanImport": "models.plan_import",
+    "TaskRequest": "models.task_work",
+    "TaskReassignment": "models.reassignment",
+    "EvidenceFile": "models.evidence",
+    "TaskContribution": "models.contributions",
+}
+
+__all__ = list(TABLES)
+
+
+def load_tables() -> None:
+    """Import every table module: SQLModel.metadata then holds the whole schema (Alembic, flushes)."""
+    for module in dict.fromkeys(TABLES.values()):
+        importlib.import_module(module)
+
+
+def __getattr__(name: str):
+    if name in TABLES:
+        load_tables()
+        return getattr(importlib.import_module(TABLES[name]), name)
+    raise AttributeError(f"module 'models' has no attribute {name!r}")

@@ -11,15 +11,17 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from sqlalchemy import Column, DateTime, update
+from sqlalchemy import Column, update
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from config.errors import InputError
 from config.files import EMAIL_MAX, EMAIL_PATTERN
 from models.agency import Agency, FocalPoint
 from models.audit import record
+from models.types import UtcDateTime
 
 SIGNIN_LINK_LIFETIME = timedelta(minutes=30)
 MIN_PASSWORD_LENGTH = 10
@@ -35,7 +37,7 @@ class StaffUser(SQLModel, table=True):
     name: str
     password_hash: str = Field(max_length=300)
     active: bool = True
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
 
 
 class SignInToken(SQLModel, table=True):
@@ -44,9 +46,9 @@ class SignInToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True, max_length=64)
     email: str = Field(max_length=254, index=True)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    used_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
 
 
 # --- passwords ------------------------------------------------------------------------------
@@ -91,7 +93,7 @@ def add_staff_user(session: Session, *, email: str, name: str, password: str, no
         raise InputError(f"{email} has an account already (use --update to change its name and password)",
                          field="email")
     if user is None:
-        user = StaffUser(email=email, name=name.strip(), password_hash=hash_password(password), created_at=utc(now))
+        user = StaffUser(email=email, name=name.strip(), password_hash=hash_password(password), created_at=now)
         session.add(user)
         session.flush()
         record(session, at=now, actor=actor, entity="staff_user", entity_id=user.id, field="created", new=email)
@@ -160,8 +162,8 @@ def token_hash(token: str) -> str:
 def issue_signin_token(session: Session, *, email: str, now: datetime) -> str:
     """A new sign-in token for `email` (the raw token goes into the link, only its hash is kept)."""
     token = secrets.token_urlsafe(32)
-    session.add(SignInToken(token_hash=token_hash(token), email=normal_email(email), created_at=utc(now),
-                            expires_at=utc(now + SIGNIN_LINK_LIFETIME)))
+    session.add(SignInToken(token_hash=token_hash(token), email=normal_email(email), created_at=now,
+                            expires_at=now + SIGNIN_LINK_LIFETIME))
     session.flush()
     return token
 
@@ -169,7 +171,7 @@ def issue_signin_token(session: Session, *, email: str, now: datetime) -> str:
 def peek_signin_token(session: Session, *, token: str, now: datetime) -> SignInToken | None:
     """The token's row if it can still be used at `now` (nothing is changed)."""
     return session.exec(select(SignInToken).where(
-        SignInToken.token_hash == token_hash(token), SignInToken.used_at.is_(None), SignInToken.expires_at > utc(now),
+        SignInToken.token_hash == token_hash(token), SignInToken.used_at.is_(None), SignInToken.expires_at > now,
     )).first()
 
 
@@ -182,13 +184,7 @@ def use_signin_token(session: Session, *, token: str, now: datetime) -> str | No
     if row is None:
         return None
     spent = session.execute(
-        update(SignInToken).where(SignInToken.id == row.id, SignInToken.used_at.is_(None)).values(used_at=utc(now))
+        update(SignInToken).where(SignInToken.id == row.id, SignInToken.used_at.is_(None)).values(used_at=now)
     ).rowcount
     return row.email if spent == 1 else None
 
-
-def utc(moment: datetime) -> datetime:
-    """Times in these tables are stored in UTC (SQLite keeps no zone, so one zone for all rows)."""
-    if moment.tzinfo is None:
-        raise ValueError("an aware datetime is needed")
-    return moment.astimezone(timezone.utc)

@@ -5,8 +5,11 @@ every change is in the audit. Who serves on a day is a pure function of the day 
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
+
+from models.types import UtcDateTime
 
 
 class AgencyKind(StrEnum):
@@ -73,4 +76,4 @@ class FocalPoint(SQLModel, table=True):
     away_to: date | None = None
     # Set when someone changes the person in the app; an import then shows a conflict rather than
     # undoing it (cleared when an import is applied to the person).
-    changed_in_app_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    changed_in_app_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime, nullable=True))

@@ -1,14 +1,17 @@
 """The append-only record of every change: who, when, what, old and new value, note."""
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Text, event
+from sqlalchemy import Column, Text, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
+
+from models.types import UtcDateTime
 
 
 class AuditEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False, index=True))
     actor: str = Field(max_length=120)
     entity: str = Field(max_length=40)  # plan, task, occurrence, focal_point, ...
     entity_id: int | None = Field(default=None, index=True)

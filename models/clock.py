@@ -1,6 +1,9 @@
 """The one place that reads the wall clock. Everything else is handed a Clock.
 
-All dates users see are in Asia/Ho_Chi_Minh; a "day" is a local calendar day there.
+All dates users see are in Asia/Ho_Chi_Minh; a "day" is a local calendar day there. Moments are
+aware datetimes throughout (stored in UTC by models.types.UtcDateTime); this module is the edge where
+they become Vietnam's wall time (`vn_time`, `local_date`) and where typed days become moments
+(`start_of_day`).
 """
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
@@ -13,9 +16,16 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+def vn_time(moment: datetime) -> datetime:
+    """`moment` (an aware datetime, in any zone) as Vietnam's wall time: what a person is shown."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"a moment without a zone has no time in Vietnam ({moment.isoformat()})")
+    return moment.astimezone(VN_TZ)
+
+
 def local_date(moment: datetime) -> date:
     """The calendar day in Vietnam at `moment` (an aware datetime)."""
-    return moment.astimezone(VN_TZ).date()
+    return vn_time(moment).date()
 
 
 def start_of_day(day: date) -> datetime:

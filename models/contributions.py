@@ -2,13 +2,15 @@
 contribution note the lead sees on the task page (and in the audit)."""
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from config.errors import InputError
 from models.agency import Agency
 from models.audit import record
 from models.plan import TaskCoordinator
+from models.types import UtcDateTime
 from models.updates import check_note, find_task
 
 
@@ -18,7 +20,7 @@ class TaskContribution(SQLModel, table=True):
     agency_id: int = Field(foreign_key="agency.id", index=True)
     note: str = Field(sa_column=Column(Text, nullable=False))
     actor: str = Field(max_length=120)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
 
 
 def contribute(session: Session, *, ref: str, agency_code: str, note: str, at: datetime, actor: str,

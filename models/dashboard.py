@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
-from models.clock import VN_TZ, local_date, start_of_day
+from models.clock import local_date, start_of_day
 from models.occurrence import HAS_DEADLINE, Occurrence, open_as_of
 from models.plan import Plan, Task
 from models.status import (COUNTED, EVERYTHING, StatusCategory, StatusSummary, Tally, Window, iter_facts, period_label,
@@ -563,9 +563,8 @@ def duty_followups(session: Session, *, now: datetime, duties: list[OverdueDuty]
             .order_by(AuditEntry.id))
         for occurrence_id, at, actor in updates:
             duty = by_task[occurrence_task[occurrence_id]]
-            moment = at if at.tzinfo else at.replace(tzinfo=VN_TZ)  # SQLite keeps Vietnam time's digits
-            if duty.last_update is None or moment >= duty.last_update[0]:
-                duty.last_update = (moment, actor)
+            if duty.last_update is None or at >= duty.last_update[0]:
+                duty.last_update = (at, actor)
 
 
 # What counts as an update of a duty: progress, its percentage, a note, a completion.

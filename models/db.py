@@ -10,14 +10,12 @@ from typing import Callable, TypeVar
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # How long a SQLite connection waits for another one's write lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 T = TypeVar("T")
 log = logging.getLogger("dondoc.db")
-
 
 def make_engine(url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> Engine:
     """An engine for `url`. On SQLite a connection waits up to `sqlite_busy_timeout` seconds for
@@ -41,14 +39,12 @@ def make_engine(url: str, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT_SE
         return engine
     return create_engine(url, pool_pre_ping=True)
 
-
 def alembic_config(engine: Engine):
     from alembic.config import Config as AlembicConfig
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["engine"] = engine
     return config
-
 
 def head_revisions() -> set[str]:
     """The newest migrations' ids, read from the version files' `revision` / `down_revision` lines
@@ -64,7 +60,6 @@ def head_revisions() -> set[str]:
             parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
     return revisions - parents
 
-
 def is_current(engine: Engine) -> bool:
     """The database is at the newest schema already (no migration to run)."""
     try:
@@ -73,7 +68,6 @@ def is_current(engine: Engine) -> bool:
     except Exception:  # noqa: BLE001 - no table yet, or any doubt: let Alembic decide
         return False
     return bool(stamped) and stamped == head_revisions()
-
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest version (creates it on a new database). A database already at
@@ -99,14 +93,11 @@ def migrate(engine: Engine) -> None:
     else:
         _upgrade(engine)
 
-
 _MIGRATION_LOCK_KEY = 0x646F6E646F63  # "dondoc"
-
 
 def _upgrade(engine: Engine) -> None:
     from alembic import command
     command.upgrade(alembic_config(engine), "head")
-
 
 def _migrate_sqlite(engine: Engine) -> None:
     import fcntl
@@ -135,7 +126,6 @@ def _migrate_sqlite(engine: Engine) -> None:
             raise
         saved.unlink()
 
-
 def _copy_sqlite(source: Path, target: Path) -> None:
     """The whole database `source` written over `target` (SQLite's online backup: pages, WAL included)."""
     with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
@@ -143,10 +133,10 @@ def _copy_sqlite(source: Path, target: Path) -> None:
     origin.close()
     copy.close()
 
-
 @contextmanager
 def transaction(engine: Engine):
     """One session, one transaction: committed if the block succeeds, else nothing is written."""
+    from sqlmodel import Session  # here: a read command on models/core.py never loads SQLModel
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
@@ -155,14 +145,12 @@ def transaction(engine: Engine):
             session.rollback()
             raise
 
-
 def is_locked(error: BaseException) -> bool:
     """SQLite's "database is locked" / "database table is locked" (SQLITE_BUSY, SQLITE_LOCKED),
     from SQLAlchemy or from the driver itself."""
     if isinstance(error, OperationalError):
         error = error.orig
     return isinstance(error, sqlite3.OperationalError) and "is locked" in str(error)
-
 
 def retry_locked(work: Callable[[], T], *, attempts: int = 5, first_wait: float = 0.1) -> T:
     """Run `work` (one whole transaction) again when SQLite says the database is locked.
@@ -174,7 +162,7 @@ def retry_locked(work: Callable[[], T], *, attempts: int = 5, first_wait: float 
     for attempt in range(attempts):
         try:
             return work()
-        except OperationalError as error:
+        except (OperationalError, sqlite3.OperationalError) as error:  # through SQLAlchemy, or the driver itself
             if not is_locked(error) or attempt == attempts - 1:
                 raise
             log.debug("database is locked; trying the transaction again (%d)", attempt + 1)

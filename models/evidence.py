@@ -19,13 +19,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, event
+from sqlalchemy import Column, event
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from config.errors import InputError
 from models.audit import record
+from models.numbers import number
 from models.occurrence import Occurrence
 from models.plan import Task, TaskCoordinator
+from models.types import UtcDateTime
 from models.updates import check_note, find_task, pick_occurrence
 
 MAX_FILES = 10  # at once
@@ -42,7 +45,7 @@ class EvidenceFile(SQLModel, table=True):
     media_type: str = Field(max_length=100)
     filename: str = Field(max_length=200)  # as the person named it, cleaned; the extension is the content's
     actor: str = Field(max_length=120)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,8 @@ def attach(session: Session, *, occurrence: Occurrence, task: Task, agency_id: i
         session.add(row)
         session.flush()
         record(session, at=at, actor=actor, entity="occurrence", entity_id=occurrence.id, ref=task.ref,
-               field="evidence", new=f"{row.filename} ({kind.label}, {len(raw):,} B, sha256 {digest[:12]})", note=note)
+               field="evidence", new=f"{row.filename} ({kind.label}, {number(len(raw))} B, sha256 {digest[:12]})",
+               note=note)
         rows.append(row)
     return rows
 

@@ -10,13 +10,15 @@ agency's page and on the overview until someone clears it (`dondoc bounced --cle
 directory has a working address.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Text, func
+from sqlalchemy import Column, Text, func
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from models.agency import Agency, FocalPoint
 from models.clock import local_date
+from models.types import UtcDateTime
 
 
 class InboundKind:
@@ -30,8 +32,8 @@ class InboundKind:
 class InboundMail(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=400)  # the Message-ID, or sha256:<hex> of the bytes
-    processed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    processed_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
     sender: str = Field(default="", max_length=254)
     subject: str = Field(default="", sa_column=Column(Text, nullable=False))
     kind: str = Field(max_length=20)  # InboundKind
@@ -44,7 +46,7 @@ class InboundMail(SQLModel, table=True):
 class BouncedAddress(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(unique=True, max_length=254)  # lower case
-    bounced_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    bounced_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     reason: str = Field(sa_column=Column(Text, nullable=False))
     message_id: int | None = Field(default=None, foreign_key="message.id")
 
@@ -66,9 +68,8 @@ class DeadAddress:
 
     @property
     def bounced_on(self) -> date:
-        """The day in Vietnam (SQLite gives the stored UTC time back without its zone)."""
-        moment = self.bounced_at if self.bounced_at.tzinfo else self.bounced_at.replace(tzinfo=timezone.utc)
-        return local_date(moment)
+        """The day in Vietnam."""
+        return local_date(self.bounced_at)
 
 
 def dead_addresses(session: Session, *, agency_id: int | None = None) -> list[DeadAddress]:

@@ -1,33 +1,14 @@
 """Occurrences: one per due date of a task (a period of a recurring duty, or a no-deadline duty's
 yearly check-in). What they mean on a given day is computed in models/status.py."""
 from datetime import date, datetime
-from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, Text, and_, literal_column, or_, select, text
+from sqlalchemy import Column, Index, Text, and_, literal_column, or_, select, text
 from sqlmodel import Field, SQLModel, UniqueConstraint
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from models.clock import local_date
-
-
-class OccurrenceKind(StrEnum):
-    DEADLINE = "deadline"  # a date from the text, or one period of a recurring duty
-    CHECKIN = "checkin"  # a duty without a deadline: its yearly report in the review (never late)
-    FINAL = "final"  # no longer made: a policy date at the horizon's end was not a deadline (0012 removed them)
-    WITHDRAWN = "withdrawn"  # dropped from the schedule but kept for the progress recorded on it
-
-
-class Progress(StrEnum):
-    """What people recorded. The reporting category is computed from it and the dates."""
-
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-
-
-# The rows that can be late (open, with a deadline); queries must repeat it literally for SQLite to
-# use the indexes (migration 0012_deadlines_only: check-ins of no-deadline duties are never late).
-OVERDUE_ABLE = "progress != 'done' AND kind = 'deadline'"
-DONE = "progress = 'done'"
+from models.occurrence_values import DONE, OVERDUE_ABLE, OccurrenceKind, Progress  # noqa: F401  (their home before)
+from models.types import UtcDateTime
 
 
 class Occurrence(SQLModel, table=True):
@@ -67,7 +48,7 @@ class Occurrence(SQLModel, table=True):
     progress_percent: int | None = None
     completed_on: date | None = None
     note: str | None = Field(default=None, sa_column=Column(Text))
-    updated_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    updated_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
     # Set when its duty moved to another lead after this occurrence was done: it stays credited to the
     # agency that did it (models/reassignment.py). None: the task's lead (0022_task_evidence).
     held_by_agency_id: int | None = Field(default=None, foreign_key="agency.id")

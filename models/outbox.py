@@ -9,8 +9,11 @@ line); its row points at one of the late occurrences. Each delivery attempt is r
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, text
+from sqlalchemy import Column, Index, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
+
+from models.types import UtcDateTime
 
 
 class MessageStatus(StrEnum):
@@ -44,13 +47,13 @@ class Message(SQLModel, table=True):
     # SQLite rewrites a whole row (tens of KiB with them) on each update.
     status: str = Field(default=MessageStatus.QUEUED, max_length=20)
     attempts: int = 0
-    next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    claimed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    next_attempt_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
     claimed_by: str | None = Field(default=None, max_length=80)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     smtp_reply: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    sent_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
 
     def retry_time(self, now: datetime, retry_after_minutes: int) -> datetime:
         return retry_time(self.attempts, now, retry_after_minutes)
@@ -86,7 +89,7 @@ class OutboxItem(SQLModel, table=True):
 class DeliveryAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="message.id", index=True)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     worker: str = Field(max_length=80)
     outcome: str = Field(max_length=20)  # sent, temporary, permanent
     detail: str | None = Field(default=None, sa_column=Column(Text))

@@ -2,8 +2,11 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
+
+from models.types import UtcDateTime
 
 
 class Timing(StrEnum):
@@ -33,7 +36,7 @@ class Plan(SQLModel, table=True):
     issuer: str | None = Field(default=None, max_length=255)  # the issuing body
     # The annual review's input deadline as MM-DD when the plan sets its own (else the policy's).
     review_inputs_due: str | None = Field(default=None, max_length=5)
-    loaded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    loaded_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
 
 
 class Task(SQLModel, table=True):

@@ -20,14 +20,16 @@ from datetime import date, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from config.errors import InputError
 from config.files import AgencyEntry, AgencyFile, EntryLines, PlanFile, TaskEntry
 from models.loading import LoadReport, _wanted_tasks, load_agencies, load_plan
 from models.occurrence import Occurrence, OccurrenceKind
 from models.plan import Plan, Task
+from models.types import UtcDateTime
 
 EDITABLE = ("title", "lead", "coordinating", "timing", "due", "rrule", "anchor", "deadline_phrase", "product")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -37,11 +39,11 @@ class PlanImport(SQLModel, table=True):
     __tablename__ = "plan_import"
 
     id: int | None = Field(default=None, primary_key=True)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     created_by: str = Field(max_length=320)
     file_name: str = Field(max_length=255)
     draft: str = Field(sa_column=Column(Text, nullable=False))  # JSON, see start_import
-    loaded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    loaded_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
     plan_code: str | None = Field(default=None, max_length=80)
 
     @property

@@ -13,8 +13,9 @@ says so (models/loading.py).
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Text, delete
+from sqlalchemy import Column, Text, delete
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from config.errors import InputError
 from models.agency import Agency
@@ -22,6 +23,7 @@ from models.audit import record
 from models.clock import local_date
 from models.occurrence import Occurrence, Progress
 from models.plan import Task, TaskCoordinator
+from models.types import UtcDateTime
 from models.updates import MAX_NOTE, check_note, find_task
 
 
@@ -36,8 +38,8 @@ class TaskReassignment(SQLModel, table=True):
     coordinators_after: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     reason: str = Field(sa_column=Column(Text, nullable=False))
     actor: str = Field(max_length=120)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    applied_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    applied_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime, nullable=True))
 
 
 def split_on_move(progress: str, held_by: int | None, old_lead: int) -> int | None:

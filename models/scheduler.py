@@ -2,16 +2,19 @@
 run, and the record of the last run of each scheduled job (what makes catch-up exact).
 
 Lease times are wall-clock times (a lease is about a process that may have died); run records hold the
-application's time (the fire time a job ran for). Both are stored in UTC and compared in UTC, so SQLite
-(which keeps no offset) and PostgreSQL agree. Functions take `now` from the caller: no hidden clock.
+application's time (the fire time a job ran for). Both are moments (models.types.UtcDateTime: stored
+and read back in UTC). Functions take `now` from the caller: no hidden clock.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Column, DateTime, delete, select, update
+from sqlalchemy import Column, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
+
+from models.types import UtcDateTime
 
 LEASE_NAME = "scheduler"
 
@@ -22,9 +25,9 @@ class SchedulerLease(SQLModel, table=True):
     __tablename__ = "scheduler_lease"
     name: str = Field(primary_key=True, max_length=40)
     holder: str = Field(max_length=200)
-    acquired_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    renewed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    acquired_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    renewed_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
 
 
 class SchedulerRun(SQLModel, table=True):
@@ -32,23 +35,10 @@ class SchedulerRun(SQLModel, table=True):
 
     __tablename__ = "scheduler_run"
     job: str = Field(primary_key=True, max_length=60)
-    last_fire: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_fire: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     day: date
-    finished_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    finished_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     summary: str = Field(default="", max_length=500)
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("scheduler times must be aware datetimes")
-    return moment.astimezone(timezone.utc)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """A time read back: SQLite gives it without an offset (we wrote UTC)."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 # --- the lease ---------------------------------------------------------------------------------
@@ -81,14 +71,13 @@ def current_lease(engine: Engine, name: str = LEASE_NAME) -> Lease | None:
                                         SchedulerLease.expires_at).where(SchedulerLease.name == name)).first()
     if row is None:
         return None
-    return Lease(row.holder, _aware(row.acquired_at), _aware(row.renewed_at), _aware(row.expires_at))
+    return Lease(row.holder, row.acquired_at, row.renewed_at, row.expires_at)
 
 
 def acquire_lease(engine: Engine, *, holder: str, now: datetime, ttl: timedelta, name: str = LEASE_NAME) -> Lease:
     """Take the lease if nobody holds it, if its holder's lease expired, or if it is already ours:
     one compare-and-set statement (insert, or on conflict update only where expired or same holder).
     Raises LeaseHeld naming the live holder otherwise."""
-    now = _utc(now)
     values = dict(name=name, holder=holder, acquired_at=now, renewed_at=now, expires_at=now + ttl)
     dialect = engine.dialect.name
     if dialect not in ("sqlite", "postgresql"):
@@ -111,7 +100,6 @@ def acquire_lease(engine: Engine, *, holder: str, now: datetime, ttl: timedelta,
 
 def renew_lease(engine: Engine, *, holder: str, now: datetime, ttl: timedelta, name: str = LEASE_NAME) -> datetime:
     """Push our lease's expiry on; LeaseLost if it is no longer ours."""
-    now = _utc(now)
     with engine.begin() as connection:
         changed = connection.execute(update(SchedulerLease)
                                      .where(SchedulerLease.name == name, SchedulerLease.holder == holder)
@@ -133,20 +121,19 @@ def release_lease(engine: Engine, *, holder: str, name: str = LEASE_NAME) -> boo
 def last_runs(engine: Engine) -> dict[str, SchedulerRun]:
     with engine.connect() as connection:
         rows = connection.execute(select(SchedulerRun)).all()
-    return {r.job: SchedulerRun(job=r.job, last_fire=_aware(r.last_fire), day=r.day,
-                                finished_at=_aware(r.finished_at), summary=r.summary) for r in rows}
+    return {r.job: SchedulerRun(job=r.job, last_fire=r.last_fire, day=r.day,
+                                finished_at=r.finished_at, summary=r.summary) for r in rows}
 
 
 def last_fire(engine: Engine, job: str) -> datetime | None:
     with engine.connect() as connection:
         value = connection.execute(select(SchedulerRun.last_fire).where(SchedulerRun.job == job)).scalar()
-    return _aware(value)
+    return value
 
 
 def record_run(engine: Engine, *, job: str, fire: datetime, day: date, finished_at: datetime, summary: str = "") -> bool:
     """Record that `job` ran for the fire time `fire`, only moving forward (compare-and-set): False
     when a run for this fire time or a later one was already recorded."""
-    fire, finished_at = _utc(fire), _utc(finished_at)
     values = dict(last_fire=fire, day=day, finished_at=finished_at, summary=summary[:500])
     with engine.begin() as connection:
         changed = connection.execute(update(SchedulerRun).where(SchedulerRun.job == job, SchedulerRun.last_fire < fire)

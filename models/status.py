@@ -24,9 +24,7 @@ from sqlalchemy import select
 
 from config.errors import InputError
 
-from models.agency import Agency
-from models.occurrence import Occurrence, OccurrenceKind, Progress
-from models.plan import Plan, Task
+from models.occurrence_values import OccurrenceKind, Progress
 
 
 class StatusCategory(StrEnum):
@@ -474,6 +472,10 @@ def iter_facts(session, *, plan_id: int | None = None, agency_id: int | None = N
     Read it to the end before the session runs another query."""
     from sqlalchemy import func
     from sqlalchemy.orm import aliased
+
+    from models.agency import Agency
+    from models.occurrence import Occurrence
+    from models.plan import Plan, Task
     held = aliased(Agency)
     statement = (
         select(Task.id, Task.ref, Task.section, Agency.code, Agency.name_vi, Agency.name_en, Plan.code,

@@ -11,20 +11,21 @@ plan gave in `Occurrence.original_due` (set on the first extension, never change
 is judged against the approved date, reports show the original one and count extended duties apart.
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, DateTime, Index, Text, or_
+from sqlalchemy import Column, Index, Text, or_
 from sqlmodel import Field, Session, SQLModel, select
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from config.errors import InputError
 from config.limits import EARLIEST_DAY, LATEST_DAY
 from models.audit import record
-from models.accounts import utc
 from models.clock import local_date
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.plan import Task
 from models.status import occurrence_status, StatusCategory
+from models.types import UtcDateTime
 from models.updates import check_note, find_task
 
 
@@ -75,14 +76,14 @@ class TaskRequest(SQLModel, table=True):
     due_then: date
     requested_by: str = Field(max_length=120)  # as the audit names them
     requested_email: str | None = Field(default=None, max_length=254)  # a focal point's, for the decision email
-    requested_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    requested_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     reason: str = Field(sa_column=Column(Text, nullable=False))
     asked_due: date | None = None  # extension: the date asked for
     granted_due: date | None = None  # extension: the date approved (may differ from the one asked)
     answer_by: date | None = None  # explanation: answer by this day
     returned_completed_on: date | None = None  # return: the completion date that was returned
     decided_by: str | None = Field(default=None, max_length=120)
-    decided_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
     decision_note: str | None = Field(default=None, sa_column=Column(Text))  # decision note, or the explanation
 
     def label(self, language: str = "vi") -> str:
@@ -213,7 +214,7 @@ def request_extension(session: Session, *, who: Who, ref: str, due: date | None,
                             f"lần, mức tối đa theo quy định")
     found = TaskRequest(task_id=task.id, occurrence_id=occ.id, kind=RequestKind.EXTENSION, state=RequestState.PENDING,
                         due_then=occ.due_date, requested_by=who.actor, requested_email=who.email,
-                        requested_at=utc(at), reason=reason, asked_due=new_due)
+                        requested_at=at, reason=reason, asked_due=new_due)
     session.add(found)
     session.flush()
     _audit(session, occ, task, at=at, who=who, field="extension_requested", new=new_due.isoformat(), note=reason)
@@ -235,7 +236,7 @@ def decide_extension(session: Session, *, who: Who, request_id: int, approve: bo
     check_note(note)
     occ = session.get(Occurrence, found.occurrence_id)
     task = session.get(Task, found.task_id)
-    found.decided_by, found.decided_at, found.decision_note = who.actor, utc(at), note
+    found.decided_by, found.decided_at, found.decision_note = who.actor, at, note
     if not approve:
         if not note:
             raise InputError("a refusal needs a note saying why", field="note", vi="Cần ghi rõ lý do không đồng ý")
@@ -281,8 +282,8 @@ def return_completion(session: Session, *, who: Who, ref: str, due: date | None,
         raise InputError(f"{task.ref} due {occ.due_date:%d/%m/%Y} has no recorded completion to return", field="due",
                          vi=f"Kỳ {occ.due_date:%d/%m/%Y} của nhiệm vụ {task.ref} chưa được báo cáo hoàn thành")
     found = TaskRequest(task_id=task.id, occurrence_id=occ.id, kind=RequestKind.RETURN, state=RequestState.RETURNED,
-                        due_then=occ.due_date, requested_by=who.actor, requested_email=who.email, requested_at=utc(at),
-                        reason=reason, returned_completed_on=occ.completed_on, decided_by=who.actor, decided_at=utc(at))
+                        due_then=occ.due_date, requested_by=who.actor, requested_email=who.email, requested_at=at,
+                        reason=reason, returned_completed_on=occ.completed_on, decided_by=who.actor, decided_at=at)
     session.add(found)
     session.flush()
     _audit(session, occ, task, at=at, who=who, field="returned", old=occ.completed_on, note=reason)
@@ -328,7 +329,7 @@ def request_explanation(session: Session, *, who: Who, ref: str, due: date | Non
         raise InputError(f"the answer date {answer_by:%d/%m/%Y} is before today ({today:%d/%m/%Y})", field="answer_by",
                          vi=f"Hạn giải trình {answer_by:%d/%m/%Y} trước ngày hôm nay ({today:%d/%m/%Y})")
     found = TaskRequest(task_id=task.id, occurrence_id=occ.id, kind=RequestKind.EXPLANATION, state=RequestState.OPEN,
-                        due_then=occ.due_date, requested_by=who.actor, requested_email=who.email, requested_at=utc(at),
+                        due_then=occ.due_date, requested_by=who.actor, requested_email=who.email, requested_at=at,
                         reason=reason, answer_by=answer_by)
     session.add(found)
     session.flush()
@@ -347,15 +348,10 @@ def answer_explanation(session: Session, *, who: Who, request_id: int, answer: s
         raise InputError(f"explanation request {request_id} was answered already", field="request",
                          vi=f"Yêu cầu giải trình số {request_id} đã được trả lời")
     answer = _reason(answer, "answer")
-    found.state, found.decided_by, found.decided_at, found.decision_note = RequestState.ANSWERED, who.actor, utc(at), answer
+    found.state, found.decided_by, found.decided_at, found.decision_note = RequestState.ANSWERED, who.actor, at, answer
     occ = session.get(Occurrence, found.occurrence_id)
     _audit(session, occ, task, at=at, who=who, field="explanation_answered", note=answer)
     return found
-
-
-def aware(moment: datetime) -> datetime:
-    """Times here are stored in UTC; SQLite gives them back without a zone."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -383,4 +379,4 @@ def answered_explanations(session: Session, plan_id: int, until: date) -> list[t
     rows = session.exec(select(TaskRequest, Task).join(Task, Task.id == TaskRequest.task_id).where(
         Task.plan_id == plan_id, TaskRequest.kind == RequestKind.EXPLANATION,
         TaskRequest.state == RequestState.ANSWERED).order_by(Task.ref, TaskRequest.id))
-    return [(r, t) for r, t in rows if local_date(aware(r.decided_at)) <= until]
+    return [(r, t) for r, t in rows if local_date(r.decided_at) <= until]

@@ -14,25 +14,9 @@ from models.plan import Plan, Task
 
 def find_task(session: Session, *, ref: str, plan_code: str | None = None) -> Task:
     """The task with this ref (any case: 3.3-A/ba-be is 3.3-a/BA-BE); a ref that is not there is refused
-    with the closest one."""
-    from sqlalchemy import func
-    statement = select(Task).where(Task.ref == ref, Task.retired == False)  # noqa: E712
-    if not session.exec(statement).first():
-        statement = select(Task).where(func.upper(Task.ref) == ref.upper(), Task.retired == False)  # noqa: E712
-    if plan_code:
-        statement = statement.join(Plan).where(Plan.code == plan_code)
-    tasks = session.exec(statement).all()
-    if len(tasks) == 1:
-        return tasks[0]
-    if len(tasks) > 1:
-        raise InputError(f"ref {ref} is in several plans; name one with --plan", field="ref")
-    shares = session.exec(select(Task.ref).where(Task.ref.startswith(f"{ref}/"), Task.retired == False)).all()  # noqa: E712
-    if shares:
-        raise InputError(f"{ref} is shared by a group; name one agency's share, e.g. {shares[0]} "
-                         f"(all: {', '.join(shares)})", field="ref")
-    from config.errors import did_you_mean
-    refs = session.exec(select(Task.ref).where(Task.retired == False)).all()  # noqa: E712
-    raise InputError(f"no task with ref {ref}{did_you_mean(ref, refs)}", field="ref")
+    with the closest one (the rule: models/queries.py find_task_id)."""
+    from models.queries import find_task_id
+    return session.get(Task, find_task_id(session, ref=ref, plan_code=plan_code))
 
 
 def pick_occurrence(session: Session, *, task: Task, due: date | None) -> Occurrence:

@@ -5,11 +5,12 @@ those rules, and writes the outbox rows (one per reason) and one message per rec
 """
 import gc
 from collections import Counter, defaultdict
+from itertools import chain
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from datetime import date, datetime, timedelta
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import NamedTuple, Sequence
 from urllib.parse import quote
 
@@ -19,7 +20,7 @@ from sqlmodel import Session
 from config.policy import ReminderPolicy
 from models.action_links import action_token, last_day_of
 from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
-from models.directory import Duty, is_dated, serving
+from models.directory import Duty, serving
 from models.occurrence import DONE_LATER_THAN, HAS_DEADLINE, NOT_DONE, Occurrence
 from models.outbox import Message, OutboxItem
 from models.plan import Task, TaskCoordinator
@@ -286,6 +287,20 @@ class AgencyName:
     name_en: str
 
 
+_KEY = itemgetter(4)  # a Person's key
+_NEWEST, _PERIODS = attrgetter("newest"), attrgetter("periods")
+_NO_DATES = (None, None, None, None)
+_AGENCY_NAMES = sa_select(Agency.id, Agency.kind, Agency.name_vi, Agency.name_en)
+_HAS_DATES = or_(FocalPoint.active_from.is_not(None), FocalPoint.active_until.is_not(None),
+                 FocalPoint.away_from.is_not(None), FocalPoint.away_to.is_not(None))
+_FOCAL_POINTS = (sa_select(FocalPoint.agency_id, FocalPoint.email, FocalPoint.name, FocalPoint.language,
+                           FocalPoint.role, FocalPoint.address_as, FocalPoint.title, FocalPoint.phone, FocalPoint.id,
+                           _HAS_DATES)
+                 .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
+_FOCAL_POINT_DATES = sa_select(FocalPoint.id, FocalPoint.active_from, FocalPoint.active_until, FocalPoint.away_from,
+                               FocalPoint.away_to).where(FocalPoint.active == True, _HAS_DATES)  # noqa: E712
+
+
 @dataclass
 class Directory:
     """Who is who, as the sweep reads it: the agencies, their active focal points, each Alliance's
@@ -297,10 +312,14 @@ class Directory:
     people: dict[int, list[Person]]
     alliance_plans: dict[int, frozenset[int]]
     coordinators: dict[int, list[int]] | None = None  # every task's, when read once for all
-    rosters: dict[int, list] = field(default_factory=dict)  # the active people, with their dates, of the agencies below
     dated: frozenset[int] = frozenset()  # agencies where someone has dates (a replacement, an away period)
     head_only: frozenset[int] = frozenset()  # agencies whose only active person is the head
     with_deputy: frozenset[int] = frozenset()
+    # The focal points' rows (agency, role, id), in the order of `people`, and the dates of those that
+    # have any: the agencies above get their rosters (models.directory.Duty) from them when first asked.
+    rows: Sequence = ()
+    dates: dict[int, tuple] = field(default_factory=dict)
+    rosters: dict[int, list[Duty]] = field(default_factory=dict)
 
     def people_on(self, day: date, deputies: str = "always") -> dict[int, list[Person]]:
         """Who reads each agency's reminders on `day` (models.directory.serving: effective dates, away
@@ -311,53 +330,62 @@ class Directory:
         if key not in cache:
             cache.clear()  # one day at a time (a simulation walks the days in order)
             candidates = self.dated | self.head_only | (self.with_deputy if deputies != "always" else frozenset())
-            changed = {}
+            changed, rosters = {}, self._rosters(candidates)
             for agency_id in candidates:
-                readers, heads, fallback = serving(self.rosters[agency_id], day if agency_id in self.dated else None,
+                readers, heads, fallback = serving(rosters[agency_id], day if agency_id in self.dated else None,
                                                    deputies=deputies)
                 changed[agency_id] = ([r.person._replace(is_head=False) for r in readers] if fallback
                                       else [r.person for r in readers]) + [r.person for r in heads]
             cache[key] = {**self.people, **changed} if changed else self.people
         return cache[key]
 
+    def _rosters(self, agency_ids: frozenset[int]) -> dict[int, list[Duty]]:
+        """These agencies' active people with their roles and dates (what `serving` reads), made from
+        the rows when first asked."""
+        missing = agency_ids - self.rosters.keys()
+        if missing:
+            rows: dict[int, list] = defaultdict(list)
+            for row in self.rows:
+                if row[0] in missing:
+                    rows[row[0]].append(row)
+            for agency_id, own in rows.items():
+                self.rosters[agency_id] = [Duty(person, role, *self.dates.get(row_id, _NO_DATES))
+                                           for person, (_, role, row_id) in zip(self.people[agency_id], own)]
+        return self.rosters
+
     @cached_property
     def shared_addresses(self) -> frozenset[str]:
         """The addresses (in lower case) of more than one focal point: one digest gathers their shares."""
-        counted = Counter(person.key for persons in self.people.values() for person in persons)
+        counted = Counter(map(_KEY, chain.from_iterable(self.people.values())))
         return frozenset(key for key, focal_points in counted.items() if focal_points > 1)
 
     @classmethod
     def read(cls, session: Session, *, every_task: bool = False) -> "Directory":
-        agencies = {row[0]: AgencyName(*row) for row in session.connection().execute(
-            sa_select(Agency.id, Agency.kind, Agency.name_vi, Agency.name_en))}
+        connection = session.connection()
+        agencies = {row[0]: AgencyName(*row) for row in connection.execute(_AGENCY_NAMES)}
         people: dict[int, list[Person]] = defaultdict(list)
-        statement = (sa_select(FocalPoint.agency_id, FocalPoint.email, FocalPoint.name, FocalPoint.language,
-                               FocalPoint.address_as, FocalPoint.title, FocalPoint.phone,
-                               FocalPoint.role, FocalPoint.active_from, FocalPoint.active_until, FocalPoint.away_from,
-                               FocalPoint.away_to)
-                     .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
+        head, new = FocalPointRole.HEAD.value, tuple.__new__  # (50,000 focal points at national scale)
+        # Who serves depends on the day only where someone has dates (a replacement, an away period),
+        # a deputy covers, or the head is alone: the people are made here, those agencies' rosters
+        # from the rows kept, when `people_on` first needs them.
+        fetched = connection.execute(_FOCAL_POINTS).all()
+        for agency_id, email, name, language, role, address_as, title, phone, _, _ in fetched:
+            people[agency_id].append(new(Person, (email, name, language, role == head, email.lower(), address_as,
+                                                  title, phone)))
         deputy = FocalPointRole.DEPUTY.value
-        head, person = FocalPointRole.HEAD.value, Person._make  # (50,000 focal points at national scale)
-        # Who serves depends on the day only where someone has dates (a replacement, an away period):
-        # those agencies' rows are kept for `people_on`; the rest is the same every day.
-        rosters: dict[int, list[Duty]] = defaultdict(list)
-        for agency_id, email, name, language, address_as, title, phone, role, *dates in (
-                session.connection().execute(statement).all()):
-            who = person((email, name, language, role == head, email.lower(), address_as, title, phone))
-            people[agency_id].append(who)
-            rosters[agency_id].append(Duty(who, role, *dates))
         alliances = {a.id for a in agencies.values() if a.kind == AgencyKind.ALLIANCE}
-        directory = cls(agencies, people, _alliance_plans(session, alliances))
-        # Only the agencies whose readers may differ from `people` keep their rows.
-        directory.dated = frozenset(a for a, rows in rosters.items() if any(map(is_dated, rows)))
-        directory.head_only = frozenset(a for a, rows in rosters.items() if all(r.person.is_head for r in rows))
-        directory.with_deputy = frozenset(a for a, rows in rosters.items() if any(r.role == deputy for r in rows))
-        directory.rosters = {a: rosters[a] for a in directory.dated | directory.head_only | directory.with_deputy}
+        directory = cls(agencies, people, _alliance_plans(session, alliances),
+                        dated=frozenset({row[0] for row in fetched if row[9]}),
+                        head_only=frozenset(people) - {row[0] for row in fetched if row[4] != head},
+                        with_deputy=frozenset({row[0] for row in fetched if row[4] == deputy}),
+                        rows=[(row[0], row[4], row[8]) for row in fetched])
+        if directory.dated:
+            directory.dates = {row_id: tuple(dates) for row_id, *dates in connection.execute(_FOCAL_POINT_DATES)}
         if every_task:
             directory.coordinators = defaultdict(list)
             every = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
                      .order_by(TaskCoordinator.task_id, TaskCoordinator.agency_id))
-            for task_id, agency_id in session.connection().execute(every):
+            for task_id, agency_id in connection.execute(every):
                 directory.coordinators[task_id].append(agency_id)
         return directory
 
@@ -393,7 +421,7 @@ class Reading:
     @cached_property
     def newest(self) -> date | None:
         """The newest late due date among the lines: a weekly nag is due once it is old enough."""
-        return min((i.newest for i in self.rides), default=None)
+        return min(map(_NEWEST, self.rides), default=None)
 
     @cached_property
     def everything(self) -> list[Item]:
@@ -454,40 +482,63 @@ def plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy,
     Each line is built once and shared by everyone who reads it (the lead agency's people, its head,
     the Alliance's summary): at national scale an agency has many focal points, and the sweep's work
     must not grow with people times lines.
+
+    One read of the database (`read_day`), then pure steps, each a function of what the ones before
+    it made: the upcoming reminders, the late lines, what each agency's people read, the Alliances'
+    weekly summaries, each person's share, one digest per address.
     """
-    with _cyclic_gc_paused():
-        return _plan_daily_digests(session, today=today, policy=policy, calendar=calendar, base_url=base_url,
-                                   directory=directory)
-
-
-def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy, calendar: WorkCalendar,
-                        base_url: str, directory: Directory | None) -> SweepResult:
     result = SweepResult(day=today, working_day=calendar.is_working_day(today))
     if not result.working_day:
         return result
-    directory = directory or Directory.read(session)
-    agencies, people = directory.agencies, directory.people_on(today, policy.deputies)
-    last_digest = _last_digest_days(session, today, policy)
+    with _cyclic_gc_paused():
+        directory = directory or Directory.read(session)
+        day = read_day(session, directory, today=today, policy=policy)
+        tasks_url = task_link(base_url, "")  # a task's link is this and its ref
+        reminders = upcoming_reminders(day.upcoming, day.coordinators, today=today, policy=policy, calendar=calendar,
+                                       tasks_url=tasks_url)
+        late = late_lines(day.late, day.coordinators, today=today, policy=policy, tasks_url=tasks_url)
+        readings = Readings(directory.agencies, reminders, late)
+        summaries = weekly_summaries(directory.alliance_plans, late.by_plan, directory.agencies, today=today,
+                                     policy=policy, calendar=calendar)
+        agency_ids = (set(reminders.reminded) | set(reminders.informed) | set(late.led) | set(late.coordinated)
+                      | set(directory.alliance_plans))
+        shares = todays_shares(agency_ids, day.people, readings, summaries, today=today,
+                               last_digest=day.last_digest, sent_keys=day.sent_keys,
+                               nagged_up_to=latest_nagged_since(today, policy, calendar))
+        result.digests = digests_from_shares(shares, directory.agencies, day.people, directory.shared_addresses)
+    return result
+
+
+class Day(NamedTuple):
+    """What the sweep reads from the database for one day (everything else is computed from it)."""
+    people: dict[int, list[Person]]  # who reads each agency's reminders today
+    last_digest: dict[str, date]  # each address's last digest, within the overdue rhythm
+    sent_keys: set[str]  # the "before", due-day and summary rows already sent (recipient|occurrence|rule|day)
+    upcoming: Sequence[Row]  # the open occurrences due from today to the horizon
+    late: Sequence[Row]  # each late task, its late periods summed (_overdue_lines)
+    coordinators: dict[int, list[int]]  # each of those tasks' coordinating agencies
+
+
+def read_day(session: Session, directory: Directory, *, today: date, policy: ReminderPolicy) -> Day:
     # "Before", due-day and summary items are keyed by their nominal day, at most the lookahead
     # before today; they went out on that day or a few days before it (ahead of days off).
-    sent_keys = set(session.connection().execute(
-        _SENT_KEYS, dict(since=today - timedelta(days=lookahead_days(policy) + 14), today=today)).scalars())
-    has_sent = {key.split("|", 1)[0] for key in sent_keys}
+    since = today - timedelta(days=lookahead_days(policy) + 14)
+    sent_keys = set(session.connection().execute(_SENT_KEYS, dict(since=since, today=today)).scalars())
+    return Day(directory.people_on(today, policy.deputies), _last_digest_days(session, today, policy), sent_keys,
+               _upcoming(session, today, policy), _overdue_lines(session, today),
+               directory.coordinators_of(session, today, policy))
 
-    def unsent(person: Person, items: list[Item]) -> list[Item]:
-        if person.key not in has_sent:
-            return items  # (the same list: the digest can then share it)
-        prefix = person.key + "|"
-        return [item for item in items if prefix + item.tail not in sent_keys]
 
-    tasks_url = task_link(base_url, "")  # a task's link is this and its ref
+class Reminders(NamedTuple):
+    """Today's "before" and due-day reminders: each lead agency's own, and the copies its
+    coordinating agencies are told of (each with the lead agency's id, which the copy names)."""
+    reminded: dict[int, list[Item]]
+    informed: dict[int, list[tuple[Item, int]]]
 
-    upcoming = _upcoming(session, today, policy)
-    late = _overdue_lines(session, today)
-    coordinators = directory.coordinators_of(session, today, policy)
 
-    # What each agency's people read, built once per agency (and language, where the lead's name is
-    # in it): its upcoming reminders, the reminders it is told of as coordinator, its late tasks.
+def upcoming_reminders(upcoming: Sequence[Row], coordinators: dict[int, list[int]], *, today: date,
+                       policy: ReminderPolicy, calendar: WorkCalendar, tasks_url: str) -> Reminders:
+    """The reminders due today among the upcoming occurrences (models.reminders.latest_firing)."""
     reminded: dict[int, list[Item]] = defaultdict(list)
     informed: dict[int, list[tuple[Item, int]]] = defaultdict(list)
     # Many occurrences share a due date (monthly, quarterly tasks): each date's firing is worked out once.
@@ -503,66 +554,120 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
         if firing.rule in policy.coordinators_informed_on:
             for agency_id in coordinators.get(task_id, ()):
                 informed[agency_id].append((item._replace(rule=f"fyi:{firing.rule}", section="fyi"), lead_id))
-    # Each late task is one item, made once and read by its lead agency's people, by their head when
-    # escalated, and (unchanged) in its Alliance's weekly summary; coordinators get a copy naming the lead.
+    return Reminders(reminded, informed)
+
+
+class LateLines(NamedTuple):
+    """Each late task as one line, made once: read by its lead agency's people (`led`), by their head
+    when escalated, in its Alliance's weekly summary (`by_plan`, with the lead's id), and, when the
+    policy says so, by its coordinating agencies (`coordinated`, with the lead's id)."""
+    led: dict[int, list[Item]]
+    coordinated: dict[int, list[tuple[Item, int]]]
+    by_plan: dict[int, list[tuple[int, Item]]]
+
+
+def late_lines(late: Sequence[Row], coordinators: dict[int, list[int]], *, today: date, policy: ReminderPolicy,
+               tasks_url: str) -> LateLines:
     led: dict[int, list[Item]] = defaultdict(list)
     coordinated: dict[int, list[tuple[Item, int]]] = defaultdict(list)
-    late_by_plan: dict[int, list[tuple[int, Item]]] = defaultdict(list)
+    by_plan: dict[int, list[tuple[int, Item]]] = defaultdict(list)
     coordinators_hear_of_late = "overdue" in policy.coordinators_informed_on
+    # Many late tasks share their oldest due date: its days late and escalation are worked out once.
+    lateness: dict[date, tuple[int, bool]] = {}
+    new = tuple.__new__  # (an Item without the keyword handling: 41,000 of them at national scale)
     for task_id, ref, title, lead_id, oldest, newest, periods, anchor, plan_id, rrule in late:
-        item = Item(anchor, "overdue", today, "overdue", ref, title, oldest, (today - oldest).days, tasks_url + ref,
-                    None, is_escalated(oldest, today, policy), periods, newest, plan_id, rrule)
+        days, escalated = lateness.get(oldest) or lateness.setdefault(
+            oldest, ((today - oldest).days, is_escalated(oldest, today, policy)))
+        item = new(Item, (anchor, "overdue", today, "overdue", ref, title, oldest, days, tasks_url + ref, None,
+                          escalated, periods, newest, plan_id, rrule))
         led[lead_id].append(item)
-        late_by_plan[plan_id].append((lead_id, item))
+        by_plan[plan_id].append((lead_id, item))
         if coordinators_hear_of_late:
             for agency_id in coordinators.get(task_id, ()):
                 coordinated[agency_id].append((item, lead_id))
+    return LateLines(led, coordinated, by_plan)
 
-    reading: dict[tuple, Reading] = {}
 
-    def read_by(agency_id: int, person: Person) -> Reading:
-        """What a person of this agency reads; the head reads only the late lines escalated to them."""
+class Readings:
+    """What the people of each agency read today, made once for each agency, role and language (the
+    lead agency's name in a coordinator's copy is in the reader's language) and shared by them all:
+    its Reading's lists are read by every one of them, and never changed."""
+
+    def __init__(self, agencies: dict[int, AgencyName], reminders: Reminders, late: LateLines):
+        self._agencies, self._reminders, self._late = agencies, reminders, late
+        self._made: dict[tuple[int, bool, str], Reading] = {}
+
+    def of(self, agency_id: int, person: Person) -> Reading:
         key = (agency_id, person.is_head, person.language)
-        if key not in reading:
-            late_lines = led.get(agency_id, [])
-            if person.is_head:
-                read = Reading([], [i for i in late_lines if i.escalated])
-            else:
-                fyi = [item._replace(lead_name=_name(agencies[lead_id], person))
-                       for item, lead_id in informed.get(agency_id, ())]
-                late_lines = late_lines + [
-                    item._replace(rule="fyi:overdue", section="fyi", lead_name=_name(agencies[lead_id], person),
-                                  escalated=False)
-                    for item, lead_id in coordinated.get(agency_id, ())]
-                read = Reading(reminded.get(agency_id, []) + fyi, late_lines)
-            reading[key] = read
-        return reading[key]
+        read = self._made.get(key)
+        if read is None:
+            read = self._made[key] = self._read(agency_id, person)
+        return read
 
-    # A person's weekly nag for late tasks is due when their last digest, and the newest late due
-    # date of a line, are old enough; after days without a run that is once, then weekly from it.
-    nagged_up_to = latest_nagged_since(today, policy, calendar)
-    alliance_plans = directory.alliance_plans
-    summaries: dict[frozenset[int], WeeklySummary | None] = {}
+    def _read(self, agency_id: int, person: Person) -> Reading:
+        """The head reads only the late lines escalated to them; the others, the agency's reminders,
+        the copies it is told of as coordinator, and its late lines."""
+        late_lines = self._late.led.get(agency_id, [])
+        if person.is_head:
+            return Reading([], [i for i in late_lines if i.escalated])
+        agencies = self._agencies
+        fyi = [item._replace(lead_name=_name(agencies[lead_id], person))
+               for item, lead_id in self._reminders.informed.get(agency_id, ())]
+        late_lines = late_lines + [
+            item._replace(rule="fyi:overdue", section="fyi", lead_name=_name(agencies[lead_id], person), escalated=False)
+            for item, lead_id in self._late.coordinated.get(agency_id, ())]
+        return Reading(self._reminders.reminded.get(agency_id, []) + fyi, late_lines)
+
+
+def weekly_summaries(alliance_plans: dict[int, frozenset[int]], late_by_plan: dict[int, list[tuple[int, Item]]],
+                     agencies: dict[int, AgencyName], *, today: date, policy: ReminderPolicy,
+                     calendar: WorkCalendar) -> dict[int, "WeeklySummary"]:
+    """Each Alliance's weekly summary (by its agency id): the late lines of the plans it takes part
+    in; made once for Alliances taking part in the same plans."""
+    made: dict[frozenset[int], WeeklySummary | None] = {}
     for plan_ids in set(alliance_plans.values()):
-        summaries[plan_ids] = _weekly_summary(today, policy, calendar, agencies,
-                                              [pair for plan_id in sorted(plan_ids) for pair in late_by_plan[plan_id]])
-    # A digest for each person who gets one today, made at once for those in one agency; the others'
-    # shares from each of their agencies (references to the shared lists) are put together after.
-    made: list[tuple[str, PlannedDigest]] = []
-    shares: dict[str, list[tuple]] = defaultdict(list)
-    triggered: set[str] = set()
-    in_several = directory.shared_addresses
-    for agency_id in set(reminded) | set(informed) | set(led) | set(coordinated) | set(alliance_plans):
-        agency = agencies[agency_id]
-        summary = summaries.get(alliance_plans.get(agency_id))
+        made[plan_ids] = _weekly_summary(today, policy, calendar, agencies,
+                                         [pair for plan_id in sorted(plan_ids) for pair in late_by_plan.get(plan_id, ())])
+    return {agency_id: made[plan_ids] for agency_id, plan_ids in alliance_plans.items() if made[plan_ids] is not None}
+
+
+class Share(NamedTuple):
+    """What one focal point reads today from one of their agencies."""
+    person: Person
+    agency_id: int
+    items: list[Item]  # may be their Reading's list, shared with their colleagues: read it, never change it
+    summary: "WeeklySummary | None"  # an Alliance person's weekly summary, when it goes out to them today
+    goes_today: bool  # something in it is due today (else it only rides along with another share)
+
+
+def todays_shares(agency_ids: set[int], people: dict[int, list[Person]], readings: Readings,
+                  summaries: dict[int, "WeeklySummary"], *, today: date, last_digest: dict[str, date],
+                  sent_keys: set[str], nagged_up_to: date) -> list[Share]:
+    """Each person's share of today's digests, from each agency they serve.
+
+    A reminder already sent is not sent again. A person's weekly nag for late tasks is due when
+    their last digest, and the newest late due date of a line, are old enough; after days without
+    a run that is once, then weekly from it. One digest a day: a person who had today's gets nothing
+    more (it waits for the next one)."""
+    has_sent = {key.split("|", 1)[0] for key in sent_keys}
+    shares: list[Share] = []
+    for agency_id in agency_ids:
+        summary = summaries.get(agency_id)
         for person in people.get(agency_id, ()):
             key = person.key
             last = last_digest.get(key)
             if last == today:
-                continue  # one digest a day: what comes after today's waits for the next one
-            read = reading.get((agency_id, person.is_head, person.language)) or read_by(agency_id, person)
-            triggers = unsent(person, read.triggers)
-            summarised = summary is not None and not person.is_head and bool(unsent(person, [summary.item]))
+                continue
+            read = readings.of(agency_id, person)
+            summarised = summary is not None and not person.is_head
+            if key in has_sent:
+                prefix = key + "|"
+                triggers = [item for item in read.triggers if prefix + item.tail not in sent_keys]
+                if len(triggers) == len(read.triggers):
+                    triggers = read.triggers  # (the same list: the digest can then share it)
+                summarised = summarised and prefix + summary.item.tail not in sent_keys
+            else:
+                triggers = read.triggers
             if summarised:
                 triggers = triggers + [summary.item]
             if not triggers and not read.rides:
@@ -570,25 +675,37 @@ def _plan_daily_digests(session: Session, *, today: date, policy: ReminderPolicy
             items = read.everything if triggers is read.triggers else triggers + read.rides
             goes_today = bool(triggers) or ((last is None or last <= nagged_up_to)
                                             and read.newest is not None and read.newest <= nagged_up_to)
-            if key in in_several:
-                shares[key].append((person, agency, items, summary if summarised else None, people.get(agency_id, ())))
-                if goes_today:
-                    triggered.add(key)
-            elif goes_today:
-                made.append((key, _one_agency_digest(person, agency, items, summary if summarised else None,
-                                                     people.get(agency_id, ()))))
-    made += [(key, _digest(shares[key])) for key in triggered]
+            shares.append(Share(person, agency_id, items, summary if summarised else None, goes_today))
+    return shares
+
+
+def digests_from_shares(shares: list[Share], agencies: dict[int, AgencyName], people: dict[int, list[Person]],
+                        shared_addresses: frozenset[str]) -> list[PlannedDigest]:
+    """One digest per address that has a share going out today, in the order of the addresses: an
+    address of one focal point gets theirs; one of several (a person serving several agencies)
+    gets all of their shares in one message."""
+    made: list[tuple[str, PlannedDigest]] = []
+    several: dict[str, list[Share]] = defaultdict(list)
+    triggered: set[str] = set()
+    for share in shares:
+        key = share.person.key
+        if key in shared_addresses:
+            several[key].append(share)
+            if share.goes_today:
+                triggered.add(key)
+        elif share.goes_today:
+            made.append((key, _one_agency_digest(share, agencies[share.agency_id], people.get(share.agency_id, ()))))
+    made += [(key, _digest(several[key], agencies, people)) for key in triggered]
     made.sort(key=_FIRST)
-    result.digests = [digest for _, digest in made]
-    return result
+    return [digest for _, digest in made]
 
 
 _FIRST = itemgetter(0)
 
 
-def _one_agency_digest(person: Person, agency: AgencyName, items: list[Item],
-                       summary: "WeeklySummary | None", colleagues: Sequence[Person] = ()) -> PlannedDigest:
-    return PlannedDigest(person.email, person.name, person.language, [_name(agency, person)], items,
+def _one_agency_digest(share: Share, agency: AgencyName, colleagues: Sequence[Person]) -> PlannedDigest:
+    person, summary = share.person, share.summary
+    return PlannedDigest(person.email, person.name, person.language, [_name(agency, person)], share.items,
                          summary.for_language(person.language) if summary else [], summary.total if summary else 0,
                          summary.periods if summary else 0, person.is_head, person.address_as, person.title,
                          _officers(colleagues) if person.is_head else [])
@@ -600,21 +717,21 @@ def _officers(colleagues: Sequence[Person]) -> list[dict]:
             for p in colleagues if not p.is_head]
 
 
-def _digest(shares: list[tuple]) -> PlannedDigest:
+def _digest(shares: list[Share], agencies: dict[int, AgencyName], people: dict[int, list[Person]]) -> PlannedDigest:
     """The digest of an address in several agencies: its shares from each, in one message."""
     agency_names, summary_lines, summary_total, summary_periods, officers = [], [], 0, 0, []
-    for person, agency, _, summary, colleagues in shares:
+    for person, agency_id, _, summary, _ in shares:
         if person.is_head:
-            officers += [o for o in _officers(colleagues) if o not in officers]
-        name = _name(agency, person)
+            officers += [o for o in _officers(people.get(agency_id, ())) if o not in officers]
+        name = _name(agencies[agency_id], person)
         if name not in agency_names:
             agency_names.append(name)
         if summary is not None:
             summary_lines, summary_total = summary.for_language(person.language), summary.total
             summary_periods = summary.periods
-    items = shares[0][2] if len(shares) == 1 else [i for share in shares for i in share[2]]
-    first = shares[0][0]
-    only_head = all(share[0].is_head for share in shares)
+    items = shares[0].items if len(shares) == 1 else [i for share in shares for i in share.items]
+    first = shares[0].person
+    only_head = all(share.person.is_head for share in shares)
     return PlannedDigest(first.email, first.name, first.language, agency_names, items, summary_lines, summary_total,
                          summary_periods, only_head, first.address_as, first.title, officers if only_head else [])
 
@@ -632,13 +749,13 @@ class WeeklySummary:
 
     @cached_property
     def periods(self) -> int:
-        return sum(i.periods for _, _, items in self.by_agency for i in items)
+        return sum(sum(map(_PERIODS, items)) for _, _, items in self.by_agency)
 
     def for_language(self, language: str) -> list[dict]:
         if language not in self._by_language:
             self._by_language[language] = [
                 {"name": agency.name_en if language == "en" else agency.name_vi, "count": count,
-                 "periods": sum(i.periods for i in lines), "occurrences": lines}
+                 "periods": sum(map(_PERIODS, lines)), "occurrences": lines}
                 for agency, count, lines in self.by_agency]
         return self._by_language[language]
 

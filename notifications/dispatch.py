@@ -1,14 +1,19 @@
 """The dispatcher: claims queued messages, sends them, records every attempt.
 
-Claiming is a compare-and-set (UPDATE ... WHERE id IN (...) AND still due) so two dispatchers
-never send the same message; on PostgreSQL candidates are read FOR UPDATE SKIP LOCKED. A claim is
-a lease: `claimed_at` on the wall clock, valid for `lease`. A batch is claimed in one statement and
-sent over one SMTP connection that stays open for the whole dispatch. Claims read the partial index
-of claimable messages (ix_message_claimable) in id order from where the previous batch ended, so
-what they scan is the rest of the queue, not the dead entries of the messages already sent (on
-PostgreSQL, until a VACUUM); the dispatch ends with a claim from the start of the queue. On
-PostgreSQL the claim also returns what is sent (one statement per batch), and the next batch is
-claimed in a thread while this one is sent (_ClaimAhead).
+In four named parts, read in this order:
+
+- `Claims`: a batch is claimed by a compare-and-set (UPDATE ... WHERE id IN (...) AND still due),
+  so two dispatchers never send the same message; on PostgreSQL the candidates are read FOR UPDATE
+  SKIP LOCKED and the claim returns what is sent (one statement per batch), and the next batch is
+  claimed in a thread while this one is sent. A claim is a lease: `claimed_at` on the wall clock,
+  valid for `lease`. Claims read the partial index of claimable messages (ix_message_claimable) in
+  id order from where the previous batch ended, so what they scan is the rest of the queue, not the
+  dead entries of the messages already sent (on PostgreSQL, until a VACUUM); the dispatch ends with
+  a claim from the start of the queue.
+- `Outcome`: what an attempt came to (sent, retry later, failed for good), as a pure function.
+- `OutcomeWriter`: records outcomes, compare-and-set on our claim, each with its attempt; one
+  writer per database behind one protocol (`SqliteWriter`, `PostgresWriter`).
+- `dispatch()`: the loop. Per message one call, `Delivery.send`: claimed -> sent -> recorded.
 
 The crash guarantee. Each outcome is written in its own short transaction (one UPDATE of the
 message, compare-and-set on our claim, and one INSERT of the attempt with the server's reply),
@@ -25,15 +30,15 @@ The local .eml folder is idempotent (a message is always the same file, written 
 sending one again leaves one copy, so its outcomes are written once per batch, and a crash only
 means the batch's files are written again.
 
-Speed (bench/reminders.py, bench/national.py): the per-message write is done while the client
-would otherwise wait for the server. On SQLite it is two statements and a commit compiled once and
-run through the driver (WAL with synchronous=NORMAL, so no fsync per commit and a crash of the
-process loses nothing committed). On PostgreSQL it is one prepared statement that is its own
-transaction (_PostgresWriter), sent as soon as the message is sent and read back once the server
-has answered the next message's DATA with 354: one round trip per message to the database, its WAL
-flush included, overlapping the SMTP exchange instead of adding four round trips to it. The rows it updates are
-small: the bodies and MIME bytes live in MessageContent. The messages are read with one Core
-SELECT per batch (on PostgreSQL, by the claim itself), and the stored MIME bytes go straight to smtplib.
+Speed (bench/reminders.py, bench/national.py): the per-message write is done while the client would
+otherwise wait for the server. On SQLite it is two statements and a commit compiled once and run
+through the driver (WAL with synchronous=NORMAL, so no fsync per commit and a crash of the process
+loses nothing committed). On PostgreSQL it is one statement in a transaction of its own, sent
+through libpq's asynchronous calls as soon as the message is sent (the server runs it and flushes
+its WAL meanwhile) and read back once the server has answered the next message's DATA with 354 (why
+not psycopg's pipeline mode: PostgresWriter). The rows it updates are small: the bodies and MIME
+bytes live in MessageContent. The messages are read with one Core SELECT per batch (on PostgreSQL,
+by the claim itself), and the stored MIME bytes go straight to smtplib.
 
 A SQLite "database is locked" (another process writing for longer than the busy timeout) is
 retried (models.db.retry_locked); a transaction retried that way was rolled back first.
@@ -41,22 +46,22 @@ retried (models.db.retry_locked); a transaction retried that way was rolled back
 import hashlib
 import os
 import socket
-import sqlite3
 import uuid
-from typing import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from select import select as wait_for_sockets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Callable, Protocol
 
-from sqlalchemy import DateTime, any_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import any_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
 
 from config.policy import ReminderPolicy
 from models.clock import Clock, SystemClock
 from models.db import is_locked, retry_locked
 from models.outbox import CLAIMABLE, DeliveryAttempt, Message, MessageContent, MessageStatus, retry_time
+from models.types import UtcDateTime
 from notifications.transports import ConnectError, TransportError
 
 
@@ -89,7 +94,6 @@ _RECORD = (update(Message)
            .values(status=bindparam("m_status"), attempts=bindparam("m_attempts"), claimed_at=None,
                    claimed_by=None, sent_at=bindparam("m_sent_at"), smtp_reply=bindparam("m_reply"),
                    last_error=bindparam("m_error"), next_attempt_at=bindparam("m_next")))
-_ATTEMPT = insert(DeliveryAttempt)
 
 
 def _due(now: datetime, lease_until: datetime):
@@ -177,73 +181,183 @@ def _release(connection: Connection, ids: list[int], worker: str) -> None:
     retry_locked(release)
 
 
-def _outcome(message, *, now: datetime, policy: ReminderPolicy, reply: str | None,
-             error: TransportError | None) -> tuple[str, dict]:
+# --- claims ------------------------------------------------------------------------------------
+
+@dataclass
+class Batch:
+    messages: list  # claimed, in id order, with what a transport sends
+    claimed_at: datetime  # on the wall clock: the lease runs from here
+    size: int  # how many were asked for
+    after: int  # the claim read on from this id (0: from the start of the queue)
+
+    @property
+    def last_of_the_queue(self) -> bool:
+        """A short batch is the end of the queue; the dispatch ends with a claim from its start that
+        comes back short (as every claim was before `after`): it takes the claims that expired
+        meanwhile and the messages another dispatcher gave back."""
+        return len(self.messages) < self.size and not self.after
+
+
+class Claims:
+    """The batches one dispatcher claims, each read on from the last message claimed before it.
+
+    On PostgreSQL the next batch is claimed in a thread, on a connection of its own, while this one
+    is sent (`claim_ahead`): a claim updates a whole batch's rows and commits, tens of milliseconds
+    the SMTP server would otherwise wait for, ten times per 2,000 messages. (SQLite has one writer at
+    a time: a claim in a thread would hold the lock the outcomes wait for.) What was claimed ahead
+    and not sent (the dispatch ended early, or gave its claims back) is given back; after a crash it
+    waits for the lease to expire, like the batch being sent."""
+
+    def __init__(self, engine: Engine, *, worker: str, now: datetime, lease: timedelta, wall_clock: Clock,
+                 only: list[int] | None):
+        self.engine, self.worker, self.now, self.lease, self.wall_clock, self.only = (
+            engine, worker, now, lease, wall_clock, only)
+        self.after = 0  # the next claim reads on from this id
+        self.ahead: Future | None = None
+        self.threads = self.ahead_connection = None
+        if engine.dialect.name == "postgresql":
+            self.threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-claim")
+            self.ahead_connection = engine.connect()
+
+    def _claim(self, connection: Connection, size: int, after: int) -> Batch:
+        claimed_at = self.wall_clock.now()
+        messages = _claim(self.engine, connection, now=self.now, lease_until=claimed_at - self.lease,
+                          wall_now=claimed_at, worker=self.worker, batch=size, after=after, only=self.only)
+        return Batch(messages, claimed_at, size, after)
+
+    def next(self, connection: Connection, size: int) -> Batch:
+        """The batch claimed ahead, or one claimed now; the claim after it reads on from its last message."""
+        ahead, self.ahead = self.ahead, None
+        batch = ahead.result() if ahead is not None else self._claim(connection, size, self.after)
+        self.after = batch.messages[-1].id if len(batch.messages) == batch.size else 0
+        return batch
+
+    def claim_ahead(self, size: int) -> None:
+        if self.threads is not None:
+            self.ahead = self.threads.submit(self._claim, self.ahead_connection, size, self.after)
+
+    def give_back(self, connection: Connection, messages: list) -> None:
+        """Claimed, unsent messages back to the queue, due again at once (no attempt made)."""
+        _release(connection, [m.id for m in messages], self.worker)
+
+    def give_back_ahead(self) -> None:
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None:
+            self.give_back(self.ahead_connection, ahead.result().messages)
+
+    def lease_half_gone(self, batch: Batch) -> bool:
+        return self.wall_clock.now() - batch.claimed_at > self.lease / 2
+
+    def close(self) -> None:
+        try:
+            if self.threads is not None:
+                self.give_back_ahead()
+        finally:
+            if self.threads is not None:
+                self.threads.shutdown()
+                self.ahead_connection.close()
+
+
+# --- outcomes ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to, and the values recorded for it."""
+    message: object  # the row sent (id, recipient_email, attempts, ...)
+    result: str  # "sent", "temporary" (retried later) or "permanent" (failed for good)
+    values: dict  # the message's new columns, as _RECORD's m_* parameters
+    detail: str | None  # the server's reply, or the error
+    error: TransportError | None
+
+
+def outcome_of(message, *, now: datetime, policy: ReminderPolicy, reply: str | None,
+               error: TransportError | None) -> Outcome:
     attempts = message.attempts + 1
     values = dict(m_id=message.id, m_attempts=attempts, m_sent_at=None, m_reply=None, m_error=None, m_next=now)
     if error is None:
         values.update(m_status=MessageStatus.SENT, m_sent_at=now, m_reply=reply)
-        return "sent", values
+        return Outcome(message, "sent", values, reply, None)
     values.update(m_error=str(error))
     if error.permanent or attempts >= policy.max_attempts:
         values.update(m_status=MessageStatus.FAILED)
-        return "permanent", values
-    values.update(m_status=MessageStatus.QUEUED,
-                  m_next=retry_time(message.attempts, now, policy.retry_after_minutes))
-    return "temporary", values
+        return Outcome(message, "permanent", values, str(error), error)
+    values.update(m_status=MessageStatus.QUEUED, m_next=retry_time(message.attempts, now, policy.retry_after_minutes))
+    return Outcome(message, "temporary", values, str(error), error)
 
 
-def _write(connection: Connection, outcomes: list[tuple], *, worker: str, now: datetime) -> list[str]:
-    """Inside a transaction: each outcome, only if our claim still holds (compare-and-set), and its
-    attempt. Returns each outcome, or "lost" where our claim had expired and another dispatcher
-    took the message over."""
-    results, attempts = [], []
-    for message, outcome, values, detail in outcomes:
-        if connection.execute(_RECORD, dict(values, m_worker=worker)).rowcount != 1:
-            results.append("lost")
-            continue
-        results.append(outcome)
-        attempts.append(dict(message_id=message.id, at=now, worker=worker, outcome=outcome, detail=detail))
-    if attempts:
-        connection.execute(_ATTEMPT, attempts)
-    return results
+class OutcomeWriter(Protocol):
+    """Records outcomes in one transaction, in two steps, so that the database works while the SMTP
+    server does: `begin` runs or sends the statements (nothing is durable yet), `commit` makes them
+    durable and says, for each outcome, what was recorded: its result, or "lost" where our claim had
+    expired and another dispatcher had taken the message over (compare-and-set on the claim).
+
+    `eager`: the writer begins as soon as an outcome is known (its statement travels to a server
+    process and runs there while the next message starts); otherwise it begins while the server
+    answers the next message's MAIL (its statements run here). Either commits once that message's
+    RCPT and DATA are accepted, before its content leaves."""
+
+    eager: bool
+
+    def begin(self, outcomes: list[Outcome]) -> None: ...
+
+    def commit(self) -> list[str]: ...
+
+    def rollback(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
-class _DriverWriter:
-    """SQLite: the same statements as _write, compiled once by SQLAlchemy and run straight through
-    the driver (per message, SQLAlchemy's execution bookkeeping costs about as much as SQLite's own
-    work). The driver's transaction is the connection's: begun by the UPDATE, ended by commit()."""
+class SqliteWriter:
+    """SQLite: an UPDATE (compare-and-set on our claim) and an INSERT of the attempt per outcome,
+    compiled once by SQLAlchemy and run straight through the driver (per message, SQLAlchemy's
+    execution bookkeeping costs about as much as SQLite's own work). The driver's transaction is
+    the connection's: begun by the first UPDATE, ended by commit()."""
 
-    def __init__(self, connection: Connection):
+    eager = False
+
+    def __init__(self, connection: Connection, *, worker: str, now: datetime):
         self.driver = connection.connection.driver_connection
         (self.update, self.update_names, self.insert, self.insert_names, self.constants,
          self.moment) = _driver_statements(connection.dialect)
+        self.worker, self.at = worker, self.moment(now)
+        self.results: list[str] = []
 
-    def execute(self, outcomes: list[tuple], *, worker: str, now: datetime) -> list[str]:
+    def begin(self, outcomes: list[Outcome]) -> None:
         cursor = self.driver.cursor()
-        results, attempts = [], []
-        at = self.moment(now)
-        for message, outcome, values, detail in outcomes:
-            params = dict(self.constants, **values, m_worker=worker)
+        attempts = []
+        for outcome in outcomes:
+            params = dict(self.constants, **outcome.values, m_worker=self.worker)
             params["m_next"], params["m_sent_at"] = self.moment(params["m_next"]), self.moment(params["m_sent_at"])
             cursor.execute(self.update, [params[name] for name in self.update_names])
             if cursor.rowcount != 1:
-                results.append("lost")
+                self.results.append("lost")
                 continue
-            results.append(outcome)
-            row = dict(a_message_id=message.id, a_at=at, a_worker=worker, a_outcome=outcome, a_detail=detail)
+            self.results.append(outcome.result)
+            row = dict(a_message_id=outcome.message.id, a_at=self.at, a_worker=self.worker, a_outcome=outcome.result,
+                       a_detail=outcome.detail)
             attempts.append([row[name] for name in self.insert_names])
         if attempts:
             cursor.executemany(self.insert, attempts)
         cursor.close()
+
+    def commit(self) -> list[str]:
+        self.driver.commit()
+        results, self.results = self.results, []
         return results
+
+    def rollback(self) -> None:
+        self.driver.rollback()
+        self.results = []
+
+    def close(self) -> None:
+        self.rollback()
 
 
 _compiled: dict[str, tuple] = {}
 
 
 def _driver_statements(dialect) -> tuple:
-    """_DriverWriter's SQL, compiled once per dialect (a simulation dispatches on every working day)."""
+    """SqliteWriter's SQL, compiled once per dialect (a simulation dispatches on every working day)."""
     if dialect.name not in _compiled:
         update_sql = _RECORD.compile(dialect=dialect)
         insert_sql = insert(DeliveryAttempt).values(
@@ -253,7 +367,7 @@ def _driver_statements(dialect) -> tuple:
         # The statement's own literals (claimed_at=NULL, status='sending', ...), as SQLAlchemy binds them.
         constants = {name: value for name, value in update_sql.construct_params(
             {name: None for name in update_names if name.startswith("m_")}).items() if not name.startswith("m_")}
-        moment = DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
+        moment = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)  # the columns' own conversion (UTC, never naive)
         _compiled[dialect.name] = (str(update_sql), update_names, str(insert_sql), list(insert_sql.positiontup),
                                    constants, moment)
     return _compiled[dialect.name]
@@ -274,72 +388,86 @@ SELECT id, $9::timestamptz, $2, $10, $11 FROM recorded
 """
 
 
-class _PostgresWriter:
-    """PostgreSQL (psycopg): the outcome of the message just sent is recorded by one prepared
-    statement (_RECORD_POSTGRES) sent through libpq's asynchronous calls without waiting for it
-    (`start`), so the server runs it and flushes its WAL to disk while the SMTP server answers the
-    next MAIL, RCPT and DATA; `finish` reads its result before that message's content leaves. (Waiting
-    for BEGIN, the UPDATE, the INSERT and COMMIT's WAL flush in turn, four round trips to a server
-    process competing for the same cores, cost three times the whole SMTP exchange.)
+class PostgresWriter:
+    """PostgreSQL (psycopg): each outcome is one prepared statement (_RECORD_POSTGRES), its own
+    transaction, sent through libpq's asynchronous calls as soon as the message is sent (`begin`),
+    so the server runs it and flushes its WAL to disk while the SMTP server answers the next MAIL,
+    RCPT and DATA; `commit` reads its result (by then, as a rule, already there) before that message's
+    content leaves. (Waiting for BEGIN, the UPDATE, the INSERT and COMMIT's WAL flush in turn, four
+    round trips to a server process competing for the same cores, cost three times the whole SMTP
+    exchange.) A batch of outcomes (the folder transport's) goes one statement after another.
+
+    Why not psycopg's pipeline mode: its public API sends a Sync (what ends the implicit transaction
+    and makes the server answer) only in `Pipeline.sync()`, which waits for every result, so the
+    outcome needs a confirming round trip the statement above does not; and its query conversion and
+    adaptation of the eleven parameters per message cost more than the exchange with the server
+    (measured, BENCHMARKS.md 2026-12-06, "the dispatcher in named parts": 0.7-1.1 ms of CPU per
+    message against 0.5-0.7 ms here, and fewer messages a second).
 
     It has a connection of its own, used through libpq only and outside any transaction block
     (psycopg, seeing a ROLLBACK on a connection where it prepared statements, deallocates them all),
     and reads the result of the statement in flight before the connection goes back to the pool."""
 
+    eager = True
     # Prepared once per database session (it outlives this writer in the pool: created if missing).
     NAME = b"dondoc_record_outcome_" + hashlib.sha256(_RECORD_POSTGRES).hexdigest()[:12].encode()
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, *, worker: str, now: datetime):
         from psycopg import pq
 
+        self.worker, self.at = worker, now
         self.connection = engine.raw_connection()
         self.pgconn = self.connection.driver_connection.pgconn
         self.encoding = self.connection.driver_connection.info.encoding  # the session's client_encoding
         self.idle, self.command_ok = pq.TransactionStatus.IDLE, pq.ExecStatus.COMMAND_OK
         self.sqlstate = pq.DiagnosticField.SQLSTATE
-        self.in_flight: list[tuple] | None = None
+        self.in_flight: Outcome | None = None  # its statement sent, its result not yet read
+        self.queue: list[Outcome] = []  # to send after it
         prepared = self.pgconn.prepare(self.NAME, _RECORD_POSTGRES)
         if prepared.status != self.command_ok and prepared.error_field(self.sqlstate) != b"42P05":  # exists already
             self.connection.close()
             self._raise(prepared)
 
+    def begin(self, outcomes: list[Outcome]) -> None:
+        self.queue = list(outcomes)
+        self._send(self.queue.pop(0))
+
+    def commit(self) -> list[str]:
+        results = [self._result()]
+        while self.queue:
+            self._send(self.queue.pop(0))
+            results.append(self._result())
+        return results
+
+    def rollback(self) -> None:
+        self.queue = []
+        if self.in_flight is not None:
+            self._result()  # read before the connection is used again
+
     def close(self) -> None:
         try:
             if self.in_flight is not None:
-                self.finish()
+                self._result()
         finally:
             self.connection.close()
 
-    def _raise(self, result) -> None:
-        import psycopg
-
-        code = result.error_field(self.sqlstate) if result is not None else None
-        message = result.get_error_message() if result is not None else "no result from PostgreSQL"
-        raise psycopg.errors.lookup(code.decode())(message) if code else psycopg.OperationalError(message)
-
-    def _text(self, value) -> bytes | None:
-        """A parameter in PostgreSQL's text format (the statement casts it to its column's type)."""
-        if value is None:
-            return None
-        return (value.isoformat() if isinstance(value, datetime) else str(value)).encode(self.encoding)
-
-    def start(self, outcomes: list[tuple], *, worker: str, now: datetime) -> None:
-        assert self.in_flight is None and len(outcomes) == 1, "one outcome at a time"
+    def _send(self, outcome: Outcome) -> None:
+        assert self.in_flight is None, "one statement at a time"
         assert self.pgconn.transaction_status == self.idle, "no transaction may be open on the connection"
-        message, outcome, values, detail = outcomes[0]
-        params = (values["m_id"], worker, values["m_status"], values["m_attempts"], values["m_sent_at"],
-                  values["m_reply"], values["m_error"], values["m_next"], now, outcome, detail)
+        values = outcome.values
+        params = (values["m_id"], self.worker, values["m_status"], values["m_attempts"], values["m_sent_at"],
+                  values["m_reply"], values["m_error"], values["m_next"], self.at, outcome.result, outcome.detail)
         self.pgconn.send_query_prepared(self.NAME, [self._text(v) for v in params])
-        self.in_flight = outcomes
+        self.in_flight = outcome
         socket_ = self.pgconn.socket
         while self.pgconn.flush():  # the connection is non-blocking: send what is left when it can
             readable, _, _ = wait_for_sockets([socket_], [socket_], [])
             if readable:
                 self.pgconn.consume_input()
 
-    def finish(self) -> list[str]:
+    def _result(self) -> str:
         """Wait for the statement in flight; its outcome, or "lost" where our claim had expired."""
-        outcomes, self.in_flight = self.in_flight, None
+        outcome, self.in_flight = self.in_flight, None
         results = []
         while True:
             while self.pgconn.is_busy():
@@ -351,57 +479,131 @@ class _PostgresWriter:
             results.append(result)
         if not results or results[-1].status != self.command_ok:
             self._raise(results[-1] if results else None)
-        return [outcome if results[-1].command_tuples == 1 else "lost" for _, outcome, _, _ in outcomes]
+        return outcome.result if results[-1].command_tuples == 1 else "lost"
+
+    def _text(self, value) -> bytes | None:
+        """A parameter in PostgreSQL's text format (the statement casts it to its column's type)."""
+        if value is None:
+            return None
+        return (value.isoformat() if isinstance(value, datetime) else str(value)).encode(self.encoding)
+
+    def _raise(self, result) -> None:
+        import psycopg
+
+        code = result.error_field(self.sqlstate) if result is not None else None
+        message = result.get_error_message() if result is not None else "no result from PostgreSQL"
+        raise psycopg.errors.lookup(code.decode())(message) if code else psycopg.OperationalError(message)
 
 
-def _record(connection: Connection, outcomes: list[tuple], *, worker: str, now: datetime) -> list[str]:
-    """Write attempts' outcomes in one committed transaction (tried again if SQLite is locked)."""
+def writer_for(engine: Engine, connection: Connection, *, worker: str, now: datetime) -> OutcomeWriter:
+    """The database's outcome writer (SQLite's on the dispatch's own connection)."""
+    if engine.dialect.name == "postgresql":
+        return PostgresWriter(engine, worker=worker, now=now)
+    return SqliteWriter(connection, worker=worker, now=now)
 
-    def write() -> list[str]:
-        with connection.begin():
-            return _write(connection, outcomes, worker=worker, now=now)
 
-    return retry_locked(write)
+# --- the loop ----------------------------------------------------------------------------------
+
+class Ledger:
+    """The outcomes not yet durable (the message just sent; a folder transport's whole batch), on
+    their way through the writer, and what they came to, tallied in the report."""
+
+    def __init__(self, writer: OutcomeWriter, report: DispatchReport):
+        self.writer, self.report = writer, report
+        self.pending: list[Outcome] = []
+        self.begun = False
+
+    @property
+    def count(self) -> int:
+        """The outcomes taken so far (recorded or on their way), those lost to another dispatcher aside."""
+        return self.report.sent + self.report.retrying + self.report.failed + len(self.pending)
+
+    def add(self, outcome: Outcome, *, on_its_way: bool) -> None:
+        """`on_its_way`: begin writing it at once (an eager writer, a transport that waits)."""
+        self.pending.append(outcome)
+        if on_its_way:
+            self._write(commit=False)
+
+    def wait(self, *, final: bool = True) -> None:
+        """What the transport calls while the server answers the next message's MAIL (final=False)
+        and once RCPT and DATA are accepted (final=True), and in any case before that message's
+        content leaves: by then the last outcome is durable, so a crash can leave at most one
+        message sent and not recorded."""
+        self._write(commit=final)
+
+    def settle(self) -> None:
+        """Everything pending made durable (before a claim, a give-back, the end)."""
+        self._write(commit=True)
+
+    def _write(self, *, commit: bool) -> None:
+        if not self.pending:
+            return
+        try:
+            if not self.begun:
+                self.begun = True
+                self.writer.begin(self.pending)
+            if commit:
+                self._tally(self.writer.commit())
+        except Exception as error:
+            self.writer.rollback()
+            self.begun = False
+            if not is_locked(error):
+                raise
+            self._tally(retry_locked(self._write_now))  # waits for SQLite's lock, trying again
+
+    def _write_now(self) -> list[str]:
+        try:
+            self.writer.begin(self.pending)
+            return self.writer.commit()
+        except Exception:
+            self.writer.rollback()
+            raise
+
+    def _tally(self, results: list[str]) -> None:
+        for outcome, result in zip(self.pending, results):
+            if result == "sent":
+                self.report.sent += 1
+            elif result == "temporary":
+                self.report.retrying += 1
+            elif result == "permanent":
+                self.report.failed += 1
+            if outcome.error is not None and result != "lost":
+                self.report.errors.append(f"{outcome.message.recipient_email}: {outcome.error}")
+        self.pending, self.begun = [], False
 
 
 @dataclass
-class _Batch:
-    messages: list  # claimed, in id order, with what a transport sends
-    claimed_at: datetime  # on the wall clock: the lease runs from here
-    size: int  # how many were asked for
-    after: int  # the claim read on from this id (0: from the start of the queue)
+class Delivery:
+    """Sending over one transport connection, each message's outcome recorded through the ledger."""
+    transport: object
+    ledger: Ledger
+    now: datetime
+    policy: ReminderPolicy
 
-
-class _ClaimAhead:
-    """PostgreSQL: the next batch is claimed in a thread, on a connection of its own, while this one
-    is sent. A claim updates a whole batch's rows and commits: tens of milliseconds the SMTP server
-    would otherwise wait for, ten times per 2,000 messages. What it claimed and was not sent (the
-    dispatch ended early, or gave its claims back) is given back; after a crash it waits for the
-    lease to expire, like the batch being sent."""
-
-    def __init__(self, engine: Engine, claim, worker: str):
-        self.connection = engine.connect()
-        self.threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dondoc-claim")
-        self.claim, self.worker, self.next = claim, worker, None
-
-    def start(self, *, size: int, after: int) -> None:
-        self.next = self.threads.submit(self.claim, self.connection, size=size, after=after)
-
-    def take(self) -> _Batch | None:
-        next_, self.next = self.next, None
-        return next_.result() if next_ is not None else None
-
-    def give_back(self) -> None:
-        batch = self.take()
-        if batch is not None:
-            _release(self.connection, [m.id for m in batch.messages], self.worker)
-
-    def close(self) -> None:
+    def send(self, message) -> None:
+        """The once-only guarantee, for one claimed message: sent, then recorded, and the outcome of
+        the message before it made durable before this one's content leaves (the transport waits
+        for `ledger.wait`). A folder transport (idempotent: a message is always the same file) does
+        not wait: its outcomes are recorded with the batch."""
+        idempotent = getattr(self.transport, "idempotent", False)
         try:
-            self.give_back()
-        finally:
-            self.threads.shutdown()
-            self.connection.close()
+            reply, error = self.transport.send(message, None if idempotent else self.ledger.wait), None
+        except ConnectError:
+            raise  # no server at all: the loop hands the rest of the batch to not_sent
+        except TransportError as failure:
+            reply, error = None, failure
+        if not idempotent:
+            self.ledger.settle()  # in case the transport failed before it called wait
+        self.ledger.add(outcome_of(message, now=self.now, policy=self.policy, reply=reply, error=error),
+                        on_its_way=not idempotent and self.ledger.writer.eager)
+
+    def not_sent(self, messages: list, failure: ConnectError) -> None:
+        """No server at all: every message left in the batch stays queued for later."""
+        self.ledger.settle()
+        for message in messages:  # (recorded on each, said once in the report, for the whole batch)
+            outcome = outcome_of(message, now=self.now, policy=self.policy, reply=None, error=failure)
+            self.ledger.add(replace(outcome, error=None), on_its_way=False)
+        self.ledger.settle()
 
 
 def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy, wall_clock: Clock | None = None,
@@ -414,160 +616,50 @@ def dispatch(engine: Engine, transport, *, now: datetime, policy: ReminderPolicy
     `only` restricts it to these message ids (a sign-in link goes out at once, alone). `stop`, asked
     before each message: when it says yes, the dispatch ends there (the rest is given back to the queue).
     """
-    wall_clock = wall_clock or SystemClock()
-    worker = worker_name()
-    report = DispatchReport()
-    pending: list[tuple] = []  # the outcome of the message just sent, not yet committed
-    written: list[list[str]] = []  # its statements' results, once run in a transaction not yet committed
-
-    def tally(outcome: str, message, error: TransportError | None) -> None:
-        if outcome == "sent":
-            report.sent += 1
-        elif outcome == "temporary":
-            report.retrying += 1
-        elif outcome == "permanent":
-            report.failed += 1
-        if error is not None and outcome != "lost":
-            report.errors.append(f"{message.recipient_email}: {error}")
-
-    def write(outcomes: list[tuple], connection: Connection) -> None:
-        results = _record(connection, [(m, outcome, values, detail) for m, outcome, values, detail, _ in outcomes],
-                          worker=worker, now=now)
-        for (message, _, _, _, error), result in zip(outcomes, results):
-            tally(result, message, error)
-
-    def flush(final: bool = True) -> None:
-        """Make the last outcome durable. The transport calls this while the server answers the
-        next message's MAIL (final=False: the statements run; on PostgreSQL the one statement is
-        sent, if it was not already) and once RCPT and DATA are accepted (final=True: the commit;
-        on PostgreSQL its result is read), and in any case before that message's content leaves;
-        so a crash can leave at most one message sent and not recorded."""
-        if pending and not written and postgres is not None:
-            postgres.start([p[:4] for p in pending], worker=worker, now=now)
-            written.append([])  # its results come with finish()
-        elif pending and not written:
-            try:
-                if driver is not None:
-                    written.append(driver.execute([p[:4] for p in pending], worker=worker, now=now))
-                else:
-                    connection.begin()
-                    written.append(_write(connection, [p[:4] for p in pending], worker=worker, now=now))
-            except (OperationalError, sqlite3.OperationalError) as error:
-                (driver.driver if driver is not None else connection).rollback()
-                if not is_locked(error):
-                    raise
-                return write_now()  # waits for the lock, trying again
-        if final and written and postgres is not None:
-            written.pop()
-            results = postgres.finish()
-            for (message, _, _, _, error), result in zip(pending, results):
-                tally(result, message, error)
-            pending.clear()
-        elif final and written:
-            try:
-                (driver.driver if driver is not None else connection).commit()
-            except (OperationalError, sqlite3.OperationalError) as error:
-                (driver.driver if driver is not None else connection).rollback()
-                written.clear()
-                if not is_locked(error):
-                    raise
-                return write_now()
-            results = written.pop()
-            for (message, _, _, _, error), result in zip(pending, results):
-                tally(result, message, error)
-            pending.clear()
-
-    def write_now() -> None:
-        done = pending.copy()
-        pending.clear()
-        write(done, connection)
-
-    def done_count() -> int:
-        return report.sent + report.retrying + report.failed + len(pending)
-
-    # A transport whose sending can be repeated without a second copy reaching anyone (the .eml
-    # folder: a message is always the same file) has its outcomes written once per batch.
-    idempotent = getattr(transport, "idempotent", False)
-    with transport as open_transport, engine.connect() as connection:
-        driver = _DriverWriter(connection) if engine.dialect.name == "sqlite" else None
-        # (a transport written to once per batch records its outcomes the plain way)
-        postgres = _PostgresWriter(engine) if (engine.dialect.name, engine.dialect.driver) == (
-            "postgresql", "psycopg") and not idempotent else None
-
-        def claim(claiming: Connection, *, size: int, after: int) -> _Batch:
-            claimed_at = wall_clock.now()
-            return _Batch(_claim(engine, claiming, now=now, lease_until=claimed_at - lease, wall_now=claimed_at,
-                                 worker=worker, batch=size, after=after, only=only), claimed_at, size, after)
-
-        # PostgreSQL: the next batch is claimed while this one is sent. (SQLite has one writer at a
-        # time: a claim in a thread would hold the lock the outcomes wait for.)
-        ahead = None
-        after = 0  # each claim reads on from the last message claimed before it
-        try:
-            if engine.dialect.name == "postgresql":
-                ahead = _ClaimAhead(engine, claim, worker)
-            while limit is None or done_count() < limit:
-                flush()
-                claimed = ahead.take() if ahead is not None else None
-                if claimed is None:
-                    claimed = claim(connection, size=batch if limit is None else min(batch, limit - done_count()),
-                                    after=after)
-                messages, claimed_at = claimed.messages, claimed.claimed_at
-                # A short batch is the end of the queue; the dispatch ends with a claim from its start
-                # that comes back short (as every claim was before `after`): it takes the claims that
-                # expired meanwhile and the messages another dispatcher gave back.
-                finished = len(messages) < claimed.size and not claimed.after
-                after = messages[-1].id if len(messages) == claimed.size else 0
-                if not messages:
-                    if finished:
-                        break
-                    continue
-                left = None if limit is None else limit - done_count() - len(messages)
-                if ahead is not None and not finished and (left is None or left > 0):
-                    ahead.start(size=batch if left is None else min(batch, left), after=after)  # the next claim
-                for position, message in enumerate(messages):
-                    if stop is not None and stop():
-                        # Asked to stop (Ctrl-C): what was sent is recorded, the rest goes back to the queue.
-                        flush()
-                        _release(connection, [m.id for m in messages[position:]], worker)
-                        report.interrupted = True
-                        return report
-                    if position and wall_clock.now() - claimed_at > lease / 2:
-                        # Our claim is getting old: hand the rest back and claim afresh, so a slow
-                        # server never lets another dispatcher take over messages we are still sending.
-                        flush()
-                        _release(connection, [m.id for m in messages[position:]], worker)
-                        if ahead is not None:
-                            ahead.give_back()
-                        after = messages[position - 1].id
-                        break
-                    try:
-                        reply, error = open_transport.send(message, None if idempotent else flush), None
-                    except ConnectError as failure:
-                        # No server at all: every message left in the batch stays queued for later.
-                        flush()
-                        rest = messages[position:]
-                        write([(m, *_outcome(m, now=now, policy=policy, reply=None, error=failure), str(failure), None)
-                               for m in rest], connection)
-                        report.errors.append(f"{len(rest)} message(s) not sent: {failure}")
-                        return report
-                    except TransportError as failure:
-                        reply, error = None, failure
-                    if not idempotent:
-                        flush()  # in case the transport failed before it called flush
-                    outcome, values = _outcome(message, now=now, policy=policy, reply=reply, error=error)
-                    pending.append((message, outcome, values, reply if error is None else str(error), error))
-                    if postgres is not None:
-                        flush(final=False)  # on its way now: its commit overlaps the next MAIL and RCPT
-                else:
-                    if finished:
-                        break
-            flush()
-        finally:
-            try:
-                if ahead is not None:
-                    ahead.close()
-            finally:
-                if postgres is not None:
-                    postgres.close()
+    worker, report = worker_name(), DispatchReport()
+    with ExitStack() as closing:
+        open_transport = closing.enter_context(transport)
+        connection = closing.enter_context(engine.connect())
+        claims = Claims(engine, worker=worker, now=now, lease=lease, wall_clock=wall_clock or SystemClock(), only=only)
+        closing.callback(claims.close)  # gives back what was claimed ahead and not sent
+        writer = writer_for(engine, connection, worker=worker, now=now)
+        closing.callback(writer.close)
+        ledger = Ledger(writer, report)
+        delivery = Delivery(open_transport, ledger, now, policy)
+        while limit is None or ledger.count < limit:
+            ledger.settle()
+            claimed = claims.next(connection, batch if limit is None else min(batch, limit - ledger.count))
+            if not claimed.messages:
+                if claimed.last_of_the_queue:
+                    break
+                continue
+            left = None if limit is None else limit - ledger.count - len(claimed.messages)
+            if not claimed.last_of_the_queue and (left is None or left > 0):
+                claims.claim_ahead(batch if left is None else min(batch, left))
+            for position, message in enumerate(claimed.messages):
+                if stop is not None and stop():
+                    # Asked to stop (Ctrl-C): what was sent is recorded, the rest goes back to the queue.
+                    ledger.settle()
+                    claims.give_back(connection, claimed.messages[position:])
+                    report.interrupted = True
+                    return report
+                if position and claims.lease_half_gone(claimed):
+                    # Our claim is getting old: hand the rest back and claim afresh, so a slow
+                    # server never lets another dispatcher take over messages we are still sending.
+                    ledger.settle()
+                    claims.give_back(connection, claimed.messages[position:])
+                    claims.give_back_ahead()
+                    claims.after = claimed.messages[position - 1].id
+                    break
+                try:
+                    delivery.send(message)  # claimed -> sent -> recorded
+                except ConnectError as failure:
+                    rest = claimed.messages[position:]
+                    delivery.not_sent(rest, failure)
+                    report.errors.append(f"{len(rest)} message(s) not sent: {failure}")
+                    return report
+            else:
+                if claimed.last_of_the_queue:
+                    break
+        ledger.settle()
     return report

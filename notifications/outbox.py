@@ -1,18 +1,13 @@
 """Putting messages into the durable outbox. Queuing is idempotent by the message's key."""
-import binascii
 import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from email._policybase import Compat32
-from email.charset import Charset
-from email.generator import BytesGenerator
+from email.generator import Generator
+from email.policy import Compat32
 from email.utils import format_datetime
 from functools import lru_cache
-from io import BytesIO
-
-import emails
-from emails.utils import SafeMIMEText
+from io import StringIO
 
 from sqlalchemy import bindparam, insert, select as sa_select
 from sqlmodel import Session, select
@@ -46,102 +41,54 @@ def build_mime(*, subject: str, text: str, html: str, mail_from: str, to_name: s
     extra.update((name, clean_header(value)) for name, value in headers)
     # Date from our clock, not the library's: a simulated day's mail is dated that day. (Given as a
     # header as well, the library's own Date stayed first: two Date headers, the wall clock's read.)
-    built = _Email(subject=subject, text=text, html=html, mail_from=mail_from, mail_to=(to_name, to_email),
-                           charset="utf-8", message_id=message_id, date=format_datetime(at),
-                           headers=extra, reply_to=reply_to)
-    built.after_build = _boundaries_from(message_id)
-    built.policy = _HEADERS
-    out = BytesIO()  # what the library's as_bytes() does, with a generator that writes bodies whole
-    _BodiesWhole(out, mangle_from_=False).flatten(built.build_message(), linesep="\r\n")  # CRLF, as SMTP wants
-    return out.getvalue()
+    import emails  # here: it pulls in dkim and dnspython, which a run with nothing to send never needs
+
+    built = emails.Message(subject=subject, text=text, html=html, mail_from=mail_from, mail_to=(to_name, to_email),
+                           charset="utf-8", message_id=message_id, date=format_datetime(at), headers=extra,
+                           reply_to=reply_to)
+    mime = built.as_message()
+    _set_boundaries(mime, message_id)
+    # What the library's as_bytes() does (no ">From " mangling, CRLF line ends as SMTP wants), with
+    # its policy, compat32, given the CRLF once. Every character of the message is ASCII (encoded
+    # words in the headers, base64 bodies), so it is written as text and encoded once, sparing the
+    # byte generator an encoding per line; anything else would fail here, not go out.
+    out = StringIO()
+    Generator(out, mangle_from_=False, policy=SMTP_COMPAT32).flatten(mime)
+    return out.getvalue().encode("ascii")
 
 
-class _Utf8(Charset):
-    """UTF-8 with base64 bodies, as the library's parts use it, encoded in one call rather than one
-    per 57 bytes (the same 76-character lines)."""
+class FoldedOnce(Compat32):
+    """compat32, the policy the `emails` library builds with (the standard library's classic folding
+    and encoded words), for headers that recur: the sender, each person's name, the day's subjects.
+    A value always folds to the same lines, so each distinct one is folded once, and a short
+    one-line ASCII value, which needs no folding, is written as it is. (`fold` is the method a
+    policy defines for the generator to call on every header: public, made to be redefined.)"""
 
-    def body_encode(self, string):
-        if not string:
-            return string
-        data = string.encode("utf-8") if isinstance(string, str) else string
-        encoded = binascii.b2a_base64(data, newline=False).decode("ascii")
-        return "".join(encoded[i:i + 76] + "\n" for i in range(0, len(encoded), 76))
-
-
-_UTF8 = _Utf8("utf-8")
-
-
-class _Email(emails.Message):
-    """The library's message, each text part given its charset once (it sets it a second time, which
-    parses and rewrites the part's Content-Type again for the same bytes)."""
-
-    def _build_text_part(self):
-        return SafeMIMEText(self.text_body, "plain", _UTF8) if self.text_body else None
-
-    def _build_html_part(self):
-        return SafeMIMEText(self.html_body, "html", _UTF8) if self.html_body else None
-
-    def set_header(self, msg, key, value, encode=True):
-        """The library's address headers, worked out once per address: the sender and each person
-        recur all year, and parsing them again was a tenth of the time to build a message."""
-        if isinstance(value, str) and key.lower() in self.ADDRESS_HEADERS:
-            msg[key] = _library_address_header(key, value, encode)
-        else:
-            super().set_header(msg, key, value, encode)
-
-
-@lru_cache(maxsize=4096)
-def _library_address_header(key: str, value: str, encode: bool) -> str:
-    header: dict[str, str] = {}
-    emails.Message.set_header(_LIBRARY_DEFAULTS, header, key, value, encode)
-    return header[key]
-
-
-_LIBRARY_DEFAULTS = emails.Message(charset="utf-8")  # the settings our messages are built with
-
-
-class _BodiesWhole(BytesGenerator):
-    """The standard generator writes a body line by line, two writes a line: most of the time it took
-    for a digest's 150 lines of base64. This one writes it in one piece, with the same line ends."""
-
-    def _write_lines(self, lines):
-        if lines:
-            self.write(lines.replace("\r\n", "\n").replace("\r", "\n").replace("\n", self._NL))
-
-
-class _PlainHeadersAsTheyAre(Compat32):
-    """The library's policy (compat32), minus the folding machinery for headers that need none:
-    a short one-line ASCII value is written as it is, which is what the folding would produce."""
-
-    def _fold(self, name, value, sanitize):
-        if (isinstance(value, str) and value.isascii() and len(name) + 2 + len(value) <= 78
-                and value == " ".join(value.split())):
+    def fold(self, name, value):
+        if not isinstance(value, str):
+            return super().fold(name, value)
+        if value.isascii() and len(name) + 2 + len(value) <= self.max_line_length and value == " ".join(value.split()):
             return f"{name}: {value}{self.linesep}"
-        if isinstance(value, str):
-            return _folded(self, name, value, sanitize)  # names and subjects recur: each is folded once
-        return super()._fold(name, value, sanitize)
+        return _fold_once(self, name, value)
 
 
 @lru_cache(maxsize=4096)
-def _folded(policy: Compat32, name: str, value: str, sanitize: bool) -> str:
-    return Compat32._fold(policy, name, value, sanitize)
+def _fold_once(policy: FoldedOnce, name: str, value: str) -> str:
+    return super(FoldedOnce, policy).fold(name, value)
 
 
-_HEADERS = _PlainHeadersAsTheyAre()
+SMTP_COMPAT32 = FoldedOnce(linesep="\r\n")
 
 
-def _boundaries_from(message_id: str):
+def _set_boundaries(mime, message_id: str) -> None:
     """Fixed MIME boundaries derived from the Message-ID: the same message builds to the same bytes,
     and the generator need not search each body for a random boundary that does not occur in it
     (bodies are base64, which never contains the '-' and '_' a boundary line starts with)."""
     # 64 bits of it: short enough that "Content-Type: multipart/alternative; boundary=..." fits one
     # line and skips the header folding machinery.
     seed = hashlib.sha256(message_id.encode()).hexdigest()[:16]
-
-    def set_boundaries(_message, mime) -> None:
-        for n, part in enumerate(p for p in mime.walk() if p.is_multipart()):
-            part.set_boundary(f"=_dondoc_{seed}_{n}")
-    return set_boundaries
+    for n, part in enumerate(p for p in mime.walk() if p.is_multipart()):
+        part.set_boundary(f"=_dondoc_{seed}_{n}")
 
 
 def bodies_of(raw: bytes) -> tuple[str, str]:

@@ -39,19 +39,24 @@ class Undelivered:
     def total(self) -> int:
         return self.queued + self.stuck
 
-    def describe(self) -> str:
-        """One line for the command's output ("" when nothing of ours waits)."""
+    def describe(self, language: str = "en") -> str:
+        """One line for the command's output or the log ("" when nothing of ours waits), in English
+        or (language "vi") Vietnamese."""
+        vi = language == "vi"
         parts = []
         if self.queued:
-            at = f", next try {self.next_attempt.astimezone(VN_TZ):%H:%M %d/%m/%Y}" if self.next_attempt else ""
-            parts.append(f"{self.queued} queued{at}")
+            when = f"{self.next_attempt.astimezone(VN_TZ):%H:%M %d/%m/%Y}" if self.next_attempt else ""
+            at = (f", gửi lại lúc {when}" if vi else f", next try {when}") if when else ""
+            parts.append(f"{self.queued} {'thư chờ gửi' if vi else 'queued'}{at}")
         if self.stuck:
-            parts.append(f"{self.stuck} claimed by a dispatcher that stopped (sent again once the claim expires)")
+            parts.append(f"{self.stuck} thư do một tiến trình gửi đã dừng giữ (gửi lại khi hết hạn giữ)" if vi else
+                         f"{self.stuck} claimed by a dispatcher that stopped (sent again once the claim expires)")
         if not parts:
             return ""
         if self.elsewhere:
-            parts.append(f"{self.elsewhere} being sent by another dispatcher")
-        return f"not delivered yet: {'; '.join(parts)}"
+            parts.append(f"{self.elsewhere} thư đang do tiến trình khác gửi" if vi else
+                         f"{self.elsewhere} being sent by another dispatcher")
+        return f"{'chưa gửi được' if vi else 'not delivered yet'}: {'; '.join(parts)}"
 
 
 def undelivered(context: AppContext, wall_clock: Clock | None = None) -> Undelivered:
@@ -69,14 +74,10 @@ def undelivered(context: AppContext, wall_clock: Clock | None = None) -> Undeliv
             select(func.count(), func.min(Message.next_attempt_at)).where(Message.status == MessageStatus.QUEUED)).one()
         for claimed_by, claimed_at in session.exec(select(Message.claimed_by, Message.claimed_at)
                                                    .where(Message.status == MessageStatus.SENDING)):
-            if claimed_at is not None and claimed_at.tzinfo is None:
-                claimed_at = claimed_at.replace(tzinfo=VN_TZ)  # SQLite keeps no zone: written in Vietnam time
             if (claimed_by or "").startswith(worker_prefix()) or claimed_at is None or claimed_at <= expired:
                 found.stuck += 1
             else:
                 found.elsewhere += 1
-    if found.next_attempt is not None and found.next_attempt.tzinfo is None:
-        found.next_attempt = found.next_attempt.replace(tzinfo=VN_TZ)  # SQLite keeps no zone: written in Vietnam time
     return found
 
 

@@ -181,10 +181,21 @@ def handles_errors(command):
     return wrapper
 
 
-def say(vi: str, en: str) -> str:
-    """A message in the CLI's language: DONDOC_LANGUAGE (vi, the default, or en)."""
+def cli_language() -> str:
+    """The CLI's language: DONDOC_LANGUAGE (vi, the default, or en)."""
     import os
-    return en if os.environ.get("DONDOC_LANGUAGE", "vi").strip().lower() == "en" else vi
+    return "en" if os.environ.get("DONDOC_LANGUAGE", "vi").strip().lower() == "en" else "vi"
+
+
+def say(vi: str, en: str) -> str:
+    """A message in the CLI's language."""
+    return en if cli_language() == "en" else vi
+
+
+def say_number(value) -> str:
+    """A count as the CLI's language writes it: 1.234 (vi), 1,234 (en)."""
+    from models.numbers import number
+    return number(value, cli_language())
 
 
 DATE_METAVAR = "DD/MM/YYYY"
@@ -255,5 +266,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:  # before a command started (typer turns one inside a command into exit 130)
         typer.echo(say("Đã dừng (Ctrl-C).", "Stopped (Ctrl-C)."), err=True)
         sys.exit(130)
+    interrupt = sys.modules.get("dondoc.app.interrupt")
+    if code == 130 and interrupt is not None and interrupt.requested():
+        interrupt.exit_now(130)  # a flow's work stopped by Ctrl-C and said so: leave now, not seconds later
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -3,19 +3,29 @@ agency directory, which lives in the database (models/directory.py); every chang
 from datetime import date
 from pathlib import Path
 
+import importlib
+
 import typer
-from sqlmodel import Session, select
 
 from config.errors import InputError
-from config.files import read_agency_file
-from config.policy import read_policy
 from dondoc.cli import TodayOption, app, handles_errors, parse_day
 from dondoc.cli.output import Format, emit, show_date
-from models import directory as people_ops
-from models.agency import Agency, AgencyGroup, AgencyGroupMember, FocalPoint
-from models.audit import AuditEntry
-from models.clock import local_date
+from models.clock import local_date, vn_time
 from models.db import transaction
+
+
+class _OnFirstUse:
+    """A module imported when a name of it is first read: `agencies list` reads the plain tables
+    (models/core.py) and never pays for the directory's rules and the table classes (issue 23)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self._name), attribute)
+
+
+people_ops = _OnFirstUse("models.directory")
 
 agencies_app = typer.Typer(help="The agency directory: list, show, import a YAML file (differences first), export.",
                            no_args_is_help=True)
@@ -30,10 +40,11 @@ DayOption = typer.Option(None, "--from", parser=parse_day, metavar="DD/MM/YYYY",
 
 
 def _deputies(context) -> str:
+    from config.policy import read_policy
     return read_policy(context.settings.policy_file).reminders.deputies
 
 
-def _person_row(fp: FocalPoint, code: str, today: date, readers: set[int], fallback: bool) -> dict:
+def _person_row(fp: "FocalPoint", code: str, today: date, readers: set[int], fallback: bool) -> dict:
     state = "active" if fp.active else "inactive"
     if fp.active and fp.active_until and fp.active_until < today:
         state = f"until {show_date(fp.active_until)}"
@@ -57,22 +68,29 @@ ProvinceOption = typer.Option(None, help="Only this province's agencies (\"Cao B
 def list_agencies(ctx: typer.Context, province: str = ProvinceOption,
                   fmt: Format = FormatOption) -> None:
     """Every agency with its province, identifier code and how many people serve it."""
-    from sqlalchemy import func
+    from sqlalchemy import func, select
+
+    from models.core import agency as agencies, focal_point
     context = ctx.obj
-    with Session(context.engine) as session:
-        counts = dict(session.exec(select(FocalPoint.agency_id, func.count()).where(FocalPoint.active == True)  # noqa: E712
-                                   .group_by(FocalPoint.agency_id)).all())
-        statement = select(Agency).order_by(Agency.kind, Agency.code)
-        found = [a for a in session.exec(statement)
+    with context.engine.connect() as session:
+        counts = dict(session.execute(select(focal_point.c.agency_id, func.count())
+                                      .where(focal_point.c.active == True)  # noqa: E712
+                                      .group_by(focal_point.c.agency_id)).all())
+        statement = select(agencies).order_by(agencies.c.kind, agencies.c.code)
+        found = [a for a in session.execute(statement)
                  if province is None or people_ops.same_province(a.province, province)]
         if province is not None and not found:
-            known = ", ".join(p or "—" for p, _ in people_ops.provinces(session))
+            known = ", ".join(p or "—" for p in session.execute(
+                select(agencies.c.province).group_by(agencies.c.province).order_by(agencies.c.province)).scalars())
             raise InputError(f"no agency of the province {province} (the directory's provinces: {known or 'none'})",
                              field="--province")
         rows = [dict(code=a.code, name=a.name_vi, name_en=a.name_en, kind=a.kind, province=a.province,
                      identifier_code=a.identifier_code, people=counts.get(a.id, 0)) for a in found]
-    emit(rows, fmt, [("code", "Mã"), ("name", "Cơ quan"), ("kind", "Loại"), ("province", "Tỉnh"),
-                     ("identifier_code", "Mã định danh"), ("people", "Đầu mối")], title="Cơ quan / Agencies")
+    from dondoc.cli.output import labelled, language
+    emit(rows, fmt, [("code", ("Mã", "Code")), ("name_en" if language() == "en" else "name", ("Cơ quan", "Agency")),
+                     ("kind", ("Loại", "Kind")), ("province", ("Tỉnh", "Province")),
+                     ("identifier_code", ("Mã định danh", "Identifier code")), ("people", ("Đầu mối", "Focal points"))],
+         title=("Cơ quan", "Agencies"), formatters={"kind": labelled("agency_kind"), "people": str})
 
 
 @agencies_app.command("show")
@@ -80,6 +98,9 @@ def list_agencies(ctx: typer.Context, province: str = ProvinceOption,
 def show_agency(ctx: typer.Context, code: str = typer.Argument(..., help="The agency's code, e.g. SKHDT."),
                 today: date = TodayOption, fmt: Format = FormatOption) -> None:
     """An agency, its people, who receives what today, and the tasks it leads."""
+    from sqlmodel import Session, select
+
+    from models.agency import AgencyGroup, AgencyGroupMember, FocalPoint
     context = ctx.obj
     day = local_date(context.clock(today).now())
     with Session(context.engine) as session:
@@ -142,6 +163,9 @@ def import_agencies(
     """Show what importing FILE changes (agencies and people added, changed, removed; conflicts with
     changes made in the app); apply it with --apply. A file naming another province's codes is refused."""
     context = ctx.obj
+    from sqlmodel import Session
+
+    from config.files import read_agency_file
     directory = people_ops.for_province(read_agency_file(file), province, prefix)
     now = context.clock(today).now()
     if overwrite and not apply:
@@ -195,6 +219,7 @@ def export_agencies(ctx: typer.Context,
                     province: str = typer.Option(None, help="Only this province's directory."),
                     today: date = TodayOption) -> None:
     """Today's directory as YAML, in the schema of config/agencies.yaml."""
+    from sqlmodel import Session
     context = ctx.obj
     with Session(context.engine) as session:
         if province and not any(people_ops.same_province(p, province) for p, _ in people_ops.provinces(session)):
@@ -217,7 +242,7 @@ ReasonOption = typer.Option(..., "--reason", help="Why (kept in the audit with w
 AgencyOption = typer.Option(None, "--agency", help="The agency, when the address serves several.")
 
 
-def _change(context, today, reason: str) -> people_ops.Change:
+def _change(context, today, reason: str) -> "people_ops.Change":
     now = context.clock(today).now()
     return people_ops.Change(at=now, actor=context.actor, reason=reason, today=local_date(now))
 
@@ -339,11 +364,14 @@ def away(ctx: typer.Context, email: str = typer.Argument(...), agency: str = Age
 def history(ctx: typer.Context, agency: str = typer.Argument(..., help="The agency's code."),
             fmt: Format = FormatOption) -> None:
     """Every change to an agency and its people: who, when, what, why."""
+    from sqlmodel import Session, select
+
+    from models.audit import AuditEntry
     context = ctx.obj
     with Session(context.engine) as session:
         entries = session.exec(select(AuditEntry).where(AuditEntry.entity.in_(["agency", "focal_point"]),
                                                         AuditEntry.ref == agency).order_by(AuditEntry.id)).all()
-    rows = [dict(at=e.at.strftime("%d/%m/%Y %H:%M"), actor=e.actor, entity=e.entity, field=e.field,
+    rows = [dict(at=vn_time(e.at).strftime("%d/%m/%Y %H:%M"), actor=e.actor, entity=e.entity, field=e.field,
                  old=e.old_value, new=e.new_value, why=e.note) for e in entries]
     emit(rows, fmt, [("at", "Lúc"), ("actor", "Ai"), ("entity", "Đối tượng"), ("field", "Trường"), ("old", "Cũ"),
                      ("new", "Mới"), ("why", "Lý do")])

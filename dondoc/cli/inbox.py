@@ -45,6 +45,7 @@ def bounced(ctx: typer.Context, clear: str = typer.Option(None, "--clear", metav
             fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv.")) -> None:
     """The addresses whose mail bounced for good (flagged on the agency pages and the overview)."""
     from models.audit import record
+    from models.clock import vn_time
     from models.db import transaction
     from models.inbound import BouncedAddress
 
@@ -60,7 +61,7 @@ def bounced(ctx: typer.Context, clear: str = typer.Option(None, "--clear", metav
         typer.echo(f"{clear}: no longer flagged.")
         return
     with Session(context.engine) as session:
-        rows = [dict(email=b.email, bounced_at=b.bounced_at, reason=b.reason)
+        rows = [dict(email=b.email, bounced_at=vn_time(b.bounced_at), reason=b.reason)
                 for b in session.exec(select(BouncedAddress).order_by(BouncedAddress.bounced_at.desc()))]
     emit(rows, fmt, [("email", "Địa chỉ"), ("bounced_at", "Ngày"), ("reason", "Lý do")],
          title=f"Địa chỉ email không nhận được thư ({len(rows)})", formatters={"bounced_at": show_date})

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from dondoc.app import interrupt, jobs
 from dondoc.cli import DATE_METAVAR, TodayOption, app, handles_errors, parse_day, say
-from dondoc.cli.output import Format, emit, show_date
+from dondoc.cli.output import Format, emit, labelled, language, show_date
 from models.outbox import Message, MessageStatus
 
 FormatOption = typer.Option(Format.table, "--format", help="table, json or csv.")
@@ -36,6 +36,18 @@ def run_flow(context, name: str, **parameters):
         runtime.use(None)
 
 
+def stop_if_interrupted(context) -> None:
+    """After a flow that sends mail: if Ctrl-C stopped it, say what happened and exit 130 (dondoc main
+    then leaves at once). What was sent is recorded; the claims were given back, due at the next run."""
+    if not interrupt.requested():
+        return
+    waiting = jobs.undelivered(context).describe(language())
+    typer.echo(say("Đã dừng (Ctrl-C): những thư đã gửi được ghi nhận; thư chưa gửi trở lại hàng đợi, gửi ở lần chạy sau. ",
+                   "Stopped (Ctrl-C): what was sent is recorded; the rest is back in the queue for the next run. ")
+               + waiting, err=True)
+    raise typer.Exit(interrupt.EXIT_INTERRUPTED)
+
+
 @app.command("remind")
 @handles_errors
 def remind(ctx: typer.Context, today: date = TodayOption,
@@ -46,14 +58,17 @@ def remind(ctx: typer.Context, today: date = TodayOption,
     if dry_run:
         planned = jobs.plan_reminders(context, day)
         if not planned.working_day:
-            typer.echo(f"{show_date(day)} is not a working day: no email goes out.")
+            typer.echo(say(f"{show_date(day)} không phải ngày làm việc: không gửi thư nào.",
+                           f"{show_date(day)} is not a working day: no email goes out."))
             return
         rows = [dict(email=d.email, name=d.name, language=d.language,
                      **{section: len(items) for section, items in d.sections().items()},
                      summary=d.summary_total) for d in planned.digests]
-        emit(rows, Format.table, [("email", "Người nhận"), ("overdue", "Quá hạn"), ("due_today", "Đến hạn"),
-                                  ("due_soon", "Sắp đến hạn"), ("fyi", "Phối hợp"), ("summary", "Tổng hợp")],
-             title=f"Dry run {show_date(day)}: {len(rows)} digests would be queued (nothing written)",
+        emit(rows, Format.table, [("email", ("Người nhận", "To")), ("overdue", ("Quá hạn", "Overdue")),
+                                  ("due_today", ("Đến hạn", "Due today")), ("due_soon", ("Sắp đến hạn", "Due soon")),
+                                  ("fyi", ("Phối hợp", "Coordinating")), ("summary", ("Tổng hợp", "Summary"))],
+             title=(f"Chạy thử {show_date(day)}: {len(rows)} thư nhắc sẽ vào hàng đợi (không ghi gì)",
+                    f"Dry run {show_date(day)}: {len(rows)} digests would be queued (nothing written)"),
              formatters={k: str for k in ("overdue", "due_today", "due_soon", "fyi", "summary")})
         return
     with Session(context.engine) as session:  # before the flow starts (its task would only fail)
@@ -61,28 +76,29 @@ def remind(ctx: typer.Context, today: date = TodayOption,
             jobs.refuse_an_earlier_day(session, day)
     work = jobs.reminder_work(context, day)
     if not work:  # nothing to queue or send: no flow, no Prefect
-        waiting = jobs.undelivered(context).describe()
-        typer.echo(f"{show_date(day)}: nothing to send now (today's digests are queued already, no message is due).")
+        waiting = jobs.undelivered(context).describe(language())
+        typer.echo(say(f"{show_date(day)}: hiện không có gì để gửi (thư nhắc hôm nay đã vào hàng đợi, chưa thư nào đến lượt gửi).",
+                       f"{show_date(day)}: nothing to send now (today's digests are queued already, no message is due)."))
         if waiting:  # queued for a retry later: not delivered yet, which whoever watches the exit code must see
             typer.echo(f"error: {waiting}", err=True)
             raise typer.Exit(1)
         return
     result = run_flow(context, "send-reminders", day=day)
-    typer.echo(f"{show_date(day)}: {result['queued']} digests queued; {result['sent']} sent, "
-               f"{result['retrying']} to retry, {result['failed']} failed.")
+    if result["waiting"]:  # the flow said it in the log's language: the same, in the CLI's
+        result["waiting"] = jobs.undelivered(context).describe(language())
+    typer.echo(say(f"{show_date(day)}: {result['queued']} thư nhắc vào hàng đợi; {result['sent']} đã gửi, "
+                   f"{result['retrying']} sẽ gửi lại, {result['failed']} gửi lỗi.",
+                   f"{show_date(day)}: {result['queued']} digests queued; {result['sent']} sent, "
+                   f"{result['retrying']} to retry, {result['failed']} failed."))
     for error in result["errors"]:
         typer.echo(f"  {error}", err=True)
-    if interrupt.requested():
-        typer.echo(say("Đã dừng (Ctrl-C): những thư đã gửi được ghi nhận; thư chưa gửi trở lại hàng đợi, gửi ở lần chạy sau. "
-                       + (result["waiting"] or ""),
-                       "Stopped (Ctrl-C): what was sent is recorded; the rest is back in the queue for the next run. "
-                       + (result["waiting"] or "")).strip(), err=True)
-        raise typer.Exit(interrupt.EXIT_INTERRUPTED)
+    stop_if_interrupted(context)
     if result["retrying"] or result["failed"] or result["waiting"]:
         # Any message not delivered is a failed run for whoever watches the exit code (cron, systemd).
-        problems = [result["waiting"] or "some messages were not delivered"]
+        problems = [result["waiting"] or say("có thư chưa gửi được", "some messages were not delivered")]
         if result["failed"]:
-            problems.append(f"{result['failed']} failed for good (dondoc outbox --status failed)")
+            problems.append(say(f"{result['failed']} thư gửi lỗi, không gửi lại (dondoc outbox --status failed)",
+                                f"{result['failed']} failed for good (dondoc outbox --status failed)"))
         typer.echo(f"error: {'; '.join(problems)}", err=True)
         raise typer.Exit(1)
 
@@ -112,8 +128,9 @@ def simulate(ctx: typer.Context,
         typer.echo(json.dumps(reports, ensure_ascii=False, indent=2))
     elif fmt == Format.csv:
         emit([dict(r, day=date.fromisoformat(r["day"]), working_day="1" if r["working_day"] else "0") for r in reports],
-             fmt, [("day", "Ngày"), ("working_day", "Ngày làm việc"), ("queued", "Xếp hàng"), ("sent", "Đã gửi"),
-                   ("retrying", "Gửi lại"), ("failed", "Thất bại")], formatters={k: str for k in ("queued", "sent", "retrying", "failed")})
+             fmt, [("day", ("Ngày", "Day")), ("working_day", ("Ngày làm việc", "Working day")),
+                   ("queued", ("Xếp hàng", "Queued")), ("sent", ("Đã gửi", "Sent")),
+                   ("retrying", ("Gửi lại", "Retrying")), ("failed", ("Thất bại", "Failed"))], formatters={k: str for k in ("queued", "sent", "retrying", "failed")})
     else:
         _simulation_summary(reports, start, end)
     if stopped:
@@ -125,7 +142,7 @@ def simulate(ctx: typer.Context,
         typer.echo(say(f"Đã dừng (Ctrl-C): {done}; chạy tiếp: dondoc simulate --from {show_date(resume)} --to {show_date(end)}",
                        f"Stopped (Ctrl-C): {done}; to go on: dondoc simulate --from {show_date(resume)} --to {show_date(end)}"),
                    err=True)
-        waiting = jobs.undelivered(context).describe()
+        waiting = jobs.undelivered(context).describe(language())
         if waiting:
             typer.echo(f"  {waiting}", err=True)
         raise typer.Exit(interrupt.EXIT_INTERRUPTED)
@@ -134,28 +151,36 @@ def simulate(ctx: typer.Context,
 def _simulation_summary(reports: list[dict], start: date, end: date) -> None:
     busy = [r for r in reports if r["queued"] or r["sent"] or r["failed"]]
     total = {k: sum(r[k] for r in reports) for k in ("queued", "sent", "retrying", "failed")}
-    typer.echo(f"Simulated {show_date(start)} → {show_date(end)}: {len(reports)} days "
-               f"({sum(r['working_day'] for r in reports)} working), {total['queued']} digests queued, "
-               f"{total['sent']} sent, {total['failed']} failed.")
+    working = sum(r['working_day'] for r in reports)
+    typer.echo(say(f"Đã mô phỏng {show_date(start)} → {show_date(end)}: {len(reports)} ngày ({working} ngày làm việc), "
+                   f"{total['queued']} thư nhắc vào hàng đợi, {total['sent']} đã gửi, {total['failed']} gửi lỗi.",
+                   f"Simulated {show_date(start)} → {show_date(end)}: {len(reports)} days ({working} working), "
+                   f"{total['queued']} digests queued, {total['sent']} sent, {total['failed']} failed."))
     reviews = [r["review"] for r in reports if r.get("review")]
     for r in reviews:
         day = show_date(date.fromisoformat(r["day"]))
         if r["opened"]:
-            typer.echo(f"  {day}: annual review opened, {r['requests']} requests emailed")
+            typer.echo(say(f"  {day}: mở đợt sơ kết hằng năm, gửi {r['requests']} đề nghị báo cáo",
+                           f"  {day}: annual review opened, {r['requests']} requests emailed"))
         if r["simulated_submissions"]:
-            typer.echo(f"  {day}: {r['simulated_submissions']} simulated agencies submitted their review")
+            typer.echo(say(f"  {day}: {r['simulated_submissions']} cơ quan mô phỏng đã nộp báo cáo sơ kết",
+                           f"  {day}: {r['simulated_submissions']} simulated agencies submitted their review"))
         for path in r["reports"]:
-            typer.echo(f"  {day}: review report written to {path}")
+            typer.echo(say(f"  {day}: đã ghi báo cáo sơ kết vào {path}", f"  {day}: review report written to {path}"))
     work = [(r["day"], r["work"]) for r in reports if r.get("work")]
     if work:
         sums = {k: sum(w[k] for _, w in work) for k in work[0][1]}
-        typer.echo(f"  Simulated agencies: {sums['extensions_asked']} extensions asked ({sums['extensions_approved']} "
-                   f"approved, {sums['extensions_refused']} refused), {sums['completions']} completions reported, "
-                   f"{sums['returned']} returned by staff (dondoc task requests)")
+        typer.echo(say(f"  Cơ quan mô phỏng: {sums['extensions_asked']} đề nghị gia hạn ({sums['extensions_approved']} "
+                       f"đồng ý, {sums['extensions_refused']} không đồng ý), {sums['completions']} báo cáo hoàn thành, "
+                       f"{sums['returned']} bị cán bộ trả lại (dondoc task requests)",
+                       f"  Simulated agencies: {sums['extensions_asked']} extensions asked ({sums['extensions_approved']} "
+                       f"approved, {sums['extensions_refused']} refused), {sums['completions']} completions reported, "
+                       f"{sums['returned']} returned by staff (dondoc task requests)"))
     for r in busy[:10]:
-        typer.echo(f"  {show_date(date.fromisoformat(r['day']))}: {r['queued']} queued, {r['sent']} sent")
+        typer.echo(f"  {show_date(date.fromisoformat(r['day']))}: {r['queued']} "
+                   + say(f"vào hàng đợi, {r['sent']} đã gửi", f"queued, {r['sent']} sent"))
     if len(busy) > 10:
-        typer.echo(f"  ... and {len(busy) - 10} more days with mail")
+        typer.echo(say(f"  ... và {len(busy) - 10} ngày khác có thư", f"  ... and {len(busy) - 10} more days with mail"))
 
 
 @app.command("outbox")
@@ -175,6 +200,8 @@ def outbox(ctx: typer.Context, status: MessageStatus = typer.Option(None, "--sta
         rows = [dict(id=m.id, send_date=m.send_date, kind=m.kind, to=m.recipient_email, name=m.recipient_name,
                      subject=m.subject, status=m.status, attempts=m.attempts, error=m.last_error,
                      smtp_reply=m.smtp_reply, message_id=m.message_id) for m in session.exec(statement)]
-    emit(rows, fmt, [("send_date", "Ngày"), ("to", "Người nhận"), ("subject", "Tiêu đề"), ("status", "Trạng thái"),
-                     ("attempts", "Lần gửi"), ("error", "Lỗi")], title=f"Hộp thư đi ({len(rows)})",
-         formatters={"attempts": str})
+    emit(rows, fmt, [("send_date", ("Ngày", "Date")), ("kind", ("Loại thư", "Kind")), ("to", ("Người nhận", "To")),
+                     ("subject", ("Tiêu đề", "Subject")), ("status", ("Trạng thái", "Status")),
+                     ("attempts", ("Lần gửi", "Attempts")), ("error", ("Lỗi", "Error"))],
+         title=(f"Hộp thư đi ({len(rows)})", f"Outbox ({len(rows)})"),
+         formatters={"attempts": str, "status": labelled("status"), "kind": labelled("kind")})

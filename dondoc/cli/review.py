@@ -7,9 +7,9 @@ import typer
 from sqlmodel import Session
 
 from config.errors import InputError
-from dondoc.cli import TodayOption, app, handles_errors
+from dondoc.cli import TodayOption, app, handles_errors, say
 from dondoc.cli.output import Format, emit, show_date
-from dondoc.cli.remind import run_flow
+from dondoc.cli.remind import run_flow, stop_if_interrupted
 from models.db import transaction
 from models.review.tables import Channel
 from models.review.inputs import ReviewInvalid
@@ -45,11 +45,16 @@ def open_(ctx: typer.Context, year: int = YearArgument, today: date = TodayOptio
     with Session(context.engine) as session:
         _plan_and_year(session, plan, year)
     result = run_flow(context, "review-open", day=day, year=year, plan=plan)
-    state = "opened" if result["opened"] else "was already open"
-    typer.echo(f"Review {year} {state}: {result['requests']} request emails queued, {result['sent']} sent.")
+    typer.echo(say(f"Sơ kết năm {year} {'đã mở' if result['opened'] else 'đã mở từ trước'}: {result['requests']} thư đề nghị "
+                   f"vào hàng đợi, {result['sent']} đã gửi.",
+                   f"Review {year} {'opened' if result['opened'] else 'was already open'}: {result['requests']} request "
+                   f"emails queued, {result['sent']} sent."))
     if result["without_focal_point"]:
-        typer.echo(f"  no focal point to email for: {', '.join(result['without_focal_point'])} "
-                   "(add them to the agency directory)", err=True)
+        typer.echo(say(f"  không có đầu mối để gửi thư: {', '.join(result['without_focal_point'])} "
+                       "(thêm vào danh bạ cơ quan)",
+                       f"  no focal point to email for: {', '.join(result['without_focal_point'])} "
+                       "(add them to the agency directory)"), err=True)
+    stop_if_interrupted(context)
 
 
 @review_app.command("chase")
@@ -61,8 +66,11 @@ def chase(ctx: typer.Context, year: int = YearArgument, today: date = TodayOptio
     with Session(context.engine) as session:
         require_cycle(session, _plan_and_year(session, plan, year), year)
     result = run_flow(context, "review-chase", day=day, year=year, plan=plan)
-    typer.echo(f"{show_date(day)}: {result['chasers']} chasers and {result['missing_lists']} missing lists queued, "
-               f"{result['sent']} sent.")
+    typer.echo(say(f"{show_date(day)}: {result['chasers']} thư nhắc nộp và {result['missing_lists']} danh sách chưa nộp "
+                   f"vào hàng đợi, {result['sent']} đã gửi.",
+                   f"{show_date(day)}: {result['chasers']} chasers and {result['missing_lists']} missing lists queued, "
+                   f"{result['sent']} sent."))
+    stop_if_interrupted(context)
 
 
 @review_app.command("status")
@@ -167,4 +175,5 @@ def report(ctx: typer.Context, year: int = YearArgument,
     written = run_flow(context, "review-compile", year=year, day=day, outs=[str(p) for p in out], plan=plan,
                        targets=str(targets) if targets else None)
     for path in written:
-        typer.echo(f"Báo cáo sơ kết năm {year} written to {path}")
+        typer.echo(say(f"Đã ghi báo cáo sơ kết năm {year} vào {path}", f"Báo cáo sơ kết năm {year} written to {path}"))
+    stop_if_interrupted(context)

@@ -1,7 +1,7 @@
 """dondoc status: one screen on an installation's health."""
 import typer
 
-from dondoc.cli import app, handles_errors, say
+from dondoc.cli import app, handles_errors, say, say_number
 
 NO_PLAN = ("chưa nạp kế hoạch nào: chạy dondoc plan load <tệp kế hoạch .yaml> (ví dụ config/plans/bac-kan-2015-2020.yaml) "
            "hoặc dondoc plan import <văn bản kế hoạch>",
@@ -11,10 +11,10 @@ NO_PLAN = ("chưa nạp kế hoạch nào: chạy dondoc plan load <tệp kế h
 
 def no_plan_loaded(session) -> bool:
     """The database has no plan: the commands that show tasks say NO_PLAN rather than zeros."""
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from models.plan import Plan
-    return session.exec(select(Plan.id).limit(1)).first() is None
+    from models.core import plan
+    return session.execute(select(plan.c.id).limit(1)).first() is None
 
 
 def say_no_plan(context) -> None:
@@ -36,7 +36,7 @@ def status(ctx: typer.Context) -> None:
 
     from config.paths import without_password
     from dondoc.app import jobs
-    from dondoc.cli.output import show_date
+    from dondoc.cli.output import language, show_date
     from models.clock import VN_TZ, SystemClock
     from models.outbox import Message, MessageStatus
     from models.plan import Plan, Task
@@ -59,7 +59,7 @@ def status(ctx: typer.Context) -> None:
     if not plans:
         typer.echo("  " + say(*NO_PLAN))
     for code, title, tasks in plans:
-        typer.echo(f"  {code}: {tasks} " + say("nhiệm vụ", "tasks") + f" — {title[:70]}")
+        typer.echo(f"  {code}: {say_number(tasks)} " + say("nhiệm vụ", "tasks") + f" — {title[:70]}")
     runs = last_runs(engine)
     typer.echo(say("Lần chạy gần nhất / last job runs:", "Last job runs:"))
     if not runs:
@@ -70,11 +70,12 @@ def status(ctx: typer.Context) -> None:
         typer.echo(f"  {job}: {show_date(run.day)} ({say('xong lúc', 'finished')} {finished:%H:%M %d/%m/%Y}) {run.summary[:80]}")
     waiting = jobs.undelivered(context)
     failed = counts.get(MessageStatus.FAILED, 0)
-    typer.echo(say("Hộp thư đi / outbox:", "Outbox:") + f" {counts.get(MessageStatus.SENT, 0)} " + say("đã gửi", "sent")
-               + f", {waiting.total} " + say("đang chờ", "waiting") + f", {failed} " + say("thất bại", "failed")
+    typer.echo(say("Hộp thư đi / outbox:", "Outbox:") + f" {say_number(counts.get(MessageStatus.SENT, 0))} "
+               + say("đã gửi", "sent") + f", {say_number(waiting.total)} " + say("đang chờ", "waiting")
+               + f", {say_number(failed)} " + say("thất bại", "failed")
                + (say(" (xem: dondoc outbox --status failed)", " (see: dondoc outbox --status failed)") if failed else ""))
     if waiting.total:
-        typer.echo(f"  {waiting.describe()}")
+        typer.echo(f"  {waiting.describe(language())}")
     lease = current_lease(engine)
     wall = SystemClock().now()  # a lease is about processes: the wall clock
     if lease is None:

@@ -5,16 +5,15 @@ from datetime import date
 from pathlib import Path
 
 import typer
-from sqlmodel import Session, select
 
 from config.errors import InputError
 from dondoc.cli import TodayOption, handles_errors, parse_day
 from dondoc.cli.output import Format, emit, show_date
 from dondoc.cli import task_work  # noqa: F401  (the `task` group's other commands: extend, decide, return, ...)
 from dondoc.cli.tasks import FormatOption, NoteOption, PlanOption, task_app
-from models.agency import Agency
 from models.db import transaction
-from models.updates import find_task
+
+# The tables are imported when one of these commands runs: `task show` loads this module too (issue 23).
 
 
 def _both(message: str, vi: str) -> str:
@@ -84,8 +83,13 @@ def attach_command(ctx: typer.Context, ref: str, files: list[Path] = typer.Argum
 @handles_errors
 def files_command(ctx: typer.Context, ref: str, plan: str = PlanOption, fmt: Format = FormatOption) -> None:
     """The evidence filed with a duty."""
+    from sqlmodel import Session, select
+
+    from models.agency import Agency
+    from models.clock import vn_time
     from models.evidence import files_of
     from models.occurrence import Occurrence
+    from models.updates import find_task
     context = ctx.obj
     with Session(context.engine) as session:
         task = find_task(session, ref=ref, plan_code=plan)
@@ -94,7 +98,7 @@ def files_command(ctx: typer.Context, ref: str, plan: str = PlanOption, fmt: For
         for f in files_of(session, task.id):
             occ = session.get(Occurrence, f.occurrence_id) if f.occurrence_id else None
             rows.append(dict(id=f.id, file=f.filename, type=f.media_type, size=f.size, agency=codes.get(f.agency_id, ""),
-                             due=occ.due_date if occ else None, at=f.at.isoformat(), by=f.actor, sha256=f.sha256))
+                             due=occ.due_date if occ else None, at=vn_time(f.at).isoformat(), by=f.actor, sha256=f.sha256))
     emit(rows, fmt, [("id", "#"), ("file", "Tệp"), ("type", "Loại"), ("size", "Dung lượng (B)"), ("agency", "Cơ quan"),
                      ("due", "Kỳ hạn"), ("by", "Người gửi")],
          title=f"Tệp sản phẩm của {task.ref} ({len(rows)})", formatters={"size": str})
@@ -108,6 +112,7 @@ def contribute_command(ctx: typer.Context, ref: str,
                        plan: str = PlanOption, today: date = TodayOption) -> None:
     """A coordinating agency's contribution note on a duty (the lead sees it on the task page)."""
     from models.contributions import contribute
+    from models.updates import find_task
     context = ctx.obj
     with transaction(context.engine) as session:
         row = contribute(session, ref=ref, agency_code=agency, note=note, at=context.clock(today).now(),

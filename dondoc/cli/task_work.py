@@ -6,24 +6,24 @@ rights apply: they may ask to extend and answer for their own duties, nothing mo
 from datetime import date
 
 import typer
-from sqlmodel import Session, select
 
 from config.errors import InputError
 from dondoc.cli import TodayOption, handles_errors, parse_day
 from dondoc.cli.output import Format, emit, show_date
 from dondoc.cli.tasks import DueOption, FormatOption, PlanOption, task_app
-from dondoc.app.task_work import perform
-from models.accounts import focal_person
-from models.plan import Task
-from models.task_work import (RequestKind, RequestState, TaskRequest, Who, answer_explanation, decide_extension, request_extension,
-                              request_explanation, return_completion)
-from models.updates import find_task
+
+# The use cases (models/task_work.py) and the tables are imported when one of these commands runs: the
+# `task` group's read command (`task show`) loads this module too, and must not pay for SQLModel.
 
 ByOption = typer.Option(None, "--by", help="Act as this focal point (their email), not as staff.")
 ReasonOption = typer.Option(..., "--reason", help="Why (kept with the request, in the audit and the emails).")
 
 
-def _who(context, by: str | None) -> Who:
+def _who(context, by: str | None):
+    from sqlmodel import Session
+
+    from models.accounts import focal_person
+    from models.task_work import Who
     if not by:
         return Who(actor=context.actor, staff=True)
     with Session(context.engine) as session:
@@ -33,8 +33,12 @@ def _who(context, by: str | None) -> Who:
     return Who(actor=f"cli:focal:{person.email}", staff=False, agency_ids=person.agency_ids, email=person.email)
 
 
-def _run(context, today, use_case, **arguments) -> TaskRequest:
-    return perform(context.engine, context.settings, use_case, at=context.clock(today).now(), **arguments)
+def _run(context, today, use_case: str, **arguments):
+    """The use case named `use_case` (a function of models/task_work.py), performed as dondoc.app.task_work does."""
+    from dondoc.app.task_work import perform
+    from models import task_work
+    return perform(context.engine, context.settings, getattr(task_work, use_case), at=context.clock(today).now(),
+                   **arguments)
 
 
 @task_app.command("extend")
@@ -45,7 +49,7 @@ def extend(ctx: typer.Context, ref: str,
            today: date = TodayOption) -> None:
     """Ask for a new due date for one occurrence (đề nghị gia hạn); staff decide with `task decide`."""
     context = ctx.obj
-    found = _run(context, today, request_extension, who=_who(context, by), ref=ref, due=due, new_due=to,
+    found = _run(context, today, "request_extension", who=_who(context, by), ref=ref, due=due, new_due=to,
                  reason=reason, plan_code=plan)
     typer.echo(f"{ref}: đề nghị gia hạn số {found.id} — hạn {show_date(found.due_then)} → {show_date(to)}, "
                f"chờ quyết định.")
@@ -61,7 +65,7 @@ def decide(ctx: typer.Context, request: int = typer.Argument(..., help="The exte
            by: str = ByOption, today: date = TodayOption) -> None:
     """Approve or refuse an extension request (staff only)."""
     context = ctx.obj
-    found = _run(context, today, decide_extension, who=_who(context, by), request_id=request, approve=approve,
+    found = _run(context, today, "decide_extension", who=_who(context, by), request_id=request, approve=approve,
                  granted_due=to, note=note)
     if approve:
         typer.echo(f"Đề nghị gia hạn số {found.id}: đồng ý, hạn mới {show_date(found.granted_due)} "
@@ -76,7 +80,7 @@ def return_(ctx: typer.Context, ref: str, reason: str = ReasonOption, due: date 
             plan: str = PlanOption, today: date = TodayOption) -> None:
     """Return a recorded completion (trả lại, staff only): the occurrence is open again."""
     context = ctx.obj
-    found = _run(context, today, return_completion, who=_who(context, by), ref=ref, due=due, reason=reason,
+    found = _run(context, today, "return_completion", who=_who(context, by), ref=ref, due=due, reason=reason,
                  plan_code=plan)
     typer.echo(f"{ref}: đã trả lại báo cáo hoàn thành kỳ hạn {show_date(found.due_then)}; nhiệm vụ mở lại.")
 
@@ -90,7 +94,7 @@ def explain(ctx: typer.Context, ref: str,
             today: date = TodayOption) -> None:
     """Ask the lead agency to explain a late duty (yêu cầu giải trình, staff only)."""
     context = ctx.obj
-    found = _run(context, today, request_explanation, who=_who(context, by), ref=ref, due=due,
+    found = _run(context, today, "request_explanation", who=_who(context, by), ref=ref, due=due,
                  answer_by=answer_by, reason=reason, plan_code=plan)
     typer.echo(f"{ref}: yêu cầu giải trình số {found.id} về kỳ hạn {show_date(found.due_then)}, "
                f"trả lời trước ngày {show_date(answer_by)}.")
@@ -105,6 +109,10 @@ def answer(ctx: typer.Context, ref: str, text: str = typer.Option(..., "--text",
     """Answer the task's open explanation request (the lead agency's focal point, or staff writing it down)."""
     context = ctx.obj
     if request is None:
+        from sqlmodel import Session, select
+
+        from models.task_work import RequestKind, RequestState, TaskRequest
+        from models.updates import find_task
         with Session(context.engine) as session:
             task = find_task(session, ref=ref, plan_code=plan)
             waiting = [r.id for r in session.exec(select(TaskRequest).where(
@@ -116,7 +124,7 @@ def answer(ctx: typer.Context, ref: str, text: str = typer.Option(..., "--text",
             raise InputError(f"{task.ref} has {len(waiting)} explanation requests open ({', '.join(map(str, waiting))}): "
                              f"name one with --request", field="--request")
         request = waiting[0]
-    found = _run(context, today, answer_explanation, who=_who(context, by), request_id=request, answer=text)
+    found = _run(context, today, "answer_explanation", who=_who(context, by), request_id=request, answer=text)
     typer.echo(f"{ref}: yêu cầu giải trình số {found.id} — đã giải trình.")
 
 
@@ -125,6 +133,11 @@ def answer(ctx: typer.Context, ref: str, text: str = typer.Option(..., "--text",
 def requests(ctx: typer.Context, ref: str = typer.Argument(None, help="Only this task's."), plan: str = PlanOption,
              fmt: Format = FormatOption) -> None:
     """Extension requests, returns and explanation requests, newest last."""
+    from sqlmodel import Session, select
+
+    from models.plan import Task
+    from models.task_work import TaskRequest
+    from models.updates import find_task
     context = ctx.obj
     with Session(context.engine) as session:
         statement = select(TaskRequest, Task).join(Task, Task.id == TaskRequest.task_id).order_by(TaskRequest.id)

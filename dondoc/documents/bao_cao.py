@@ -9,6 +9,7 @@ from config.errors import InputError
 from config.organization import Organization
 from dondoc.documents.files import show_date as _d, write_atomically
 from dondoc.documents.report_content import DutyLine, Report
+from models.numbers import number as n
 from models.review.rules import INDICATORS
 from models.status import COUNTED, FOUR, StatusCategory, Tally, top_section
 
@@ -57,9 +58,11 @@ def dateline(organization: Organization, day) -> str:
 
 
 def _four(tally: Tally, unit: str) -> str:
-    return (f"{tally.with_deadline} {unit} có thời hạn, trong đó: {tally[StatusCategory.DONE_ON_TIME]} hoàn thành "
-            f"đúng hạn, {tally[StatusCategory.DONE_LATE]} hoàn thành quá hạn, {tally[StatusCategory.OPEN_IN_TIME]} "
-            f"chưa hoàn thành trong hạn, {tally[StatusCategory.OPEN_OVERDUE]} chưa hoàn thành quá hạn")
+    return (f"{n(tally.with_deadline)} {unit} có thời hạn, trong đó: "
+            f"{n(tally[StatusCategory.DONE_ON_TIME])} hoàn thành đúng hạn, "
+            f"{n(tally[StatusCategory.DONE_LATE])} hoàn thành quá hạn, "
+            f"{n(tally[StatusCategory.OPEN_IN_TIME])} chưa hoàn thành trong hạn, "
+            f"{n(tally[StatusCategory.OPEN_OVERDUE])} chưa hoàn thành quá hạn")
 
 
 def results_paragraphs(report: Report) -> list[str]:
@@ -67,35 +70,36 @@ def results_paragraphs(report: Report) -> list[str]:
     scope = f"năm {report.year}" if report.kind == "so_ket" else lower_first(report.window.label)
     lines = [
         f"Nhiệm vụ của {scope} (tính đến ngày {_d(s.today)}; đơn vị tính: nhiệm vụ, mỗi cơ quan chủ trì một nhiệm vụ): "
-        f"{_four(s.duties, 'nhiệm vụ')}; {s.duties[StatusCategory.NO_DEADLINE]} nhiệm vụ thường xuyên, không thời hạn "
-        f"({s.no_deadline_reported} đã báo cáo kết quả năm, {s.no_deadline_not_reported} chưa báo cáo).",
+        f"{_four(s.duties, 'nhiệm vụ')}; {n(s.duties[StatusCategory.NO_DEADLINE])} nhiệm vụ thường xuyên, "
+        f"không thời hạn "
+        f"({n(s.no_deadline_reported)} đã báo cáo kết quả năm, {n(s.no_deadline_not_reported)} chưa báo cáo).",
         f"Theo các mục của Kế hoạch (đơn vị tính: mục nhiệm vụ như Kế hoạch đánh số): {_four(s.entries, 'mục')}; "
-        f"{s.entries[StatusCategory.NO_DEADLINE]} mục thường xuyên, không thời hạn.",
+        f"{n(s.entries[StatusCategory.NO_DEADLINE])} mục thường xuyên, không thời hạn.",
         f"Theo kỳ của các nhiệm vụ định kỳ (đơn vị tính: kỳ): {_four(s.periods, 'kỳ')}.",
         f"Lũy kế từ đầu Kế hoạch đến ngày {_d(t.today)}: {_four(t.duties, 'nhiệm vụ')}; "
-        f"{t.duties[StatusCategory.NO_DEADLINE]} nhiệm vụ thường xuyên, không thời hạn.",
+        f"{n(t.duties[StatusCategory.NO_DEADLINE])} nhiệm vụ thường xuyên, không thời hạn.",
     ]
     if s.extended.with_deadline:
         lines.insert(1, f"Trong đó đã gia hạn (thời hạn được điều chỉnh theo đề nghị, đánh giá theo hạn đã gia hạn): "
-                        f"{_four(s.extended, 'nhiệm vụ')} ({s.extended_periods} kỳ được gia hạn).")
+                        f"{_four(s.extended, 'nhiệm vụ')} ({n(s.extended_periods)} kỳ được gia hạn).")
     if report.kind == "so_ket":
         c, total = report.status_counts, len(report.agencies)
-        lines.insert(0, f"{total} cơ quan, đơn vị được đề nghị báo cáo sơ kết (hạn gửi {_d(report.inputs_due)}): "
-                        f"{c.get('submitted', 0)} gửi đúng hạn, {c.get('submitted_late', 0)} gửi muộn, "
-                        f"{c.get('missing', 0) + c.get('waiting', 0)} chưa gửi.")
+        lines.insert(0, f"{n(total)} cơ quan, đơn vị được đề nghị báo cáo sơ kết (hạn gửi {_d(report.inputs_due)}): "
+                        f"{n(c.get('submitted', 0))} gửi đúng hạn, {n(c.get('submitted_late', 0))} gửi muộn, "
+                        f"{n(c.get('missing', 0) + c.get('waiting', 0))} chưa gửi.")
     return lines
 
 
 def assessment(report: Report) -> dict[str, list[str]]:
     """II. Đánh giá chung, drafted from the figures and the agencies' own words (marked for editing)."""
     s = report.summary
-    strengths = [f"{s.duties[StatusCategory.DONE_ON_TIME]} nhiệm vụ hoàn thành đúng hạn, "
-                 f"{s.duties[StatusCategory.DONE_LATE]} hoàn thành quá hạn trong kỳ."]
+    strengths = [f"{n(s.duties[StatusCategory.DONE_ON_TIME])} nhiệm vụ hoàn thành đúng hạn, "
+                 f"{n(s.duties[StatusCategory.DONE_LATE])} hoàn thành quá hạn trong kỳ."]
     strengths += [f"{a.name}: {t.result}" for a in report.agencies for t in a.tasks
                   if t.result and t.reported == "Hoàn thành"][:8]
     late = [d for d in report.duties if d.status == StatusCategory.OPEN_OVERDUE]
-    weaknesses = [f"{s.duties[StatusCategory.OPEN_OVERDUE]} nhiệm vụ chưa hoàn thành quá hạn"
-                  + (f", lâu nhất {max(d.days_late for d in late)} ngày." if late else ".")]
+    weaknesses = [f"{n(s.duties[StatusCategory.OPEN_OVERDUE])} nhiệm vụ chưa hoàn thành quá hạn"
+                  + (f", lâu nhất {n(max(d.days_late for d in late))} ngày." if late else ".")]
     missing = [a.name for a in report.agencies if a.state in ("missing", "waiting")]
     if missing:
         weaknesses.append(f"{len(missing)} cơ quan, đơn vị chưa gửi báo cáo: {'; '.join(missing)}.")
@@ -151,7 +155,7 @@ def due_shown(due, original) -> str:
 
 def duty_rows(lines: list[DutyLine]) -> list[list]:
     return [[d.entry, d.title, d.agency, d.periods, due_shown(d.due, d.original_due), d.status.label_vi,
-             str(d.days_late or ""), d.result] for d in lines]
+             n(d.days_late) if d.days_late else "", d.result] for d in lines]
 
 
 def explanation_rows(report: Report) -> list[list]:
@@ -159,7 +163,7 @@ def explanation_rows(report: Report) -> list[list]:
 
 
 def overdue_rows(report: Report) -> list[list]:
-    return [[o["ref"].split("/")[0], o["title"], o["lead_name"], _d(o["due"]), str(o["days_overdue"])]
+    return [[o["ref"].split("/")[0], o["title"], o["lead_name"], _d(o["due"]), n(o["days_overdue"])]
             for o in report.overdue]
 
 
@@ -176,9 +180,9 @@ def evidence_rows(report: Report) -> list[list]:
 
 
 def indicator_rows(report: Report) -> list[list]:
-    rows = [[a.name] + [str(a.indicators.get(i.code, "")) if a.indicators else "" for i in INDICATORS]
+    rows = [[a.name] + [n(a.indicators.get(i.code, "")) if a.indicators else "" for i in INDICATORS]
             for a in report.reporting]
-    return rows + [["Tổng số"] + [str(report.indicator_totals.get(i.code, "")) for i in INDICATORS]]
+    return rows + [["Tổng số"] + [n(report.indicator_totals.get(i.code, "")) for i in INDICATORS]]
 
 
 def annexes(report: Report) -> list[tuple[str, list[str], list[list]]]:

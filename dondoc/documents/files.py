@@ -5,12 +5,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from config.errors import InputError
-from models.review.rules import vn_moment
+from models.clock import vn_time
 
 
 def show_date(value) -> str:
     if isinstance(value, datetime):
-        value = vn_moment(value)
+        value = vn_time(value)
     return value.strftime("%d/%m/%Y") if isinstance(value, (date, datetime)) else ("" if value is None else str(value))
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from models.agency import Agency, AgencyKind
 from models.clock import local_date
+from models.numbers import number, percent
 from models.plan import Plan, Task
 from models.queries import overdue
 from models.review.rules import INDICATORS, ReportedStatus
@@ -16,11 +17,6 @@ from models.review.tables import Channel, IndicatorValue, ReviewCycle, ReviewReq
 from models.review.operations import STATE_LABELS, form_for, status_rows
 from models.status import (StatusCategory, StatusSummary, Window, days_late, duty_status, entry_ref, period_label,
                            read_facts, summarize)
-
-
-def vn_number(value: float, decimals: int = 1) -> str:
-    text = f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",")
-    return text.rstrip("0").rstrip(",") if "," in text else text
 
 
 @dataclass
@@ -182,7 +178,7 @@ def evaluate_targets(targets, values: dict[int, dict[str, dict[str, int]]], *, y
             continue
         if t.measure == "figure":
             figure = total(year, t.indicator)
-            results.append(TargetResult(t.code, label, t.text, "Theo Kế hoạch", "—" if figure is None else str(figure),
+            results.append(TargetResult(t.code, label, t.text, "Theo Kế hoạch", "—" if figure is None else number(figure),
                                         None, "số liệu năm theo báo cáo của các đơn vị"))
             continue
         if t.measure == "duty":
@@ -195,7 +191,7 @@ def evaluate_targets(targets, values: dict[int, dict[str, dict[str, int]]], *, y
             continue
         check, sign = _OPS[t.op]
         unit = "%" if t.measure == "share" else ""
-        target = f"{sign} {vn_number(t.value)}{unit}"
+        target = f"{sign} {number(t.value, decimals=1)}{unit}"
         if t.measure == "yearly_average":
             years = list(range(first_year, year + 1))
             sums = [total(y, t.indicator) for y in years]
@@ -204,9 +200,9 @@ def evaluate_targets(targets, values: dict[int, dict[str, dict[str, int]]], *, y
                 continue
             overall = sum(s or 0 for s in sums)
             average = overall / len(years)
-            results.append(TargetResult(t.code, label, t.text, f"{target}/năm", f"{vn_number(average)}/năm",
+            results.append(TargetResult(t.code, label, t.text, f"{target}/năm", f"{number(average, decimals=1)}/năm",
                                         check(average, t.value),
-                                        f"{overall} trong {len(years)} năm ({first_year}-{year})"))
+                                        f"{number(overall)} trong {len(years)} năm ({first_year}-{year})"))
         elif t.measure == "share":
             pairs = [(v[t.part], v[t.whole]) for v in this_year.values() if t.part in v and t.whole in v]
             whole = sum(w for _, w in pairs)
@@ -215,8 +211,8 @@ def evaluate_targets(targets, values: dict[int, dict[str, dict[str, int]]], *, y
                 continue
             part = sum(p for p, _ in pairs)
             share = 100 * part / whole
-            results.append(TargetResult(t.code, label, t.text, target, f"{vn_number(share)}%", check(share, t.value),
-                                        f"{part}/{whole}"))
+            results.append(TargetResult(t.code, label, t.text, target, percent(part / whole, decimals=1),
+                                        check(share, t.value), f"{number(part)}/{number(whole)}"))
         else:  # per_district
             short = [d for d in districts if not (t.indicator in this_year.get(d, {})
                                                   and check(this_year[d][t.indicator], t.value))]
@@ -366,11 +362,11 @@ def explanations_of(session: Session, plan: Plan, today: date) -> list[tuple]:
     """The explanations given by `today` on the plan's duties, for the annex: (entry, title, agency,
     due in force, the plan's due when extended, what was asked, the answer, the day answered)."""
     from models.occurrence import Occurrence
-    from models.task_work import answered_explanations, aware
+    from models.task_work import answered_explanations
     agencies = {a.id: a.name_vi for a in session.exec(select(Agency))}
     rows = []
     for found, task in answered_explanations(session, plan.id, today):
         occ = session.get(Occurrence, found.occurrence_id)
         rows.append((entry_ref(task.ref), task.title, agencies.get(task.lead_agency_id, ""), occ.due_date,
-                     occ.original_due, found.reason, found.decision_note, local_date(aware(found.decided_at))))
+                     occ.original_due, found.reason, found.decision_note, local_date(found.decided_at)))
     return rows

@@ -10,7 +10,8 @@ from config.errors import InputError
 from config.files import _line_of, read_text, read_yaml
 from config.limits import (MAX_ERRORS_SHOWN, MAX_NESTING, MAX_XLSX_BYTES, MAX_XLSX_COLUMNS, MAX_XLSX_PART_BYTES,
                            MAX_XLSX_PARTS, MAX_XLSX_ROWS, MAX_XLSX_UNPACKED_BYTES)
-from models.review.rules import INDICATORS, ReportedStatus, vn_moment
+from models.numbers import number
+from models.review.rules import INDICATORS, ReportedStatus
 from models.review.operations import Form
 from models.review.inputs import ReviewInvalid
 from dondoc.documents.files import show_date as _d, write_atomically as _atomic
@@ -74,7 +75,7 @@ def as_input_error(invalid: ReviewInvalid, where) -> InputError:
         at = f"{other_place}:{other_line}" if other_line else other_place
         message += f"\n  {at}: {other.field}: {other.message}"
     if len(invalid.errors) > MAX_ERRORS_SHOWN:
-        message += f"\n  ... and {len(invalid.errors) - MAX_ERRORS_SHOWN:,} more problems".replace(",", ".")
+        message += f"\n  ... and {number(len(invalid.errors) - MAX_ERRORS_SHOWN)} more problems"
     return InputError(message, path=place, line=line, field=first.field)
 
 
@@ -194,14 +195,15 @@ def _check_workbook_archive(path: Path) -> None:
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise InputError(f"is not an XLSX workbook ({type(exc).__name__})", path=path) from None
     if len(parts) > MAX_XLSX_PARTS:
-        raise InputError(f"has {len(parts):,} parts (at most {MAX_XLSX_PARTS:,}): not a review workbook", path=path)
+        raise InputError(f"has {number(len(parts))} parts (at most {number(MAX_XLSX_PARTS)}): not a review workbook",
+                         path=path)
     for part in parts:
         if part.file_size > MAX_XLSX_PART_BYTES:
-            raise InputError(f"its part {part.filename[:80]} unpacks to {part.file_size / 1e6:,.0f} MB (at most "
+            raise InputError(f"its part {part.filename[:80]} unpacks to {number(part.file_size / 1e6)} MB (at most "
                              f"{MAX_XLSX_PART_BYTES // 1_000_000} MB): not a review workbook", path=path)
     unpacked = sum(part.file_size for part in parts)
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise InputError(f"unpacks to {unpacked / 1e6:,.0f} MB (at most {MAX_XLSX_UNPACKED_BYTES // 1_000_000} MB): "
+        raise InputError(f"unpacks to {number(unpacked / 1e6)} MB (at most {MAX_XLSX_UNPACKED_BYTES // 1_000_000} MB): "
                          "not a review workbook", path=path)
 
 
@@ -211,15 +213,15 @@ def _rows(book, name: str, path: Path, *, min_row: int = 1, max_col: int = MAX_X
     otherwise have openpyxl hand over a million empty rows)."""
     sheet = book[name]
     if (sheet.max_row or 0) > MAX_XLSX_ROWS or (sheet.max_column or 0) > MAX_XLSX_COLUMNS:
-        raise InputError(f"the sheet is {sheet.max_row:,} rows by {sheet.max_column:,} columns (at most "
-                         f"{MAX_XLSX_ROWS:,} by {MAX_XLSX_COLUMNS}): not a review template".replace(",", "."),
+        raise InputError(f"the sheet is {number(sheet.max_row)} rows by {number(sheet.max_column)} columns (at most "
+                         f"{number(MAX_XLSX_ROWS)} by {number(MAX_XLSX_COLUMNS)}): not a review template",
                          path=f"{path} [{name}]")
     rows = sheet.iter_rows(min_row=min_row, max_row=MAX_XLSX_ROWS + 1, max_col=max_col, values_only=True)
-    for number, row in enumerate(rows, start=min_row):
-        if number > MAX_XLSX_ROWS:  # openpyxl hands over this row only when the sheet goes on past it
-            raise InputError(f"has rows past row {MAX_XLSX_ROWS:,}: not a review template".replace(",", "."),
+    for row_number, row in enumerate(rows, start=min_row):
+        if row_number > MAX_XLSX_ROWS:  # openpyxl hands over this row only when the sheet goes on past it
+            raise InputError(f"has rows past row {number(MAX_XLSX_ROWS)}: not a review template",
                              path=f"{path} [{name}]")
-        yield number, row
+        yield row_number, row
 
 
 def read_template(path: Path):

@@ -18,7 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from config.errors import InputError
 from dondoc.app.context import AppContext
-from models.clock import VN_TZ
+from models.clock import local_date, vn_time
+from models.numbers import number, percent
 from models.status import StatusCategory
 from models.updates import NOTE_TOO_LONG
 from notifications.render import vn_date
@@ -27,7 +28,9 @@ from notifications.render import vn_date
 MULTIPART_TOO_LARGE = ("Field exceeded maximum size", "Part exceeded maximum size", "Too many fields",
                        "Too many files")
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-TEMPLATES.env.filters["vn_date"] = lambda value: vn_date(value) if value else ""
+# A day as dd/mm/yyyy; a moment by its day in Vietnam.
+TEMPLATES.env.filters["vn_date"] = lambda value: vn_date(local_date(value) if isinstance(value, datetime) else value) \
+    if value else ""
 
 LANGUAGES = ("vi", "en")
 LANG_COOKIE = "lang"
@@ -44,18 +47,23 @@ def _translate(ctx, vi: str, en: str) -> str:
     return en if ctx.get("lang") == "en" else vi
 
 
-def _number(value) -> str:
-    """1234567 → 1.234.567 (Vietnamese digit grouping)."""
-    return f"{value:,}".replace(",", ".") if isinstance(value, int) else str(value)
+@pass_context
+def _number(ctx, value) -> str:
+    """{{ 1234567|num }}: 1.234.567 on a Vietnamese page, 1,234,567 on an English one (models.numbers)."""
+    return number(value, ctx.get("lang") or "vi")
+
+
+@pass_context
+def _percent(ctx, fraction) -> str:
+    """{{ 0.667|pct }}: 67% (a share written as a percentage, models.numbers)."""
+    return percent(fraction, ctx.get("lang") or "vi")
 
 
 def _moment(value: datetime | None) -> str:
     """A moment in Vietnam time: dd/mm/yyyy HH:MM."""
     if not value:
         return ""
-    if value.tzinfo is None:  # SQLite keeps no zone: the app's times are written in Vietnam time
-        value = value.replace(tzinfo=VN_TZ)
-    return value.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+    return vn_time(value).strftime("%d/%m/%Y %H:%M")
 
 
 # How the history names the fields and values the audit records.
@@ -120,6 +128,7 @@ TEMPLATES.env.globals["status_label"] = _status
 TEMPLATES.env.globals["field_label"] = _field_label
 TEMPLATES.env.globals["value_label"] = _value_label
 TEMPLATES.env.filters["num"] = _number
+TEMPLATES.env.filters["pct"] = _percent
 TEMPLATES.env.filters["moment"] = _moment
 TEMPLATES.env.filters["urlpath"] = lambda ref: quote(ref, safe="/")
 _labels = importlib.import_module("dondoc.web.labels")

@@ -1,10 +1,12 @@
 """Who is asking, and what they may see.
 
-The session is a random token in a cookie signed with the settings' secret, HTTP-only, SameSite=Lax,
-Secure in production; the database keeps its hash, whose it is and when it ends
-(models.web_state.WebSession). Each request looks the session up and reloads the person, so signing
-out, a password change, a deactivated staff account or focal point end it at once: a copied cookie
-is worth nothing afterwards.
+The session is a random token in a cookie signed with the settings' secret (itsdangerous, through
+dondoc.web.security), HTTP-only, SameSite=Lax, Secure in production; the database keeps its hash,
+whose it is and when it ends (models.web_state.WebSession). Each request looks the session up and
+reloads the person, so signing out, a password change, a deactivated staff account or focal point
+end it at once: a copied cookie is worth nothing afterwards. (A session kept only in a signed cookie,
+as Starlette's SessionMiddleware does, could not be ended that way, and its expiry would read the
+host's clock rather than the app's.)
 
 Routes declare their rule with a dependency: `staff` (Alliance staff only), `signed_in` (anyone
 signed in; the route then checks the agency with `require_agency`).

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from markupsafe import Markup
 
+from models.numbers import percent
 from models.status import FOUR, StatusCategory
 
 # One colour per category, the same as the page's cards (green, orange, blue, red).
@@ -64,7 +65,7 @@ def rate_chart(bars: list[Bar], chart_id: str, title: str) -> Markup:
     height = 80 + 34 * max(1, len(bars))
     chart = pygal.HorizontalBar(style=_style([COLOURS[StatusCategory.DONE_ON_TIME]]),
                                 **_config(width=900, height=height, show_legend=False, range=(0, 100),
-                                          value_formatter=lambda v: f"{v:.0f}%", margin_left=10))
+                                          value_formatter=lambda v: percent(v / 100), margin_left=10))
     chart.title = title
     chart.x_labels = [bar.label for bar in bars]
     chart.add(title, [{"value": bar.value, "label": bar.note, "xlink": {"href": bar.href, "target": "_self"}}

@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from dondoc.web import app_now, context_of, page
 from dondoc.web.hardening import client_address
-from models.accounts import SignInToken, normal_email, utc
+from models.accounts import SignInToken, normal_email
 from models.db import retry_locked, transaction
 from models.web_state import add_event, count_events
 
@@ -81,7 +81,7 @@ def signin_request_blocked(request: Request, email: str) -> bool:
     if address:
         with transaction(context_of(request).engine) as session:
             issued = session.exec(select(func.count()).select_from(SignInToken).where(
-                SignInToken.email == address, SignInToken.created_at > utc(now - window))).one()
+                SignInToken.email == address, SignInToken.created_at > now - window)).one()
         if max(issued, _count(request, SIGNIN_BY_EMAIL, address)) >= settings.signin_requests_per_email:
             return True
         counted.append((SIGNIN_BY_EMAIL, address))

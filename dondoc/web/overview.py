@@ -13,6 +13,7 @@ from models.agency import AgencyKind
 from models.dashboard import OverdueFilter, agencies_with_tasks, on_time_by_agency, overdue_page, overview_figures
 from models.inbound import dead_addresses
 from models.loading import leads_without_recipients
+from models.numbers import number
 from models.plan import Plan
 from models.status import COUNTED, FOUR, StatusCategory
 
@@ -62,7 +63,8 @@ def _charts(summary, rates, districts: set[str], quarters, lang: str, plan: str 
 
     def agency_bar(rate) -> Bar:
         return Bar(rate.name_en if en else rate.name_vi, round(100 * rate.rate, 1),
-                   f"/overdue?{urlencode(dict(**of_plan, agency=rate.code))}", f"{rate.on_time} / {rate.due_so_far}")
+                   f"/overdue?{urlencode(dict(**of_plan, agency=rate.code))}",
+                   f"{number(rate.on_time, lang)} / {number(rate.due_so_far, lang)}")
 
     sections = sorted(((s, t) for s, t in summary.by_section.items() if t.due_so_far),
                       key=lambda item: [int(p) if p.isdigit() else p for p in item[0].split(".")])
@@ -74,7 +76,8 @@ def _charts(summary, rates, districts: set[str], quarters, lang: str, plan: str 
                              "On-time rate per district (%)" if en else "Tỷ lệ đúng hạn theo huyện, thành phố (%)"),
         sections=rate_chart([Bar(f"{'Section' if en else 'Mục'} {section}", _percent(tally),
                                  f"/overdue?{urlencode(dict(**of_plan, section=section))}",
-                                 f"{tally[StatusCategory.DONE_ON_TIME]} / {tally.due_so_far}")
+                                 f"{number(tally[StatusCategory.DONE_ON_TIME], lang)} / "
+                                 f"{number(tally.due_so_far, lang)}")
                              for section, tally in sections], "chart-sections",
                             "On-time rate per plan section (%)" if en else "Tỷ lệ đúng hạn theo mục của Kế hoạch (%)"),
         quarters=quarters_chart([(label if en else _quarter_vi(period), counts,

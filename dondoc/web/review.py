@@ -11,13 +11,14 @@ from dondoc.web import TEMPLATES, app_now, context_of, language, page
 from dondoc.web.limits import too_many, token_guessing_blocked, wrong_token
 from dondoc.web.security import check_csrf, set_csrf_cookie
 from models.db import transaction
-from models.review.rules import INDICATORS, ReportedStatus, vn_moment
+from models.clock import vn_time
+from models.review.rules import INDICATORS, ReportedStatus
 from models.review.tables import Channel
 from models.review.inputs import FIELD_LABELS_EN, FIELD_LABELS_VI, MAX_TEXT, ReviewInvalid
 from models.review.operations import SubmissionRefused, TokenRefused, accept_submission, form_for, request_for_token
 
 router = APIRouter()
-TEMPLATES.env.filters["vn_datetime"] = lambda moment: vn_moment(moment).strftime("%H:%M %d/%m/%Y")
+TEMPLATES.env.filters["vn_datetime"] = lambda moment: vn_time(moment).strftime("%H:%M %d/%m/%Y")
 def vn_day(value) -> str:
     """A day as the form shows it, dd/mm/yyyy (from a date or yyyy-mm-dd); anything else as it is."""
     if not value:

@@ -1,24 +1,37 @@
-"""Signing and CSRF for the web pages, with the settings' secret key."""
+"""Signing and CSRF for the web pages, with the settings' secret key.
+
+Signed values are itsdangerous' `Signer` (HMAC-SHA256, a key derived per purpose from the secret key,
+constant-time comparison): a value signed for one purpose ("session", "csrf") is refused for another.
+No timestamp is signed: what expires (sessions, links) is checked against the app's clock, never the
+host's.
+"""
 import hashlib
-import hmac
 import secrets
 
 from fastapi import HTTPException, Request
+from itsdangerous import BadSignature, Signer
 
 CSRF_COOKIE = "dondoc_csrf"
 CSRF_NO_COOKIE = "CSRF cookie missing"
 CSRF_WRONG = "CSRF token missing or wrong"
 
 
+def signer(secret: str, purpose: str) -> Signer:
+    """The signer of one purpose: its key is derived from the secret key with the purpose as salt."""
+    return Signer(secret, salt=f"dondoc.{purpose}", digest_method=hashlib.sha256)
+
+
 def sign(value: str, secret: str, purpose: str) -> str:
-    mac = hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
-    return f"{value}.{mac}"
+    return signer(secret, purpose).sign(value).decode()
 
 
 def unsign(signed: str, secret: str, purpose: str) -> str | None:
-    value, _, mac = signed.rpartition(".")
-    expected = hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
-    return value if value and hmac.compare_digest(mac, expected) else None
+    """The value if our key signed it for `purpose`, else None (tampered, made up, another purpose)."""
+    try:
+        value = signer(secret, purpose).unsign(signed).decode()
+    except (BadSignature, UnicodeError):
+        return None
+    return value or None
 
 
 def csrf_token(request: Request) -> str:

@@ -17,9 +17,9 @@ from dondoc.web import Forbidden, context_of, plan_now
 from dondoc.web.access import User, require_agency, signed_in
 from dondoc.web.security import check_csrf
 from dondoc.web.tasks import _day, _show, _task_or_404
-from models.clock import VN_TZ
+from models.clock import vn_time
 from models.occurrence import OccurrenceKind, Progress
-from models.task_work import (NotAllowed, RequestKind, RequestState, Who, answer_explanation, aware,
+from models.task_work import (NotAllowed, RequestKind, RequestState, Who, answer_explanation,
                               decide_extension, is_late, request_extension, request_explanation, requests_of_task,
                               return_completion)
 
@@ -36,7 +36,7 @@ def work_context(session: Session, task, occurrences, user: User, today: date) -
     """What the task page's partial (task_work.html) shows: the requests, and the forms this person may use."""
     found = requests_of_task(session, task.id)
     due_of = {o.id: o for o in occurrences}
-    shown = lambda moment: aware(moment).astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M") if moment else ""  # noqa: E731
+    shown = lambda moment: vn_time(moment).strftime("%d/%m/%Y %H:%M") if moment else ""  # noqa: E731
     live = [o for o in occurrences if o.kind != OccurrenceKind.WITHDRAWN]
     return dict(
         requests=[(r, due_of.get(r.occurrence_id), shown(r.requested_at), shown(r.decided_at)) for r in found],

@@ -22,7 +22,7 @@ from dondoc.web.labels import people_named
 from dondoc.web.security import check_csrf
 from models.agency import Agency
 from models.audit import AuditEntry
-from models.clock import VN_TZ, local_date
+from models.clock import local_date
 from models.db import transaction
 from models.evidence import attach
 from models.reassignment import credited_agency
@@ -104,10 +104,7 @@ def history_entries(rows) -> list[HistoryEntry]:
         else:
             entries.append(HistoryEntry(row.at, row.actor, row.entity, row.entity_id, row.note, [row]))
 
-    def moment(entry: HistoryEntry) -> datetime:
-        return entry.at.replace(tzinfo=VN_TZ) if entry.at.tzinfo is None else entry.at
-
-    return sorted(entries, key=moment)  # stable: rows of one moment keep their order
+    return sorted(entries, key=lambda entry: entry.at)  # stable: rows of one moment keep their order
 
 
 @router.get("/tasks/{ref:path}")

@@ -3,7 +3,9 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import models  # noqa: F401  (registers every table on SQLModel.metadata)
+import models
+
+models.load_tables()  # every table on SQLModel.metadata
 
 config = context.config
 target_metadata = SQLModel.metadata

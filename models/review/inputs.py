@@ -1,12 +1,20 @@
 """Checking an agency's review inputs, whatever channel they came through (web form, JSON or YAML
 file, XLSX template): a pure function of the raw inputs, what was asked, and today.
 
-Every problem is one FieldError naming its field (`tasks[3.1.1-a].progress`, `indicators.weak`),
-in English and Vietnamese; the channel adds where it was (file line, sheet row, form input).
+The inputs are pydantic models (`ReviewInputs`, its `TaskLine`s and `Indicators`), validated with
+what was asked and today as the validation context. Every problem is one FieldError naming its field
+(`tasks[3.1.1-a].progress`, `indicators.weak`), in English and Vietnamese; the channel adds where it
+was (file line, sheet row, form input). Values are read as people type them (`parse_date`,
+`whole_number`, the status words), never by pydantic's own coercion.
 """
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, create_model, field_validator, \
+    model_validator
+from pydantic_core import PydanticCustomError
 
 from models.review.rules import INDICATOR_BY_CODE, INDICATORS, ReportedStatus
 
@@ -123,221 +131,348 @@ def whole_number(value) -> int | None:
 
 
 def validate_inputs(raw, asked: Asked, today: date) -> ValidInputs:
-    errors: list[FieldError] = []
-
-    def error(loc, name, en, vi):
-        errors.append(FieldError(tuple(loc), name, en, vi))
-
-    if not isinstance(raw, dict):
-        raise ReviewInvalid([FieldError((), "(top level)", "expected a mapping with tasks, indicators and notes",
-                                        "cần một bảng gồm tasks, indicators, notes")])
-    for key in raw:
-        if key not in TOP_KEYS:
-            error((key,), str(key), f"unknown field (expected: {', '.join(sorted(TOP_KEYS))})",
-                  f"trường không hợp lệ (chỉ có: {', '.join(sorted(TOP_KEYS))})")
-    agency = raw.get("agency")
-    if agency not in (None, "") and str(agency).strip() != asked.agency_code:
-        error(("agency",), "agency", f"this file is for {agency}, not {asked.agency_code}",
-              f"tệp này của đơn vị {agency}, không phải {asked.agency_code}")
-    year = raw.get("year")
-    if year not in (None, ""):
-        try:
-            year_ok = whole_number(year) == asked.year
-        except ValueError:
-            year_ok = False
-        if not year_ok:
-            error(("year",), "year", f"this file is for {year}, not the {asked.year} review",
-                  f"tệp này cho năm {year}, không phải kỳ sơ kết năm {asked.year}")
-
-    result = ValidInputs()
+    """The inputs as they will be saved, or ReviewInvalid listing every problem."""
     by_ref: dict[str, list[AskedTask]] = {}
     for task in asked.tasks:
         by_ref.setdefault(task.ref, []).append(task)
-    tasks = raw.get("tasks") or []
-    if not isinstance(tasks, list):
-        error(("tasks",), "tasks", "expected a list of tasks", "cần một danh sách nhiệm vụ")
-        tasks = []
-    seen: set[int] = set()
-    for index, entry in enumerate(tasks):
-        loc = ("tasks", index)
-        if not isinstance(entry, dict):
-            error(loc, f"tasks[{index + 1}]", "expected a mapping with ref, status, ...", "cần ref, status, ...")
-            continue
-        ref = str(entry.get("ref") or "").strip()
-        name = f"tasks[{ref or index + 1}]"
-        for key in entry:
-            if key not in TASK_KEYS:
-                error(loc + (key,), f"{name}.{key}", f"unknown field (expected: {', '.join(sorted(TASK_KEYS))})",
-                      "trường không hợp lệ")
+    context = {"asked": asked, "by_ref": by_ref, "today": today, "seen": set()}
+    try:
+        inputs = ReviewInputs.model_validate(raw, context=context)
+    except ValidationError as invalid:
+        errors = _unknown_fields_first(invalid.errors(include_url=False))
+        raise ReviewInvalid([_field_error(error, raw) for error in errors]) from None
+    return ValidInputs(tasks=[line.as_payload() for line in inputs.tasks], indicators=inputs.counts(),
+                       notes=inputs.notes)
+
+
+def refused(en: str, vi: str, **where) -> PydanticCustomError:
+    """A problem in both languages. `line` names a task line once it is known which one it is; `key` and
+    `loc` say where it is when that is not the field being validated."""
+    return PydanticCustomError("review_input", "{en}", {"en": en, "vi": vi, **where})
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, str) and value == "")
+
+
+@dataclass(frozen=True)
+class Line:
+    """Which asked occurrence a task line reports on, and how errors name the line."""
+
+    task: AskedTask
+    name: str
+
+
+class TaskLine(BaseModel):
+    """One line of the task table. Its `ref` (and `due`, where the task is due several times in the
+    year) say which asked occurrence it is; a line whose occurrence is not found is not checked further."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ref: str = Field("", validate_default=True)
+    due: Line | None = Field(None, validate_default=True)
+    title: Any = None
+    current_status: Any = None
+    status: ReportedStatus | None = Field(None, validate_default=True)
+    completed_on: date | None = Field(None, validate_default=True)
+    progress: int | None = Field(None, validate_default=True)
+    result: str = Field("", validate_default=True)
+    difficulties: str = Field("", validate_default=True)
+    proposals: str = Field("", validate_default=True)
+
+    @field_validator("ref", mode="before")
+    @classmethod
+    def _asked_ref(cls, value, info: ValidationInfo) -> str:
+        ref = str(value or "").strip()
+        asked: Asked = info.context["asked"]
         if not ref:
-            error(loc + ("ref",), f"{name}.ref", "missing: which task this is", "thiếu mã nhiệm vụ")
-            continue
-        candidates = by_ref.get(ref)
-        if not candidates:
-            error(loc + ("ref",), f"{name}.ref",
-                  f"{ref} is not one of {asked.agency_code}'s tasks in the {asked.year} review",
-                  f"{ref} không phải nhiệm vụ của đơn vị {asked.agency_code} trong kỳ sơ kết năm {asked.year}")
-            continue
+            raise refused("missing: which task this is", "thiếu mã nhiệm vụ")
+        if ref not in info.context["by_ref"]:
+            raise refused(f"{ref} is not one of {asked.agency_code}'s tasks in the {asked.year} review",
+                          f"{ref} không phải nhiệm vụ của đơn vị {asked.agency_code} trong kỳ sơ kết năm {asked.year}")
+        return ref
+
+    @field_validator("due", mode="before")
+    @classmethod
+    def _asked_occurrence(cls, value, info: ValidationInfo) -> Line | None:
+        ref = info.data.get("ref")
+        if ref is None:
+            return None
+        candidates: list[AskedTask] = info.context["by_ref"][ref]
         try:
-            due = parse_date(entry.get("due")) if entry.get("due") not in (None, "") else None
-        except (ValueError, TypeError):
-            error(loc + ("due",), f"{name}.due", f"'{entry.get('due')}' is not a date (dd/mm/yyyy)",
-                  f"'{entry.get('due')}' không phải ngày (dd/mm/yyyy)")
-            continue
+            due = None if _empty(value) else parse_date(value)
+        except (ValueError, TypeError, OverflowError):
+            raise refused(f"'{value}' is not a date (dd/mm/yyyy)", f"'{value}' không phải ngày (dd/mm/yyyy)") from None
+        dates = ", ".join(f"{c.due:%d/%m/%Y}" for c in candidates)
         if due is None and len(candidates) > 1:
-            dates = ", ".join(f"{c.due:%d/%m/%Y}" for c in candidates)
-            error(loc + ("due",), f"{name}.due", f"{ref} has several due dates in this review ({dates}): name one",
-                  f"{ref} có nhiều kỳ hạn ({dates}): ghi rõ hạn")
-            continue
+            raise refused(f"{ref} has several due dates in this review ({dates}): name one",
+                          f"{ref} có nhiều kỳ hạn ({dates}): ghi rõ hạn")
         match = [c for c in candidates if due is None or c.due == due]
         if not match:
-            dates = ", ".join(f"{c.due:%d/%m/%Y}" for c in candidates)
-            error(loc + ("due",), f"{name}.due", f"{ref} is not due on {due:%d/%m/%Y} (its due dates here: {dates})",
-                  f"{ref} không có hạn {due:%d/%m/%Y} (các hạn: {dates})")
-            continue
-        asked_task = match[0]
-        name = f"tasks[{ref}]" if len(candidates) == 1 else f"tasks[{ref} {asked_task.due:%d/%m/%Y}]"
-        if asked_task.occurrence_id in seen:
-            error(loc + ("ref",), f"{name}.ref", "appears twice", "bị lặp lại")
-            continue
-        seen.add(asked_task.occurrence_id)
-        line = _validate_task(entry, asked_task, name, loc, today, error)
-        if line is not None:
-            result.tasks.append(line)
+            raise refused(f"{ref} is not due on {due:%d/%m/%Y} (its due dates here: {dates})",
+                          f"{ref} không có hạn {due:%d/%m/%Y} (các hạn: {dates})")
+        task = match[0]
+        name = f"tasks[{ref}]" if len(candidates) == 1 else f"tasks[{ref} {task.due:%d/%m/%Y}]"
+        seen: set[int] = info.context["seen"]
+        if task.occurrence_id in seen:
+            raise refused("appears twice", "bị lặp lại", line=name, key="ref")
+        seen.add(task.occurrence_id)
+        return Line(task, name)
 
-    indicators = raw.get("indicators")
-    if indicators not in (None, {}, ""):
-        if not asked.asks_indicators:
-            error(("indicators",), "indicators",
-                  "only district-level units and the Alliance report the section-1.3 indicators",
-                  "chỉ UBND các huyện, thị xã và Liên minh HTX báo cáo các chỉ tiêu mục 1.3")
-        elif not isinstance(indicators, dict):
-            error(("indicators",), "indicators", "expected a mapping of indicator: count",
-                  "cần bảng chỉ tiêu: số lượng")
-        else:
-            result.indicators = _validate_indicators(indicators, error)
-    elif asked.asks_indicators:
-        error(("indicators",), "indicators",
-              f"missing: {asked.agency_code} reports the section-1.3 indicators ({', '.join(INDICATOR_BY_CODE)})",
-              "thiếu các chỉ tiêu mục 1.3")
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status(cls, value, info: ValidationInfo) -> ReportedStatus | None:
+        line = info.data.get("due")
+        if line is None:
+            return None
+        if _empty(value):
+            raise refused("missing (done, in_progress or not_started)",
+                          "chưa chọn (Hoàn thành, Đang thực hiện, Chưa thực hiện)", line=line.name)
+        status = _STATUS_WORDS.get(str(value).strip().lower())
+        if status is None:
+            raise refused(f"'{value}' is not done, in_progress or not_started",
+                          f"'{value}' không hợp lệ (Hoàn thành, Đang thực hiện, Chưa thực hiện)", line=line.name)
+        return status
 
-    notes = raw.get("notes")
-    if notes not in (None, ""):
-        if not isinstance(notes, str):
-            error(("notes",), "notes", "expected text", "cần văn bản")
-        elif len(notes) > MAX_TEXT * 2:
-            error(("notes",), "notes", f"longer than {MAX_TEXT * 2} characters", f"dài quá {MAX_TEXT * 2} ký tự")
-        elif _CONTROL.search(notes):
-            error(("notes",), "notes", "contains a control character", "có ký tự điều khiển không hợp lệ")
-        else:
-            result.notes = notes.strip()
-    if not errors and not result.tasks and not result.indicators and not result.notes:
-        error(("tasks",), "tasks", "nothing to submit: report on at least one task", "chưa có nội dung báo cáo")
-    if errors:
-        raise ReviewInvalid(errors)
-    return result
-
-
-def _validate_task(entry: dict, asked: AskedTask, name: str, loc: tuple, today: date, error) -> dict | None:
-    ok = True
-
-    def bad(key, en, vi):
-        nonlocal ok
-        ok = False
-        error(loc + (key,), f"{name}.{key}", en, vi)
-
-    raw_status = entry.get("status")
-    status = _STATUS_WORDS.get(str(raw_status).strip().lower()) if raw_status not in (None, "") else None
-    if status is None:
-        if raw_status in (None, ""):
-            bad("status", "missing (done, in_progress or not_started)",
-                "chưa chọn (Hoàn thành, Đang thực hiện, Chưa thực hiện)")
-        else:
-            bad("status", f"'{raw_status}' is not done, in_progress or not_started",
-                f"'{raw_status}' không hợp lệ (Hoàn thành, Đang thực hiện, Chưa thực hiện)")
-    completed_on = None
-    raw_completed = entry.get("completed_on")
-    if raw_completed not in (None, ""):
+    @field_validator("completed_on", mode="before")
+    @classmethod
+    def _completed_on(cls, value, info: ValidationInfo) -> date | None:
+        """Required once done (a value of spaces is taken as not given); never in the future, nor for a
+        task not done."""
+        line, status = info.data.get("due"), info.data.get("status")
+        if line is None:
+            return None
+        if _empty(value):
+            if status == ReportedStatus.DONE:
+                raise refused("missing: the day it was completed", "thiếu ngày hoàn thành", line=line.name)
+            return None
         try:
-            completed_on = parse_date(raw_completed)
-        except (ValueError, TypeError):
-            bad("completed_on", f"'{raw_completed}' is not a date (dd/mm/yyyy)",
-                f"'{raw_completed}' không phải ngày (dd/mm/yyyy)")
-    if completed_on is not None:
-        if completed_on > today:
-            bad("completed_on", f"{completed_on:%d/%m/%Y} is in the future", f"{completed_on:%d/%m/%Y} là ngày tương lai")
-        elif status not in (None, ReportedStatus.DONE):
-            bad("completed_on", "only a done task has a completion date", "chỉ ghi khi đã hoàn thành")
-    if status == ReportedStatus.DONE and completed_on is None and raw_completed in (None, ""):
-        bad("completed_on", "missing: the day it was completed", "thiếu ngày hoàn thành")
-    progress = None
-    raw_progress = entry.get("progress")
-    try:
-        progress = whole_number(raw_progress)
-    except ValueError:
-        bad("progress", f"'{raw_progress}' is not a whole number of percent", f"'{raw_progress}' không phải số nguyên")
-    if progress is not None:
-        if not 0 <= progress <= 100:
-            bad("progress", f"{progress} is not between 0 and 100", f"{progress} phải từ 0 đến 100")
-        elif status == ReportedStatus.DONE and progress != 100:
-            bad("progress", f"a done task is at 100 %, not {progress}", f"nhiệm vụ đã hoàn thành là 100%, không phải {progress}")
-    texts = {}
-    for key in TEXT_FIELDS:
-        value = entry.get(key)
-        if value in (None, ""):
-            texts[key] = ""
-        elif not isinstance(value, (str, int, float)):
-            bad(key, "expected text", "cần văn bản")
-        elif len(str(value)) > MAX_TEXT:
-            bad(key, f"longer than {MAX_TEXT} characters", f"dài quá {MAX_TEXT} ký tự")
-        elif _CONTROL.search(str(value)):
-            bad(key, "contains a control character", "có ký tự điều khiển không hợp lệ")
-        else:
-            texts[key] = str(value).strip()
-    if not ok:
-        return None
-    return dict(occurrence_id=asked.occurrence_id, ref=asked.ref, due=asked.due.isoformat(), status=status.value,
-                completed_on=completed_on.isoformat() if completed_on else None,
-                progress=100 if status == ReportedStatus.DONE else progress, **texts)
+            day = parse_date(value)
+        except (ValueError, TypeError, OverflowError):
+            raise refused(f"'{value}' is not a date (dd/mm/yyyy)", f"'{value}' không phải ngày (dd/mm/yyyy)",
+                          line=line.name) from None
+        if day is not None and day > info.context["today"]:
+            raise refused(f"{day:%d/%m/%Y} is in the future", f"{day:%d/%m/%Y} là ngày tương lai", line=line.name)
+        if day is not None and status not in (None, ReportedStatus.DONE):
+            raise refused("only a done task has a completion date", "chỉ ghi khi đã hoàn thành", line=line.name)
+        return day
 
-
-def _validate_indicators(values: dict, error) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for key, raw in values.items():
-        name = f"indicators.{key}"
-        if key not in INDICATOR_BY_CODE:
-            error(("indicators", key), name, f"unknown indicator (expected: {', '.join(INDICATOR_BY_CODE)})",
-                  "chỉ tiêu không hợp lệ")
-            continue
+    @field_validator("progress", mode="before")
+    @classmethod
+    def _progress(cls, value, info: ValidationInfo) -> int | None:
+        line = info.data.get("due")
+        if line is None:
+            return None
         try:
-            value = whole_number(raw)
+            progress = whole_number(value)
         except ValueError:
-            error(("indicators", key), name, f"'{raw}' is not a whole number", f"'{raw}' không phải số nguyên")
+            raise refused(f"'{value}' is not a whole number of percent", f"'{value}' không phải số nguyên",
+                          line=line.name) from None
+        if progress is not None and not 0 <= progress <= 100:
+            raise refused(f"{progress} is not between 0 and 100", f"{progress} phải từ 0 đến 100", line=line.name)
+        if progress is not None and info.data.get("status") == ReportedStatus.DONE and progress != 100:
+            raise refused(f"a done task is at 100 %, not {progress}",
+                          f"nhiệm vụ đã hoàn thành là 100%, không phải {progress}", line=line.name)
+        return progress
+
+    @field_validator(*TEXT_FIELDS, mode="before")
+    @classmethod
+    def _text(cls, value, info: ValidationInfo) -> str:
+        line = info.data.get("due")
+        if line is None or _empty(value):
+            return ""
+        if not isinstance(value, (str, int, float)):
+            raise refused("expected text", "cần văn bản", line=line.name)
+        text = str(value)
+        if len(text) > MAX_TEXT:
+            raise refused(f"longer than {MAX_TEXT} characters", f"dài quá {MAX_TEXT} ký tự", line=line.name)
+        if _CONTROL.search(text):
+            raise refused("contains a control character", "có ký tự điều khiển không hợp lệ", line=line.name)
+        return text.strip()
+
+    def as_payload(self) -> dict:
+        task, done = self.due.task, self.status == ReportedStatus.DONE
+        return dict(occurrence_id=task.occurrence_id, ref=task.ref, due=task.due.isoformat(), status=self.status.value,
+                    completed_on=self.completed_on.isoformat() if self.completed_on else None,
+                    progress=100 if done else self.progress, result=self.result, difficulties=self.difficulties,
+                    proposals=self.proposals)
+
+
+def _count(value, info: ValidationInfo) -> int | None:
+    """An indicator's count: a whole number from 0 to MAX_COUNT, entered (0 if none; a value of spaces is
+    taken as not given), and no more than the indicator it is a part of."""
+    try:
+        count = whole_number(value)
+    except ValueError:
+        raise refused(f"'{value}' is not a whole number", f"'{value}' không phải số nguyên") from None
+    if count is None:
+        if _empty(value):
+            raise refused("missing: enter 0 if none", "chưa nhập (ghi 0 nếu không có)")
+        return None
+    if count < 0:
+        raise refused(f"{count} is negative", f"{count} là số âm")
+    if count > MAX_COUNT:
+        raise refused(f"{count} is more than {MAX_COUNT}", f"{count} lớn hơn {MAX_COUNT}")
+    whole = INDICATOR_BY_CODE[info.field_name].whole
+    if whole and info.data.get(whole) is not None and count > info.data[whole]:
+        raise refused(f"{count} is more than {whole} ({info.data[whole]})",
+                      f"{count} lớn hơn {INDICATOR_BY_CODE[whole].label_vi.lower()} ({info.data[whole]})")
+    total, effective = info.data.get("cooperatives_total"), info.data.get("operating_effectively")
+    if info.field_name == "weak" and None not in (total, effective) and effective + count > total:
+        raise refused(f"effective ({effective}) and weak ({count}) together exceed cooperatives_total ({total})",
+                      f"HTX hiệu quả ({effective}) cộng HTX yếu kém ({count}) lớn hơn tổng số HTX ({total})")
+    return count
+
+
+# The section-1.3 indicators, one required field each, in INDICATORS' order (a whole before its parts).
+Indicators = create_model(
+    "Indicators", __config__=ConfigDict(extra="forbid"), __doc__="The section-1.3 indicators' counts.",
+    __validators__={"count": field_validator(*INDICATOR_BY_CODE, mode="before")(_count)},
+    **{code: (int | None, ...) for code in INDICATOR_BY_CODE})
+
+
+class ReviewInputs(BaseModel):
+    """An agency's inputs: its task lines, the indicators (district-level units and the Alliance), notes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agency: Any = None
+    year: Any = None
+    tasks: list[TaskLine] = Field(default_factory=list)
+    indicators: Indicators | None = Field(None, validate_default=True)
+    notes: str = ""
+
+    @field_validator("agency", mode="before")
+    @classmethod
+    def _this_agency(cls, value, info: ValidationInfo):
+        code = info.context["asked"].agency_code
+        if not _empty(value) and str(value).strip() != code:
+            raise refused(f"this file is for {value}, not {code}", f"tệp này của đơn vị {value}, không phải {code}")
+        return value
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _this_year(cls, value, info: ValidationInfo):
+        year = info.context["asked"].year
+        if _empty(value):
+            return value
+        try:
+            same = whole_number(value) == year
+        except ValueError:
+            same = False
+        if not same:
+            raise refused(f"this file is for {value}, not the {year} review",
+                          f"tệp này cho năm {value}, không phải kỳ sơ kết năm {year}")
+        return value
+
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _a_list(cls, value):
+        value = value or []
+        if not isinstance(value, list):
+            raise refused("expected a list of tasks", "cần một danh sách nhiệm vụ")
+        return value
+
+    @field_validator("indicators", mode="before")
+    @classmethod
+    def _asked_indicators(cls, value, info: ValidationInfo):
+        asked: Asked = info.context["asked"]
+        if _empty(value) or value == {}:
+            if asked.asks_indicators:
+                raise refused(f"missing: {asked.agency_code} reports the section-1.3 indicators "
+                              f"({', '.join(INDICATOR_BY_CODE)})", "thiếu các chỉ tiêu mục 1.3")
+            return None
+        if not asked.asks_indicators:
+            raise refused("only district-level units and the Alliance report the section-1.3 indicators",
+                          "chỉ UBND các huyện, thị xã và Liên minh HTX báo cáo các chỉ tiêu mục 1.3")
+        if not isinstance(value, dict):
+            raise refused("expected a mapping of indicator: count", "cần bảng chỉ tiêu: số lượng")
+        return value
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _notes(cls, value) -> str:
+        if _empty(value):
+            return ""
+        if not isinstance(value, str):
+            raise refused("expected text", "cần văn bản")
+        if len(value) > MAX_TEXT * 2:
+            raise refused(f"longer than {MAX_TEXT * 2} characters", f"dài quá {MAX_TEXT * 2} ký tự")
+        if _CONTROL.search(value):
+            raise refused("contains a control character", "có ký tự điều khiển không hợp lệ")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _says_something(self):
+        if not self.tasks and not self.counts() and not self.notes:
+            raise refused("nothing to submit: report on at least one task", "chưa có nội dung báo cáo", loc=("tasks",))
+        return self
+
+    def counts(self) -> dict[str, int]:
+        given = self.indicators.model_dump() if self.indicators else {}
+        return {code: count for code, count in given.items() if count is not None}
+
+
+UNKNOWN = ("extra_forbidden", "invalid_key")
+
+
+def _unknown_fields_first(errors: list[dict]) -> list[dict]:
+    """pydantic lists a mapping's unknown fields after the problems of its known ones; a reader meets
+    them first (a file for another form is told so before its values are picked over)."""
+    ordered: list[dict] = []
+    for error in errors:
+        if error["type"] not in UNKNOWN:
+            ordered.append(error)
             continue
-        if value is None:
-            continue
-        if value < 0:
-            error(("indicators", key), name, f"{value} is negative", f"{value} là số âm")
-            continue
-        if value > MAX_COUNT:
-            error(("indicators", key), name, f"{value} is more than {MAX_COUNT}", f"{value} lớn hơn {MAX_COUNT}")
-            continue
-        counts[key] = value
-    for indicator in INDICATORS:
-        present = indicator.code in values and values[indicator.code] not in (None, "")
-        if not present:
-            loc = ("indicators", indicator.code) if indicator.code in values else ("indicators",)
-            error(loc, f"indicators.{indicator.code}", "missing: enter 0 if none", "chưa nhập (ghi 0 nếu không có)")
-    for indicator in INDICATORS:
-        whole = indicator.whole
-        if whole and indicator.code in counts and whole in counts and counts[indicator.code] > counts[whole]:
-            error(("indicators", indicator.code), f"indicators.{indicator.code}",
-                  f"{counts[indicator.code]} is more than {whole} ({counts[whole]})",
-                  f"{counts[indicator.code]} lớn hơn {INDICATOR_BY_CODE[whole].label_vi.lower()} ({counts[whole]})")
-    total = counts.get("cooperatives_total")
-    effective, weak = counts.get("operating_effectively"), counts.get("weak")
-    if None not in (total, effective, weak) and effective <= total and weak <= total and effective + weak > total:
-        error(("indicators", "weak"), "indicators.weak",
-              f"effective ({effective}) and weak ({weak}) together exceed cooperatives_total ({total})",
-              f"HTX hiệu quả ({effective}) cộng HTX yếu kém ({weak}) lớn hơn tổng số HTX ({total})")
-    return counts
+        container = tuple(error["loc"][:-1])
+        inside = (i for i, other in enumerate(ordered) if len(other["loc"]) > len(container)
+                  and tuple(other["loc"][:len(container)]) == container
+                  and not (other["type"] in UNKNOWN and len(other["loc"]) == len(container) + 1))
+        ordered.insert(next(inside, len(ordered)), error)
+    return ordered
+
+
+def _field_error(error: dict, raw) -> FieldError:
+    """pydantic's error as people read it: our own refusals carry both languages; pydantic's (an unknown
+    or missing field, a mapping that is not one) are said here."""
+    loc, kind, ctx = tuple(error["loc"]), error["type"], error.get("ctx") or {}
+    if kind == "review_input":
+        if "key" in ctx:
+            loc = loc[:-1] + (ctx["key"],)
+        loc = ctx.get("loc", loc)
+        name = f"{ctx['line']}.{loc[-1]}" if "line" in ctx else _name(loc, raw)
+        return FieldError(loc, name, ctx["en"], ctx["vi"])
+    if kind in UNKNOWN:
+        if loc[:1] == ("indicators",):
+            return FieldError(loc, _name(loc, raw), f"unknown indicator (expected: {', '.join(INDICATOR_BY_CODE)})",
+                              "chỉ tiêu không hợp lệ")
+        if len(loc) == 1:
+            expected = ", ".join(sorted(TOP_KEYS))
+            return FieldError(loc, str(loc[0]), f"unknown field (expected: {expected})",
+                              f"trường không hợp lệ (chỉ có: {expected})")
+        return FieldError(loc, _name(loc, raw), f"unknown field (expected: {', '.join(sorted(TASK_KEYS))})",
+                          "trường không hợp lệ")
+    if kind == "missing" and loc[:1] == ("indicators",):  # not in the mapping at all: the mapping is the place
+        return FieldError(("indicators",), _name(loc, raw), "missing: enter 0 if none",
+                          "chưa nhập (ghi 0 nếu không có)")
+    if kind == "model_type" and loc == ():
+        return FieldError((), "(top level)", "expected a mapping with tasks, indicators and notes",
+                          "cần một bảng gồm tasks, indicators, notes")
+    if kind == "model_type" and loc[:1] == ("tasks",):
+        return FieldError(loc, _name(loc, raw), "expected a mapping with ref, status, ...", "cần ref, status, ...")
+    return FieldError(loc, _name(loc, raw), error["msg"], error["msg"])
+
+
+def _name(loc: tuple, raw) -> str:
+    """How people name a place in the raw inputs: notes, tasks[2], tasks[3.1.1-a].status, indicators.weak."""
+    if not loc:
+        return "(top level)"
+    if loc[0] == "tasks" and len(loc) >= 2:
+        if len(loc) == 2:
+            return f"tasks[{loc[1] + 1}]"
+        entry = raw["tasks"][loc[1]]
+        ref = str(entry.get("ref") or "").strip()
+        return f"tasks[{ref or loc[1] + 1}].{loc[2]}"
+    if loc[0] == "indicators" and len(loc) == 2:
+        return f"indicators.{loc[1]}"
+    return ".".join(str(part) for part in loc)

@@ -10,12 +10,12 @@ from sqlmodel import Session, select
 from config.errors import InputError
 from models.agency import Agency, AgencyKind
 from models.audit import record
-from models.clock import local_date
+from models.clock import local_date, vn_time
 from models.occurrence import Occurrence, OccurrenceKind, Progress
 from models.status import StatusCategory, occurrence_status
 from models.plan import Plan, Task, TaskCoordinator
 from models.review.rules import (
-    CycleDates, ReportedStatus, cycle_dates, hash_token, vn_moment, is_expired, is_late, new_token, phase, refusal,
+    CycleDates, ReportedStatus, cycle_dates, hash_token, is_expired, is_late, new_token, phase, refusal,
     token_matches,
 )
 from models.review.tables import Channel, IndicatorValue, ReviewCycle, ReviewRequest, ReviewSubmission, ReviewToken
@@ -369,7 +369,7 @@ class StatusRow:
 
     def as_dict(self) -> dict:
         return dict(code=self.code, name=self.name, kind=self.kind, state=self.state, label=self.label_vi,
-                    submitted_at=vn_moment(self.submitted_at).isoformat() if self.submitted_at else None,
+                    submitted_at=vn_time(self.submitted_at).isoformat() if self.submitted_at else None,
                     channel=self.channel, submissions=self.submissions)
 
 

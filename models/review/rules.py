@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from models.clock import VN_TZ, local_date, start_of_day
+from models.clock import local_date, start_of_day
 from models.reminders import Firing, deadline_firing
 from models.workdays import WorkCalendar
 
@@ -87,21 +87,12 @@ def token_matches(token: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_token(token), stored_hash)
 
 
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back stored moments without their zone; dondoc stores them in Vietnam time."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=VN_TZ)
-
-
-def vn_moment(moment: datetime) -> datetime:
-    return aware(moment).astimezone(VN_TZ)
-
-
 def is_expired(expires_at: datetime, now: datetime) -> bool:
-    return aware(now) >= aware(expires_at)
+    return now >= expires_at
 
 
 def is_closed(closes_at: datetime, now: datetime) -> bool:
-    return aware(now) >= aware(closes_at)
+    return now >= closes_at
 
 
 # --- the cycle's dates -------------------------------------------------------------------------
@@ -135,7 +126,7 @@ def cycle_dates(year: int, policy, plan_inputs_due: str | None = None) -> CycleD
 
 def is_late(submitted_at: datetime, inputs_due: date) -> bool:
     """Inputs are on time through the whole due day in Vietnam."""
-    return local_date(aware(submitted_at)) > inputs_due
+    return local_date(submitted_at) > inputs_due
 
 
 def refusal(*, closes_at: datetime, inputs_due: date, already_submitted: bool, now: datetime) -> str | None:
@@ -145,7 +136,7 @@ def refusal(*, closes_at: datetime, inputs_due: date, already_submitted: bool, n
     reported may still do so (late) until the cycle closes; one that has, may no longer change it.
     """
     if is_closed(closes_at, now):
-        return f"the review closed on {local_date(aware(closes_at) - timedelta(seconds=1)):%d/%m/%Y}"
+        return f"the review closed on {local_date(closes_at - timedelta(seconds=1)):%d/%m/%Y}"
     if already_submitted and local_date(now) > inputs_due:
         return (f"the inputs were due on {inputs_due:%d/%m/%Y} and this agency has already submitted; "
                 "ask the Provincial Cooperative Alliance to reopen it")

@@ -9,10 +9,12 @@ expires when the cycle closes.
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, Text
+from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
+import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
 from models.review.rules import is_closed
+from models.types import UtcDateTime
 
 class CycleStatus(StrEnum):
     OPEN = "open"
@@ -36,10 +38,10 @@ class ReviewCycle(SQLModel, table=True):
     inputs_due: date
     report_due: date
     # Links stop working and inputs are refused from this moment.
-    closes_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    closes_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     status: str = Field(default=CycleStatus.OPEN, max_length=20)
-    opened_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    reported_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    opened_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    reported_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
 
     def is_closed(self, now: datetime) -> bool:
         return is_closed(self.closes_at, now)
@@ -54,9 +56,9 @@ class ReviewRequest(SQLModel, table=True):
     cycle_id: int = Field(foreign_key="reviewcycle.id", index=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
     asks_indicators: bool = False  # districts and the Alliance report the section-1.3 indicators
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     # The latest accepted submission, and whether the agency's inputs came after the deadline.
-    submitted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    submitted_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime))
     late: bool = False
 
 
@@ -66,15 +68,15 @@ class ReviewToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="reviewrequest.id", index=True)
     token_hash: str = Field(unique=True, max_length=64)
-    issued_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    issued_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     reason: str = Field(max_length=40)  # request, chaser:before:7, chaser:overdue:7, ...
 
 
 class ReviewSubmission(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="reviewrequest.id", index=True)
-    submitted_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    submitted_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
     channel: str = Field(max_length=20)
     actor: str = Field(max_length=120)
     late: bool = False

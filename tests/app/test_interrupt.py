@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -34,13 +35,26 @@ def test_ctrl_c_stops_a_running_simulation_keeping_the_days_done_and_exits_130(l
             time.sleep(0.2)
         process.send_signal(signal.SIGINT)
         signalled = time.monotonic()
-        stdout, stderr = process.communicate(timeout=60)
-        took = time.monotonic() - signalled
+        said = []  # when each line of stderr came: the report of what was done, then the exit
+        reader = threading.Thread(target=lambda: said.extend((time.monotonic(), line) for line in process.stderr))
+        reader.start()
+        stdout = process.stdout.read()
+        process.wait(timeout=60)
+        ended = time.monotonic()
+        reader.join(timeout=10)
+        stderr = "".join(line for _, line in said)
+        took = ended - signalled
     finally:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 130, stderr
-    assert took < 15, f"{took:.1f} s from Ctrl-C to exit"  # the days stop at once; Prefect closes its run
+    # The days stop at once and Prefect closes its run: about a second at rest (bench/cli.py measures it);
+    # generous here, for a loaded machine.
+    assert took < 15, f"{took:.1f} s from Ctrl-C to exit"
+    # Once it has said what was done it leaves (dondoc.app.interrupt.exit_now): not seconds later, after
+    # Prefect's queues drain and the heap is freed. A gap the load cannot stretch much: no work is left.
+    reported = next(at for at, line in said if "Stopped (Ctrl-C)" in line)
+    assert ended - reported < 1.0, f"{ended - reported:.2f} s from the report to the exit"
     assert "Traceback" not in stderr and "Crash detected" not in stderr, stderr
     assert "Stopped (Ctrl-C): the days 01/01/2015 → " in stderr, stderr
     last_day = stderr.split("the days 01/01/2015 → ", 1)[1].split()[0]

@@ -146,8 +146,9 @@ def test_messages_this_process_claimed_and_did_not_send_are_waiting_at_once(load
 
 # --- the command's exit code ------------------------------------------------------------------------
 
-def test_remind_exits_non_zero_and_says_what_waits_when_the_mail_server_is_down(loaded, settings, mail_port):
+def test_remind_exits_non_zero_and_says_what_waits_when_the_mail_server_is_down(loaded, settings, mail_port, monkeypatch):
     from tests.conftest import Cli
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
 
     down = Cli(settings.model_copy(update=dict(smtp_host="127.0.0.1", smtp_port=mail_port.number)))
     result = down("remind", "--today", FRIDAY.isoformat())
@@ -156,7 +157,8 @@ def test_remind_exits_non_zero_and_says_what_waits_when_the_mail_server_is_down(
     assert last.startswith("error: not delivered yet: ") and "queued, next try 08:15 15/01/2016" in last
 
 
-def test_remind_exits_non_zero_when_the_outbox_folder_cannot_be_written(loaded, settings):
+def test_remind_exits_non_zero_when_the_outbox_folder_cannot_be_written(loaded, settings, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
     settings.outbox_dir.mkdir(parents=True)
     (settings.outbox_dir / FRIDAY.isoformat()).write_text("blocks the day's folder")
     result = loaded("remind", "--today", FRIDAY.isoformat())

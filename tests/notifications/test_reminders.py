@@ -230,14 +230,14 @@ def test_a_550_reply_marks_the_message_failed_for_good_and_the_others_still_arri
 
 def test_a_dry_run_shows_who_would_get_what_and_writes_nothing(loaded, engine):
     result = loaded.ok("remind", "--today", "2016-01-15", "--dry-run")
-    assert LAN in result.stdout and "nothing written" in result.stdout
+    assert LAN in result.stdout and "(không ghi gì)" in result.stdout
     with Session(engine) as session:
         assert session.exec(select(Message)).first() is None
 
 
 def test_the_remind_command_runs_the_prefect_flow_into_the_local_outbox(loaded, settings):
     result = loaded.ok("remind", "--today", "2016-01-15")
-    assert "digests queued" in result.stdout
+    assert "thư nhắc vào hàng đợi" in result.stdout
     files = sorted((settings.outbox_dir / "2016-01-15").glob("*.eml"))
     assert any(LAN in f.name for f in files)
     with Session(AppContext(settings).engine) as session:

@@ -60,9 +60,10 @@ def test_the_simulated_agencies_answer_the_same_way_every_time(loaded, app_conte
         context.close()
 
 
-def test_the_review_commands_run_the_flows_and_write_the_report_by_extension(loaded, tmp_path):
+def test_the_review_commands_run_the_flows_and_write_the_report_by_extension(loaded, tmp_path, monkeypatch):
     result = loaded.ok("review", "open", "2016", "--today", "2016-11-01")
-    assert "Review 2016 opened" in result.stdout
+    assert "Sơ kết năm 2016 đã mở:" in result.stdout  # Vietnamese unless DONDOC_LANGUAGE says otherwise
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
     assert "was already open" in loaded.ok("review", "open", "2016", "--today", "2016-11-02").stdout
     loaded.ok("review", "chase", "2016", "--today", "2016-11-23")
     status = json.loads(loaded.ok("review", "status", "2016", "--today", "2016-12-01", "--format", "json").stdout)

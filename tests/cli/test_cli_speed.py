@@ -1,0 +1,114 @@
+"""What keeps the command line quick (issue 23; the times themselves are bench/cli.py's): the read
+commands never import SQLModel, the table classes, rich or Prefect; `remind` with nothing to send imports
+neither Prefect nor the email and template libraries; the plain tables they read stay equal to the
+table classes; the plain-text table lines up Vietnamese text."""
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# What a read command must not load: SQLModel and our table classes (~0.7 s together), rich's table
+# (~0.4 s), Prefect; the email library and Jinja (~0.4 s) are for messages actually built.
+NOT_FOR_READS = ("sqlmodel", "rich", "prefect", "models.plan", "models.agency", "models.occurrence", "models.outbox")
+NOT_FOR_NOTHING_TO_SEND = ("prefect", "rich", "emails", "dkim", "jinja2", "flows")
+
+READS = [
+    ["tasks", "--today", "15/01/2016"],
+    ["overdue", "--today", "15/01/2016"],
+    ["overdue", "--today", "15/01/2016", "--agency", "skhdt"],
+    ["task", "show", "3.3-a/BA-BE", "--today", "15/01/2016"],
+    ["agencies", "list"],
+]
+
+
+def modules_after(settings, *args: str) -> tuple[set[str], str]:
+    """The modules a real `dondoc ARGS` process has loaded when it ends, and what it printed."""
+    code = ("import sys\nfrom dondoc.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n"
+            "    print('EXIT', exit.code)\nprint('MODULES', sorted(sys.modules))")
+    env = dict(os.environ, DONDOC_DATABASE_URL=settings.resolved_database_url, DONDOC_DATA_DIR=str(settings.data_dir),
+               DONDOC_LANGUAGE="en", PYTHONPATH=str(ROOT))
+    env.pop("DONDOC_TODAY", None)
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert "EXIT 0" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+    listed = done.stdout.rsplit("MODULES ", 1)[1]
+    return set(json.loads(listed.replace("'", '"'))), done.stdout
+
+
+def loaded_among(modules: set[str], names) -> list[str]:
+    return sorted(name for name in names if name in modules or any(m.startswith(name + ".") for m in modules))
+
+
+@pytest.mark.parametrize("args", READS, ids=lambda args: " ".join(args[:2]))
+def test_a_read_command_loads_neither_sqlmodel_nor_the_table_classes_nor_rich(loaded, settings, args):
+    modules, printed = modules_after(settings, *args)
+    assert loaded_among(modules, NOT_FOR_READS) == []
+    assert "models.core" in modules  # it did read the database, through the plain tables
+    assert len(printed.splitlines()) > 5
+
+
+def test_remind_with_nothing_to_send_loads_no_prefect_nor_the_email_and_template_libraries(loaded, settings):
+    modules, printed = modules_after(settings, "remind", "--today", "03/01/2015")  # a Saturday: nothing to do
+    assert "03/01/2015: nothing to send now" in printed
+    assert loaded_among(modules, NOT_FOR_NOTHING_TO_SEND) == []
+
+
+def test_the_plain_tables_have_the_table_classes_names_and_column_types():
+    import models
+    from models import core
+    from sqlmodel import SQLModel
+
+    models.load_tables()
+    for table in core.metadata.tables.values():
+        full = SQLModel.metadata.tables[table.name]
+        for column in table.columns:
+            assert column.name in full.columns, f"{table.name}.{column.name} is not a column of the table class"
+            theirs = full.columns[column.name].type
+            assert column.type._type_affinity is theirs._type_affinity, f"{table.name}.{column.name}"
+            assert getattr(column.type, "timezone", None) == getattr(theirs, "timezone", None), f"{table.name}.{column.name}"
+
+
+def test_a_table_module_alone_still_flushes_once_the_orm_loads_every_table(engine):
+    """models/__init__.py loads no table: the first ORM use loads them all, so a foreign key to a
+    table no one imported (occurrence.task_id -> task) resolves."""
+    code = ("from datetime import date\nfrom sqlmodel import Session, create_engine\nimport sys\n"
+            "from datetime import datetime, timezone\nfrom models.audit import AuditEntry\n"
+            "assert 'models.plan' not in sys.modules\n"
+            "with Session(create_engine(sys.argv[1])) as session:\n"
+            "    session.add(AuditEntry(at=datetime(2016, 1, 15, tzinfo=timezone.utc), actor='t', entity='task', entity_id=1, field='x'))\n"
+            "    session.flush()\n    session.rollback()\nprint('FLUSHED', 'models.plan' in sys.modules)")
+    url = engine.url.render_as_string(hide_password=False)
+    done = subprocess.run([sys.executable, "-c", code, url], cwd=ROOT, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert "FLUSHED True" in done.stdout, done.stderr[-2000:]
+
+
+def _width_of_line(line: str) -> int:
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def test_the_plain_table_aligns_vietnamese_composed_decomposed_and_wide_text():
+    from dondoc.cli.output import render_table
+
+    decomposed = unicodedata.normalize("NFD", "Sở Kế hoạch và Đầu tư")
+    rows = [["SKHDT", "Sở Kế hoạch và Đầu tư", "x"], ["NFD", decomposed, "y"], ["CJK", "漢字かな", "z"]]
+    lines = render_table(["Mã", "Cơ quan", "Ghi chú"], rows, title="Cơ quan").splitlines()
+    assert lines[0] == "Cơ quan" and lines[2].startswith("Mã ")
+    third = [line.rstrip()[-1] for line in lines[4:]]
+    assert third == ["x", "y", "z"]
+    assert len({_width_of_line(line.rstrip()) for line in lines[4:]}) == 1  # the last column starts at one place
+
+
+def test_a_cell_too_wide_for_the_table_is_wrapped_at_spaces_within_the_width():
+    from dondoc.cli.output import render_table
+
+    title = "Xây dựng Kế hoạch phát triển kinh tế tập thể hàng năm của huyện, thị xã " * 4
+    text = render_table(["Mã", "Nhiệm vụ", "Chủ trì"], [["3.3-d", title.strip(), "NGAN-SON"]], width=80)
+    lines = text.splitlines()
+    assert max(_width_of_line(line) for line in lines) <= 80
+    assert " ".join(line[len("3.3-d  "):].split("  ")[0].strip() for line in lines[2:]).split() == title.split()
+    assert lines[2].rstrip().endswith("NGAN-SON")
