@@ -32,6 +32,9 @@ includes the interpreter and imports, shown as the "imports only" baseline):
 4. overdue page: GET /overdue through the FastAPI TestClient signed in as staff, `--requests`
    requests over pages, filters and sorts: p50, p95 (the client is entered, so the app's lifespan
    runs as under uvicorn);
+   overview page: GET /overview (staff's landing page: every count over every occurrence, per agency,
+   section, year and quarter), `--overview-requests` times, every plan's and one plan's in turn: p50,
+   p95 and the peak RSS (target < 300 MiB: the occurrences are streamed and folded, issue 22);
 5. review: `dondoc.app.review_jobs.open_review` for every plan of every province (the year's cycle and
    one request per reporting agency, emails queued, not sent), plan after plan while the next one fits
    in `--review-budget` seconds; what was not opened is extrapolated (and said so).
@@ -104,12 +107,15 @@ ROWS = [
     ("dispatch_ratio", "dispatch / raw smtplib", ">= 0.7"),
     ("p50", "overdue page p50", ""),
     ("p95", "overdue page p95", "< 200 ms"),
+    ("overview_p50", "overview page p50", ""),
+    ("overview_p95", "overview page p95", ""),
     ("review", "open annual review, every agency", ""),
     ("mem_base", "peak RSS: imports only (baseline)", ""),
     ("mem_load", "peak RSS: load", ""),
     ("mem_sweep", "peak RSS: sweep", ""),
     ("mem_dispatch", "peak RSS: dispatch", ""),
     ("mem_overdue", "peak RSS: overdue page", ""),
+    ("mem_overview", "peak RSS: overview page", "< 300 MiB"),
     ("mem_review", "peak RSS: review", ""),
 ]
 
@@ -442,6 +448,42 @@ def step_overdue(cfg: dict) -> dict:
                 worst=max(((percentile(v, 0.95), k) for k, v in timings.items() if v))[1])
 
 
+# --- step 4b: the overview page ----------------------------------------------------------------
+
+def step_overview(cfg: dict) -> dict:
+    """GET /overview (staff's landing page: the four categories, per agency, per section, per year and
+    per quarter, every count over every occurrence of the database) `--overview-requests` times, every
+    plan's figures and then one plan's in turn; p50, p95 and the process's peak RSS."""
+    from sqlmodel import select
+
+    from bench.overdue_page import percentile, signed_in_client
+    from models.accounts import add_staff_user
+    from models.clock import FixedClock
+    from models.db import transaction
+    from models.plan import Plan
+
+    context = context_for(cfg)
+    day = date.fromisoformat(cfg["day"])
+    with transaction(context.engine) as session:
+        add_staff_user(session, email=STAFF_EMAIL, name="Alice", password=STAFF_PASSWORD,
+                       now=FixedClock.on(day).now(), actor="bench", update_existing=True)
+        first_plan = session.exec(select(Plan.code).order_by(Plan.id)).first()
+    before = peak_rss_mib()
+    urls = {"every plan": "/overview", "one plan": f"/overview?plan={first_plan}"}
+    timings: dict[str, list[float]] = {kind: [] for kind in urls}
+    with signed_in_client(context, STAFF_EMAIL, STAFF_PASSWORD) as client:
+        for n in range(cfg.get("overview_requests", 6)):
+            kind = list(urls)[n % len(urls)]
+            started = time.perf_counter()
+            answer = client.get(urls[kind])
+            timings[kind].append((time.perf_counter() - started) * 1000)
+            assert answer.status_code == 200 and "/signin" not in str(answer.url), (answer.status_code, answer.url)
+    every = [t for values in timings.values() for t in values]
+    context.close()
+    return dict(p50=statistics.median(every), p95=percentile(every, 0.95), requests=len(every),
+                rss_before=before, by_kind={k: [statistics.median(v), percentile(v, 0.95)] for k, v in timings.items() if v})
+
+
 # --- step 5: open the annual review ----------------------------------------------------------
 
 def step_review(cfg: dict) -> dict:
@@ -501,7 +543,7 @@ def step_imports(cfg: dict) -> dict:
 
 
 STEPS = dict(imports=step_imports, load=step_load, sweep=step_sweep, dispatch=step_dispatch,
-             overdue=step_overdue, review=step_review)
+             overdue=step_overdue, overview=step_overview, review=step_review)
 
 
 def run_step(name: str, cfg: dict) -> dict:
@@ -586,7 +628,7 @@ def pg_version() -> str:
         return f"unavailable ({type(exc).__name__})"
 
 
-ALL_STEPS = ("imports", "load", "sweep", "dispatch", "overdue", "review")
+ALL_STEPS = ("imports", "load", "sweep", "dispatch", "overdue", "overview", "review")
 
 
 def run_database(kind: str, base: dict, folder: Path, keep: bool, steps: tuple[str, ...] = ALL_STEPS) -> dict:
@@ -670,6 +712,12 @@ def cells(r: dict) -> dict[str, str]:
             p50=f"{overdue['p50']:.0f} ms",
             p95=f"{overdue['p95']:.0f} ms {verdict(overdue['p95'] < 200)}",
             mem_overdue=f"{overdue['rss']:,.0f} MiB")
+    if "overview" in r:
+        overview = r["overview"]
+        found.update(
+            overview_p50=f"{overview['p50']:,.0f} ms",
+            overview_p95=f"{overview['p95']:,.0f} ms",
+            mem_overview=f"{overview['rss']:,.0f} MiB {verdict(overview['rss'] < 300)}")
     if "review" in r:
         review = r["review"]
         found.update(
@@ -762,7 +810,9 @@ def markdown(results: dict[str, dict], args, counts: dict, info: dict, stamp: st
             f"{s['bare_cpu']:.2f} s). Dispatch: {args.messages:,} digests (~{d['size'] / 1024:.1f} KiB MIME) per run, "
             f"dispatcher {', '.join(f'{x:,.0f}' for x in d['ours_runs'])}/s, raw {', '.join(f'{x:,.0f}' for x in d['raw_runs'])}/s "
             f"(median of {args.runs}; aiosmtpd in a child process on loopback). Overdue page: {o['requests']} requests, "
-            f"p50/p95 by kind: {'; '.join(f'{k} {v[0]:.0f}/{v[1]:.0f} ms' for k, v in o['by_kind'].items())}. Review: opening the first plan's "
+            f"p50/p95 by kind: {'; '.join(f'{k} {v[0]:.0f}/{v[1]:.0f} ms' for k, v in o['by_kind'].items())}. "
+            f"Overview page: {r['overview']['requests']} requests, p50/p95 by kind: "
+            f"{'; '.join(f'{k} {v[0]:,.0f}/{v[1]:,.0f} ms' for k, v in r['overview']['by_kind'].items())}. Review: opening the first plan's "
             f"cycle asks {r['review'].get('first_plan_agencies', '?')} agencies "
             f"({r['review'].get('first_plan_other_provinces', '?')} of them from other provinces) and emails "
             f"{r['review'].get('first_plan_people', 0):,} people.")
@@ -801,6 +851,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--messages", type=int, default=2000, help="digests dispatched per run")
     parser.add_argument("--runs", type=int, default=3, help="dispatch runs (median)")
     parser.add_argument("--requests", type=int, default=80, help="overdue page requests")
+    parser.add_argument("--overview-requests", type=int, default=6,
+                        help="overview page requests (every plan's figures and one plan's, in turn)")
     parser.add_argument("--review-year", type=int, default=2018)
     parser.add_argument("--review-budget", type=float, default=240,
                         help="seconds for the review step: plans are opened in turn while the next one fits")
@@ -843,7 +895,8 @@ def main(argv: list[str] | None = None) -> dict:
         else:
             counts = dict(provinces=args.provinces)
         base = dict(workload=str(folder / "workload"), provinces=args.provinces, day=args.day, sweeps=args.sweeps, messages=args.messages,
-                    runs=args.runs, requests=args.requests, review_year=args.review_year,
+                    runs=args.runs, requests=args.requests,
+                    overview_requests=args.overview_requests, review_year=args.review_year,
                     review_budget=args.review_budget, in_process=args.in_process)
         results = {kind: run_database(kind, base, folder, args.keep or "load" not in steps, steps) for kind in kinds}
     finally:

@@ -13,15 +13,15 @@ from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
 from models.clock import local_date, start_of_day
 from models.occurrence import HAS_DEADLINE, Occurrence, open_as_of
 from models.plan import Plan, Task
-from models.status import (COUNTED, EVERYTHING, StatusCategory, StatusSummary, Tally, Window, period_label, read_facts,
-                           summarize)
+from models.status import (COUNTED, EVERYTHING, StatusCategory, StatusSummary, Tally, Window, iter_facts, period_label,
+                           summarize, summarize_windows)
 
 PAGE_SIZE = 50
 
 
 def status_summary(session: Session, *, now: datetime, window: Window = EVERYTHING,
                    agency_id: int | None = None, plan_id: int | None = None) -> StatusSummary:
-    return summarize(read_facts(session, plan_id=plan_id, agency_id=agency_id), local_date(now), window)
+    return summarize(iter_facts(session, plan_id=plan_id, agency_id=agency_id), local_date(now), window)
 
 
 def category_counts(session: Session, *, now: datetime, agency_id: int | None = None) -> dict[StatusCategory, int]:
@@ -82,40 +82,52 @@ class YearBar:
 
 def completions_by_year(session: Session, *, now: datetime, plan_id: int | None = None) -> list[YearBar]:
     """Per year of the plan up to the day of `now`: its duties in the four categories, as of that day."""
-    today = local_date(now)
-    facts = read_facts(session, plan_id=plan_id)
-    plans = session.execute(select(func.min(Plan.horizon_start), func.max(Plan.horizon_end))
-                            .where(*([Plan.id == plan_id] if plan_id else []))).one()
-    if plans[0] is None:
-        return []
-    bars = []
-    for year in range(plans[0].year, min(plans[1].year, today.year) + 1):
-        tally = summarize(facts, today, Window.year(year)).duties
-        bars.append(YearBar(year, tally[StatusCategory.DONE_ON_TIME], tally[StatusCategory.DONE_LATE],
-                            tally[StatusCategory.OPEN_IN_TIME], tally[StatusCategory.OPEN_OVERDUE],
-                            tally[StatusCategory.NO_DEADLINE]))
-    return bars
+    return overview_figures(session, now=now, plan_id=plan_id).years
 
 
 def quarter_tallies(session: Session, *, now: datetime,
                     plan_id: int | None = None) -> list[tuple[str, str, dict[StatusCategory, int]]]:
     """Per quarter of the plan's years up to the day of `now`: (label "Q1/2016", period "2016-Q1", the
     duties in the four categories as of that day), from models/status.py like every other count."""
+    return overview_figures(session, now=now, plan_id=plan_id).quarters
+
+
+@dataclass
+class OverviewFigures:
+    """What the overview counts, all from one read of the facts: the whole plan's summary, each year's
+    duties (YearBar) and each quarter's ((label, period, counts) as quarter_tallies gives them)."""
+    summary: StatusSummary
+    years: list[YearBar] = field(default_factory=list)
+    quarters: list[tuple[str, str, dict[StatusCategory, int]]] = field(default_factory=list)
+
+
+def overview_figures(session: Session, *, now: datetime, plan_id: int | None = None) -> OverviewFigures:
+    """status_summary, completions_by_year and quarter_tallies in one pass: the occurrences are streamed
+    (models/status.py iter_facts) and each task is folded into every window's counts as it comes, so
+    memory holds counts, not the occurrences, whatever the size of the database."""
     today = local_date(now)
-    facts = read_facts(session, plan_id=plan_id)
     horizon = select(func.min(Plan.horizon_start), func.max(Plan.horizon_end))
     plans = session.execute(horizon.where(Plan.id == plan_id) if plan_id else horizon).one()
-    if plans[0] is None:
-        return []
-    found = []
-    for year in range(plans[0].year, min(plans[1].year, today.year) + 1):
-        for quarter in range(1, 5):
-            window = Window.quarter(year, quarter)
-            if window.start > today:
-                break
-            tally = summarize(facts, today, window).duties
-            found.append((f"Q{quarter}/{year}", f"{year}-Q{quarter}", {c: tally[c] for c in COUNTED}))
-    return found
+    years: list[int] = []
+    quarters: list[tuple[int, int, Window]] = []
+    if plans[0] is not None:
+        years = list(range(plans[0].year, min(plans[1].year, today.year) + 1))
+        for year in years:
+            for quarter in range(1, 5):
+                window = Window.quarter(year, quarter)
+                if window.start > today:
+                    break
+                quarters.append((year, quarter, window))
+    (summary,), tallies = summarize_windows(iter_facts(session, plan_id=plan_id), today, [EVERYTHING],
+                                            [Window.year(y) for y in years] + [w for _, _, w in quarters])
+    figures = OverviewFigures(summary)
+    for year, tally in zip(years, tallies):
+        figures.years.append(YearBar(year, tally[StatusCategory.DONE_ON_TIME], tally[StatusCategory.DONE_LATE],
+                                     tally[StatusCategory.OPEN_IN_TIME], tally[StatusCategory.OPEN_OVERDUE],
+                                     tally[StatusCategory.NO_DEADLINE]))
+    for (year, quarter, _), tally in zip(quarters, tallies[len(years):]):
+        figures.quarters.append((f"Q{quarter}/{year}", f"{year}-Q{quarter}", {c: tally[c] for c in COUNTED}))
+    return figures
 
 
 # --- the overdue list -------------------------------------------------------------------------

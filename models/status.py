@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Iterable, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 from sqlalchemy import select
 
@@ -243,9 +243,25 @@ def duty_status(periods: Iterable[Period], today: date) -> StatusCategory:
     completed within the deadline if any is still to do (begun or not); else done late if any period
     was done late; else done on time.
     """
-    found = {period_status(due=p.due, starts_on=p.starts_on, kind=p.kind, progress=p.progress,
-                           completed_on=p.completed_on, today=today) for p in periods}
-    found.discard(StatusCategory.NO_DEADLINE)
+    return fold_status(period_categories(periods, today))
+
+
+def period_categories(periods: Iterable[Period], today: date) -> set[StatusCategory]:
+    """The categories its periods are in on `today` (what duty_status folds; a plan entry folds the
+    union of its tasks' sets, so it keeps a set, not the periods)."""
+    return {period_status(due=p.due, starts_on=p.starts_on, kind=p.kind, progress=p.progress,
+                          completed_on=p.completed_on, today=today) for p in periods}
+
+
+def period_states(periods: Iterable[Period], today: date) -> list[StatusCategory]:
+    """period_status of each period on `today`, in their order."""
+    return [period_status(due=p.due, starts_on=p.starts_on, kind=p.kind, progress=p.progress,
+                          completed_on=p.completed_on, today=today) for p in periods]
+
+
+def fold_status(found: set[StatusCategory]) -> StatusCategory:
+    """duty_status's rule, on the categories of the periods."""
+    found = found - {StatusCategory.NO_DEADLINE}
     if not found:
         return StatusCategory.NO_DEADLINE
     for category in (StatusCategory.OPEN_OVERDUE, StatusCategory.OPEN_IN_TIME, StatusCategory.NOT_STARTED,
@@ -357,43 +373,83 @@ def summarize(facts: Iterable[TaskFacts], today: date, window: Window = EVERYTHI
     """Counts of duties (tasks and plan entries) and periods per category, as of `today`, over the
     periods `window` holds. A task with no period in the window is not counted in it; a no-deadline
     duty counts in every window of the plan (its check-ins say whether it was reported)."""
-    summary = StatusSummary(today, window)
-    # The year whose review a no-deadline duty is reported in: the window's, or this one's.
-    report_year = min(window.end or today, today).year
-    entries: dict[tuple[str, str], list[Period]] = {}
+    counting = Summarizer(today, window)
     for task in facts:
-        held = [p for p in task.periods
+        counting.add(task)
+    return counting.result()
+
+
+def summarize_windows(facts: Iterable[TaskFacts], today: date, windows: Iterable[Window],
+                      duties_only: Iterable[Window] = ()) -> tuple[list[StatusSummary], list[Tally]]:
+    """summarize() for several windows in one pass over `facts` (which may be a stream: each task is
+    folded into every window's counts as it comes, then dropped): the whole summary of each of
+    `windows`, and only the duties' tally of each of `duties_only` (the years and quarters of a chart)."""
+    full = [Summarizer(today, w) for w in windows]
+    light = [Summarizer(today, w, duties_only=True) for w in duties_only]
+    every = full + light
+    for task in facts:
+        states = period_states(task.periods, today)  # a period's status on the day is the same in every window
+        for counting in every:
+            counting.add(task, states)
+    return [c.result() for c in full], [c.result().duties for c in light]
+
+
+class Summarizer:
+    """summarize(), one task at a time: what it keeps between tasks is counts (and, per plan entry,
+    the set of its periods' categories), never the periods. `duties_only`: the duties' tally alone."""
+
+    def __init__(self, today: date, window: Window = EVERYTHING, *, duties_only: bool = False):
+        self.summary = StatusSummary(today, window)
+        self.today, self.window, self.duties_only = today, window, duties_only
+        # The year whose review a no-deadline duty is reported in: the window's, or this one's.
+        self.report_year = min(window.end or today, today).year
+        self.entries: dict[tuple[str, str], set[StatusCategory]] = {}
+
+    def add(self, task: TaskFacts, states: list[StatusCategory] | None = None) -> None:
+        """Count `task`; `states`: period_status of each of its periods on the day (computed here if not
+        given: summarize_windows computes them once for every window)."""
+        summary, today, window, periods = self.summary, self.today, self.window, task.periods
+        if states is None:
+            states = period_states(periods, today)
+        held = [i for i, p in enumerate(periods)
                 if window.holds(due=p.planned, progress=p.progress, completed_on=p.completed_on)]
-        deadlines = [p for p in held if p.kind == OccurrenceKind.DEADLINE]
+        deadlines = [i for i in held if periods[i].kind == OccurrenceKind.DEADLINE]
         if not deadlines:
-            if any(p.kind == OccurrenceKind.DEADLINE for p in task.periods):
-                continue  # a duty with deadlines, none of them in this window
-            held = [p for p in task.periods if p.kind == OccurrenceKind.CHECKIN]
-        category = duty_status(held, today)
-        summary.duty_status[task.ref] = category
+            if any(p.kind == OccurrenceKind.DEADLINE for p in periods):
+                return  # a duty with deadlines, none of them in this window
+            held = [i for i, p in enumerate(periods) if p.kind == OccurrenceKind.CHECKIN]
+        found = {states[i] for i in held}
+        category = fold_status(found)
         summary.duties.add(category)
-        if any(p.extended for p in deadlines):
+        if self.duties_only:
+            return
+        summary.duty_status[task.ref] = category
+        if any(periods[i].extended for i in deadlines):
             summary.extended.add(category)
-            summary.extended_periods += sum(1 for p in deadlines if p.extended)
+            summary.extended_periods += sum(1 for i in deadlines if periods[i].extended)
+        held_periods = [periods[i] for i in held]
         for code, name, name_en, share in task.shares():  # a reassigned duty counts for each agency's part
-            part = category if not task.credited else _share_status(share, held, today)
+            part = category if not task.credited else _share_status(share, held_periods, today)
             if part is None:
                 continue
             summary.by_agency.setdefault(code, Tally()).add(part)
             summary.agency_names[code] = (name, name_en)
         summary.by_section.setdefault(top_section(task.section), Tally()).add(category)
-        entries.setdefault((task.plan_code, entry_ref(task.ref)), []).extend(held)
+        self.entries.setdefault((task.plan_code, entry_ref(task.ref)), set()).update(found)
         if category == StatusCategory.NO_DEADLINE and any(
-                p.due.year == report_year and done_by(p.progress, p.completed_on, p.due, today) for p in held):
+                p.due.year == self.report_year and done_by(p.progress, p.completed_on, p.due, today)
+                for p in held_periods):
             summary.no_deadline_reported += 1
-        for p in deadlines:
-            state = period_status(due=p.due, starts_on=p.starts_on, kind=p.kind, progress=p.progress,
-                                  completed_on=p.completed_on, today=today)
-            if state != StatusCategory.NOT_STARTED:
-                summary.periods.add(state)
-    for periods in entries.values():
-        summary.entries.add(duty_status(periods, today))
-    return summary
+        for i in deadlines:
+            if states[i] != StatusCategory.NOT_STARTED:
+                summary.periods.add(states[i])
+
+    def result(self) -> StatusSummary:
+        """The summary of the tasks added so far (the plan entries folded now)."""
+        self.summary.entries = Tally()
+        for found in self.entries.values():
+            self.summary.entries.add(fold_status(found))
+        return self.summary
 
 
 def _share_status(share: list[Period], held: list[Period], today: date) -> StatusCategory | None:
@@ -406,6 +462,14 @@ def _share_status(share: list[Period], held: list[Period], today: date) -> Statu
 
 def read_facts(session, *, plan_id: int | None = None, agency_id: int | None = None) -> list[TaskFacts]:
     """Every live task (of a plan, of a lead agency) with its deadlines and check-ins, in one query."""
+    return list(iter_facts(session, plan_id=plan_id, agency_id=agency_id))
+
+
+def iter_facts(session, *, plan_id: int | None = None, agency_id: int | None = None,
+               chunk: int = 5000) -> Iterator[TaskFacts]:
+    """read_facts() as a stream: one task at a time, the rows fetched `chunk` at a time (a server-side
+    cursor on PostgreSQL), so a caller that folds each task into counts holds one task, not them all.
+    Read it to the end before the session runs another query."""
     from sqlalchemy import func
     from sqlalchemy.orm import aliased
 
@@ -422,20 +486,24 @@ def read_facts(session, *, plan_id: int | None = None, agency_id: int | None = N
         .outerjoin(held, Occurrence.held_by_agency_id == held.id)
         .where(Task.retired == False,  # noqa: E712
                Occurrence.kind.in_([OccurrenceKind.DEADLINE.value, OccurrenceKind.CHECKIN.value]))
-        .order_by(Task.id, Occurrence.due_date))
+        .order_by(Task.id, Occurrence.due_date)
+        .execution_options(yield_per=chunk))
     if plan_id is not None:
         statement = statement.where(Task.plan_id == plan_id)
     if agency_id is not None:  # the agency's duties: those it leads, and the periods credited to it
         statement = statement.where(func.coalesce(Occurrence.held_by_agency_id, Task.lead_agency_id) == agency_id)
-    facts: list[TaskFacts] = []
+    current: TaskFacts | None = None
     for (task_id, ref, section, code, name_vi, name_en, plan_code, due, starts_on, kind, progress,
          completed_on, original, held_code, held_vi, held_en) in session.execute(statement):
         if agency_id is not None and held_code is not None:  # one agency asked about: its part, under its name
             code, name_vi, name_en, held_code = held_code, held_vi, held_en, None
-        if not facts or facts[-1].task_id != task_id:
-            facts.append(TaskFacts(task_id, ref, section, code, name_vi, plan_code, [], name_en))
+        if current is None or current.task_id != task_id:
+            if current is not None:
+                yield current
+            current = TaskFacts(task_id, ref, section, code, name_vi, plan_code, [], name_en)
         period = Period(due, starts_on, kind, progress, completed_on, original)
-        facts[-1].periods.append(period)
+        current.periods.append(period)
         if held_code is not None and held_code != code:
-            facts[-1].credited.setdefault(held_code, (held_vi, held_en, []))[2].append(period)
-    return facts
+            current.credited.setdefault(held_code, (held_vi, held_en, []))[2].append(period)
+    if current is not None:
+        yield current

@@ -10,8 +10,7 @@ from dondoc.web import context_of, language, page, plan_now
 from dondoc.web.access import staff
 from dondoc.web.charts import Bar, quarters_chart, rate_chart
 from models.agency import AgencyKind
-from models.dashboard import (OverdueFilter, agencies_with_tasks, completions_by_year, on_time_by_agency,
-                              overdue_page, quarter_tallies, status_summary)
+from models.dashboard import OverdueFilter, agencies_with_tasks, on_time_by_agency, overdue_page, overview_figures
 from models.inbound import dead_addresses
 from models.loading import leads_without_recipients
 from models.numbers import number
@@ -29,16 +28,15 @@ def overview(request: Request):
         plans = session.exec(select(Plan).order_by(Plan.code)).all()
         chosen = next((p for p in plans if p.code == request.query_params.get("plan")), None)
         plan_id = chosen.id if chosen else None
-        summary = status_summary(session, now=now, plan_id=plan_id)
+        figures = overview_figures(session, now=now, plan_id=plan_id)  # every occurrence read once, streamed
+        summary, years, quarters = figures.summary, figures.years, figures.quarters
         rates = on_time_by_agency(session, now=now, summary=summary)
-        years = completions_by_year(session, now=now, plan_id=plan_id)
         dead = dead_addresses(session)
         from models.task_work import open_explanations, pending_extensions
         explanations, extensions = open_explanations(session), pending_extensions(session)
         nobody = [(plan.code, code, refs) for plan in plans
                   for code, refs in leads_without_recipients(session, plan)]
         districts = {a.code for a in agencies_with_tasks(session, kind=AgencyKind.DISTRICT)}
-        quarters = quarter_tallies(session, now=now, plan_id=plan_id)
         longest = overdue_page(session, now=now, flt=OverdueFilter(sort="due", plan=chosen.code if chosen else None),
                                page=1, page_size=10).items
         plan_list = [(p.code, p.title) for p in plans]

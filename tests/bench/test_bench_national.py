@@ -24,6 +24,7 @@ def test_national_benchmark_tiny(tmp_path):
     assert load["counted"]["plan"] == 2 and load["counted"]["occurrence"] == 2 * load["occurrences"] > 0
     assert load["counted"]["focalpoint"] == 2 * 35 * 2
     assert report["results"]["sqlite"]["review"]["finished"]
+    assert report["results"]["sqlite"]["overview"]["requests"] == 6
     text = out.read_text(encoding="utf-8")
     assert "older sections stay" in text and text.count(national.START) == 1
     for _, label, _ in national.ROWS:
