@@ -103,7 +103,8 @@ def test_no_temporary_server_is_started_when_a_prefect_server_is_configured(tmp_
 
 def test_a_temporary_server_that_cannot_start_is_one_clear_error_line_and_exit_status_1(tmp_path):
     dondoc = os.path.join(os.path.dirname(sys.executable), "dondoc")
-    env = probe_env(tmp_path, PREFECT_API_DATABASE_CONNECTION_URL="sqlite+aiosqlite:////nonexistent/folder/prefect.db")
+    env = probe_env(tmp_path, PREFECT_API_DATABASE_CONNECTION_URL="sqlite+aiosqlite:////nonexistent/folder/prefect.db",
+                    DONDOC_LANGUAGE="en")  # the English message is the one checked here
     subprocess.run([dondoc, "plan", "load", str(BUNDLED_PLAN)], env=env, check=True,
                    capture_output=True, timeout=120)
     result = subprocess.run([dondoc, "remind", "--today", "2016-01-15"], env=env, capture_output=True, text=True,

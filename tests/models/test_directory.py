@@ -196,7 +196,8 @@ def test_the_serving_rule_is_a_function_of_the_day():
     assert serving(rows[2:3], date(2016, 1, 14)) == ([rows[2]], [], True)
 
 
-def test_tasks_and_overdue_take_a_plan_filter_and_show_the_plan(loaded):
+def test_tasks_and_overdue_take_a_plan_filter_and_show_the_plan(loaded, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")  # the English message is the one checked here
     every = json.loads(loaded.ok("tasks", "--plan", "BK-KTTT-2015-2020", "--format", "json").output)
     assert len(every) == 147 and {row["plan"] for row in every} == {"BK-KTTT-2015-2020"}
     late = json.loads(loaded.ok("overdue", "--plan", "BK-KTTT-2015-2020", "--today", "2016-01-15",

@@ -166,7 +166,8 @@ def test_remind_exits_non_zero_when_the_outbox_folder_cannot_be_written(loaded, 
     assert "cannot write the outbox folder" in result.output and "error: not delivered yet: " in result.output
 
 
-def test_an_earlier_day_after_a_later_one_is_refused_with_one_line_and_nothing_written(loaded, settings):
+def test_an_earlier_day_after_a_later_one_is_refused_with_one_line_and_nothing_written(loaded, settings, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")  # the English message is the one checked here
     context = AppContext(settings)
     jobs.run_reminder_day(context, FRIDAY)
     with Session(context.engine) as session:

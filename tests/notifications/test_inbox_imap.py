@@ -161,7 +161,8 @@ def test_dondoc_inbox_runs_the_flow_and_says_what_became_of_each_message(ctx, ma
     assert "read-inbox" in listed and "mỗi 15 phút" in listed
 
 
-def test_a_wrong_password_is_one_clear_error(loaded, settings, dovecot):
+def test_a_wrong_password_is_one_clear_error(loaded, settings, dovecot, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")  # the English message is the one checked here
     cli = Cli(settings.model_copy(update=dict(dovecot.settings_update(), imap_password="sai mật khẩu")))
     result = cli("inbox", "--today", "2015-06-02", "--no-flow")
     assert result.exit_code == 1

@@ -398,7 +398,8 @@ def test_serve_reads_the_mailbox_every_quarter_hour_only_when_one_is_configured(
     assert occurrence(ctx, "4.2-a/SKHDT").completed_on == JUNE_1
 
 
-def test_dondoc_inbox_without_a_mailbox_says_what_to_set(loaded):
+def test_dondoc_inbox_without_a_mailbox_says_what_to_set(loaded, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")  # the English message is the one checked here
     result = loaded("inbox", "--today", "2015-06-02")
     assert result.exit_code == 2
     assert "error: DONDOC_IMAP_HOST: no reply mailbox is configured" in result.output

@@ -80,6 +80,13 @@ def mutate(text: str, steps) -> str:
     return "\n".join(lines)
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """The refusals checked here are the English ones (DONDOC_LANGUAGE=vi, the default, is tests/cli/test_cli_language.py's)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+
+
+
 @pytest.fixture
 def base(cli, tmp_path, engine):
     """A database holding the small plan, and where the fuzzed files go."""

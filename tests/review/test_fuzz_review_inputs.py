@@ -41,6 +41,13 @@ days = st.sampled_from(["2015-06-30", "30/06/2015", "31/12/2015", "2015-12-31", 
                         "2015-13-01", "1/1/1", "", "00/00/0000"]) | cells
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """The refusals checked here are the English ones (DONDOC_LANGUAGE=vi, the default, is tests/cli/test_cli_language.py's)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+
+
+
 @pytest.fixture
 def review(loaded, app_context):
     """The 2015 review open, what SKHDT and BA-BE are asked, and a digest of the database."""

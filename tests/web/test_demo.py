@@ -5,7 +5,8 @@ from dondoc.app.context import AppContext
 from models.accounts import StaffUser, authenticate_staff
 
 
-def test_the_demo_without_a_terminal_does_not_serve_and_prints_alices_password(cli, settings):
+def test_the_demo_without_a_terminal_does_not_serve_and_prints_alices_password(cli, settings, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")  # the English message is the one checked here
     result = cli.ok("demo")
     assert "dondoc demo --serve" in result.output and "Dashboard: http" not in result.output
     assert "$ dondoc schedule list --today 2016-01-15" in result.output and "15/01/2016 08:00" in result.output

@@ -233,7 +233,8 @@ def test_production_mode_refuses_a_fixed_date(web_context):
         create_app(AppContext(settings))
 
 
-def test_production_mode_refuses_a_fixed_date_on_the_command_line_too(loaded):
+def test_production_mode_refuses_a_fixed_date_on_the_command_line_too(loaded, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")  # the English message is the one checked here
     from tests.conftest import Cli
 
     cli = Cli(loaded.settings.model_copy(update=dict(production=True, today=TODAY)))

@@ -94,7 +94,8 @@ def test_one_plan_loaded_shows_no_plan_column_or_filter(loaded, alice):
     assert rows[0][0] == "Mã nhiệm vụ"
 
 
-def test_the_command_line_overdue_list_takes_the_plan_and_names_it(two_plans):
+def test_the_command_line_overdue_list_takes_the_plan_and_names_it(two_plans, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")  # the English message is the one checked here
     rows = json.loads(two_plans.ok("overdue", "--plan", SECOND, "--today", TODAY.isoformat(),
                                    "--format", "json").stdout)
     assert [(r["ref"], r["plan"]) for r in rows] == [("3.1.1-b", SECOND), ("2.1", SECOND)]
