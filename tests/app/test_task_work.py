@@ -22,6 +22,13 @@ LAN, HUNG, ALICE = "lan.nt@skhdt.example.org", "hung.tv@skhdt.example.org", "ali
 MAI = "mai@babe.example.org"
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """The refusals checked here are the English ones (the Vietnamese default is tests/cli/test_cli_language.py's)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+
+
+
 @pytest.fixture
 def office(loaded, engine):
     with transaction(engine) as session:
