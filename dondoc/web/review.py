@@ -131,6 +131,11 @@ def _prefill(form) -> dict:
 
 @router.get("/review/{token}", response_class=HTMLResponse)
 def review_form(request: Request, token: str):
+    return _form_page(request, token)
+
+
+def _form_page(request: Request, token: str, **shown):
+    """The form of the request the token names (or why it is refused), with `shown` passed to _show."""
     if token_guessing_blocked(request):
         return too_many(request)
     now = _now(request)
@@ -139,7 +144,7 @@ def review_form(request: Request, token: str):
             review_request, _, _ = request_for_token(session, token, now)
         except TokenRefused as refused:
             return _refused(request, refused.reason)
-        return _show(request, form_for(session, review_request, now), now)
+        return _show(request, form_for(session, review_request, now), now, **shown)
 
 
 def _form_fields() -> dict:
@@ -202,13 +207,5 @@ def _kept_after_refusal(request: Request, token: str, posted: dict):
     browser session): nothing is recorded, and what was typed comes back in the form, with a new cookie,
     to be sent again. The link's token is the credential (a page elsewhere cannot send this form without
     knowing it), so showing the sender what they sent gives nothing away."""
-    if token_guessing_blocked(request):
-        return too_many(request)
-    now = _now(request)
-    with transaction(context_of(request).engine) as session:
-        try:
-            review_request, _, _ = request_for_token(session, token, now)
-        except TokenRefused as refused:
-            return _refused(request, refused.reason)
-        values = {k: v for k, v in posted.items() if k != "csrf_token" and isinstance(v, str)}
-        return _show(request, form_for(session, review_request, now), now, values=values, status_code=403, kept=True)
+    values = {k: v for k, v in posted.items() if k != "csrf_token" and isinstance(v, str)}
+    return _form_page(request, token, values=values, status_code=403, kept=True)
