@@ -15,6 +15,7 @@ Two units are counted, never mixed:
 Everything is judged *as of a day*: a completion recorded for a later day does not count yet.
 """
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -397,8 +398,10 @@ def summarize_windows(facts: Iterable[TaskFacts], today: date, windows: Iterable
     light_bits = sum(1 << i for i in range(len(windows), len(every)))
     judged = _Judged(today, every)
     shapes: dict[tuple[int, int, int, int, int], int] = {}
+    periods: Counter = Counter()  # judged periods: how many of each (a window's periods are counted from them)
     for task in facts:
         infos = judged.periods(task.periods)
+        periods.update(infos)
         held = [0] * 12  # per slot (rank, + 6 if extended): the windows holding a period of that status
         for _, bits, slot, _ in infos:
             held[slot] |= bits
@@ -425,7 +428,7 @@ def summarize_windows(facts: Iterable[TaskFacts], today: date, windows: Iterable
                 if mask >> i & 1:
                     tally.add(category, tasks)
         tallies.append(tally)
-    return [c.result() for c in full], tallies
+    return [c.result(periods) for c in full], tallies
 
 
 # A period's status as a rank, worst highest: fold_status is the highest rank among a duty's periods
@@ -483,7 +486,6 @@ class _FullWindow:
         self.duties: dict[int, int] = {}  # rank: duties
         self.agencies: dict[tuple[str, int], int] = {}  # (agency code, rank): duties
         self.by_section: dict[tuple[str, int], int] = {}  # (section, rank): duties
-        self.periods: dict[StatusCategory, int] = {}
         self.sections: dict[str, str] = {}
 
     def add(self, task: TaskFacts, infos: list[tuple[StatusCategory, int, int, int]], held: list[int], dated: int,
@@ -524,16 +526,12 @@ class _FullWindow:
         entry = (task.plan_code, entry_ref(task.ref))
         if self.entries.get(entry, -1) < rank:
             self.entries[entry] = rank
-        if not dated:
-            if any(reported == self.report_year for _, _, _, reported in infos):
-                summary.no_deadline_reported += 1
-            return
-        counted = self.periods
-        for state, bits, slot, _ in infos:
-            if slot and slot != 3 and slot != 9 and bits & bit:  # a period not yet begun is not counted
-                counted[state] = counted.get(state, 0) + 1
+        if not dated and any(reported == self.report_year for _, _, _, reported in infos):
+            summary.no_deadline_reported += 1
 
-    def result(self) -> StatusSummary:
+    def result(self, periods: Counter) -> StatusSummary:
+        """The summary, its periods counted from `periods` (how many periods had each judged info): every
+        deadline the window holds, except those not yet begun."""
         summary = self.summary
         for rank, n in self.duties.items():
             summary.duties.add(_BY_RANK[rank], n)
@@ -545,8 +543,9 @@ class _FullWindow:
         for rank in self.entries.values():
             summary.entries.add(_BY_RANK[rank])
         summary.periods = Tally()
-        for state, n in self.periods.items():
-            summary.periods.add(state, n)
+        for (state, bits, slot, _), n in periods.items():
+            if slot and slot != 3 and slot != 9 and bits & self.bit:
+                summary.periods.add(state, n)
         return summary
 
 
