@@ -117,3 +117,16 @@ def test_every_single_period_around_the_quarters_edges_counts_as_window_holds_do
         same_summary(whole, summarize(facts, today))
         for window, tally in zip(windows, tallies):
             assert tally.as_dict() == summarize(facts, today, window).duties.as_dict(), (today, window)
+
+
+def test_the_folds_ranks_give_fold_status_for_every_set_of_period_statuses():
+    """summarize_windows folds a duty's periods by the highest rank (models/status.py _RANK); for each set
+    of statuses its periods can have, that is the category fold_status gives."""
+    from itertools import combinations
+
+    from models.status import _BY_RANK, _RANK, StatusCategory, fold_status
+    statuses = list(_RANK)
+    assert set(statuses) == set(StatusCategory)
+    for size in range(1, len(statuses) + 1):
+        for found in combinations(statuses, size):
+            assert _BY_RANK[max(_RANK[s] for s in found)] == fold_status(set(found)), found
