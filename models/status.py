@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from operator import itemgetter
 from typing import Iterable, Iterator, NamedTuple
 
 from sqlalchemy import select
@@ -474,6 +475,9 @@ class _Judged:
         return info
 
 
+_REPORTED = itemgetter(3)  # of a judged period: the year a done check-in reports for
+
+
 class _FullWindow:
     """Summarizer's counts for one window (bit `bit` of the periods' bits), from the judged periods of
     each task: summarize_windows's whole summaries. Counts are kept in plain dicts, made Tallies at the end."""
@@ -526,7 +530,7 @@ class _FullWindow:
         entry = (task.plan_code, entry_ref(task.ref))
         if self.entries.get(entry, -1) < rank:
             self.entries[entry] = rank
-        if not dated and any(reported == self.report_year for _, _, _, reported in infos):
+        if not dated and self.report_year in map(_REPORTED, infos):
             summary.no_deadline_reported += 1
 
     def result(self, periods: Counter) -> StatusSummary:
@@ -718,7 +722,8 @@ def iter_facts_packed(session, *, plan_id: int | None = None, chunk: int = 2000)
                                       date.fromisoformat(original) if original else None)
         return period
 
-    for task_id, ref, section, lead_id, plan_id_, packed_periods, credited in session.execute(statement):
+    # Core rows straight from the connection (the session's own transaction): no ORM row processing.
+    for task_id, ref, section, lead_id, plan_id_, packed_periods, credited in session.connection().execute(statement):
         code, name_vi, name_en = agencies[lead_id]
         pieces = packed_periods.split(",")
         pieces.sort()
