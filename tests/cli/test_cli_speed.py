@@ -1,7 +1,9 @@
 """What keeps the command line quick (issue 23; the times themselves are bench/cli.py's): the read
 commands never import SQLModel, the table classes, rich or Prefect; `remind` with nothing to send imports
-neither Prefect nor the email and template libraries; the plain tables they read stay equal to the
-table classes; the plain-text table lines up Vietnamese text."""
+neither Prefect nor the email and template libraries, nor SQLModel and the table classes (it sweeps the
+day on the plain tables), and still reports what waits; `status` loads neither the table classes nor
+Babel; the plain tables they read, and the conditions written on them, stay equal to the table classes';
+the plain-text table lines up Vietnamese text."""
 import json
 import os
 import subprocess
@@ -105,6 +107,20 @@ def test_the_plain_tables_have_the_table_classes_names_and_column_types():
             theirs = full.columns[column.name].type
             assert column.type._type_affinity is theirs._type_affinity, f"{table.name}.{column.name}"
             assert getattr(column.type, "timezone", None) == getattr(theirs, "timezone", None), f"{table.name}.{column.name}"
+
+
+def test_the_plain_tables_open_occurrence_conditions_are_the_table_classes_in_sql():
+    from datetime import date as day
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from models import core, occurrence
+
+    for dialect in (sqlite.dialect(), postgresql.dialect()):
+        def sql(condition) -> str:
+            return str(condition.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        assert sql(core.NOT_DONE) == sql(occurrence.NOT_DONE)
+        assert sql(core.HAS_DEADLINE) == sql(occurrence.HAS_DEADLINE)
+        assert sql(core.DONE_LATER_THAN(day(2016, 1, 15))) == sql(occurrence.DONE_LATER_THAN(day(2016, 1, 15)))
 
 
 def test_a_table_module_alone_still_flushes_once_the_orm_loads_every_table(engine):
