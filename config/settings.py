@@ -1,14 +1,20 @@
 """All settings in one place, read from the environment (prefix DONDOC_) once per process.
 
-Tests build their own `Settings(...)` and pass it down instead of patching anything.
+One definition, `SettingFields` (every setting's type, default and checks), read two ways: `Settings`
+(pydantic-settings' BaseSettings: keyword arguments over the environment; tests build their own
+`Settings(...)` and pass it down instead of patching anything), and `read_settings()`, what
+`get_settings()` gives the command line and flows: the same DONDOC_* variables validated by the same
+model without importing pydantic-settings, whose import and set-up cost every command ~0.25x of
+`import sqlalchemy` (issue 23). tests/cli/test_settings_reader.py holds the two equal.
+`Settings` is built when first imported (module __getattr__ below).
 """
+import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from config import CONFIG_DIR
 from config.paths import default_data_dir, sqlite_url
@@ -17,8 +23,9 @@ from config.paths import default_data_dir, sqlite_url
 DEFAULT_SECRET = "dondoc-development-secret-change-me"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DONDOC_", extra="ignore")
+class SettingFields(BaseModel):
+    # As BaseSettings has them: unknown names ignored, defaults checked too.
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     # Where the embedded default keeps its files (SQLite database, .eml outbox, Prefect home).
     # Default: the user's data folder, ~/.local/share/dondoc (config/paths.py says the search order).
@@ -212,6 +219,37 @@ def checked_database_url(url: str) -> str:
     return url
 
 
+ENV_PREFIX = "DONDOC_"
+
+
+def read_settings(environ=None) -> SettingFields:
+    """The settings from the environment, as `Settings()` reads them (names in any case, a value as
+    written, unknown DONDOC_* names ignored), checked by the same model: a bad value raises the same
+    ValidationError (field and message)."""
+    environ = os.environ if environ is None else environ
+    lowered = {name.lower(): value for name, value in environ.items()}  # as pydantic-settings folds case
+    prefix = ENV_PREFIX.lower()
+    return SettingFields.model_validate({field: lowered[prefix + field] for field in SettingFields.model_fields
+                                         if prefix + field in lowered})
+
+
+def _settings_class():
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+    class Settings(SettingFields, BaseSettings):
+        model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    Settings.__module__ = __name__
+    return Settings
+
+
+def __getattr__(name: str):
+    if name == "Settings":  # built on first use: `from config.settings import Settings` works as before
+        globals()["Settings"] = _settings_class()
+        return globals()["Settings"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 @lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()
+def get_settings() -> SettingFields:
+    return read_settings()

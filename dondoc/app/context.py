@@ -5,14 +5,14 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
-from config.settings import Settings
+from config.settings import SettingFields
 from models.clock import Clock, clock_for
 from models.db import make_engine, migrate
 
 
 @dataclass
 class AppContext:
-    settings: Settings
+    settings: SettingFields  # get_settings()'s, or a test's Settings(...)
     _engine: Engine | None = field(default=None, repr=False)
     # The clock when no day is given: by default DONDOC_TODAY's or the real one; tests set their own
     # to travel in time within a day (a retry at 08:20 after a failure at 08:00).

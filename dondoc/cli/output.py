@@ -6,6 +6,7 @@ with its diacritics is one column, a wide East Asian character two), cells of a 
 terminal (at least 140 columns, as before) wrapped at spaces."""
 import csv
 import json
+import re
 import shutil
 import sys
 import unicodedata
@@ -90,9 +91,19 @@ MIN_WIDTH = 140  # the table's width at least (a narrower terminal scrolls rathe
 GAP = "  "
 
 
+# Characters one column wide each (no combining mark, nothing wide): ASCII, Latin-1 and Latin Extended
+# A/B (U+0000-U+02FF), Vietnamese's precomposed letters (Latin Extended Additional, U+1E00-U+1EFF), and
+# the dashes, quotes and bullets of General Punctuation (U+2010-U+2027). Text of these alone (nearly
+# every cell) is measured by its length, without a Unicode lookup per character (a table of the plan's
+# tasks measures some 15,000 strings); tests/cli/test_output.py holds each one to the full rule.
+ONE_COLUMN = re.compile("[\x00-\u02ff\u1e00-\u1eff\u2010-\u2027]*")
+
+
 def text_width(text: str) -> int:
     """Columns `text` takes on screen: a combining mark (a decomposed diacritic) none, a wide or
     full-width East Asian character two, every other character one."""
+    if ONE_COLUMN.fullmatch(text):
+        return len(text)
     return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
                for ch in text)
 

@@ -18,8 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 # What a read command must not load: SQLModel and our table classes (~0.7 s together), rich's table
 # (~0.4 s), Prefect; the email library and Jinja (~0.4 s) are for messages actually built, Babel (~0.1 s)
 # for numbers actually written.
-NOT_FOR_READS = ("sqlmodel", "rich", "prefect", "models.plan", "models.agency", "models.occurrence", "models.outbox")
-NOT_FOR_NOTHING_TO_SEND = ("prefect", "rich", "emails", "dkim", "jinja2", "flows", "babel")
+# pydantic-settings (~0.25x of the floor): every command reads its settings with config.settings.read_settings.
+NOT_FOR_READS = ("sqlmodel", "rich", "prefect", "models.plan", "models.agency", "models.occurrence", "models.outbox",
+                 "pydantic_settings")
+NOT_FOR_NOTHING_TO_SEND = ("prefect", "rich", "emails", "dkim", "jinja2", "flows", "babel", "pydantic_settings")
 # What `remind` with nothing to send and `status` must not load either since they read the plain tables
 # (SQLModel and the table classes ~0.5 s, the ORM ~0.1 s; the dispatcher and the transports).
 TABLE_CLASSES = ("sqlmodel", "sqlalchemy.orm", "models.plan", "models.agency", "models.occurrence", "models.outbox",
