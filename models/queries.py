@@ -34,7 +34,8 @@ class TaskRow:
     plan: str | None = None  # the plan's code
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        # asdict's, without its deep copy of every value (the list is the only mutable one)
+        return {**self.__dict__, "coordinating": list(self.coordinating)}
 
 
 @dataclass

@@ -114,6 +114,8 @@ def _pad(text: str, width: int) -> str:
 
 def wrap(text: str, width: int) -> list[str]:
     """`text` in lines of at most `width` screen columns, broken at spaces (a longer word is cut)."""
+    if "\n" not in text and not text.startswith(" ") and text_width(text) <= width:
+        return [text]  # what the loop below gives a line that fits (it drops only leading spaces)
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""

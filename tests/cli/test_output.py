@@ -19,3 +19,23 @@ def test_text_width_counts_diacritics_wide_characters_and_combining_marks_as_the
                  "e\u0301", "ｆｕｌｌ", "a\tb", "Tình trạng • kỳ…"]:
         assert text_width(text) == full_rule(text), text
     assert text_width("Đầu tư") == 6 and text_width("漢字") == 4 and text_width("e\u0301") == 1
+
+
+def test_wrap_gives_a_line_that_fits_as_it_is_and_breaks_the_rest_at_spaces():
+    from dondoc.cli.output import wrap
+    assert wrap("Sở Kế hoạch và Đầu tư", 30) == ["Sở Kế hoạch và Đầu tư"]
+    assert wrap("  two leading", 30) == ["two leading"]  # as before the short cut: leading spaces dropped
+    assert wrap("a  b ", 30) == ["a  b "]
+    assert wrap("Sở Kế hoạch và Đầu tư", 10) == ["Sở Kế", "hoạch và", "Đầu tư"]
+    assert wrap("one\ntwo", 30) == ["one", "two"]
+
+
+def test_a_task_row_as_a_dict_is_what_asdict_gives():
+    from dataclasses import asdict
+    from datetime import date
+
+    from models.queries import TaskRow
+    row = TaskRow("3.3-a/BA-BE", "3", "Nhiệm vụ", "SKHDT", "Sở Kế hoạch và Đầu tư", ["SNN", "STC"], "quarterly",
+                  date(2016, 3, 31), "FREQ=MONTHLY", date(2016, 3, 31), "open_in_time", "open_in_time", "BK-1")
+    assert row.as_dict() == asdict(row) and list(row.as_dict()) == list(asdict(row))
+    assert row.as_dict()["coordinating"] is not row.coordinating
