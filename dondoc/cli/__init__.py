@@ -83,6 +83,7 @@ class LazyGroup(TyperGroup):
             command = _click_command(cmd_name)
             if command is not None:
                 self.commands[cmd_name] = command
+        _collect_from_now_on()
         return self.commands.get(cmd_name)
 
     def resolve_command(self, ctx, args):
@@ -260,11 +261,39 @@ def _no_type_for_flags(self, ctx):
 typer.core.TyperOption.display_type_rich = _no_type_for_flags
 
 
+# The `dondoc` process does not run Python's cycle collector while it imports (typer, pydantic,
+# SQLAlchemy, the command's module): those objects live as long as the process, yet each full collection
+# walked them all again, and once more at exit (~0.3x of `import sqlalchemy` for every command, issue 23).
+# Once the command's module is in they are frozen (gc.freeze: left out of every collection) and the
+# collector runs as usual for the command's own work, however long it runs (serve, web, simulate).
+_collection_deferred = False
+
+
+def _defer_collection() -> None:
+    global _collection_deferred
+    import gc
+    gc.disable()
+    _collection_deferred = True
+
+
+def _collect_from_now_on() -> None:
+    global _collection_deferred
+    if _collection_deferred:
+        import gc
+        _collection_deferred = False
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> None:
     """The `dondoc` command. A wrong option value is one line on stderr and exit code 2 (not click's
-    usage box), like every other bad input."""
+    usage box), like every other bad input. The process itself (no `argv`: the installed command,
+    `python -m dondoc.cli`) defers the cycle collector while it starts; a caller passing `argv` (tests)
+    keeps its collector as it is."""
     from typer._click import exceptions as click  # typer's own copy of click, whose errors these are
 
+    if argv is None:
+        _defer_collection()
     try:
         code = app(args=argv, prog_name="dondoc", standalone_mode=False)
     except click.NoArgsIsHelpError as exc:
@@ -281,6 +310,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:  # before a command started (typer turns one inside a command into exit 130)
         typer.echo(say("Đã dừng (Ctrl-C).", "Stopped (Ctrl-C)."), err=True)
         sys.exit(130)
+    finally:
+        _collect_from_now_on()  # --help, a usage error: no command ran, the collector is back all the same
     interrupt = sys.modules.get("dondoc.app.interrupt")
     if code == 130 and interrupt is not None and interrupt.requested():
         interrupt.exit_now(130)  # a flow's work stopped by Ctrl-C and said so: leave now, not seconds later

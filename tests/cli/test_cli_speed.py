@@ -165,3 +165,26 @@ def test_a_cell_too_wide_for_the_table_is_wrapped_at_spaces_within_the_width():
     assert max(_width_of_line(line) for line in lines) <= 80
     assert " ".join(line[len("3.3-d  "):].split("  ")[0].strip() for line in lines[2:]).split() == title.split()
     assert lines[2].rstrip().endswith("NGAN-SON")
+
+
+def test_the_dondoc_process_collects_cycles_again_once_its_command_is_loaded(loaded, settings):
+    """The process defers the cycle collector while it imports, then freezes what it imported and turns
+    the collector back on for the command's own work (a long `serve` or `web` must not run without it)."""
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('COLLECTOR', gc.isenabled(), gc.get_freeze_count() > 0))\n"
+            "from dondoc.cli import main\nsys.argv = ['dondoc', *sys.argv[1:]]\nmain()")
+    env = dict(os.environ, DONDOC_DATABASE_URL=settings.resolved_database_url, DONDOC_DATA_DIR=str(settings.data_dir),
+               DONDOC_LANGUAGE="en", PYTHONPATH=str(ROOT))
+    for args in (["tasks", "--today", "15/01/2016"], ["--help"], ["no-such-command"]):
+        done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.stdout.strip().endswith("COLLECTOR True True"), (args, done.stdout[-500:], done.stderr[-500:])
+
+
+def test_main_called_with_arguments_leaves_the_callers_collector_as_it_was(capsys):
+    import gc
+
+    from dondoc.cli import main
+    frozen = gc.get_freeze_count()
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
