@@ -62,9 +62,36 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# The headings click writes in help, in Vietnamese (the commands' and options' own help is as written).
+_HEADINGS_VI = {"Options": "Tùy chọn", "Arguments": "Đối số", "Commands": "Lệnh"}
+
+
+class SpeakingContext(typer.Context):
+    """Help's own words ("Usage:", the section headings) in the CLI's language: typer's copy of click
+    writes them in English, and not through gettext."""
+
+    def make_formatter(self):
+        formatter = super().make_formatter()
+        if cli_language() == "vi":
+            write_usage, write_heading = formatter.write_usage, formatter.write_heading
+            formatter.write_usage = lambda prog, args="", prefix=None: write_usage(
+                prog, args, "Cách dùng: " if prefix is None else prefix)
+            formatter.write_heading = lambda heading: write_heading(_HEADINGS_VI.get(heading, heading))
+        return formatter
+
+
+def _speaking(command):
+    """`command` and the commands under it, their help in the CLI's language (SpeakingContext)."""
+    command.context_class = SpeakingContext
+    for sub in getattr(command, "commands", {}).values():
+        _speaking(sub)
+    return command
+
+
 class LazyGroup(TyperGroup):
     """The root group: lists COMMANDS without importing them; imports a command's module when it runs."""
 
+    context_class = SpeakingContext
     listing = False  # while `--help` is drawn: the table's one-liners are enough
 
     def list_commands(self, ctx) -> list[str]:
@@ -82,7 +109,7 @@ class LazyGroup(TyperGroup):
             importlib.import_module(module)
             command = _click_command(cmd_name)
             if command is not None:
-                self.commands[cmd_name] = command
+                self.commands[cmd_name] = _speaking(command)
         return self.commands.get(cmd_name)
 
     def resolve_command(self, ctx, args):

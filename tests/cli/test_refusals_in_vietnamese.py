@@ -238,3 +238,10 @@ def test_clicks_usage_errors_are_in_vietnamese_by_default_and_in_english_when_as
                               env=environment)
         assert done.returncode == 2 and done.stdout == "", (args, done.stdout, done.stderr)
         assert done.stderr == (en if language == "en" else vi) + "\n", (args, done.stderr)
+    # Help's own words too (the commands' help is as written)
+    done = subprocess.run([sys.executable, "-m", "dondoc.cli", "task", "show", "--help"], cwd=ROOT, capture_output=True,
+                          text=True, env=environment)
+    headings = [line for line in done.stdout.splitlines() if line and not line.startswith(" ")]
+    assert done.returncode == 0 and headings[0].startswith(
+        "Usage: dondoc task show" if language == "en" else "Cách dùng: dondoc task show"), done.stdout
+    assert headings[1:] == (["Arguments:", "Options:"] if language == "en" else ["Đối số:", "Tùy chọn:"]), headings
