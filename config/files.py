@@ -51,7 +51,9 @@ def _identifier(value: str) -> str:
         raise Refusal(f"'{value}' is not an identifier code (mã định danh of Decision 20/2020/QĐ-TTg: four groups "
                       "separated by dots, levels 4 to 1: 3, 2 and 2 digits or capitals, then the level-1 code, "
                       "a capital and 2 more, e.g. 000.00.31.H06)",
-                      vi=f"'{value}' không phải mã định danh (theo Quyết định 20/2020/QĐ-TTg: bốn nhóm nối bằng dấu chấm, cấp 4 đến cấp 1: 3, 2 và 2 chữ số hoặc chữ in hoa, rồi mã cấp 1 gồm một chữ in hoa và 2 ký tự nữa, ví dụ 000.00.31.H06)")
+                      vi=f"'{value}' không phải mã định danh (theo Quyết định 20/2020/QĐ-TTg: bốn nhóm nối bằng dấu "
+                         "chấm, cấp 4 đến cấp 1: 3, 2 và 2 chữ số hoặc chữ in hoa, rồi mã cấp 1 gồm một chữ in hoa và "
+                         "2 ký tự nữa, ví dụ 000.00.31.H06)")
     return value
 
 
@@ -472,7 +474,8 @@ def validate(model: type[BaseModel], data: Any, path: Path) -> BaseModel:
         field = _describe(data, loc)
         where = dict(path=path, line=_line_of(data, loc), field=field)
         if first["type"] == "string_pattern_mismatch":  # say what is expected, not the regular expression
-            means, means_vi = _PATTERN_MEANS.get(first["ctx"]["pattern"], ("in the expected form", "không đúng dạng yêu cầu"))
+            means, means_vi = _PATTERN_MEANS.get(first["ctx"]["pattern"],
+                                                 ("in the expected form", "không đúng dạng yêu cầu"))
             raise InputError(f"'{first['input']}' is not {means}", **where,
                              vi=f"'{first['input']}' {means_vi}") from None
         raise validation_refusal(first, **where) from None

@@ -32,7 +32,8 @@ class DueDatePolicy(_Strict):
         if value:
             raise Refusal("is no longer supported: a duty the plan gives no date has no deadline; set one "
                           "on the task in the plan file (due, with overrides: [due] and a note saying why)",
-                          vi="không còn được hỗ trợ: nhiệm vụ mà kế hoạch không nêu ngày thì không có hạn; hãy đặt hạn cho nhiệm vụ trong tệp kế hoạch (due, với overrides: [due] và một ghi chú nói lý do)")
+                          vi="không còn được hỗ trợ: nhiệm vụ mà kế hoạch không nêu ngày thì không có hạn; hãy đặt "
+                             "hạn cho nhiệm vụ trong tệp kế hoạch (due, với overrides: [due] và một ghi chú nói lý do)")
         return value
 
 
@@ -93,7 +94,8 @@ class ReviewPolicy(_Strict):
                  (self.report_due.month, self.report_due.day)]
         if not order[0] < order[1] <= order[2]:
             raise Refusal("the review must open before its inputs are due, and inputs be due no later than the report",
-                          vi="đợt sơ kết phải mở trước hạn nộp báo cáo của các cơ quan, và hạn đó không muộn hơn hạn báo cáo sơ kết")
+                          vi="đợt sơ kết phải mở trước hạn nộp báo cáo của các cơ quan, và hạn đó không muộn hơn hạn "
+                             "báo cáo sơ kết")
         return self
 
 

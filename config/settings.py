@@ -137,7 +137,8 @@ class Settings(BaseSettings):
         from config.limits import EARLIEST_DAY, LATEST_DAY
         if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
             raise Refusal(f"{value.isoformat()} is outside {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}",
-                          vi=f"{value.isoformat()} nằm ngoài khoảng {EARLIEST_DAY.isoformat()} đến {LATEST_DAY.isoformat()}")
+                          vi=f"{value.isoformat()} nằm ngoài khoảng {EARLIEST_DAY.isoformat()} đến "
+                             f"{LATEST_DAY.isoformat()}")
         return value
 
     @property

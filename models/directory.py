@@ -344,7 +344,9 @@ def import_changes(session: Session, directory: AgencyFile) -> ImportChanges:
         raise InputError(f"{len(clashes)} codes already belong to another province's directory: {'; '.join(clashes)}. "
                          "Agency codes are unique across provinces: import with --prefix (e.g. --prefix CB- makes "
                          "SKHDT CB-SKHDT) or rename them in the file.", field="code",
-                         vi=f"{len(clashes)} mã đã thuộc danh bạ của tỉnh khác: {'; '.join(clashes)}. Mã cơ quan là duy nhất giữa các tỉnh: nhập với --prefix (ví dụ --prefix CB- biến SKHDT thành CB-SKHDT) hoặc đổi mã trong tệp.")
+                         vi=f"{len(clashes)} mã đã thuộc danh bạ của tỉnh khác: {'; '.join(clashes)}. Mã cơ quan là "
+                            "duy nhất giữa các tỉnh: nhập với --prefix (ví dụ --prefix CB- biến SKHDT thành CB-SKHDT) "
+                            "hoặc đổi mã trong tệp.")
     differences: list[Difference] = []
     agreed: list[int] = []
     agencies = {a.code: a for a in session.exec(select(Agency))}

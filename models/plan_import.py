@@ -200,7 +200,8 @@ def build_plan_file(draft: dict, directory: AgencyFile) -> tuple[PlanFile, list[
     if unknown:
         raise InputError("agencies not in the directory: " + "; ".join(unknown) + " (map each to a code, or add it)",
                          field="agencies",
-                         vi="các cơ quan chưa có trong danh bạ: " + "; ".join(unknown) + " (gán mỗi cơ quan một mã có sẵn, hoặc thêm mới)")
+                         vi="các cơ quan chưa có trong danh bạ: " + "; ".join(unknown)
+                            + " (gán mỗi cơ quan một mã có sẵn, hoặc thêm mới)")
     mapping = draft["mapping"]
     tasks = []
     for task in draft["tasks"]:

@@ -292,7 +292,8 @@ def edit(ctx: typer.Context, email: str = typer.Argument(..., help="The person's
                                     title=title, language=language).items() if v is not None}
     if not values:
         raise InputError("nothing to change: give --name, --email, --role, --phone, --address-as, --title or --language",
-                         vi="không có gì để thay đổi: hãy nêu --name, --email, --role, --phone, --address-as, --title hoặc --language")
+                         vi="không có gì để thay đổi: hãy nêu --name, --email, --role, --phone, --address-as, --title "
+                            "hoặc --language")
     change = _change(context, today, reason)
     with transaction(context.engine) as session:
         fp = people_ops.find_person(session, email, agency)

@@ -25,7 +25,8 @@ def inbox(ctx: typer.Context, today: date = TodayOption,
         raise InputError("no reply mailbox is configured: set DONDOC_IMAP_HOST (with DONDOC_IMAP_USER, "
                          "DONDOC_IMAP_PASSWORD) or DONDOC_INBOX_MAILDIR (see the README, \"Replies and bounces\")",
                          field="DONDOC_IMAP_HOST",
-                         vi="chưa cấu hình hộp thư nhận trả lời: hãy đặt DONDOC_IMAP_HOST (cùng DONDOC_IMAP_USER, DONDOC_IMAP_PASSWORD) hoặc DONDOC_INBOX_MAILDIR (xem README, \"Replies and bounces\")")
+                         vi="chưa cấu hình hộp thư nhận trả lời: hãy đặt DONDOC_IMAP_HOST (cùng DONDOC_IMAP_USER, "
+                            "DONDOC_IMAP_PASSWORD) hoặc DONDOC_INBOX_MAILDIR (xem README, \"Replies and bounces\")")
     now = context.clock(today).now()
     report = run_flow(context, "read-inbox", moment=now) if flow else jobs.read_inbox(context, now).as_dict()
     typer.echo(f"{show_date(now.date())}: {report['read']} messages read — {report['replies']} replies "

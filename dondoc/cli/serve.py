@@ -196,7 +196,8 @@ def deploy(ctx: typer.Context,
     if not os.environ.get("PREFECT_API_URL"):
         raise InputError("set PREFECT_API_URL to your Prefect server's API, e.g. http://prefect.example:4200/api "
                          "(`dondoc serve --engine prefect` needs no server of yours)", field="PREFECT_API_URL",
-                         vi="hãy đặt PREFECT_API_URL là API của máy chủ Prefect, ví dụ http://prefect.example:4200/api (`dondoc serve --engine prefect` không cần máy chủ riêng)")
+                         vi="hãy đặt PREFECT_API_URL là API của máy chủ Prefect, ví dụ "
+                            "http://prefect.example:4200/api (`dondoc serve --engine prefect` không cần máy chủ riêng)")
     pool = pool or context.settings.prefect_work_pool
     name = name or context.settings.prefect_deployment_name
     policy = jobs.load_policy(context)

@@ -69,7 +69,8 @@ def attach_command(ctx: typer.Context, ref: str, files: list[Path] = typer.Argum
             if path.stat().st_size > context.settings.attachment_max_bytes:
                 raise InputError(f"larger than the {context.settings.attachment_max_bytes / 1_000_000:g} MB limit "
                                  f"per file (DONDOC_ATTACHMENT_MAX_BYTES); nothing stored", path=path,
-                                 vi=f"lớn hơn giới hạn {context.settings.attachment_max_bytes / 1000000:g} MB mỗi tệp (DONDOC_ATTACHMENT_MAX_BYTES); chưa lưu gì")
+                                 vi=f"lớn hơn giới hạn {context.settings.attachment_max_bytes / 1000000:g} MB mỗi tệp "
+                                    "(DONDOC_ATTACHMENT_MAX_BYTES); chưa lưu gì")
             loaded.append((path.name, path.read_bytes()))
         except OSError as exc:
             raise unreadable(exc, path) from None

@@ -124,7 +124,8 @@ def answer(ctx: typer.Context, ref: str, text: str = typer.Option(..., "--text",
         if len(waiting) > 1:
             raise InputError(f"{task.ref} has {len(waiting)} explanation requests open ({', '.join(map(str, waiting))}): "
                              f"name one with --request", field="--request",
-                             vi=f"nhiệm vụ {task.ref} có {len(waiting)} yêu cầu giải trình đang mở ({', '.join(map(str, waiting))}): chọn một bằng --request")
+                             vi=f"nhiệm vụ {task.ref} có {len(waiting)} yêu cầu giải trình đang mở "
+                                f"({', '.join(map(str, waiting))}): chọn một bằng --request")
         request = waiting[0]
     found = _run(context, today, "answer_explanation", who=_who(context, by), request_id=request, answer=text)
     typer.echo(f"{ref}: yêu cầu giải trình số {found.id} — đã giải trình.")

@@ -204,17 +204,20 @@ def _check_workbook_archive(path: Path) -> None:
     if len(parts) > MAX_XLSX_PARTS:
         raise InputError(f"has {number(len(parts))} parts (at most {number(MAX_XLSX_PARTS)}): not a review workbook",
                          path=path,
-                         vi=f"có {number(len(parts), 'vi')} phần (tối đa {number(MAX_XLSX_PARTS, 'vi')}): không phải bảng sơ kết")
+                         vi=f"có {number(len(parts), 'vi')} phần (tối đa {number(MAX_XLSX_PARTS, 'vi')}): không phải "
+                            "bảng sơ kết")
     for part in parts:
         if part.file_size > MAX_XLSX_PART_BYTES:
             raise InputError(f"its part {part.filename[:80]} unpacks to {number(part.file_size / 1e6)} MB (at most "
                              f"{MAX_XLSX_PART_BYTES // 1_000_000} MB): not a review workbook", path=path,
-                             vi=f"phần {part.filename[:80]} giải nén ra {number(part.file_size / 1000000.0, 'vi')} MB (tối đa {MAX_XLSX_PART_BYTES // 1000000} MB): không phải bảng sơ kết")
+                             vi=f"phần {part.filename[:80]} giải nén ra {number(part.file_size / 1000000.0, 'vi')} MB "
+                                f"(tối đa {MAX_XLSX_PART_BYTES // 1000000} MB): không phải bảng sơ kết")
     unpacked = sum(part.file_size for part in parts)
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
         raise InputError(f"unpacks to {number(unpacked / 1e6)} MB (at most {MAX_XLSX_UNPACKED_BYTES // 1_000_000} MB): "
                          "not a review workbook", path=path,
-                         vi=f"giải nén ra {number(unpacked / 1000000.0, 'vi')} MB (tối đa {MAX_XLSX_UNPACKED_BYTES // 1000000} MB): không phải bảng sơ kết")
+                         vi=f"giải nén ra {number(unpacked / 1000000.0, 'vi')} MB (tối đa "
+                            f"{MAX_XLSX_UNPACKED_BYTES // 1000000} MB): không phải bảng sơ kết")
 
 
 def _rows(book, name: str, path: Path, *, min_row: int = 1, max_col: int = MAX_XLSX_COLUMNS):
@@ -226,7 +229,9 @@ def _rows(book, name: str, path: Path, *, min_row: int = 1, max_col: int = MAX_X
         raise InputError(f"the sheet is {number(sheet.max_row)} rows by {number(sheet.max_column)} columns (at most "
                          f"{number(MAX_XLSX_ROWS)} by {number(MAX_XLSX_COLUMNS)}): not a review template",
                          path=f"{path} [{name}]",
-                         vi=f"trang tính có {number(sheet.max_row, 'vi')} dòng, {number(sheet.max_column, 'vi')} cột (tối đa {number(MAX_XLSX_ROWS, 'vi')} dòng, {number(MAX_XLSX_COLUMNS, 'vi')} cột): không phải mẫu sơ kết")
+                         vi=f"trang tính có {number(sheet.max_row, 'vi')} dòng, {number(sheet.max_column, 'vi')} cột "
+                            f"(tối đa {number(MAX_XLSX_ROWS, 'vi')} dòng, {number(MAX_XLSX_COLUMNS, 'vi')} cột): không "
+                            "phải mẫu sơ kết")
     rows = sheet.iter_rows(min_row=min_row, max_row=MAX_XLSX_ROWS + 1, max_col=max_col, values_only=True)
     for row_number, row in enumerate(rows, start=min_row):
         if row_number > MAX_XLSX_ROWS:  # openpyxl hands over this row only when the sheet goes on past it
@@ -244,7 +249,8 @@ def read_template(path: Path):
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
-        raise InputError("cannot read the file (no such file)", path=path, vi="không đọc được tệp (không có tệp này)") from None
+        raise InputError("cannot read the file (no such file)", path=path,
+                         vi="không đọc được tệp (không có tệp này)") from None
     except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
         raise InputError(f"is not an XLSX workbook ({type(exc).__name__})", path=path,
                          vi=f"không phải bảng tính XLSX ({type(exc).__name__})") from None

@@ -172,7 +172,8 @@ def _horizon(title: str, title_line: int, preamble: str, objectives: str, issued
         if last is None:
             raise InputError("cannot tell the plan's period: the title names none ('giai đoạn 2021-2025', "
                              "'đến năm 2025') and no duty names a year", line=title_line,
-                             vi="không xác định được thời gian của kế hoạch: tiêu đề không nêu ('giai đoạn 2021-2025', 'đến năm 2025') và không nhiệm vụ nào nêu năm")
+                             vi="không xác định được thời gian của kế hoạch: tiêu đề không nêu ('giai đoạn "
+                                "2021-2025', 'đến năm 2025') và không nhiệm vụ nào nêu năm")
         warnings.append(ParseWarning(title_line, f"the title names no period; horizon assumed to end on 31/12/{last}"))
     if first is None or first > last:
         warnings.append(ParseWarning(title_line, f"cannot tell when the plan starts; assumed 1/1/{last}"))
@@ -416,7 +417,8 @@ def parse_plan(source: "str | Document", directory: "AgencyFile | Callable[[str]
         raise InputError("found no duties assigned to an agency: no section names who does the work "
                          "('3.1. Sở X chủ trì ...', '- Sở X chủ trì ...')",
                          line=outline.sections[0].line if outline.sections else 1,
-                         vi="không tìm thấy nhiệm vụ nào giao cho cơ quan: không mục nào nêu ai thực hiện ('3.1. Sở X chủ trì ...', '- Sở X chủ trì ...')")
+                         vi="không tìm thấy nhiệm vụ nào giao cho cơ quan: không mục nào nêu ai thực hiện ('3.1. Sở X "
+                            "chủ trì ...', '- Sở X chủ trì ...')")
 
     units = [_Unit(d.ref, d.section, d.text, d.line, *owned[id(d)], source_text=d.text) for d in duties] + table_units
     deadline_years = [p.due.year for u in units for p in read_deadlines(u.text)[0] if p.due]

@@ -87,7 +87,8 @@ def read_document(raw: bytes, path=None) -> Document:
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError("is a Word 97-2003 (.doc) file: open it in Word or LibreOffice and save it as .docx "
                          "(or as a PDF)", path=path,
-                         vi="là tệp Word 97-2003 (.doc): hãy mở bằng Word hoặc LibreOffice và lưu thành .docx (hoặc PDF)")
+                         vi="là tệp Word 97-2003 (.doc): hãy mở bằng Word hoặc LibreOffice và lưu thành .docx (hoặc "
+                            "PDF)")
     if raw.startswith(b"{\\rtf"):
         raise InputError("is an RTF file: save it as .docx (or as UTF-8 text)", path=path,
                          vi="là tệp RTF: hãy lưu thành .docx (hoặc văn bản UTF-8)")
@@ -298,7 +299,8 @@ def read_pdf(raw: bytes, path=None) -> Document:
     except pdfium.PdfiumError as exc:
         raise InputError(f"cannot be read as a PDF ({exc}); if it is password-protected, save a copy without "
                          f"the password", path=path,
-                         vi=f"không đọc được như tệp PDF ({exc}); nếu tệp có mật khẩu, hãy lưu một bản không đặt mật khẩu") from None
+                         vi=f"không đọc được như tệp PDF ({exc}); nếu tệp có mật khẩu, hãy lưu một bản không đặt mật "
+                            "khẩu") from None
     try:
         pages = [_read_page(pdf[index]) for index in range(len(pdf))]
     finally:
@@ -309,7 +311,8 @@ def read_pdf(raw: bytes, path=None) -> Document:
         raise InputError(
             "is a scanned PDF: its pages are pictures with no text layer, so there is no text to read. Use the "
             ".docx from the document system, or add a text layer with OCR first (e.g. ocrmypdf -l vie)", path=path,
-                         vi="là PDF scan: các trang là ảnh, không có lớp chữ nên không có gì để đọc. Hãy dùng tệp .docx từ hệ thống quản lý văn bản, hoặc nhận dạng chữ (OCR) trước (ví dụ ocrmypdf -l vie)")
+            vi="là PDF scan: các trang là ảnh, không có lớp chữ nên không có gì để đọc. Hãy dùng tệp .docx từ hệ "
+               "thống quản lý văn bản, hoặc nhận dạng chữ (OCR) trước (ví dụ ocrmypdf -l vie)")
     return _assemble(pages)
 
 

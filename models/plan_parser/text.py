@@ -70,7 +70,8 @@ def decode_plan(raw: bytes, path=None) -> tuple[str, list[str]]:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InputError("is a binary file (it contains NUL bytes), not plain text: "
                          "save the plan as UTF-8 text (.txt) first", path=path, line=line,
-                         vi="là tệp nhị phân (có byte NUL), không phải văn bản thuần: hãy lưu kế hoạch thành văn bản UTF-8 (.txt) trước")
+                         vi="là tệp nhị phân (có byte NUL), không phải văn bản thuần: hãy lưu kế hoạch thành văn bản "
+                            "UTF-8 (.txt) trước")
     else:
         try:
             text = raw.decode("utf-8-sig")
@@ -93,7 +94,9 @@ def decode_plan(raw: bytes, path=None) -> tuple[str, list[str]]:
             f"contains characters no Vietnamese word has ({sample}). Convert it to Unicode first "
             f"(e.g. Unikey's converter, 'Chuyển mã' from TCVN3 or VNI to Unicode) and save as UTF-8",
             path=path,
-                         vi=f"có vẻ được gõ bằng bảng mã tiếng Việt cũ (TCVN3/ABC hoặc VNI): có ký tự không từ tiếng Việt nào có ({sample}). Hãy chuyển sang Unicode trước (ví dụ công cụ chuyển mã của Unikey, từ TCVN3 hoặc VNI sang Unicode) và lưu dạng UTF-8")
+                         vi="có vẻ được gõ bằng bảng mã tiếng Việt cũ (TCVN3/ABC hoặc VNI): có ký tự không từ tiếng "
+                            f"Việt nào có ({sample}). Hãy chuyển sang Unicode trước (ví dụ công cụ chuyển mã của "
+                            "Unikey, từ TCVN3 hoặc VNI sang Unicode) và lưu dạng UTF-8")
     return text, warnings
 
 

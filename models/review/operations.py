@@ -53,7 +53,8 @@ def check_year(plan: Plan, year: int) -> None:
     if not plan.horizon_start.year <= year <= plan.horizon_end.year:
         raise InputError(f"{year} is outside the plan's years ({plan.horizon_start.year}-{plan.horizon_end.year})",
                          field="YEAR",
-                         vi=f"năm {year} nằm ngoài thời gian của kế hoạch ({plan.horizon_start.year}-{plan.horizon_end.year})")
+                         vi=f"năm {year} nằm ngoài thời gian của kế hoạch "
+                            f"({plan.horizon_start.year}-{plan.horizon_end.year})")
 
 
 def dates_for(plan: Plan, year: int, review_policy) -> CycleDates:
@@ -263,7 +264,8 @@ def request_of(session: Session, cycle: ReviewCycle, agency_code: str) -> Review
     if request is None:
         raise InputError(f"{agency_code} is not asked for the {cycle.year} review (it leads no task of the plan)",
                          field="--agency",
-                         vi=f"{agency_code} không được đề nghị báo cáo sơ kết năm {cycle.year} (không chủ trì nhiệm vụ nào của kế hoạch)")
+                         vi=f"{agency_code} không được đề nghị báo cáo sơ kết năm {cycle.year} (không chủ trì nhiệm vụ "
+                            "nào của kế hoạch)")
     return request
 
 
