@@ -502,9 +502,12 @@ def _walk_by_agency(connection, conditions: list, flt: OverdueFilter, wanted: in
         start += len(batch)
         if size:
             oldest = (select(func.min(Occurrence.due_date)).where(Occurrence.task_id == lead.id, *conditions)
-                      .scalar_subquery())
-            statement = select(lead.lead_agency_id, lead.id, oldest).where(lead.lead_agency_id.in_(batch),
-                                                                          lead.retired.is_not(True))
+                      .scalar_subquery().label("oldest"))
+            # Only the tasks with a listed period come back (most of a batch's tasks have none). OFFSET 0
+            # keeps PostgreSQL from merging the subquery into the outer one, which probed each task twice.
+            tasks = (select(lead.lead_agency_id, lead.id, oldest)
+                     .where(lead.lead_agency_id.in_(batch), lead.retired.is_not(True)).offset(0).subquery())
+            statement = select(tasks.c.lead_agency_id, tasks.c.id, tasks.c.oldest).where(tasks.c.oldest.is_not(None))
         else:  # grouped by task first, then joined to the tasks (not every listed row joined, then grouped)
             task = (Occurrence.task_id + literal_column("0")).label("task")
             duties = select(task, func.min(Occurrence.due_date).label("oldest")).where(*conditions).group_by(task)
@@ -512,7 +515,7 @@ def _walk_by_agency(connection, conditions: list, flt: OverdueFilter, wanted: in
             statement = select(lead.lead_agency_id, duties.c.task, duties.c.oldest).join(lead, lead.id == duties.c.task)
         rank = {agency_id: n for n, agency_id in enumerate(batch)}
         found = [(rank[agency_id], oldest, task_id) for agency_id, task_id, oldest
-                 in connection.execute(statement) if agency_id in rank and oldest is not None]
+                 in connection.execute(statement) if agency_id in rank]
         placed += [task_id for _, _, task_id in sorted(found)]
     return placed
 
