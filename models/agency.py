@@ -3,21 +3,13 @@
 Once loaded the directory lives here (config/agencies.yaml is an import and an export, models/directory.py);
 every change is in the audit. Who serves on a day is a pure function of the day (models/directory.py)."""
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel, UniqueConstraint
 import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
+from models.agency_values import AgencyKind, FocalPointRole  # noqa: F401  (their home before)
 from models.types import UtcDateTime
-
-
-class AgencyKind(StrEnum):
-    DEPARTMENT = "department"
-    DISTRICT = "district"  # district-level unit: huyện, thị xã
-    ALLIANCE = "alliance"
-    STEERING_COMMITTEE = "steering_committee"
-    OTHER = "other"
 
 
 class Agency(SQLModel, table=True):
@@ -47,12 +39,6 @@ class AgencyGroup(SQLModel, table=True):
 class AgencyGroupMember(SQLModel, table=True):
     group_id: int = Field(foreign_key="agencygroup.id", primary_key=True)
     agency_id: int = Field(foreign_key="agency.id", primary_key=True)
-
-
-class FocalPointRole(StrEnum):
-    PRIMARY = "primary"
-    DEPUTY = "deputy"
-    HEAD = "head"  # the agency's head: added to reminders when escalating
 
 
 class FocalPoint(SQLModel, table=True):

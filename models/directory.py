@@ -11,10 +11,9 @@ Who serves on a day is a pure function of the day (`serving`): the daily job rea
 filters them in Python.
 """
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 from sqlalchemy import delete, func
@@ -23,6 +22,7 @@ from sqlmodel import Session, select
 from config.errors import InputError
 from config.files import AgencyEntry, AgencyFile, FocalPointEntry, GroupEntry
 from models.agency import Agency, AgencyGroup, AgencyGroupMember, FocalPoint, FocalPointRole
+from models.agency_values import Duty, is_away, is_dated, on_duty, serving  # noqa: F401  (their home before)
 from models.audit import record
 from models.plan import Task
 from models.web_state import end_sessions_of
@@ -33,45 +33,7 @@ AGENCY_FIELDS = ("name_vi", "name_en", "kind", "province", "identifier_code", "a
 GROUP_FIELDS = ("name_vi", "name_en", "aliases", "members")
 
 
-# --- who serves on a day (pure) -------------------------------------------------------------
-
-class Duty(NamedTuple):
-    """One active focal point as the rule needs it; `person` is whatever the caller carries along."""
-    person: Any
-    role: str
-    active_from: date | None
-    active_until: date | None
-    away_from: date | None
-    away_to: date | None
-
-
-def on_duty(row: Duty, day: date) -> bool:
-    return (row.active_from is None or row.active_from <= day) and (row.active_until is None or day <= row.active_until)
-
-
-def is_away(row: Duty, day: date) -> bool:
-    return row.away_from is not None and row.away_from <= day <= (row.away_to or row.away_from)
-
-
-def is_dated(row: Duty) -> bool:
-    return any((row.active_from, row.active_until, row.away_from, row.away_to))
-
-
-def serving(rows: Sequence[Duty], day: date | None, *, deputies: str = "always") -> tuple[list[Duty], list[Duty], bool]:
-    """Who of one agency's active people reads its reminders on `day`: (readers, heads, head_fallback).
-
-    A person outside their active_from..active_until, or away, reads nothing. A deputy covers while
-    every primary is away (deputies="when_covering": only then; "always": as a co-recipient every day).
-    When nobody but the head serves, the head reads everything (head_fallback) rather than nobody.
-    `day` None: the rows carry no dates (the answer is the same every day)."""
-    present = [r for r in rows if day is None or (on_duty(r, day) and not is_away(r, day))]
-    covering = not any(r.role == FocalPointRole.PRIMARY for r in present)
-    readers = [r for r in present if r.role == FocalPointRole.PRIMARY
-               or (r.role == FocalPointRole.DEPUTY and (deputies == "always" or covering))]
-    heads = [r for r in present if r.role == FocalPointRole.HEAD]
-    if not readers and heads:
-        return heads, [], True
-    return readers, heads, False
+# Who serves on a day (pure): Duty, on_duty, is_away, is_dated, serving live in models/agency_values.py.
 
 
 # --- provinces: each has its own directory -----------------------------------------------------

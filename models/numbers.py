@@ -3,14 +3,19 @@ command line: Babel's CLDR rules for Vietnamese (1.234.567; 6,7%) and English (1
 
 Formatting is cached: a sweep writes the same small counts (days overdue, periods) into thousands of
 digests, and Babel takes some microseconds a number. Babel is imported with the first number written
-(~0.1 s with its locale data): a command that writes none, `dondoc remind` with nothing to send, never
-loads it (tests/cli/test_cli_speed.py).
+that is not whole (~0.1 s with its locale data): a command that writes only counts (`dondoc status`) or
+none (`dondoc remind` with nothing to send) never loads it (tests/cli/test_cli_speed.py). A whole number
+is written with the thousands separator of Babel's data for the language (GROUPS, held equal to Babel's
+by tests/models/test_numbers.py).
 """
 import decimal
 import math
 from functools import lru_cache
 
 LOCALES = {"vi": "vi_VN", "en": "en"}
+# CLDR's thousands separator for each locale above (its pattern "#,##0.###" groups by three; the minus
+# sign is "-" in both): a whole number written without Babel, exactly as Babel writes it.
+GROUPS = {"vi": ".", "en": ","}
 
 
 def _locale(language: str) -> str:
@@ -28,6 +33,8 @@ def number(value: int | float, language: str = "vi", decimals: int = 0) -> str:
     Anything not a number (None, text) is written as it is."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "" if value is None else str(value)
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", GROUPS.get(language, GROUPS["vi"]))
     digits = len(f"{abs(value):.0f}") if math.isfinite(value) else 0
     with decimal.localcontext() as context:  # Babel rounds in decimal: room for every digit of a big count
         context.prec = max(context.prec, digits + decimals + 2)

@@ -7,24 +7,13 @@ reminder can never be queued twice. A task late for several periods is one reaso
 line); its row points at one of the late occurrences. Each delivery attempt is recorded.
 """
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import Column, Index, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
+from models.outbox_values import CLAIMABLE, MessageStatus  # noqa: F401  (their home before)
 from models.types import UtcDateTime
-
-
-class MessageStatus(StrEnum):
-    QUEUED = "queued"
-    SENDING = "sending"  # claimed by a dispatcher; if it died, the claim expires
-    SENT = "sent"
-    FAILED = "failed"  # permanently: shown to Alliance staff, never retried
-
-
-# The states a dispatcher may claim a message in (queued, or sending under a claim that may have expired).
-CLAIMABLE = "status IN ('queued', 'sending')"
 
 
 class Message(SQLModel, table=True):

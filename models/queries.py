@@ -6,12 +6,13 @@ without loading the table classes (issue 23). `session` is a Session or a Connec
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy import and_, bindparam, func, literal_column, or_, select
+from sqlalchemy.engine import Connection
 
 from config.errors import InputError
 from models.clock import local_date
 from models.core import agency as Agency, audit_entry as AuditEntry, occurrence as Occurrence, plan as Plan
-from models.core import task as Task, task_coordinator as TaskCoordinator
+from models.core import message as Message, task as Task, task_coordinator as TaskCoordinator
 from models.occurrence_values import OccurrenceKind, Progress
 from models.status import Period, done_by, duty_status, occurrence_days_late, occurrence_status
 
@@ -190,3 +191,18 @@ def task_record(session, task_id: int):
         | ((AuditEntry.c.entity == "occurrence") & (AuditEntry.c.entity_id.in_(occ_ids)))
     ).order_by(AuditEntry.c.id)).all()
     return task, occurrences, history
+
+
+# Built once: queueing runs every day, thousands of days in a simulation.
+_QUEUED_KEYS = select(Message.c.key).where(Message.c.key.in_(bindparam("keys", expanding=True)))
+
+
+def queued_keys(session, keys: list[str]) -> set[str]:
+    """Which of these message keys are in the outbox already: what queueing skips
+    (notifications/outbox.py), and what `dondoc remind` asks before it decides there is nothing to do.
+    Read on a Session's connection (no autoflush: the queueing's rows are written in its own order)."""
+    connection = session if isinstance(session, Connection) else session.connection()
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        found.update(connection.execute(_QUEUED_KEYS, dict(keys=keys[start:start + 500])).scalars())
+    return found

@@ -14,9 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
+from models.core import LEASE_NAME  # noqa: F401  (also `dondoc status`'s, which reads the lease without this module)
 from models.types import UtcDateTime
-
-LEASE_NAME = "scheduler"
 
 
 class SchedulerLease(SQLModel, table=True):

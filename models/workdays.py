@@ -1,13 +1,32 @@
 """Working days in Vietnam: weekends and public holidays (lunar ones included) are days off."""
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 import holidays
 
 
 @lru_cache(maxsize=64)
 def _public_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("VN", years=year))
+    return frozenset(_vietnam()(years=year))
+
+
+@lru_cache(maxsize=1)
+def _vietnam():
+    """The holidays package's calendar of Vietnam (what holidays.country_holidays("VN") makes), its
+    module run on its own: imported as holidays.countries.vietnam it would first import
+    holidays.countries, the calendars of some 250 countries (~0.1 s, a third of what `dondoc remind`
+    with nothing to send adds to its start-up). tests/models/test_workdays.py holds the two equal; a
+    package laid out otherwise is asked the usual way."""
+    import importlib.util
+
+    path = Path(holidays.__file__).parent / "countries" / "vietnam.py"
+    spec = importlib.util.spec_from_file_location("dondoc_holidays_vietnam", path) if path.is_file() else None
+    if spec is None or spec.loader is None:
+        return lambda years: holidays.country_holidays("VN", years=years)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Vietnam
 
 
 class WorkCalendar:

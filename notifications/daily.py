@@ -3,6 +3,8 @@
 Rules about *when* live in models/reminders.py; this module reads the open occurrences, asks
 those rules, and writes the outbox rows (one per reason) and one message per recipient.
 """
+from __future__ import annotations
+
 import gc
 from collections import Counter, defaultdict
 from itertools import chain
@@ -11,28 +13,30 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from datetime import date, datetime, timedelta
 from operator import attrgetter, itemgetter
-from typing import NamedTuple, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 from urllib.parse import quote
 
 from sqlalchemy import Row, bindparam, func, literal_column, or_, select as sa_select
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
 from config.policy import ReminderPolicy
-from models.action_links import action_token, last_day_of
-from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
-from models.directory import Duty, serving
-from models.occurrence import DONE_LATER_THAN, HAS_DEADLINE, NOT_DONE, Occurrence
-from models.outbox import Message, OutboxItem
-from models.plan import Task, TaskCoordinator
+from models.agency_values import AgencyKind, Duty, FocalPointRole, serving
+# The sweep reads through the plain tables (the same SQL as through the table classes): finding what a
+# day has to send loads neither SQLModel nor the table classes (`dondoc remind` with nothing to send).
+from models.core import DONE_LATER_THAN, HAS_DEADLINE, NOT_DONE
+from models.core import agency as Agency, focal_point as FocalPoint, message as Message, occurrence as Occurrence
+from models.core import outbox_item as OutboxItem, task as Task, task_coordinator as TaskCoordinator
 from models.reminders import (
     Firing, is_escalated, latest_firing, latest_nagged_since, latest_summary_firing, lookahead_days,
 )
 from models.status import period_label
 from models.workdays import WorkCalendar
-from notifications.letter import PlanNames, Sender, default_sender, letter, salutation
-from notifications.outbox import Draft, enqueue_many, queued_keys
-from notifications.render import render
 from notifications.reply_address import ReplyAddresses
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from notifications.letter import PlanNames, Sender
 
 SECTIONS = ("overdue", "due_today", "due_soon", "fyi", "summary")
 OVERDUE_RULES = ("overdue", "fyi:overdue")
@@ -105,6 +109,7 @@ class PlannedDigest:
                          link_days: int = 7) -> dict:
         """What the daily templates are given. `act_link(item)`: the one-click link of one of the
         recipient's own lines (else the task's page)."""
+        from notifications.letter import default_sender, letter, salutation  # (the tables: only for a message made)
         return dict(recipient_name=self.name, agency_names=self.agency_names, send_date=send_date,
                     summary=self.summary, summary_total=self.summary_total, summary_periods=self.summary_periods,
                     is_head=self.is_head, officers=self.officers, escalate_after_days=escalate_after_days,
@@ -122,6 +127,7 @@ def action_link(base_url: str, token: str, ref: str, plan_query: str = "") -> st
 def _act_links(base_url: str, secret_key: str, email: str, last_day: date, plans: PlanNames | None = None):
     """A recipient's one-click links: each line's own token (email, ref, last day), made when rendered;
     with several plans loaded the link names the line's plan (?plan=CODE), as the task pages do."""
+    from models.action_links import action_token
     def link(item) -> str:
         token = action_token(secret_key, email=email, ref=item.ref, last_day=last_day)
         return action_link(base_url, token, item.ref, plans.code_query(item.plan_id) if plans else "")
@@ -197,7 +203,7 @@ def _open_filters(as_of: bool = False):
     """Open occurrences with a deadline, of live tasks. `as_of`: also those recorded done on a day after
     `today` (still open on it); only needed when such rows exist (see models.occurrence.open_as_of)."""
     still_open = or_(NOT_DONE, DONE_LATER_THAN(bindparam("today"))) if as_of else NOT_DONE
-    return still_open, HAS_DEADLINE, Task.retired == False  # noqa: E712
+    return still_open, HAS_DEADLINE, Task.c.retired == False  # noqa: E712
 
 
 # The sweep's statements are built once, their days bound at each run: a simulation sweeps
@@ -206,24 +212,30 @@ def _open_filters(as_of: bool = False):
 # day before completions already recorded (`as_of`).
 def _upcoming_statement(as_of: bool):
     return (
-        sa_select(Occurrence.id, Occurrence.due_date, Task.id, Task.ref, Task.title, Task.lead_agency_id, Task.plan_id,
-                  Task.rrule)
-        .join(Task, Occurrence.task_id == Task.id)
-        .where(*_open_filters(as_of), Occurrence.due_date >= bindparam("today"),
-               Occurrence.due_date <= bindparam("horizon"))
-        .order_by(Occurrence.due_date, Occurrence.id)  # the index's order: the same items' order everywhere
+        sa_select(Occurrence.c.id, Occurrence.c.due_date, Task.c.id, Task.c.ref, Task.c.title, Task.c.lead_agency_id,
+                  Task.c.plan_id, Task.c.rrule)
+        .join(Task, Occurrence.c.task_id == Task.c.id)
+        .where(*_open_filters(as_of), Occurrence.c.due_date >= bindparam("today"),
+               Occurrence.c.due_date <= bindparam("horizon"))
+        .order_by(Occurrence.c.due_date, Occurrence.c.id)  # the index's order: the same items' order everywhere
     )
 
 
+def _connection(session: Session | Connection) -> Connection:
+    """What the sweep reads through: a Session's connection (in its transaction), or a Connection (a read
+    that needs no ORM: whether `dondoc remind` has anything to do)."""
+    return session if isinstance(session, Connection) else session.connection()
+
+
 def _completed_after(session: Session, today: date) -> bool:
-    return session.connection().execute(_DONE_LATER, dict(today=today)).first() is not None
+    return _connection(session).execute(_DONE_LATER, dict(today=today)).first() is not None
 
 
 def _upcoming(session: Session, today: date, policy: ReminderPolicy):
     """Open occurrences due from today up to the horizon: each may have a "before" or due-day reminder."""
     horizon = today + timedelta(days=lookahead_days(policy))
     statement = _UPCOMING[_completed_after(session, today)]
-    return session.connection().execute(statement, dict(today=today, horizon=horizon)).all()
+    return _connection(session).execute(statement, dict(today=today, horizon=horizon)).all()
 
 
 def _overdue_lines(session: Session, today: date) -> Sequence[Row]:
@@ -234,37 +246,37 @@ def _overdue_lines(session: Session, today: date) -> Sequence[Row]:
     periods, an occurrence of it (the outbox row's reference to the task), plan_id, rrule."""
     # .all(): the rows fetched at once, not one by one (41,000 of them at national scale)
     statement = _OVERDUE_LINES[_completed_after(session, today)]
-    return session.connection().execute(statement, dict(today=today)).all()
+    return _connection(session).execute(statement, dict(today=today)).all()
 
 
 # Each task's late open occurrences, summed by the database. Grouped on `task_id + 0`, not on the
 # column: SQLite then reads only the late occurrences (a range of ix_occurrence_overdue_due) and
 # sorts them, instead of walking every open occurrence of the country in task order through
 # ix_occurrence_overdue_task (0.18 s against 0.24 s on the national benchmark; PostgreSQL the same).
-_TASK_OF_LATE = Occurrence.task_id + literal_column("0")
+_TASK_OF_LATE = Occurrence.c.task_id + literal_column("0")
 
 
 def _overdue_lines_statement(as_of: bool):
     late_by_task = (
-        sa_select(_TASK_OF_LATE.label("task_id"), func.min(Occurrence.due_date).label("oldest"),
-                  func.max(Occurrence.due_date).label("newest"), func.count().label("periods"),
-                  func.min(Occurrence.id).label("anchor"))
-        .where(*_open_filters(as_of)[:2], Occurrence.due_date < bindparam("today"))
+        sa_select(_TASK_OF_LATE.label("task_id"), func.min(Occurrence.c.due_date).label("oldest"),
+                  func.max(Occurrence.c.due_date).label("newest"), func.count().label("periods"),
+                  func.min(Occurrence.c.id).label("anchor"))
+        .where(*_open_filters(as_of)[:2], Occurrence.c.due_date < bindparam("today"))
         .group_by(_TASK_OF_LATE)
         .subquery("late")
     )
     return (
-        sa_select(Task.id, Task.ref, Task.title, Task.lead_agency_id, late_by_task.c.oldest, late_by_task.c.newest,
-                  late_by_task.c.periods, late_by_task.c.anchor, Task.plan_id, Task.rrule)
-        .join_from(late_by_task, Task, Task.id == late_by_task.c.task_id)
-        .where(Task.retired == False)  # noqa: E712
-        .order_by(Task.id)  # the digests' order of items, the same on every database
+        sa_select(Task.c.id, Task.c.ref, Task.c.title, Task.c.lead_agency_id, late_by_task.c.oldest,
+                  late_by_task.c.newest, late_by_task.c.periods, late_by_task.c.anchor, Task.c.plan_id, Task.c.rrule)
+        .join_from(late_by_task, Task, Task.c.id == late_by_task.c.task_id)
+        .where(Task.c.retired == False)  # noqa: E712
+        .order_by(Task.c.id)  # the digests' order of items, the same on every database
     )
 
 
 _UPCOMING = {as_of: _upcoming_statement(as_of) for as_of in (False, True)}
 _OVERDUE_LINES = {as_of: _overdue_lines_statement(as_of) for as_of in (False, True)}
-_DONE_LATER = sa_select(Occurrence.id).where(DONE_LATER_THAN(bindparam("today"))).limit(1)
+_DONE_LATER = sa_select(Occurrence.c.id).where(DONE_LATER_THAN(bindparam("today"))).limit(1)
 
 
 class Person(NamedTuple):
@@ -290,15 +302,17 @@ class AgencyName:
 _KEY = itemgetter(4)  # a Person's key
 _NEWEST, _PERIODS = attrgetter("newest"), attrgetter("periods")
 _NO_DATES = (None, None, None, None)
-_AGENCY_NAMES = sa_select(Agency.id, Agency.kind, Agency.name_vi, Agency.name_en)
-_HAS_DATES = or_(FocalPoint.active_from.is_not(None), FocalPoint.active_until.is_not(None),
-                 FocalPoint.away_from.is_not(None), FocalPoint.away_to.is_not(None))
-_FOCAL_POINTS = (sa_select(FocalPoint.agency_id, FocalPoint.email, FocalPoint.name, FocalPoint.language,
-                           FocalPoint.role, FocalPoint.address_as, FocalPoint.title, FocalPoint.phone, FocalPoint.id,
+_AGENCY_NAMES = sa_select(Agency.c.id, Agency.c.kind, Agency.c.name_vi, Agency.c.name_en)
+_HAS_DATES = or_(FocalPoint.c.active_from.is_not(None), FocalPoint.c.active_until.is_not(None),
+                 FocalPoint.c.away_from.is_not(None), FocalPoint.c.away_to.is_not(None))
+_FOCAL_POINTS = (sa_select(FocalPoint.c.agency_id, FocalPoint.c.email, FocalPoint.c.name, FocalPoint.c.language,
+                           FocalPoint.c.role, FocalPoint.c.address_as, FocalPoint.c.title, FocalPoint.c.phone,
+                           FocalPoint.c.id,
                            _HAS_DATES)
-                 .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
-_FOCAL_POINT_DATES = sa_select(FocalPoint.id, FocalPoint.active_from, FocalPoint.active_until, FocalPoint.away_from,
-                               FocalPoint.away_to).where(FocalPoint.active == True, _HAS_DATES)  # noqa: E712
+                 .where(FocalPoint.c.active == True).order_by(FocalPoint.c.id))  # noqa: E712
+_FOCAL_POINT_DATES = (sa_select(FocalPoint.c.id, FocalPoint.c.active_from, FocalPoint.c.active_until,
+                                FocalPoint.c.away_from, FocalPoint.c.away_to)
+                      .where(FocalPoint.c.active == True, _HAS_DATES))  # noqa: E712
 
 
 @dataclass
@@ -361,7 +375,7 @@ class Directory:
 
     @classmethod
     def read(cls, session: Session, *, every_task: bool = False) -> "Directory":
-        connection = session.connection()
+        connection = _connection(session)
         agencies = {row[0]: AgencyName(*row) for row in connection.execute(_AGENCY_NAMES)}
         people: dict[int, list[Person]] = defaultdict(list)
         head, new = FocalPointRole.HEAD.value, tuple.__new__  # (50,000 focal points at national scale)
@@ -383,8 +397,8 @@ class Directory:
             directory.dates = {row_id: tuple(dates) for row_id, *dates in connection.execute(_FOCAL_POINT_DATES)}
         if every_task:
             directory.coordinators = defaultdict(list)
-            every = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
-                     .order_by(TaskCoordinator.task_id, TaskCoordinator.agency_id))
+            every = (sa_select(TaskCoordinator.c.task_id, TaskCoordinator.c.agency_id)
+                     .order_by(TaskCoordinator.c.task_id, TaskCoordinator.c.agency_id))
             for task_id, agency_id in connection.execute(every):
                 directory.coordinators[task_id].append(agency_id)
         return directory
@@ -395,18 +409,18 @@ class Directory:
             return {}
         if self.coordinators is not None:
             return self.coordinators
-        due = [Occurrence.due_date <= today + timedelta(days=lookahead_days(policy))]
+        due = [Occurrence.c.due_date <= today + timedelta(days=lookahead_days(policy))]
         if "overdue" not in policy.coordinators_informed_on:
             # Coordinators then only hear of reminders before or on the due day: the late tasks'
             # coordinators (most of the country's, at national scale) are not needed.
-            due.append(Occurrence.due_date >= today)
+            due.append(Occurrence.c.due_date >= today)
         still_open = or_(NOT_DONE, DONE_LATER_THAN(today)) if _completed_after(session, today) else NOT_DONE
-        due_tasks = sa_select(Occurrence.task_id).where(still_open, HAS_DEADLINE, *due)
+        due_tasks = sa_select(Occurrence.c.task_id).where(still_open, HAS_DEADLINE, *due)
         coordinators: dict[int, list[int]] = defaultdict(list)
-        statement = (sa_select(TaskCoordinator.task_id, TaskCoordinator.agency_id)
-                     .where(TaskCoordinator.task_id.in_(due_tasks))
-                     .order_by(TaskCoordinator.task_id, TaskCoordinator.agency_id))
-        for task_id, agency_id in session.connection().execute(statement).all():
+        statement = (sa_select(TaskCoordinator.c.task_id, TaskCoordinator.c.agency_id)
+                     .where(TaskCoordinator.c.task_id.in_(due_tasks))
+                     .order_by(TaskCoordinator.c.task_id, TaskCoordinator.c.agency_id))
+        for task_id, agency_id in _connection(session).execute(statement).all():
             coordinators[task_id].append(agency_id)
         return coordinators
 
@@ -429,20 +443,20 @@ class Reading:
 
 
 _LAST_DIGESTS = (
-    sa_select(Message.recipient_email, func.max(Message.send_date))
-    .where(Message.kind == "daily", Message.send_date >= bindparam("since"), Message.send_date <= bindparam("today"))
-    .group_by(Message.recipient_email))
-_INSERT_ITEMS = OutboxItem.__table__.insert()
-_SENT_KEYS = sa_select(OutboxItem.key).where(
-    OutboxItem.fire_date >= bindparam("since"), OutboxItem.fire_date <= bindparam("today"),
-    OutboxItem.rule.not_in(OVERDUE_RULES))
+    sa_select(Message.c.recipient_email, func.max(Message.c.send_date))
+    .where(Message.c.kind == "daily", Message.c.send_date >= bindparam("since"),
+           Message.c.send_date <= bindparam("today"))
+    .group_by(Message.c.recipient_email))
+_SENT_KEYS = sa_select(OutboxItem.c.key).where(
+    OutboxItem.c.fire_date >= bindparam("since"), OutboxItem.c.fire_date <= bindparam("today"),
+    OutboxItem.c.rule.not_in(OVERDUE_RULES))
 
 
 def _last_digest_days(session: Session, today: date, policy: ReminderPolicy) -> dict[str, date]:
     """The day of each person's last digest, within the overdue rhythm (older ones no longer matter).
 
     A digest carries all of its person's late tasks, so it is when each of them was last reminded."""
-    rows = session.connection().execute(
+    rows = _connection(session).execute(
         _LAST_DIGESTS, dict(since=today - timedelta(days=policy.overdue_every_days), today=today))
     last: dict[str, date] = {}
     for email, day in rows:
@@ -523,7 +537,7 @@ def read_day(session: Session, directory: Directory, *, today: date, policy: Rem
     # "Before", due-day and summary items are keyed by their nominal day, at most the lookahead
     # before today; they went out on that day or a few days before it (ahead of days off).
     since = today - timedelta(days=lookahead_days(policy) + 14)
-    sent_keys = set(session.connection().execute(_SENT_KEYS, dict(since=since, today=today)).scalars())
+    sent_keys = set(_connection(session).execute(_SENT_KEYS, dict(since=since, today=today)).scalars())
     return Day(directory.people_on(today, policy.deputies), _last_digest_days(session, today, policy), sent_keys,
                _upcoming(session, today, policy), _overdue_lines(session, today),
                directory.coordinators_of(session, today, policy))
@@ -766,13 +780,15 @@ def _alliance_plans(session: Session, alliance_ids: set[int]) -> dict[int, froze
     plans: dict[int, set[int]] = defaultdict(set)
     if not alliance_ids:
         return {}
-    live = Task.retired == False  # noqa: E712
-    for agency_id, plan_id in session.execute(sa_select(Task.lead_agency_id, Task.plan_id).distinct()
-                                              .where(live, Task.lead_agency_id.in_(alliance_ids))):
+    live = Task.c.retired == False  # noqa: E712
+    connection = _connection(session)
+    for agency_id, plan_id in connection.execute(sa_select(Task.c.lead_agency_id, Task.c.plan_id).distinct()
+                                                 .where(live, Task.c.lead_agency_id.in_(alliance_ids))):
         plans[agency_id].add(plan_id)
-    for agency_id, plan_id in session.execute(
-            sa_select(TaskCoordinator.agency_id, Task.plan_id).distinct().join(Task, Task.id == TaskCoordinator.task_id)
-            .where(live, TaskCoordinator.agency_id.in_(alliance_ids))):
+    for agency_id, plan_id in connection.execute(
+            sa_select(TaskCoordinator.c.agency_id, Task.c.plan_id).distinct()
+            .join(Task, Task.c.id == TaskCoordinator.c.task_id)
+            .where(live, TaskCoordinator.c.agency_id.in_(alliance_ids))):
         plans[agency_id].add(plan_id)
     return {agency_id: frozenset(ids) for agency_id, ids in plans.items()}
 
@@ -810,6 +826,12 @@ def queue_daily_reminders(session: Session, *, today: date, now: datetime, polic
     answered by email (it says how). With `secret_key` each of the recipient's own lines carries a
     one-click link (models.action_links) that works `action_link_days` days.
     """
+    from models.action_links import last_day_of
+    from models.outbox import OutboxItem as OutboxItemTable
+    from notifications.letter import PlanNames, default_sender
+    from notifications.outbox import Draft, enqueue_many, queued_keys
+    from notifications.render import render
+
     result = plan_daily_digests(session, today=today, policy=policy, calendar=calendar, base_url=base_url,
                                 directory=directory)
     digests = {f"daily|{d.email.lower()}|{today.isoformat()}": d for d in result.digests}
@@ -833,5 +855,5 @@ def queue_daily_reminders(session: Session, *, today: date, now: datetime, polic
                  occurrence_id=i.occurrence_id, rule=i.rule, section=i.section, fire_date=today)
             for key, digest in digests.items() if key in message_ids for i in digest.items]
     if rows:
-        session.execute(_INSERT_ITEMS, rows)
+        session.execute(OutboxItemTable.__table__.insert(), rows)  # written through the table class
     return result

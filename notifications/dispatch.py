@@ -44,8 +44,6 @@ A SQLite "database is locked" (another process writing for longer than the busy 
 retried (models.db.retry_locked); a transaction retried that way was rolled back first.
 """
 import hashlib
-import os
-import socket
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
@@ -60,6 +58,7 @@ from sqlalchemy.engine import Connection, Engine
 from config.policy import ReminderPolicy
 from models.clock import Clock, SystemClock
 from models.db import is_locked, retry_locked
+from models.outbox_values import worker_prefix  # (its home: `dondoc status` reads claims without this module)
 from models.outbox import CLAIMABLE, DeliveryAttempt, Message, MessageContent, MessageStatus, retry_time
 from models.types import UtcDateTime
 from notifications.transports import ConnectError, TransportError
@@ -72,11 +71,6 @@ class DispatchReport:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     interrupted: bool = False  # `stop` said so: the rest was given back to the queue, due at once
-
-
-def worker_prefix() -> str:
-    """What every dispatcher of this process names itself with (host and process id)."""
-    return f"{socket.gethostname()}:{os.getpid()}:"
 
 
 def worker_name() -> str:

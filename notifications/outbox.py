@@ -9,10 +9,11 @@ from email.utils import format_datetime
 from functools import lru_cache
 from io import StringIO
 
-from sqlalchemy import bindparam, insert, select as sa_select
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from models.outbox import Message, MessageContent, MessageStatus
+from models.queries import queued_keys  # noqa: F401  (its home: models/queries.py, on the plain tables)
 from notifications.render import Rendered
 from notifications.reply_address import ReplyAddresses
 
@@ -161,17 +162,8 @@ def enqueue(session: Session, *, key: str, kind: str, recipient_email: str, reci
 
 
 # Built once: queueing runs every day, thousands of days in a simulation.
-_QUEUED_KEYS = sa_select(Message.key).where(Message.key.in_(bindparam("keys", expanding=True)))
 _INSERT_MESSAGES = insert(Message).returning(Message.id, Message.key, sort_by_parameter_order=True)
 _INSERT_CONTENTS = insert(MessageContent)
-
-
-def queued_keys(session: Session, keys: list[str]) -> set[str]:
-    """Which of these message keys are in the outbox already."""
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        found.update(session.connection().execute(_QUEUED_KEYS, dict(keys=keys[start:start + 500])).scalars())
-    return found
 
 
 def enqueue_many(session: Session, drafts: list[Draft], *, now: datetime, mail_from: str,

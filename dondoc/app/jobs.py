@@ -4,18 +4,23 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from typing import TYPE_CHECKING
+
 from config.policy import Policy, read_policy
 from dondoc.app import interrupt
 from dondoc.app.context import AppContext
-from models.clock import VN_TZ, Clock, SystemClock
+from dondoc.app.outbox_state import Undelivered, undelivered  # noqa: F401  (their home before)
+from models.clock import VN_TZ
 from models.db import retry_locked, transaction
-from models.outbox import Message
 from models.workdays import WorkCalendar
 from notifications.daily import Directory, SweepResult, plan_daily_digests, queue_daily_reminders
-from notifications.dispatch import DispatchReport, dispatch
-from notifications.letter import Sender
 from notifications.reply_address import ReplyAddresses
-from notifications.transports import transport_for
+
+if TYPE_CHECKING:
+    from notifications.dispatch import DispatchReport
+
+# What only sending needs (the dispatcher, the transports, the letters and the table classes) is
+# imported where it is used: `dondoc remind` with nothing to send finds that out without them.
 
 log = logging.getLogger("dondoc.jobs")
 
@@ -23,62 +28,6 @@ log = logging.getLogger("dondoc.jobs")
 # Messages whose worth runs out within the hour (a sign-in link), that open the year's work for an
 # agency (the review link) or answer a person (INBOX_KINDS): delivered whenever due, on days off too.
 IMMEDIATE_KINDS = ("signin", "review_request", "reply_confirmation", "address_dead")
-
-
-@dataclass
-class Undelivered:
-    """What the outbox still holds after a delivery: queued (for a retry, or not yet tried), and
-    claimed but not sent by a dispatcher that is gone (its claim expired, or it was this process's
-    own and failed). Messages a live dispatcher elsewhere is sending right now are theirs to report."""
-    queued: int = 0
-    next_attempt: datetime | None = None
-    stuck: int = 0
-    elsewhere: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.queued + self.stuck
-
-    def describe(self, language: str = "en") -> str:
-        """One line for the command's output or the log ("" when nothing of ours waits), in English
-        or (language "vi") Vietnamese."""
-        vi = language == "vi"
-        parts = []
-        if self.queued:
-            when = f"{self.next_attempt.astimezone(VN_TZ):%H:%M %d/%m/%Y}" if self.next_attempt else ""
-            at = (f", gửi lại lúc {when}" if vi else f", next try {when}") if when else ""
-            parts.append(f"{self.queued} {'thư chờ gửi' if vi else 'queued'}{at}")
-        if self.stuck:
-            parts.append(f"{self.stuck} thư do một tiến trình gửi đã dừng giữ (gửi lại khi hết hạn giữ)" if vi else
-                         f"{self.stuck} claimed by a dispatcher that stopped (sent again once the claim expires)")
-        if not parts:
-            return ""
-        if self.elsewhere:
-            parts.append(f"{self.elsewhere} thư đang do tiến trình khác gửi" if vi else
-                         f"{self.elsewhere} being sent by another dispatcher")
-        return f"{'chưa gửi được' if vi else 'not delivered yet'}: {'; '.join(parts)}"
-
-
-def undelivered(context: AppContext, wall_clock: Clock | None = None) -> Undelivered:
-    from sqlalchemy import func
-    from sqlmodel import Session, select
-
-    from models.outbox import Message, MessageStatus
-    from notifications.dispatch import worker_prefix
-
-    wall_now = (wall_clock or SystemClock()).now()
-    expired = wall_now - timedelta(seconds=context.settings.dispatch_lease_seconds)
-    found = Undelivered()
-    with Session(context.engine) as session:
-        found.queued, found.next_attempt = session.exec(
-            select(func.count(), func.min(Message.next_attempt_at)).where(Message.status == MessageStatus.QUEUED)).one()
-        for claimed_by, claimed_at in session.exec(select(Message.claimed_by, Message.claimed_at)
-                                                   .where(Message.status == MessageStatus.SENDING)):
-            if (claimed_by or "").startswith(worker_prefix()) or claimed_at is None or claimed_at <= expired:
-                found.stuck += 1
-            else:
-                found.elsewhere += 1
-    return found
 
 
 @dataclass
@@ -149,30 +98,33 @@ def reminder_work(context: AppContext, day: date, policy: Policy | None = None) 
     """Whether the daily reminder job has anything to do on `day` (read only): the digests the sweep
     would queue that are not in the outbox yet, and the messages due for a (re)try by the day's
     delivery moment, or claimed (a dispatcher's claim: the flow's dispatcher decides whether it expired).
-    Nothing: no flow needs to run (and Prefect is not even imported)."""
-    from sqlalchemy import func, or_
-    from sqlmodel import Session, select
+    Nothing: no flow needs to run (and Prefect is not even imported).
 
-    from models.outbox import MessageStatus
-    from notifications.outbox import queued_keys
+    The same sweep as the run's own (plan_daily_digests, queued_keys), read through the plain tables
+    on a plain connection: finding that nothing is to do loads neither SQLModel nor the table classes."""
+    from sqlalchemy import func, or_, select
+
+    from models.core import message as Message
+    from models.outbox_values import MessageStatus
+    from models.queries import queued_keys
 
     policy = policy or load_policy(context)
     work = ReminderWork()
     calendar = WorkCalendar.from_policy(policy.working_days)
     moment = delivery_moment(day, context.clock().now(), policy)
-    with Session(context.engine) as session:
+    with context.engine.connect() as connection:
         if calendar.is_working_day(day):
-            planned = plan_daily_digests(session, today=day, policy=policy.reminders, calendar=calendar,
+            planned = plan_daily_digests(connection, today=day, policy=policy.reminders, calendar=calendar,
                                          base_url=context.settings.public_base_url)
             keys = [f"daily|{d.email.lower()}|{day.isoformat()}" for d in planned.digests]
-            work.new_digests = len(set(keys) - set(queued_keys(session, keys)))
-        due = or_(Message.status == MessageStatus.SENDING, Message.next_attempt_at.is_(None),
-                  Message.next_attempt_at <= moment)
+            work.new_digests = len(set(keys) - set(queued_keys(connection, keys)))
+        due = or_(Message.c.status == MessageStatus.SENDING, Message.c.next_attempt_at.is_(None),
+                  Message.c.next_attempt_at <= moment)
         statement = select(func.count()).select_from(Message).where(
-            Message.status.in_([MessageStatus.QUEUED, MessageStatus.SENDING]), due)
+            Message.c.status.in_([MessageStatus.QUEUED, MessageStatus.SENDING]), due)
         if not calendar.is_working_day(moment.astimezone(VN_TZ).date()):
-            statement = statement.where(Message.kind.in_(IMMEDIATE_KINDS))
-        work.due_messages = session.exec(statement).one()
+            statement = statement.where(Message.c.kind.in_(IMMEDIATE_KINDS))
+        work.due_messages = connection.execute(statement).scalar_one()
     return work
 
 
@@ -193,6 +145,8 @@ def queue_reminders(context: AppContext, day: date, policy: Policy | None = None
         return SweepResult(day=day, working_day=False)  # nothing goes out on a day off
 
     def queue() -> SweepResult:  # one transaction, tried again if SQLite is locked
+        from notifications.letter import Sender
+
         with transaction(context.engine) as session:
             refuse_an_earlier_day(session, day)
             return queue_daily_reminders(
@@ -220,22 +174,25 @@ def apply_reassignments(context: AppContext, day: date) -> int:
 
 def refuse_an_earlier_day(session, day: date) -> None:
     """The reminders of a day before one already run are not queued: that later run folded them in
-    (each missed reminder once), and their rows would collide with its own."""
-    from sqlalchemy import func
-    from sqlmodel import select
+    (each missed reminder once), and their rows would collide with its own. `session`: a Session or
+    a Connection."""
+    from sqlalchemy import func, select
 
     from config.errors import InputError
-    from models.outbox import Message
+    from models.core import message as Message
 
-    latest = session.exec(select(func.max(Message.send_date)).where(Message.kind == "daily")).one()
+    latest = session.execute(select(func.max(Message.c.send_date)).where(Message.c.kind == "daily")).scalar_one()
     if latest is not None and latest > day:
         raise InputError(f"the reminders of {latest:%d/%m/%Y} have run already; an earlier day ({day:%d/%m/%Y}) "
                          "cannot run after a later one (what it would have sent went out in the later digests)",
                          field="--today")
 
 
-def deliver(context: AppContext, now: datetime, policy: Policy | None = None) -> DispatchReport:
+def deliver(context: AppContext, now: datetime, policy: Policy | None = None) -> "DispatchReport":
     """Send what is due in the outbox at `now`. On a day off only sign-in and review links go out."""
+    from notifications.dispatch import DispatchReport, dispatch
+    from notifications.transports import transport_for
+
     policy = policy or load_policy(context)
     only = None
     if not WorkCalendar.from_policy(policy.working_days).is_working_day(now.astimezone(VN_TZ).date()):
@@ -292,6 +249,7 @@ def process_inbound(context: AppContext, raw: bytes, now: datetime):
     from sqlalchemy.exc import IntegrityError
 
     from notifications.inbox import process_message
+    from notifications.letter import Sender
 
     replies = ReplyAddresses.from_settings(context.settings)
 
@@ -312,7 +270,10 @@ def read_inbox(context: AppContext, now: datetime, policy: Policy | None = None)
     then the confirmations and notices it queued are sent at once (any day: they answer a person)."""
     from sqlmodel import Session, select
 
+    from models.outbox import Message
+    from notifications.dispatch import dispatch
     from notifications.mailboxes import mailbox_for
+    from notifications.transports import transport_for
 
     report = InboxReport()
     inbox = mailbox_for(context.settings)

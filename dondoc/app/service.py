@@ -20,6 +20,7 @@ from dondoc.app.context import AppContext
 from dondoc.app.scheduling import JobSpec, due_fire, next_fire
 from models.clock import Clock, SystemClock
 from models.scheduler import LeaseLost, acquire_lease, last_fire, record_run, release_lease, renew_lease
+from notifications.dispatch import DispatchReport
 
 log = logging.getLogger("dondoc.serve")
 JOB_FUNCTION = "dondoc.app.service:fire"  # what the stored APScheduler jobs call (a textual reference)
@@ -228,7 +229,7 @@ class SchedulerService:
         log.info("dondoc scheduler started: %d jobs, next %s at %s (Asia/Ho_Chi_Minh)", len(specs),
                  upcoming[0][1] if upcoming else "-", f"{upcoming[0][0]:%d/%m/%Y %H:%M}" if upcoming else "-")
 
-    def deliver(self) -> jobs.DispatchReport | None:
+    def deliver(self) -> DispatchReport | None:
         """Send what has come due in the outbox since the morning's run (temporary failures retried
         on their 15 min, 30 min, 1 h, ... rhythm; a sign-in link that failed, as soon as the mail
         server is back), as of the service's clock. A failure is logged; the next run tries again."""

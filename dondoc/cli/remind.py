@@ -3,12 +3,11 @@ import json
 from datetime import date, timedelta
 
 import typer
-from sqlmodel import Session, select
 
 from dondoc.app import interrupt, jobs
 from dondoc.cli import DATE_METAVAR, TodayOption, app, handles_errors, parse_day, say
 from dondoc.cli.output import Format, emit, labelled, language, show_date
-from models.outbox import Message, MessageStatus
+from models.outbox_values import MessageStatus
 
 FormatOption = typer.Option(Format.table, "--format", help="table, json or csv.")
 
@@ -71,9 +70,8 @@ def remind(ctx: typer.Context, today: date = TodayOption,
                     f"Dry run {show_date(day)}: {len(rows)} digests would be queued (nothing written)"),
              formatters={k: str for k in ("overdue", "due_today", "due_soon", "fyi", "summary")})
         return
-    with Session(context.engine) as session:  # before the flow starts (its task would only fail)
-        with session.begin():
-            jobs.refuse_an_earlier_day(session, day)
+    with context.engine.connect() as connection:  # before the flow starts (its task would only fail)
+        jobs.refuse_an_earlier_day(connection, day)
     work = jobs.reminder_work(context, day)
     if not work:  # nothing to queue or send: no flow, no Prefect
         waiting = jobs.undelivered(context).describe(language())
@@ -192,6 +190,10 @@ def outbox(ctx: typer.Context, status: MessageStatus = typer.Option(None, "--sta
     from config.limits import MAX_LIST_ROWS
     if not 1 <= limit <= MAX_LIST_ROWS:
         raise InputError(f"{limit} is not between 1 and {MAX_LIST_ROWS}", field="--limit")
+    from sqlmodel import Session, select
+
+    from models.outbox import Message
+
     context = ctx.obj
     with Session(context.engine) as session:
         statement = select(Message).order_by(Message.id.desc()).limit(limit)

@@ -31,16 +31,15 @@ def status(ctx: typer.Context) -> None:
     waiting and failed, the scheduler's lease."""
     from pathlib import Path
 
-    from sqlalchemy import func
-    from sqlmodel import Session, select
+    from sqlalchemy import func, select
 
     from config.paths import without_password
-    from dondoc.app import jobs
+    from dondoc.app.outbox_state import undelivered
     from dondoc.cli.output import language, show_date, show_moment
     from models.clock import SystemClock
-    from models.outbox import Message, MessageStatus
-    from models.plan import Plan, Task
-    from models.scheduler import current_lease, last_runs
+    # The plain tables (models/core.py): this screen loads neither SQLModel nor the table classes.
+    from models.core import LEASE_NAME, message as Message, plan as Plan, scheduler_lease, scheduler_run, task as Task
+    from models.outbox_values import MessageStatus
 
     context = ctx.obj
     settings = context.settings
@@ -51,23 +50,27 @@ def status(ctx: typer.Context) -> None:
         typer.echo(say("  (chưa có tệp cơ sở dữ liệu) ", "  (no database file yet) ") + say(*NO_PLAN))
         raise typer.Exit(1)
     engine = context.engine
-    with Session(engine) as session:
-        plans = session.exec(select(Plan.code, Plan.title, func.count(Task.id)).join(Task, Task.plan_id == Plan.id, isouter=True)
-                             .group_by(Plan.id, Plan.code, Plan.title).order_by(Plan.code)).all()
-        counts = dict(session.exec(select(Message.status, func.count()).group_by(Message.status)).all())
+    with engine.connect() as connection:
+        plans = connection.execute(
+            select(Plan.c.code, Plan.c.title, func.count(Task.c.id))
+            .join(Task, Task.c.plan_id == Plan.c.id, isouter=True).group_by(Plan.c.id, Plan.c.code, Plan.c.title).order_by(Plan.c.code)).all()
+        counts = dict(connection.execute(select(Message.c.status, func.count()).group_by(Message.c.status)).all())
+        runs = {run.job: run for run in connection.execute(
+            select(scheduler_run.c.job, scheduler_run.c.day, scheduler_run.c.finished_at, scheduler_run.c.summary))}
+        lease = connection.execute(select(scheduler_lease.c.holder, scheduler_lease.c.expires_at)
+                                   .where(scheduler_lease.c.name == LEASE_NAME)).first()
     typer.echo(say("Kế hoạch / plans:", "Plans:"))
     if not plans:
         typer.echo("  " + say(*NO_PLAN))
     for code, title, tasks in plans:
         typer.echo(f"  {code}: {say_number(tasks)} " + say("nhiệm vụ", "tasks") + f" — {title[:70]}")
-    runs = last_runs(engine)
     typer.echo(say("Lần chạy gần nhất / last job runs:", "Last job runs:"))
     if not runs:
         typer.echo("  " + say("chưa có (dondoc serve chưa chạy trên cơ sở dữ liệu này)",
                               "none yet (dondoc serve has not run on this database)"))
     for job, run in sorted(runs.items()):
         typer.echo(f"  {job}: {show_date(run.day)} ({say('xong lúc', 'finished')} {show_moment(run.finished_at)}) {run.summary[:80]}")
-    waiting = jobs.undelivered(context)
+    waiting = undelivered(context)
     failed = counts.get(MessageStatus.FAILED, 0)
     typer.echo(say("Hộp thư đi / outbox:", "Outbox:") + f" {say_number(counts.get(MessageStatus.SENT, 0))} "
                + say("đã gửi", "sent") + f", {say_number(waiting.total)} " + say("đang chờ", "waiting")
@@ -75,7 +78,6 @@ def status(ctx: typer.Context) -> None:
                + (say(" (xem: dondoc outbox --status failed)", " (see: dondoc outbox --status failed)") if failed else ""))
     if waiting.total:
         typer.echo(f"  {waiting.describe(language())}")
-    lease = current_lease(engine)
     wall = SystemClock().now()  # a lease is about processes: the wall clock
     if lease is None:
         line = say("không chạy (khởi động: dondoc serve)", "not running (start it with dondoc serve)")

@@ -1,5 +1,9 @@
 """Numbers are written one way everywhere (models.numbers, Babel's CLDR data): Vietnamese groups
 thousands with "." and writes decimals with ",", English the other way round."""
+import decimal
+
+import pytest
+
 from models.numbers import number, percent
 
 
@@ -31,3 +35,20 @@ def test_a_count_too_big_for_decimals_default_precision_is_still_written_whole()
 def test_what_is_not_a_number_is_written_as_it_is_and_an_unknown_language_is_vietnamese():
     assert number(None) == "" and number("—") == "—" and number(True) == "True"
     assert number(1234, "fr") == "1.234"
+
+
+@pytest.mark.parametrize("language", ["vi", "en", "fr"])
+def test_a_whole_number_is_written_without_babel_exactly_as_babel_writes_it(language):
+    from babel.numbers import format_decimal
+
+    from models.numbers import LOCALES
+
+    locale = LOCALES.get(language, LOCALES["vi"])
+    values = [0, 7, -7, 999, 1000, -1000, 12345, 999999, 1000000, -1234567, 2 ** 31, -(10 ** 18) - 1, 10 ** 30]
+    for value in values:
+        for decimals in (0, 1, 2):
+            pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
+            with decimal.localcontext() as context:  # room for every digit of 10 ** 30, as number() makes
+                context.prec = 60
+                babel = format_decimal(value, format=pattern, locale=locale)
+            assert number(value, language, decimals) == babel, value
