@@ -13,8 +13,8 @@ from models.agency import Agency, AgencyKind, FocalPoint, FocalPointRole
 from models.clock import local_date, start_of_day
 from models.occurrence import HAS_DEADLINE, Occurrence, open_as_of
 from models.plan import Plan, Task
-from models.status import (COUNTED, EVERYTHING, StatusCategory, StatusSummary, Tally, Window, iter_facts, period_label,
-                           summarize, summarize_windows)
+from models.status import (COUNTED, EVERYTHING, StatusCategory, StatusSummary, Tally, Window, iter_facts, iter_facts_packed,
+                           period_label, summarize, summarize_windows)
 
 PAGE_SIZE = 50
 
@@ -102,9 +102,10 @@ class OverviewFigures:
 
 
 def overview_figures(session: Session, *, now: datetime, plan_id: int | None = None) -> OverviewFigures:
-    """status_summary, completions_by_year and quarter_tallies in one pass: the occurrences are streamed
-    (models/status.py iter_facts) and each task is folded into every window's counts as it comes, so
-    memory holds counts, not the occurrences, whatever the size of the database."""
+    """status_summary, completions_by_year and quarter_tallies in one pass: the tasks are streamed, each
+    as one row carrying its periods (models/status.py iter_facts_packed), and each task is folded into
+    every window's counts as it comes (summarize_windows: each distinct period judged once), so memory
+    holds counts, not the occurrences, whatever the size of the database."""
     today = local_date(now)
     horizon = select(func.min(Plan.horizon_start), func.max(Plan.horizon_end))
     plans = session.execute(horizon.where(Plan.id == plan_id) if plan_id else horizon).one()
@@ -118,7 +119,7 @@ def overview_figures(session: Session, *, now: datetime, plan_id: int | None = N
                 if window.start > today:
                     break
                 quarters.append((year, quarter, window))
-    (summary,), tallies = summarize_windows(iter_facts(session, plan_id=plan_id), today, [EVERYTHING],
+    (summary,), tallies = summarize_windows(iter_facts_packed(session, plan_id=plan_id), today, [EVERYTHING],
                                             [Window.year(y) for y in years] + [w for _, _, w in quarters])
     figures = OverviewFigures(summary)
     for year, tally in zip(years, tallies):

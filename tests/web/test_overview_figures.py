@@ -3,6 +3,7 @@ applied to every window apart, on generated duties (issue 22: the national dashb
 import random
 from datetime import date, timedelta
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
 from models.clock import FixedClock
@@ -107,3 +108,53 @@ def test_the_overview_figures_are_the_summary_years_and_quarters_of_the_facts_re
             year, quarter = period.split("-Q")
             tally = summarize(facts, day, Window.quarter(int(year), int(quarter))).duties
             assert counts == {c: tally[c] for c in COUNTED}, label
+
+
+def test_the_tasks_read_one_row_each_are_the_tasks_read_row_by_row(loaded, web_context):
+    """iter_facts_packed (the database packs each task's periods into one string) gives iter_facts's
+    TaskFacts, on a database with every odd row: a withdrawn period, a retired task, a period credited
+    to another agency, an extension, a completion without a date and one after the day asked."""
+    from sqlalchemy import update
+
+    from models.agency import Agency
+    from models.occurrence import Occurrence
+    from models.plan import Plan, Task
+    from models.status import iter_facts_packed
+    _record_some(loaded)
+    with Session(web_context.engine) as session:
+        rows = session.execute(select_occurrences()).all()
+        ids = [r[0] for r in rows]
+        lead = session.execute(sa_select(Task.lead_agency_id).where(Task.id == rows[7][1])).scalar_one()
+        other = session.execute(sa_select(Agency.id).where(Agency.id != lead)).scalars().first()
+        session.execute(update(Occurrence).where(Occurrence.id == ids[3]).values(kind=OccurrenceKind.WITHDRAWN.value))
+        session.execute(update(Task).where(Task.id == rows[40][1]).values(retired=True))
+        session.execute(update(Occurrence).where(Occurrence.id == ids[7]).values(
+            progress=Progress.DONE.value, completed_on=date(2016, 2, 1), held_by_agency_id=other))
+        session.execute(update(Occurrence).where(Occurrence.id == ids[11]).values(
+            original_due=Occurrence.due_date, due_date=date(2019, 12, 31)))
+        session.execute(update(Occurrence).where(Occurrence.id == ids[13]).values(progress=Progress.DONE.value,
+                                                                                 completed_on=None))
+        session.execute(update(Occurrence).where(Occurrence.id == ids[17]).values(progress=Progress.DONE.value,
+                                                                                 completed_on=date(2030, 1, 1)))
+        session.commit()
+        packed = list(iter_facts_packed(session, chunk=7))
+        assert packed == read_facts(session) and any(f.credited for f in packed)
+        assert any(p.original for f in packed for p in f.periods)
+        for plan_id in session.execute(sa_select(Plan.id)).scalars():
+            assert list(iter_facts_packed(session, plan_id=plan_id)) == read_facts(session, plan_id=plan_id)
+        day = date(2016, 9, 30)
+        figures = overview_figures(session, now=FixedClock.on(day).now())
+    expected = summarize(packed, day)
+    assert figures.summary.duties.as_dict() == expected.duties.as_dict()
+    assert figures.summary.periods.as_dict() == expected.periods.as_dict()
+    assert {c: t.as_dict() for c, t in figures.summary.by_agency.items()} == {
+        c: t.as_dict() for c, t in expected.by_agency.items()}
+    for label, period, counts in figures.quarters:
+        year, quarter = period.split("-Q")
+        tally = summarize(packed, day, Window.quarter(int(year), int(quarter))).duties
+        assert counts == {c: tally[c] for c in COUNTED}, label
+
+
+def select_occurrences():
+    from models.occurrence import Occurrence
+    return sa_select(Occurrence.id, Occurrence.task_id).order_by(Occurrence.id)
