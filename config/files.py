@@ -13,7 +13,7 @@ from dateutil.rrule import rrulestr
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
                       model_validator)
 
-from config.errors import InputError, unreadable
+from config.errors import InputError, Refusal, unreadable, validation_refusal
 from config.limits import (MAX_AGENCIES, MAX_INPUT_FILE_BYTES, MAX_LIST, MAX_NAME, MAX_NESTING, MAX_TASKS, MAX_TEXT,
                            MAX_TITLE)
 
@@ -34,21 +34,26 @@ _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85]")
 
 def _printable(value: str) -> str:
     if _CONTROL.search(value):
-        raise ValueError(f"contains a control character ({_CONTROL.search(value).group()!r})")
+        raise Refusal(f"contains a control character ({_CONTROL.search(value).group()!r})",
+                      vi=f"có ký tự điều khiển ({_CONTROL.search(value).group()!r})")
     return value
 
 
 def _one_line(value: str) -> str:
     if _LINE_BREAK.search(value):
-        raise ValueError("must be one line (it contains a line break)")
+        raise Refusal("must be one line (it contains a line break)",
+                      vi="phải nằm trên một dòng (đang có dấu xuống dòng)")
     return _printable(value)
 
 
 def _identifier(value: str) -> str:
     if not re.fullmatch(IDENTIFIER_PATTERN, value):
-        raise ValueError(f"'{value}' is not an identifier code (mã định danh of Decision 20/2020/QĐ-TTg: four groups "
-                         "separated by dots, levels 4 to 1: 3, 2 and 2 digits or capitals, then the level-1 code, "
-                         "a capital and 2 more, e.g. 000.00.31.H06)")
+        raise Refusal(f"'{value}' is not an identifier code (mã định danh of Decision 20/2020/QĐ-TTg: four groups "
+                      "separated by dots, levels 4 to 1: 3, 2 and 2 digits or capitals, then the level-1 code, "
+                      "a capital and 2 more, e.g. 000.00.31.H06)",
+                      vi=f"'{value}' không phải mã định danh (theo Quyết định 20/2020/QĐ-TTg: bốn nhóm nối bằng dấu "
+                         "chấm, cấp 4 đến cấp 1: 3, 2 và 2 chữ số hoặc chữ in hoa, rồi mã cấp 1 gồm một chữ in hoa và "
+                         "2 ký tự nữa, ví dụ 000.00.31.H06)")
     return value
 
 
@@ -64,10 +69,12 @@ PHONE_PATTERN = r"^\+?[0-9][0-9 .()-]{5,38}$"
 # and two more (H06: a province; G..: a ministry), "00"/"000" where a level is not used.
 IDENTIFIER_PATTERN = r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9A-Z]{2}$"
 
-_PATTERN_MEANS = {
-    EMAIL_PATTERN: "an email address (name@example.org)",
-    PHONE_PATTERN: "a phone number (digits, spaces and + . ( ) -, e.g. 0209 3870 123)",
-    IDENTIFIER_PATTERN: "an identifier code (groups of 1-4 capitals or digits joined by dots, e.g. 1.2.3)",
+_PATTERN_MEANS = {  # (English, Vietnamese)
+    EMAIL_PATTERN: ("an email address (name@example.org)", "không phải địa chỉ email (ten@example.org)"),
+    PHONE_PATTERN: ("a phone number (digits, spaces and + . ( ) -, e.g. 0209 3870 123)",
+                    "không phải số điện thoại (chữ số, dấu cách và + . ( ) -, ví dụ 0209 3870 123)"),
+    IDENTIFIER_PATTERN: ("an identifier code (groups of 1-4 capitals or digits joined by dots, e.g. 1.2.3)",
+                         "không phải mã định danh (các nhóm 1-4 chữ in hoa hoặc chữ số nối bằng dấu chấm, ví dụ 1.2.3)"),
 }
 
 # Bounded: the length is checked before the characters (a 50 MB value is not scanned).
@@ -93,11 +100,14 @@ class FocalPointEntry(_Strict):
     @model_validator(mode="after")
     def _periods_in_order(self):
         if (self.away_from is None) != (self.away_to is None):
-            raise ValueError("an away period needs both away_from and away_to")
+            raise Refusal("an away period needs both away_from and away_to",
+                          vi="thời gian vắng mặt cần cả away_from và away_to")
         if self.away_from and self.away_to < self.away_from:
-            raise ValueError("away_to is before away_from")
+            raise Refusal("away_to is before away_from",
+                          vi="away_to trước away_from")
         if self.active_from and self.active_until and self.active_until < self.active_from:
-            raise ValueError("active_until is before active_from")
+            raise Refusal("active_until is before active_from",
+                          vi="active_until trước active_from")
         return self
 
 
@@ -118,7 +128,8 @@ class AgencyEntry(_Strict):
         seen = set()
         for entry in entries:
             if entry.email.lower() in seen:
-                raise ValueError(f"{entry.email} is listed twice")
+                raise Refusal(f"{entry.email} is listed twice",
+                              vi=f"{entry.email} được ghi hai lần")
             seen.add(entry.email.lower())
         return entries
 
@@ -142,7 +153,8 @@ class AgencyFile(_Strict):
         seen = set()
         for entry in entries:
             if entry.code in seen:
-                raise ValueError(f"the code {entry.code} is used twice")
+                raise Refusal(f"the code {entry.code} is used twice",
+                              vi=f"mã {entry.code} được dùng hai lần")
             seen.add(entry.code)
         return entries
 
@@ -155,15 +167,18 @@ class AgencyFile(_Strict):
         by_code = {g.code: g for g in groups}
         both = sorted(agencies & set(by_code))
         if both:
-            raise ValueError(f"{', '.join(both)} is both an agency and a group code")
+            raise Refusal(f"{', '.join(both)} is both an agency and a group code",
+                          vi=f"{', '.join(both)} vừa là mã cơ quan vừa là mã nhóm")
         for group in groups:
             unknown = [m for m in group.members if m not in agencies and m not in by_code]
             if unknown:
-                raise ValueError(f"group {group.code} names unknown members: {', '.join(unknown)}")
+                raise Refusal(f"group {group.code} names unknown members: {', '.join(unknown)}",
+                              vi=f"nhóm {group.code} có thành viên không rõ: {', '.join(unknown)}")
 
         def visit(code, path):
             if code in path:
-                raise ValueError(f"group {code} contains itself")
+                raise Refusal(f"group {code} contains itself",
+                              vi=f"nhóm {code} chứa chính nó")
             for member in by_code[code].members if code in by_code else ():
                 visit(member, path | {code})
 
@@ -198,12 +213,15 @@ class PlanHeader(_Strict):
     @model_validator(mode="after")
     def _horizon_in_order(self):
         if self.horizon_end < self.horizon_start:
-            raise ValueError("horizon_end is before horizon_start")
+            raise Refusal("horizon_end is before horizon_start",
+                          vi="horizon_end trước horizon_start")
         if self.horizon_end.year - self.horizon_start.year > MAX_HORIZON_YEARS:
-            raise ValueError(f"the horizon is longer than {MAX_HORIZON_YEARS} years")
+            raise Refusal(f"the horizon is longer than {MAX_HORIZON_YEARS} years",
+                          vi=f"thời gian của kế hoạch dài quá {MAX_HORIZON_YEARS} năm")
         if self.issued_on is not None and not (self.horizon_start.year - 1 <= self.issued_on.year
                                                and self.issued_on <= self.horizon_end):
-            raise ValueError("issued_on must fall within the plan's horizon (or the year before it starts)")
+            raise Refusal("issued_on must fall within the plan's horizon (or the year before it starts)",
+                          vi="issued_on phải nằm trong thời gian của kế hoạch (hoặc năm trước năm bắt đầu)")
         return self
 
 
@@ -241,28 +259,35 @@ class TaskEntry(_Strict):
         if value is None:
             return value
         if "DTSTART" in value.upper():
-            raise ValueError("leave DTSTART out of the rrule; the anchor gives the first date")
+            raise Refusal("leave DTSTART out of the rrule; the anchor gives the first date",
+                          vi="bỏ DTSTART khỏi rrule; ngày anchor là ngày đầu tiên")
         try:
             rrulestr(value, dtstart=None)
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"not a valid RRULE ({exc})") from None
+            raise Refusal(f"not a valid RRULE ({exc})",
+                          vi=f"không phải RRULE hợp lệ ({exc})") from None
         # A duty recurs at most daily; rules of hours, minutes or seconds, or a daily rule filtered
         # by BY... parts (which may never match), would take minutes to expand.
         freq = re.search(r"FREQ=([A-Z]+)", value.upper())
         if freq is None or freq.group(1) not in ("YEARLY", "MONTHLY", "WEEKLY", "DAILY"):
-            raise ValueError("the rule must repeat yearly, monthly, weekly or daily (FREQ=YEARLY, ...)")
+            raise Refusal("the rule must repeat yearly, monthly, weekly or daily (FREQ=YEARLY, ...)",
+                          vi="quy tắc phải lặp theo năm, tháng, tuần hoặc ngày (FREQ=YEARLY, ...)")
         if freq.group(1) == "DAILY" and "BY" in value.upper():
-            raise ValueError("a daily rule takes no BY... parts")
+            raise Refusal("a daily rule takes no BY... parts",
+                          vi="quy tắc lặp hằng ngày không có phần BY...")
         return value
 
     @model_validator(mode="after")
     def _timing_has_its_dates(self):
         if self.timing == "one-off" and self.due is None:
-            raise ValueError("a one-off task needs a due date")
+            raise Refusal("a one-off task needs a due date",
+                          vi="nhiệm vụ một lần cần ngày hạn (due)")
         if self.timing == "recurring" and (self.rrule is None or self.anchor is None):
-            raise ValueError("a recurring task needs an rrule and an anchor date")
+            raise Refusal("a recurring task needs an rrule and an anchor date",
+                          vi="nhiệm vụ định kỳ cần rrule và ngày anchor")
         if self.timing != "recurring" and self.rrule is not None:
-            raise ValueError(f"an rrule only goes with timing 'recurring', not '{self.timing}'")
+            raise Refusal(f"an rrule only goes with timing 'recurring', not '{self.timing}'",
+                          vi=f"rrule chỉ dùng với timing 'recurring', không dùng với '{self.timing}'")
         return self
 
 
@@ -291,7 +316,7 @@ class _LineLoader(yaml.SafeLoader):
         try:
             if self._depth > MAX_NESTING:
                 raise InputError(f"nested more than {MAX_NESTING} levels deep",
-                                 line=self.peek_event().start_mark.line + 1)
+                                 line=self.peek_event().start_mark.line + 1, vi=f"lồng nhau quá {MAX_NESTING} cấp")
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -312,7 +337,8 @@ def _construct_mapping(loader, node):
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in mapping:
-            raise InputError(f"key '{key}' appears twice", line=key_node.start_mark.line + 1)
+            raise InputError(f"key '{key}' appears twice", line=key_node.start_mark.line + 1,
+                             vi=f"khóa '{key}' xuất hiện hai lần")
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[key] = key_node.start_mark.line + 1
     return mapping
@@ -331,7 +357,7 @@ def read_bytes(path: Path, limit: int = MAX_INPUT_FILE_BYTES) -> bytes:
         raise unreadable(exc, path) from None
     if len(raw) > limit:
         from models.numbers import number  # here: models imports config at its start
-        raise InputError(f"is larger than {number(limit)} bytes; no file of this kind is that big",
+        raise InputError(f"is larger than {number(limit, 'en')} bytes; no file of this kind is that big",
                          path=path, vi=f"lớn hơn {number(limit, 'vi')} byte; không tệp loại này nào lớn như vậy")
     return raw
 
@@ -347,6 +373,39 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
                          vi="không phải văn bản UTF-8 (hãy lưu lại dưới dạng UTF-8)") from None
 
 
+# PyYAML's words for what it could not read, in Vietnamese (by how they start); others stay as PyYAML says.
+_YAML_PROBLEMS_VI = (
+    ("mapping values are not allowed here", "không được có dấu ':' ở đây (thiếu dấu cách sau ':', hoặc thụt lề sai)"),
+    ("could not find expected ':'", "thiếu dấu ':' sau tên khóa"),
+    ("found character '\\t' that cannot start any token", "có ký tự tab: YAML thụt lề bằng dấu cách"),
+    ("found character", "có ký tự không được đứng đầu một giá trị ({rest})"),
+    ("did not find expected key", "thiếu tên khóa (thường do thụt lề sai)"),
+    ("did not find expected '-' indicator", "thiếu dấu '-' của một mục danh sách (thường do thụt lề sai)"),
+    ("did not find expected node content", "thiếu giá trị"),
+    ("expected <block end>", "thụt lề không khớp với các dòng trên"),
+    ("expected ',' or ']'", "thiếu dấu ',' hoặc ']'"),
+    ("expected ',' or '}'", "thiếu dấu ',' hoặc '}'"),
+    ("found unexpected end of stream", "tệp kết thúc giữa chừng (thiếu dấu nháy hay ngoặc đóng?)"),
+    ("found unknown escape character", "có ký tự thoát (\\...) không hợp lệ trong chuỗi"),
+    ("found undefined alias", "dùng bí danh (*...) chưa được định nghĩa"),
+    ("found duplicate anchor", "một neo (&...) được định nghĩa hai lần"),
+    ("while parsing a block mapping", "khi đọc một ánh xạ"),
+    ("while parsing a block collection", "khi đọc một danh sách"),
+    ("while parsing a flow", "khi đọc một danh sách hay ánh xạ trong ngoặc"),
+    ("while scanning a simple key", "khi đọc một tên khóa"),
+    ("while scanning a quoted scalar", "khi đọc một chuỗi trong dấu nháy"),
+    ("while scanning", "khi đọc"),
+    ("while parsing", "khi đọc"),
+)
+
+
+def _yaml_problem_vi(problem: str) -> str:
+    for start, vietnamese in _YAML_PROBLEMS_VI:
+        if problem.startswith(start):
+            return vietnamese.format(rest=problem.removeprefix("found character ").split(" that")[0])
+    return problem
+
+
 def read_yaml(path: Path) -> Any:
     path = Path(path)
     text = read_text(path)
@@ -359,15 +418,19 @@ def read_yaml(path: Path) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         message = f"malformed YAML: {exc.problem or exc.context}"
+        message_vi = f"YAML sai cú pháp: {_yaml_problem_vi(exc.problem or exc.context or '')}"
         if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
             message += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        raise InputError(message, path=path, line=line) from None
+            message_vi += f" ({_yaml_problem_vi(exc.context or '')} ở dòng {exc.context_mark.line + 1})"
+        raise InputError(message, path=path, line=line, vi=message_vi) from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
         character = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
-        raise InputError(f"holds a character YAML does not allow ({character})", path=path, line=line) from None
+        raise InputError(f"holds a character YAML does not allow ({character})", path=path, line=line,
+                         vi=f"có ký tự YAML không cho phép ({character})") from None
     except yaml.YAMLError as exc:
-        raise InputError(f"malformed YAML: {' '.join(str(exc).split())}", path=path) from None
+        raise InputError(f"malformed YAML: {' '.join(str(exc).split())}", path=path,
+                         vi=f"YAML sai cú pháp: {' '.join(str(exc).split())}") from None
 
 
 def _line_of(data: Any, loc: tuple) -> int | None:
@@ -401,17 +464,21 @@ def _describe(data: Any, loc: tuple) -> str | None:
 
 def validate(model: type[BaseModel], data: Any, path: Path) -> BaseModel:
     if not isinstance(data, dict):
-        raise InputError("expected a YAML mapping at the top level", path=path, line=1)
+        raise InputError("expected a YAML mapping at the top level", path=path, line=1,
+                         vi="cần một ánh xạ YAML (các cặp khóa: giá trị) ở cấp ngoài cùng")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
         field = _describe(data, loc)
-        message = first["msg"].removeprefix("Value error, ")
+        where = dict(path=path, line=_line_of(data, loc), field=field)
         if first["type"] == "string_pattern_mismatch":  # say what is expected, not the regular expression
-            message = f"'{first['input']}' is not {_PATTERN_MEANS.get(first['ctx']['pattern'], 'in the expected form')}"
-        raise InputError(message, path=path, line=_line_of(data, loc), field=field) from None
+            means, means_vi = _PATTERN_MEANS.get(first["ctx"]["pattern"],
+                                                 ("in the expected form", "không đúng dạng yêu cầu"))
+            raise InputError(f"'{first['input']}' is not {means}", **where,
+                             vi=f"'{first['input']}' {means_vi}") from None
+        raise validation_refusal(first, **where) from None
 
 
 def read_agency_file(path: Path) -> AgencyFile:

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from config.errors import Refusal
 from config.files import read_yaml, validate
 
 
@@ -29,8 +30,10 @@ class DueDatePolicy(_Strict):
     @classmethod
     def _no_invented_deadline(cls, value):
         if value:
-            raise ValueError("is no longer supported: a duty the plan gives no date has no deadline; set one "
-                             "on the task in the plan file (due, with overrides: [due] and a note saying why)")
+            raise Refusal("is no longer supported: a duty the plan gives no date has no deadline; set one "
+                          "on the task in the plan file (due, with overrides: [due] and a note saying why)",
+                          vi="không còn được hỗ trợ: nhiệm vụ mà kế hoạch không nêu ngày thì không có hạn; hãy đặt "
+                             "hạn cho nhiệm vụ trong tệp kế hoạch (due, với overrides: [due] và một ghi chú nói lý do)")
         return value
 
 
@@ -55,7 +58,8 @@ class ReminderPolicy(_Strict):
     @classmethod
     def _positive_and_sorted(cls, value):
         if any(d <= 0 for d in value):
-            raise ValueError("days before must be positive")
+            raise Refusal("days before must be positive",
+                          vi="số ngày trước hạn phải là số dương")
         return sorted(set(value), reverse=True)
 
     @field_validator("coordinators_informed_on")
@@ -63,7 +67,8 @@ class ReminderPolicy(_Strict):
     def _known_rules(cls, value):
         for rule in value:
             if not re.fullmatch(r"before:\d+|due|overdue", rule):
-                raise ValueError(f"'{rule}' is not before:N, due or overdue")
+                raise Refusal(f"'{rule}' is not before:N, due or overdue",
+                              vi=f"'{rule}' không phải before:N, due hay overdue")
         return value
 
     @property
@@ -88,7 +93,9 @@ class ReviewPolicy(_Strict):
         order = [(self.opens.month, self.opens.day), (self.inputs_due.month, self.inputs_due.day),
                  (self.report_due.month, self.report_due.day)]
         if not order[0] < order[1] <= order[2]:
-            raise ValueError("the review must open before its inputs are due, and inputs be due no later than the report")
+            raise Refusal("the review must open before its inputs are due, and inputs be due no later than the report",
+                          vi="đợt sơ kết phải mở trước hạn nộp báo cáo của các cơ quan, và hạn đó không muộn hơn hạn "
+                             "báo cáo sơ kết")
         return self
 
 

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from config import CONFIG_DIR
+from config.errors import Refusal
 from config.paths import default_data_dir, sqlite_url
 
 
@@ -142,7 +143,9 @@ class SettingFields(BaseModel):
     def _today_within_the_calendar(cls, value):
         from config.limits import EARLIEST_DAY, LATEST_DAY
         if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
-            raise ValueError(f"{value.isoformat()} is outside {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}")
+            raise Refusal(f"{value.isoformat()} is outside {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}",
+                          vi=f"{value.isoformat()} nằm ngoài khoảng {EARLIEST_DAY.isoformat()} đến "
+                             f"{LATEST_DAY.isoformat()}")
         return value
 
     @property
@@ -154,15 +157,19 @@ class SettingFields(BaseModel):
             return sqlite_url(self.data_dir)
         return checked_database_url(self.database_url.strip())
 
-    def refusals(self) -> list[str]:
-        """What production mode does not allow, one line each (empty: nothing to refuse)."""
+    def refusals(self, language: str = "en") -> list[str]:
+        """What production mode does not allow, one line each in `language` (empty: nothing to refuse)."""
         if not self.production:
             return []
+        vi = language == "vi"
         refused = []
         if self.secret_key == DEFAULT_SECRET:
-            refused.append("refusing to start in production mode with the default secret key: set DONDOC_SECRET_KEY")
+            refused.append("không chạy ở chế độ production với khóa bí mật mặc định: hãy đặt DONDOC_SECRET_KEY" if vi else
+                           "refusing to start in production mode with the default secret key: set DONDOC_SECRET_KEY")
         if self.today is not None:
-            refused.append("refusing to run in production mode with a fixed date (DONDOC_TODAY): links and sessions "
+            refused.append("không chạy ở chế độ production với ngày cố định (DONDOC_TODAY): đường dẫn và phiên đăng "
+                           "nhập sẽ không bao giờ hết hạn; hãy bỏ DONDOC_TODAY" if vi else
+                           "refusing to run in production mode with a fixed date (DONDOC_TODAY): links and sessions "
                            "would never expire; unset DONDOC_TODAY")
         return refused
 
@@ -188,7 +195,8 @@ class SettingFields(BaseModel):
     @classmethod
     def _a_cron_step(cls, value: int) -> int:
         if not 1 <= value <= 60:
-            raise ValueError("must be from 1 to 60 (minutes)")
+            raise Refusal("must be from 1 to 60 (minutes)",
+                          vi="phải từ 1 đến 60 (phút)")
         return value
 
     @property
@@ -197,6 +205,7 @@ class SettingFields(BaseModel):
 
 
 _SUPPORTED = "dondoc runs on PostgreSQL (postgresql://user@host:5432/name) or SQLite (sqlite:///path/to/file.db)"
+_SUPPORTED_VI = "dondoc chạy trên PostgreSQL (postgresql://user@host:5432/name) hoặc SQLite (sqlite:///path/to/file.db)"
 
 
 def checked_database_url(url: str) -> str:
@@ -211,11 +220,14 @@ def checked_database_url(url: str) -> str:
         parsed = make_url(url)
         parsed.port  # noqa: B018  (a port that is not a number fails here)
     except (ArgumentError, ValueError, TypeError):
-        raise InputError(f"is not a database URL; {_SUPPORTED}", field="DONDOC_DATABASE_URL") from None
+        raise InputError(f"is not a database URL; {_SUPPORTED}", field="DONDOC_DATABASE_URL",
+                         vi=f"không phải URL cơ sở dữ liệu; {_SUPPORTED_VI}") from None
     if parsed.drivername not in ("sqlite", "postgresql", "postgresql+psycopg"):
-        raise InputError(f"{parsed.drivername}:// is not supported; {_SUPPORTED}", field="DONDOC_DATABASE_URL")
+        raise InputError(f"{parsed.drivername}:// is not supported; {_SUPPORTED}", field="DONDOC_DATABASE_URL",
+                         vi=f"{parsed.drivername}:// không được hỗ trợ; {_SUPPORTED_VI}")
     if parsed.port is not None and not 0 < parsed.port < 65536:
-        raise InputError(f"the port {parsed.port} is not a port number; {_SUPPORTED}", field="DONDOC_DATABASE_URL")
+        raise InputError(f"the port {parsed.port} is not a port number; {_SUPPORTED}", field="DONDOC_DATABASE_URL",
+                         vi=f"cổng {parsed.port} không phải số cổng; {_SUPPORTED_VI}")
     return url
 
 

@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from config import CONFIG_DIR
-from config.errors import InputError
+from config.errors import InputError, Refusal
 from config.files import read_yaml, validate
 
 INDICATOR_CODES = ("cooperatives_total", "new_established", "operating_effectively", "weak", "converted_2012_law",
@@ -34,13 +34,17 @@ class Target(BaseModel):
     @model_validator(mode="after")
     def _measure_has_its_indicators(self):
         if self.measure == "share" and (self.part is None or self.whole is None):
-            raise ValueError("a share needs part and whole")
+            raise Refusal("a share needs part and whole",
+                          vi="tỷ lệ cần part và whole")
         if self.measure in ("yearly_average", "per_district", "figure") and self.indicator is None:
-            raise ValueError(f"measure {self.measure} needs an indicator")
+            raise Refusal(f"measure {self.measure} needs an indicator",
+                          vi=f"measure {self.measure} cần indicator")
         if self.measure in ("yearly_average", "share", "per_district") and (self.op is None or self.value is None):
-            raise ValueError(f"measure {self.measure} needs op and value")
+            raise Refusal(f"measure {self.measure} needs op and value",
+                          vi=f"measure {self.measure} cần op và value")
         if self.measure == "duty" and not self.refs:
-            raise ValueError("measure duty needs the refs of the duties that reach it")
+            raise Refusal("measure duty needs the refs of the duties that reach it",
+                          vi="measure duty cần refs của các nhiệm vụ đạt chỉ tiêu này")
         return self
 
 
@@ -70,5 +74,6 @@ def load_targets(plan_code: str, path: Path | None) -> TargetsFile | None:
         return targets_for(plan_code)
     targets = read_targets(path)
     if targets.plan != plan_code:
-        raise InputError(f"these targets are for plan {targets.plan}, not {plan_code}", path=path, field="plan")
+        raise InputError(f"these targets are for plan {targets.plan}, not {plan_code}", path=path, field="plan",
+                         vi=f"các chỉ tiêu này thuộc kế hoạch {targets.plan}, không phải {plan_code}")
     return targets

@@ -115,8 +115,11 @@ class TemporaryServer:
         self._up = False
 
     def _failed(self, why: str) -> ServiceUnavailable:
-        return ServiceUnavailable(f"Prefect's temporary server did not start: {why}{_last_error(self.log_path)}. "
-                                  f"Its log: {self.log_path}. Set PREFECT_API_URL to use a Prefect server of yours instead.")
+        last = _last_error(self.log_path)
+        return ServiceUnavailable(f"Prefect's temporary server did not start: {why}{last}. "
+                                  f"Its log: {self.log_path}. Set PREFECT_API_URL to use a Prefect server of yours instead.",
+                                  vi=f"máy chủ Prefect tạm thời không khởi động được: {why}{last}. Nhật ký của nó: "
+                                     f"{self.log_path}. Hãy đặt PREFECT_API_URL để dùng máy chủ Prefect riêng.")
 
 
 def stop_now() -> None:

@@ -81,17 +81,19 @@ def add_staff_user(session: Session, *, email: str, name: str, password: str, no
                    update_existing: bool = False) -> StaffUser:
     email = normal_email(email)
     if len(email) > EMAIL_MAX or not re.fullmatch(EMAIL_PATTERN, email):
-        raise InputError(f"{email!r} is not an email address", field="email")
+        raise InputError(f"{email!r} is not an email address", field="email", vi=f"{email!r} không phải địa chỉ email")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", field="password")
+        raise InputError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", field="password",
+                         vi=f"mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự")
     if not name.strip():
-        raise InputError("a name is needed", field="--name")
+        raise InputError("a name is needed", field="--name", vi="cần nhập họ tên")
     if any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f or c in "\u2028\u2029" for c in name):
-        raise InputError("the name must be one line of text (no line breaks or control characters)", field="--name")
+        raise InputError("the name must be one line of text (no line breaks or control characters)", field="--name",
+                         vi="họ tên phải là một dòng chữ (không xuống dòng, không có ký tự điều khiển)")
     user = session.exec(select(StaffUser).where(StaffUser.email == email)).first()
     if user is not None and not update_existing:
         raise InputError(f"{email} has an account already (use --update to change its name and password)",
-                         field="email")
+                         field="email", vi=f"{email} đã có tài khoản (dùng --update để đổi họ tên và mật khẩu)")
     if user is None:
         user = StaffUser(email=email, name=name.strip(), password_hash=hash_password(password), created_at=now)
         session.add(user)

@@ -19,7 +19,7 @@ import yaml
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from config.errors import InputError
+from config.errors import InputError, validation_refusal
 from config.files import AgencyEntry, AgencyFile, FocalPointEntry, GroupEntry
 from models.agency import Agency, AgencyGroup, AgencyGroupMember, FocalPoint, FocalPointRole
 from models.agency_values import Duty, is_away, is_dated, on_duty, serving  # noqa: F401  (their home before)
@@ -84,7 +84,8 @@ def for_province(directory: AgencyFile, province: str | None = None, prefix: str
     codes are unique across provinces, so a second province's file may need its own."""
     prefix = (prefix or "").strip().upper()
     if prefix and not re.fullmatch(r"[A-Z0-9][A-Z0-9-]*", prefix):
-        raise InputError(f"'{prefix}' is not a code prefix (capital letters, digits and '-')", field="--prefix")
+        raise InputError(f"'{prefix}' is not a code prefix (capital letters, digits and '-')", field="--prefix",
+                         vi=f"'{prefix}' không phải tiền tố mã (chỉ gồm chữ in hoa, chữ số và '-')")
 
     def code(value: str) -> str:
         return value if not prefix or value.startswith(prefix) else prefix + value
@@ -95,7 +96,8 @@ def for_province(directory: AgencyFile, province: str | None = None, prefix: str
               for g in directory.groups]
     too_long = [a.code for a in [*agencies, *groups] if len(a.code) > 40]
     if too_long:
-        raise InputError(f"codes longer than 40 characters with the prefix: {', '.join(too_long)}", field="--prefix")
+        raise InputError(f"codes longer than 40 characters with the prefix: {', '.join(too_long)}", field="--prefix",
+                         vi=f"các mã dài quá 40 ký tự khi thêm tiền tố: {', '.join(too_long)}")
     return AgencyFile.model_construct(agencies=agencies, groups=groups)
 
 
@@ -136,6 +138,18 @@ def provinces(session: Session) -> list[tuple[str, int]]:
                                                    .order_by(Agency.province)).all()]
 
 
+def code_taken(code: str, existing: Agency, *, field: str) -> InputError:
+    """The refusal of a new agency code another agency already has (codes are unique across provinces)."""
+    return InputError(f"the code {code} is already {existing.province or 'the directory'}'s ({existing.name_vi}): "
+                      "choose another", field=field,
+                      vi=f"mã {code} đã thuộc {existing.province or 'danh bạ'} ({existing.name_vi}): hãy chọn mã khác")
+
+
+def _not_editable(unknown: set[str]) -> InputError:
+    names = ", ".join(sorted(unknown))
+    return InputError(f"cannot edit {names}", field=sorted(unknown)[0], vi=f"không sửa được {names}")
+
+
 def add_agencies(session: Session, entries: list[dict], *, province: str, at: datetime, actor: str,
                  note: str) -> list[Agency]:
     """New agencies (code, name_vi, name_en, kind) into `province`'s directory, each in the audit."""
@@ -143,8 +157,7 @@ def add_agencies(session: Session, entries: list[dict], *, province: str, at: da
     for entry in entries:
         existing = session.exec(select(Agency).where(Agency.code == entry["code"])).first()
         if existing is not None:
-            raise InputError(f"the code {entry['code']} is already {existing.province or 'the directory'}'s "
-                             f"({existing.name_vi}): choose another", field="code")
+            raise code_taken(entry["code"], existing, field="code")
         agency = Agency(code=entry["code"], name_vi=entry["name_vi"], name_en=entry["name_en"], kind=entry["kind"],
                         province=province)
         session.add(agency)
@@ -292,7 +305,10 @@ def import_changes(session: Session, directory: AgencyFile) -> ImportChanges:
     if clashes:
         raise InputError(f"{len(clashes)} codes already belong to another province's directory: {'; '.join(clashes)}. "
                          "Agency codes are unique across provinces: import with --prefix (e.g. --prefix CB- makes "
-                         "SKHDT CB-SKHDT) or rename them in the file.", field="code")
+                         "SKHDT CB-SKHDT) or rename them in the file.", field="code",
+                         vi=f"{len(clashes)} mã đã thuộc danh bạ của tỉnh khác: {'; '.join(clashes)}. Mã cơ quan là "
+                            "duy nhất giữa các tỉnh: nhập với --prefix (ví dụ --prefix CB- biến SKHDT thành CB-SKHDT) "
+                            "hoặc đổi mã trong tệp.")
     differences: list[Difference] = []
     agreed: list[int] = []
     agencies = {a.code: a for a in session.exec(select(Agency))}
@@ -491,9 +507,10 @@ def check_recipients(session: Session, agency_ids, *, today: date | None = None)
                             f"của {len(refs)} nhiệm vụ (the head receives the reminders as fallback)")
             continue
         shown = ", ".join(refs[:20]) + (f" … ({len(refs)})" if len(refs) > 20 else "")
-        raise NobodyLeft(f"{agency.code} chủ trì {len(refs)} nhiệm vụ đang thực hiện và sẽ không còn ai nhận nhắc việc "
-                         f"(it leads live tasks and would have no active recipient): {shown}. "
-                         f"Add or replace the person instead.", field="focal_points")
+        raise NobodyLeft(f"{agency.code} leads {len(refs)} live tasks and would have no active recipient: {shown}. "
+                         "Add or replace the person instead.", field="focal_points",
+                         vi=f"{agency.code} chủ trì {len(refs)} nhiệm vụ đang thực hiện và sẽ không còn ai nhận nhắc "
+                            f"việc: {shown}. Hãy thêm người mới hoặc thay bằng người khác.")
     return warnings
 
 
@@ -528,10 +545,12 @@ def find_person(session: Session, email: str, agency_code: str | None = None) ->
         statement = statement.where(FocalPoint.agency_id == find_agency(session, agency_code).id)
     found = session.exec(statement.order_by(FocalPoint.active.desc(), FocalPoint.id)).all()
     if not found:
-        raise InputError(f"no focal point with address {email}", field="email")
+        raise InputError(f"no focal point with address {email}", field="email",
+                         vi=f"không có đầu mối nào có địa chỉ {email}")
     active = [fp for fp in found if fp.active]
     if len({fp.agency_id for fp in (active or found)}) > 1:
-        raise InputError(f"{email} is a focal point of several agencies: name one with --agency", field="email")
+        raise InputError(f"{email} is a focal point of several agencies: name one with --agency", field="email",
+                         vi=f"{email} là đầu mối của nhiều cơ quan: chọn một cơ quan bằng --agency")
     return (active or found)[0]
 
 
@@ -542,14 +561,14 @@ def _validated(values: dict) -> dict:
         entry = FocalPointEntry.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InputError(first["msg"].removeprefix("Value error, "),
-                         field=".".join(map(str, first["loc"])) or "focal point") from None
+        raise validation_refusal(first, field=".".join(map(str, first["loc"])) or "focal point") from None
     return entry.model_dump()
 
 
 def _reason(change: Change) -> None:
     if not change.reason or not change.reason.strip():
-        raise InputError("say why (--reason): the audit keeps who changed what and why", field="reason")
+        raise InputError("say why (--reason): the audit keeps who changed what and why", field="reason",
+                         vi="cần nêu lý do (--reason): nhật ký lưu ai đã thay đổi gì và vì sao")
 
 
 def add_person(session: Session, change: Change, agency_code: str, *, name: str, email: str, role: str = "primary",
@@ -563,7 +582,8 @@ def add_person(session: Session, change: Change, agency_code: str, *, name: str,
     existing = session.exec(select(FocalPoint).where(FocalPoint.agency_id == agency.id,
                                                      func.lower(FocalPoint.email) == values["email"].lower())).first()
     if existing is not None and existing.active:
-        raise InputError(f"{email} is already a focal point of {agency.code}", field="email")
+        raise InputError(f"{email} is already a focal point of {agency.code}", field="email",
+                         vi=f"{email} đã là đầu mối của {agency.code}")
     if existing is not None:  # back again: the same row, so its history stays in one place
         for key, value in values.items():
             if key != "email" and getattr(existing, key) != value:
@@ -594,15 +614,14 @@ def edit_agency(session: Session, change: Change, agency: Agency, **values) -> l
     _reason(change)
     unknown = set(values) - set(AGENCY_EDITABLE)
     if unknown:
-        raise InputError(f"cannot edit {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+        raise _not_editable(unknown)
     current = {name: getattr(agency, name) for name in AGENCY_EDITABLE}
     wanted = {**current, **{k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}}
     try:
         entry = AgencyEntry.model_validate(dict(code=agency.code, kind=agency.kind, **wanted))
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise InputError(first["msg"].removeprefix("Value error, "),
-                         field=".".join(map(str, first["loc"])) or "agency") from None
+        raise validation_refusal(first, field=".".join(map(str, first["loc"])) or "agency") from None
     changed = []
     for name in AGENCY_EDITABLE:
         new = getattr(entry, name)
@@ -624,13 +643,14 @@ def edit_person(session: Session, change: Change, fp: FocalPoint, **values) -> l
     _reason(change)
     unknown = set(values) - set(EDITABLE)
     if unknown:
-        raise InputError(f"cannot edit {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+        raise _not_editable(unknown)
     current = {k: getattr(fp, k) for k in ("name", "email", "role", "language", "phone", "address_as", "title")}
     wanted = _validated({**current, **{k: (v if v != "" else None) for k, v in values.items()}})
     agency = session.get(Agency, fp.agency_id)
     if wanted["email"].lower() != fp.email.lower() and session.exec(select(FocalPoint).where(
             FocalPoint.agency_id == fp.agency_id, func.lower(FocalPoint.email) == wanted["email"].lower())).first():
-        raise InputError(f"{wanted['email']} is already a focal point of {agency.code}", field="email")
+        raise InputError(f"{wanted['email']} is already a focal point of {agency.code}", field="email",
+                         vi=f"{wanted['email']} đã là đầu mối của {agency.code}")
     changed = False
     for key in current:
         if wanted[key] != current[key]:
@@ -649,7 +669,7 @@ def deactivate_person(session: Session, change: Change, fp: FocalPoint, *, effec
     earlier; later, their last day is the day before."""
     _reason(change)
     if not fp.active:
-        raise InputError(f"{fp.email} is already inactive", field="email")
+        raise InputError(f"{fp.email} is already inactive", field="email", vi=f"{fp.email} đã ngừng hoạt động rồi")
     agency = session.get(Agency, fp.agency_id)
     if effective is None or effective <= change.today:
         record(session, at=change.at, actor=change.actor, entity="focal_point", entity_id=fp.id, field="active",
@@ -673,9 +693,11 @@ def replace_person(session: Session, change: Change, fp: FocalPoint, *, name: st
     _reason(change)
     agency = session.get(Agency, fp.agency_id)
     if not fp.active:
-        raise InputError(f"{fp.email} is no longer active: add the new person instead", field="email")
+        raise InputError(f"{fp.email} is no longer active: add the new person instead", field="email",
+                         vi=f"{fp.email} không còn hoạt động: hãy thêm người mới")
     if fp.email.lower() == email.strip().lower():
-        raise InputError("the new address is the old one: edit the person instead", field="email")
+        raise InputError("the new address is the old one: edit the person instead", field="email",
+                         vi="địa chỉ mới trùng địa chỉ cũ: hãy sửa thông tin người này")
     new = add_person(session, change, agency.code, name=name, email=email, role=fp.role,
                      language=language or fp.language, phone=phone, address_as=address_as, title=title,
                      effective=effective)
@@ -689,9 +711,10 @@ def set_away(session: Session, change: Change, fp: FocalPoint, *, start: date | 
     """Away from `start` to `end` (both included); None, None: back (the period cleared)."""
     _reason(change)
     if (start is None) != (end is None):
-        raise InputError("an away period needs --from and --to", field="from")
+        raise InputError("an away period needs --from and --to", field="from", vi="thời gian vắng mặt cần cả --from và --to")
     if start and end < start:
-        raise InputError(f"--to {end:%d/%m/%Y} is before --from {start:%d/%m/%Y}", field="to")
+        raise InputError(f"--to {end:%d/%m/%Y} is before --from {start:%d/%m/%Y}", field="to",
+                         vi=f"--to {end:%d/%m/%Y} trước --from {start:%d/%m/%Y}")
     agency = session.get(Agency, fp.agency_id)
     old = f"{_show(fp.away_from)} - {_show(fp.away_to)}" if fp.away_from else None
     new = f"{_show(start)} - {_show(end)}" if start else None
@@ -713,14 +736,17 @@ def who_serves(session: Session, agency_id: int, day: date, *, deputies: str = "
 
 
 def readers_by_agency(session: Session, day: date, *, deputies: str = "always",
-                      agency_ids: set[int] | None = None) -> dict[int, list[FocalPoint]]:
+                      agency_ids: set[int] | None = None) -> dict[int, list]:
     """Every agency's (or these agencies') readers on `day` (who_serves for all at once, one query): who
-    the lists and exports name as the agency's focal point."""
+    the lists and exports name as the agency's focal point; each a row with its `name` and `email` (plain
+    rows, not FocalPoint objects: the overdue page reads ~40 people per agency listed on every request)."""
     by_agency: dict[int, list[Duty]] = {}
-    statement = select(FocalPoint).where(FocalPoint.active == True).order_by(FocalPoint.id)  # noqa: E712
+    statement = (select(FocalPoint.agency_id, FocalPoint.name, FocalPoint.email, FocalPoint.role,
+                        FocalPoint.active_from, FocalPoint.active_until, FocalPoint.away_from, FocalPoint.away_to)
+                 .where(FocalPoint.active == True).order_by(FocalPoint.id))  # noqa: E712
     if agency_ids is not None:
         statement = statement.where(FocalPoint.agency_id.in_(agency_ids or {0}))
-    for fp in session.exec(statement):
+    for fp in session.execute(statement):
         by_agency.setdefault(fp.agency_id, []).append(
             Duty(fp, fp.role, fp.active_from, fp.active_until, fp.away_from, fp.away_to))
     return {agency_id: [r.person for r in serving(rows, day, deputies=deputies)[0]]

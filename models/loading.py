@@ -85,7 +85,7 @@ def expand_codes(codes: list[str], directory: AgencyFile) -> list[str]:
 
     def visit(code, path):
         if code in path:
-            raise InputError(f"group {code} contains itself", field="groups")
+            raise InputError(f"group {code} contains itself", field="groups", vi=f"nhóm {code} chứa chính nó")
         if code in groups:
             for member in groups[code].members:
                 visit(member, path | {code})
@@ -156,7 +156,8 @@ def _wanted_tasks(plan_file: PlanFile, lines: list, directory: AgencyFile, path:
             for member in leads:
                 if len(f"{entry.ref}/{member}") > REF_MAX:
                     raise InputError(f"the fanned-out ref {entry.ref}/{member} is longer than {REF_MAX} characters",
-                                     path=path, line=line.of("ref"), field=f"task {entry.ref}: ref")
+                                     path=path, line=line.of("ref"), field=f"task {entry.ref}: ref",
+                                     vi=f"mã tách ra {entry.ref}/{member} dài quá {REF_MAX} ký tự")
                 others = [c for c in coordinating if c != member]
                 wanted.append(_WantedTask(f"{entry.ref}/{member}", entry, member, group, others, planned))
         else:

@@ -24,7 +24,7 @@ from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, select
 import models.schema  # noqa: F401,E402  (every table loaded before the ORM's first query)
 
-from config.errors import InputError
+from config.errors import InputError, validation_refusal
 from config.files import AgencyEntry, AgencyFile, EntryLines, PlanFile, TaskEntry
 from models.loading import LoadReport, _wanted_tasks, load_agencies, load_plan
 from models.occurrence import Occurrence, OccurrenceKind
@@ -62,7 +62,8 @@ def read_draft(raw: bytes, file_name: str, directory: AgencyFile, policy) -> dic
     from models.plan_parser import parse_plan, read_document
     from models.plan_parser.output import plan_file
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise InputError(f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", path=file_name)
+        raise InputError(f"is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", path=file_name,
+                         vi=f"lớn hơn {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     try:
         document = read_document(raw, path=file_name)
         parsed = parse_plan(document, directory, policy)
@@ -116,7 +117,7 @@ def unknown_agencies(draft: dict, directory: AgencyFile) -> list[str]:
 
 def map_agency(draft: dict, directory: AgencyFile, name: str, code: str) -> None:
     if code not in _codes(directory, draft):
-        raise InputError(f"unknown agency code {code}", field="code")
+        raise InputError(f"unknown agency code {code}", field="code", vi=f"không có cơ quan nào mã {code}")
     draft["mapping"][name] = code
 
 
@@ -124,12 +125,12 @@ def add_agency(draft: dict, directory: AgencyFile, name: str, code: str, name_en
     """A new agency for the directory, named as the document writes it."""
     code = code.strip().upper()
     if code in _codes(directory, draft):
-        raise InputError(f"the code {code} is already in the directory", field="code")
+        raise InputError(f"the code {code} is already in the directory", field="code", vi=f"mã {code} đã có trong danh bạ")
     try:
         entry = AgencyEntry(code=code, name_vi=name, name_en=name_en.strip() or name, kind=kind)
     except ValidationError as error:
         first = error.errors()[0]
-        raise InputError(first["msg"].removeprefix("Value error, "), field=".".join(map(str, first["loc"]))) from None
+        raise validation_refusal(first, field=".".join(map(str, first["loc"]))) from None
     draft["new_agencies"].append(entry.model_dump(include={"code", "name_vi", "name_en", "kind"}))
     draft["mapping"][name] = code
 
@@ -140,7 +141,7 @@ def _task(draft: dict, ref: str) -> dict:
     for task in draft["tasks"]:
         if task["ref"] == ref:
             return task
-    raise InputError(f"no duty {ref} in this import", field="ref")
+    raise InputError(f"no duty {ref} in this import", field="ref", vi=f"không có nhiệm vụ {ref} trong bản nhập này")
 
 
 def _day(value: str, field_name: str) -> str | None:
@@ -153,7 +154,8 @@ def _day(value: str, field_name: str) -> str | None:
             return date(year, month, day).isoformat()
         return date.fromisoformat(value).isoformat()
     except ValueError:
-        raise InputError(f"'{value}' is not a date (dd/mm/yyyy)", field=field_name) from None
+        raise InputError(f"'{value}' is not a date (dd/mm/yyyy)", field=field_name,
+                         vi=f"'{value}' không phải ngày (dd/mm/yyyy)") from None
 
 
 def edit_task(draft: dict, ref: str, name: str, value: str) -> bool:
@@ -161,7 +163,8 @@ def edit_task(draft: dict, ref: str, name: str, value: str) -> bool:
     duty makes it one-off on that day; the field goes into the entry's overrides."""
     task = _task(draft, ref)
     if name not in EDITABLE:
-        raise InputError(f"'{name}' cannot be edited here (one of {', '.join(EDITABLE)})", field=name)
+        raise InputError(f"'{name}' cannot be edited here (one of {', '.join(EDITABLE)})", field=name,
+                         vi=f"không sửa được '{name}' ở đây (chỉ sửa được: {', '.join(EDITABLE)})")
     value = value.strip()
     if name == "coordinating":
         new = [part.strip() for part in re.split(r"[,;]", value) if part.strip()]
@@ -196,7 +199,9 @@ def build_plan_file(draft: dict, directory: AgencyFile) -> tuple[PlanFile, list[
     unknown = unknown_agencies(draft, directory)
     if unknown:
         raise InputError("agencies not in the directory: " + "; ".join(unknown) + " (map each to a code, or add it)",
-                         field="agencies")
+                         field="agencies",
+                         vi="các cơ quan chưa có trong danh bạ: " + "; ".join(unknown)
+                            + " (gán mỗi cơ quan một mã có sẵn, hoặc thêm mới)")
     mapping = draft["mapping"]
     tasks = []
     for task in draft["tasks"]:
@@ -217,7 +222,7 @@ def build_plan_file(draft: dict, directory: AgencyFile) -> tuple[PlanFile, list[
         loc = first["loc"]
         where = f"task {tasks[loc[1]]['ref']}: {'.'.join(map(str, loc[2:]))}" if loc[0] == "tasks" and len(loc) > 1 \
             and isinstance(loc[1], int) and loc[1] < len(tasks) else ".".join(map(str, loc))
-        raise InputError(first["msg"].removeprefix("Value error, "), field=where) from None
+        raise validation_refusal(first, field=where) from None
     return plan, [EntryLines(0, {}) for _ in plan.tasks]
 
 
@@ -294,15 +299,20 @@ def directory_file_for(session: Session, given: AgencyFile | None, default_path:
 def check_new_codes(session: Session, draft: dict) -> None:
     """Agency codes are unique across the directories of every province: a code added here must be new."""
     from models.agency import Agency
+    from models.directory import code_taken
     for entry in draft["new_agencies"]:
         existing = session.exec(select(Agency).where(Agency.code == entry["code"])).first()
         if existing is not None:
-            raise InputError(f"the code {entry['code']} is already {existing.province or 'the directory'}'s "
-                             f"({existing.name_vi}): choose another", field="--add")
+            raise code_taken(entry["code"], existing, field="--add")
 
 
-def unmatched_message(names: list[str], province: str) -> str:
-    """What to do about agency names the directory of the plan's province lacks."""
+def unmatched_message(names: list[str], province: str, language: str = "en") -> str:
+    """What to do about agency names the directory of the plan's province lacks, in `language`."""
+    if language == "vi":
+        where = f"danh bạ của {province}" if province else "danh bạ"
+        return (f"{len(names)} tên cơ quan chưa có trong {where}: " + "; ".join(names)
+                + ". Hãy thêm vào danh bạ của tỉnh (`dondoc agencies import TỆP --apply` với province: "
+                + (province or "...") + "), hoặc gán/thêm từng cơ quan ở đây (--map \"TÊN=MÃ\", --add \"TÊN=MÃ\").")
     where = f"{province}'s directory" if province else "the directory"
     count = "1 agency name is" if len(names) == 1 else f"{len(names)} agency names are"
     return (f"{count} not in {where}: " + "; ".join(names)

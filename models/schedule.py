@@ -31,7 +31,8 @@ def recurrence_dates(rrule: str, anchor: date, until: date) -> list[date]:
         if moment > end:
             break
         if len(dates) == MAX_DUE_DATES:
-            raise InputError(f"the rule gives more than {MAX_DUE_DATES} due dates", field="rrule")
+            raise InputError(f"the rule gives more than {MAX_DUE_DATES} due dates", field="rrule",
+                             vi=f"quy tắc cho ra hơn {MAX_DUE_DATES} kỳ hạn")
         dates.append(moment.date())
     return dates
 

@@ -178,7 +178,8 @@ def period_window(period: str | None) -> Window:
         return EVERYTHING
     found = re.fullmatch(r"(\d{4})(?:-(Q[1-4]|H[12]))?", period.strip().upper())
     if not found:
-        raise InputError(f"'{period}' is not a period: write 2016, 2016-Q2 or 2016-H1", field="--period")
+        raise InputError(f"'{period}' is not a period: write 2016, 2016-Q2 or 2016-H1", field="--period",
+                         vi=f"'{period}' không phải kỳ báo cáo: viết 2016, 2016-Q2 hoặc 2016-H1")
     year, part = int(found.group(1)), found.group(2)
     if part is None:
         return Window.year(year)

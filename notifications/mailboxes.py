@@ -42,8 +42,11 @@ class ImapMailbox:
             if not box.folder.exists(s.imap_processed_folder):
                 box.folder.create(s.imap_processed_folder)
         except Exception as error:  # imaplib's, ssl's, socket's and imap-tools' own errors alike
-            raise ServiceUnavailable(f"cannot read the reply mailbox {s.imap_user}@{s.imap_host}:{port}/"
-                                     f"{s.imap_folder}: {type(error).__name__}: {error}") from error
+            mailbox = f"{s.imap_user}@{s.imap_host}:{port}/{s.imap_folder}"
+            raise ServiceUnavailable(f"cannot read the reply mailbox {mailbox}: {type(error).__name__}: {error}",
+                                     vi=f"không đọc được hộp thư nhận trả lời {mailbox} ({type(error).__name__}: "
+                                        f"{error}): kiểm tra DONDOC_IMAP_HOST, DONDOC_IMAP_PORT, DONDOC_IMAP_USER, "
+                                        "DONDOC_IMAP_PASSWORD và máy chủ thư có đang chạy") from error
         self.box = box
         return self
 

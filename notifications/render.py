@@ -50,7 +50,8 @@ class Rendered:
 def render(kind: str, language: str, context: dict) -> Rendered:
     """A message of `kind` (one of KINDS) in `language` (vi or en; anything else gives vi)."""
     if kind not in KINDS:
-        raise InputError(f"no message templates for '{kind}' (known: {', '.join(sorted(KINDS))})", field="kind")
+        raise InputError(f"no message templates for '{kind}' (known: {', '.join(sorted(KINDS))})", field="kind",
+                         vi=f"không có mẫu thư cho '{kind}' (các loại có: {', '.join(sorted(KINDS))})")
     language = language if language in LANGUAGES else "vi"
     folder = f"{kind}/{language}"
     _env = _environment()

@@ -185,7 +185,10 @@ def refuse_an_earlier_day(session, day: date) -> None:
     if latest is not None and latest > day:
         raise InputError(f"the reminders of {latest:%d/%m/%Y} have run already; an earlier day ({day:%d/%m/%Y}) "
                          "cannot run after a later one (what it would have sent went out in the later digests)",
-                         field="--today")
+                         field="--today",
+                         vi=f"thư nhắc ngày {latest:%d/%m/%Y} đã chạy; không thể chạy một ngày sớm hơn "
+                            f"({day:%d/%m/%Y}) sau một ngày muộn hơn (những gì ngày đó lẽ ra gửi đã nằm trong các thư "
+                            "nhắc sau)")
 
 
 def deliver(context: AppContext, now: datetime, policy: Policy | None = None) -> "DispatchReport":

@@ -62,9 +62,36 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# The headings click writes in help, in Vietnamese (the commands' and options' own help is as written).
+_HEADINGS_VI = {"Options": "Tùy chọn", "Arguments": "Đối số", "Commands": "Lệnh"}
+
+
+class SpeakingContext(typer.Context):
+    """Help's own words ("Usage:", the section headings) in the CLI's language: typer's copy of click
+    writes them in English, and not through gettext."""
+
+    def make_formatter(self):
+        formatter = super().make_formatter()
+        if cli_language() == "vi":
+            write_usage, write_heading = formatter.write_usage, formatter.write_heading
+            formatter.write_usage = lambda prog, args="", prefix=None: write_usage(
+                prog, args, "Cách dùng: " if prefix is None else prefix)
+            formatter.write_heading = lambda heading: write_heading(_HEADINGS_VI.get(heading, heading))
+        return formatter
+
+
+def _speaking(command):
+    """`command` and the commands under it, their help in the CLI's language (SpeakingContext)."""
+    command.context_class = SpeakingContext
+    for sub in getattr(command, "commands", {}).values():
+        _speaking(sub)
+    return command
+
+
 class LazyGroup(TyperGroup):
     """The root group: lists COMMANDS without importing them; imports a command's module when it runs."""
 
+    context_class = SpeakingContext
     listing = False  # while `--help` is drawn: the table's one-liners are enough
 
     def list_commands(self, ctx) -> list[str]:
@@ -82,7 +109,7 @@ class LazyGroup(TyperGroup):
             importlib.import_module(module)
             command = _click_command(cmd_name)
             if command is not None:
-                self.commands[cmd_name] = command
+                self.commands[cmd_name] = _speaking(command)
         _collect_from_now_on()
         return self.commands.get(cmd_name)
 
@@ -90,7 +117,9 @@ class LazyGroup(TyperGroup):
         name = args[0] if args else ""
         if name and not name.startswith("-") and name not in COMMANDS and name not in self.commands:
             from config.errors import did_you_mean
-            ctx.fail(f"No such command '{name}'{did_you_mean(name, self.list_commands(ctx))}.")
+            known = self.list_commands(ctx)
+            ctx.fail(say(f"không có lệnh '{name}'{did_you_mean(name, known, 'vi')}.",
+                         f"No such command '{name}'{did_you_mean(name, known)}."))
         return super().resolve_command(ctx, args)
 
     def format_help(self, ctx, formatter) -> None:
@@ -140,14 +169,16 @@ def _context(ctx: typer.Context) -> None:
         try:
             ctx.obj = AppContext(get_settings())
         except ValidationError as exc:  # a DONDOC_* variable that is not of its type
+            from config.errors import validation_texts
             first = exc.errors()[0]
             name = "DONDOC_" + str(first["loc"][0]).upper() if first["loc"] else "DONDOC_*"
-            typer.echo(say("lỗi: ", "error: ") + f"{name}: {first['msg']}", err=True)
+            english, vietnamese = validation_texts(first)
+            typer.echo(say(f"lỗi: {name}: {vietnamese}", f"error: {name}: {english}"), err=True)
             raise typer.Exit(2) from None
     ctx.call_on_close(ctx.obj.close)
     settings = ctx.obj.settings
     if settings.production and settings.today is not None:
-        typer.echo(say("lỗi: ", "error: ") + f"DONDOC_TODAY: {settings.refusals()[-1]}", err=True)
+        typer.echo(say("lỗi: ", "error: ") + f"DONDOC_TODAY: {settings.refusals(cli_language())[-1]}", err=True)
         raise typer.Exit(2)
 
 
@@ -182,16 +213,6 @@ def handles_errors(command):
             raise
 
     return wrapper
-
-
-def usage_error_vi(exc) -> str:
-    """A bad value's refusal with click's own English words in Vietnamese (our reason is in the CLI's
-    language already); other usage errors as click says them."""
-    if type(exc) is not typer.BadParameter or (exc.param_hint is None and exc.param is None):
-        return exc.format_message()
-    hint = exc.param_hint if exc.param_hint is not None else [f"'{o}'" for o in exc.param.opts]  # as click names it
-    hint = " / ".join(hint) if isinstance(hint, (list, tuple)) else hint
-    return f"giá trị không hợp lệ cho {hint}: {exc.message}"
 
 
 def cli_language() -> str:
@@ -300,12 +321,13 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(2)
     except click.UsageError as exc:
+        from dondoc.cli.usage import usage_message  # only when a usage error is shown
         command = exc.ctx.command_path if exc.ctx else "dondoc"
-        typer.echo(say(f"lỗi: {usage_error_vi(exc)} (xem {command} --help)",
-                       f"error: {exc.format_message()} (see {command} --help)"), err=True)
+        said = usage_message(exc, cli_language())
+        typer.echo(say(f"lỗi: {said} (xem {command} --help)", f"error: {said} (see {command} --help)"), err=True)
         sys.exit(2)
     except typer.Abort:
-        typer.echo("Aborted.", err=True)
+        typer.echo(say("Đã hủy.", "Aborted."), err=True)
         sys.exit(1)
     except KeyboardInterrupt:  # before a command started (typer turns one inside a command into exit 130)
         typer.echo(say("Đã dừng (Ctrl-C).", "Stopped (Ctrl-C)."), err=True)

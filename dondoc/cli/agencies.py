@@ -35,6 +35,12 @@ app.add_typer(agencies_app, name="agencies")
 app.add_typer(people_app, name="people")
 
 FormatOption = typer.Option(Format.table, "--format", help="table, json or csv.")
+
+
+def _no_such_province(province: str, known: str) -> InputError:
+    return InputError(f"no agency of the province {province} (the directory's provinces: {known or 'none'})",
+                      field="--province",
+                      vi=f"không có cơ quan nào của tỉnh {province} (các tỉnh trong danh bạ: {known or 'chưa có'})")
 DayOption = typer.Option(None, "--from", parser=parse_day, metavar="DD/MM/YYYY",
                          help="Effective from this day (default: today).")
 
@@ -82,8 +88,7 @@ def list_agencies(ctx: typer.Context, province: str = ProvinceOption,
         if province is not None and not found:
             known = ", ".join(p or "—" for p in session.execute(
                 select(agencies.c.province).group_by(agencies.c.province).order_by(agencies.c.province)).scalars())
-            raise InputError(f"no agency of the province {province} (the directory's provinces: {known or 'none'})",
-                             field="--province")
+            raise _no_such_province(province, known)
         rows = [dict(code=a.code, name=a.name_vi, name_en=a.name_en, kind=a.kind, province=a.province,
                      identifier_code=a.identifier_code, people=counts.get(a.id, 0)) for a in found]
     from dondoc.cli.output import labelled, language
@@ -169,7 +174,7 @@ def import_agencies(
     directory = people_ops.for_province(read_agency_file(file), province, prefix)
     now = context.clock(today).now()
     if overwrite and not apply:
-        raise InputError("--overwrite goes with --apply", field="--overwrite")
+        raise InputError("--overwrite goes with --apply", field="--overwrite", vi="--overwrite chỉ dùng cùng --apply")
     if not apply:
         with Session(context.engine) as session:
             changes = people_ops.import_changes(session, directory)
@@ -205,7 +210,8 @@ def edit_agency(ctx: typer.Context, code: str = typer.Argument(..., help="The ag
     values = {k: v for k, v in dict(identifier_code=identifier_code, name_vi=name_vi, name_en=name_en).items()
               if v is not None}
     if not values:
-        raise InputError("nothing to change: give --identifier-code, --name-vi or --name-en", field="agency")
+        raise InputError("nothing to change: give --identifier-code, --name-vi or --name-en", field="agency",
+                         vi="không có gì để thay đổi: hãy nêu --identifier-code, --name-vi hoặc --name-en")
     with transaction(context.engine) as session:
         agency = people_ops.find_agency(session, code)
         changed = people_ops.edit_agency(session, _change(context, today, reason), agency, **values)
@@ -224,8 +230,7 @@ def export_agencies(ctx: typer.Context,
     with Session(context.engine) as session:
         if province and not any(people_ops.same_province(p, province) for p, _ in people_ops.provinces(session)):
             known = ", ".join(p or "—" for p, _ in people_ops.provinces(session))
-            raise InputError(f"no agency of the province {province} (the directory's provinces: {known or 'none'})",
-                             field="--province")
+            raise _no_such_province(province, known)
         text = people_ops.export_yaml(session, at=context.clock(today).now(), province=province)
     if out is None:
         typer.echo(text, nl=False)
@@ -286,7 +291,9 @@ def edit(ctx: typer.Context, email: str = typer.Argument(..., help="The person's
     values = {k: v for k, v in dict(name=name, email=new_email, role=role, phone=phone, address_as=address_as,
                                     title=title, language=language).items() if v is not None}
     if not values:
-        raise InputError("nothing to change: give --name, --email, --role, --phone, --address-as, --title or --language")
+        raise InputError("nothing to change: give --name, --email, --role, --phone, --address-as, --title or --language",
+                         vi="không có gì để thay đổi: hãy nêu --name, --email, --role, --phone, --address-as, --title "
+                            "hoặc --language")
     change = _change(context, today, reason)
     with transaction(context.engine) as session:
         fp = people_ops.find_person(session, email, agency)
@@ -350,7 +357,7 @@ def away(ctx: typer.Context, email: str = typer.Argument(...), agency: str = Age
     if back:
         start = end = None
     elif start is None or end is None:
-        raise InputError("give --from and --to (or --back)", field="--from")
+        raise InputError("give --from and --to (or --back)", field="--from", vi="hãy nêu --from và --to (hoặc --back)")
     with transaction(context.engine) as session:
         fp = people_ops.find_person(session, email, agency)
         people_ops.set_away(session, change, fp, start=start, end=end)

@@ -214,7 +214,9 @@ def _demo_folder(data_dir) -> None:
         return
     if (data_dir / "dondoc.db").exists() and not (data_dir / DEMO_MARK).exists():
         raise InputError(f"{data_dir} holds a database the demo did not make; the demo starts afresh and would "
-                         "delete it: set DONDOC_DATA_DIR to another folder (or pass --keep)", field="DONDOC_DATA_DIR")
+                         "delete it: set DONDOC_DATA_DIR to another folder (or pass --keep)", field="DONDOC_DATA_DIR",
+                         vi=f"{data_dir} chứa một cơ sở dữ liệu không do bản demo tạo; bản demo bắt đầu lại từ đầu và "
+                            "sẽ xóa nó: hãy đặt DONDOC_DATA_DIR sang thư mục khác (hoặc dùng --keep)")
     shutil.rmtree(data_dir)
 
 

@@ -24,7 +24,9 @@ def inbox(ctx: typer.Context, today: date = TodayOption,
     if not context.settings.reads_inbox:
         raise InputError("no reply mailbox is configured: set DONDOC_IMAP_HOST (with DONDOC_IMAP_USER, "
                          "DONDOC_IMAP_PASSWORD) or DONDOC_INBOX_MAILDIR (see the README, \"Replies and bounces\")",
-                         field="DONDOC_IMAP_HOST")
+                         field="DONDOC_IMAP_HOST",
+                         vi="chưa cấu hình hộp thư nhận trả lời: hãy đặt DONDOC_IMAP_HOST (cùng DONDOC_IMAP_USER, "
+                            "DONDOC_IMAP_PASSWORD) hoặc DONDOC_INBOX_MAILDIR (xem README, \"Replies and bounces\")")
     now = context.clock(today).now()
     report = run_flow(context, "read-inbox", moment=now) if flow else jobs.read_inbox(context, now).as_dict()
     typer.echo(f"{show_date(now.date())}: {report['read']} messages read — {report['replies']} replies "
@@ -54,7 +56,8 @@ def bounced(ctx: typer.Context, clear: str = typer.Option(None, "--clear", metav
         with transaction(context.engine) as session:
             found = session.exec(select(BouncedAddress).where(BouncedAddress.email == clear.strip().lower())).first()
             if found is None:
-                raise InputError(f"{clear} is not flagged as bounced", field="--clear")
+                raise InputError(f"{clear} is not flagged as bounced", field="--clear",
+                                 vi=f"{clear} không bị đánh dấu là thư bị trả lại")
             record(session, at=context.clock().now(), actor=context.actor, entity="bounced_address",
                    entity_id=found.id, field="cleared", old=found.reason, new=None, ref=found.email)
             session.delete(found)

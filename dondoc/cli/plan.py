@@ -142,7 +142,7 @@ def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
     for value in values:
         name, sep, rest = value.rpartition("=")
         if not sep or not name.strip() or not rest.strip():
-            raise InputError(f"'{value}' is not NAME=VALUE", field=option)
+            raise InputError(f"'{value}' is not NAME=VALUE", field=option, vi=f"'{value}' không có dạng TÊN=GIÁ_TRỊ")
         pairs.append((name.strip(), rest.strip()))
     return pairs
 
@@ -204,7 +204,7 @@ def import_plan(
     for target, value in _pairs(set_, "--set"):
         ref, sep, field_name = target.rpartition(":")
         if not sep:
-            raise InputError(f"'{target}' is not REF:FIELD", field="--set")
+            raise InputError(f"'{target}' is not REF:FIELD", field="--set", vi=f"'{target}' không có dạng MÃ:TRƯỜNG")
         guided.edit_task(draft, ref, field_name, value)
 
     plan = draft["plan"]
@@ -224,7 +224,9 @@ def import_plan(
         typer.echo("\nCơ quan chưa có trong danh bạ (--map \"TÊN=MÃ\" hoặc --add \"TÊN=MÃ\"):", err=True)
         for name in unknown:
             typer.echo(f"  {name}", err=True)
-        raise InputError(guided.unmatched_message(unknown, plan.get("province") or ""), path=file)
+        province = plan.get("province") or ""
+        raise InputError(guided.unmatched_message(unknown, province), path=file,
+                         vi=guided.unmatched_message(unknown, province, "vi"))
     full = guided.directory_with(draft, directory)
     plan_file_, lines = guided.build_plan_file(draft, full)
     with Session(context.engine) as session:

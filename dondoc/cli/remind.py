@@ -78,7 +78,7 @@ def remind(ctx: typer.Context, today: date = TodayOption,
         typer.echo(say(f"{show_date(day)}: hiện không có gì để gửi (thư nhắc hôm nay đã vào hàng đợi, chưa thư nào đến lượt gửi).",
                        f"{show_date(day)}: nothing to send now (today's digests are queued already, no message is due)."))
         if waiting:  # queued for a retry later: not delivered yet, which whoever watches the exit code must see
-            typer.echo(f"error: {waiting}", err=True)
+            typer.echo(say("lỗi: ", "error: ") + waiting, err=True)
             raise typer.Exit(1)
         return
     result = run_flow(context, "send-reminders", day=day)
@@ -88,8 +88,10 @@ def remind(ctx: typer.Context, today: date = TodayOption,
                    f"{result['retrying']} sẽ gửi lại, {result['failed']} gửi lỗi.",
                    f"{show_date(day)}: {result['queued']} digests queued; {result['sent']} sent, "
                    f"{result['retrying']} to retry, {result['failed']} failed."))
-    for error in result["errors"]:
-        typer.echo(f"  {error}", err=True)
+    if result["errors"]:
+        from notifications.delivery_errors import explain_line
+        for error in result["errors"]:
+            typer.echo(f"  {explain_line(error, language())}", err=True)
     stop_if_interrupted(context)
     if result["retrying"] or result["failed"] or result["waiting"]:
         # Any message not delivered is a failed run for whoever watches the exit code (cron, systemd).
@@ -97,7 +99,7 @@ def remind(ctx: typer.Context, today: date = TodayOption,
         if result["failed"]:
             problems.append(say(f"{result['failed']} thư gửi lỗi, không gửi lại (dondoc outbox --status failed)",
                                 f"{result['failed']} failed for good (dondoc outbox --status failed)"))
-        typer.echo(f"error: {'; '.join(problems)}", err=True)
+        typer.echo(say("lỗi: ", "error: ") + "; ".join(problems), err=True)
         raise typer.Exit(1)
 
 
@@ -118,7 +120,7 @@ def simulate(ctx: typer.Context,
     The annual review opens, chases and compiles on its dates."""
     from config.errors import InputError
     if end < start:
-        raise InputError("--to is before --from", field="--to")
+        raise InputError("--to is before --from", field="--to", vi="--to trước --from")
     context = ctx.obj
     reports = run_flow(context, "simulate", start=start, end=end, demo_agencies=demo_agencies)
     stopped = interrupt.requested()
@@ -189,7 +191,8 @@ def outbox(ctx: typer.Context, status: MessageStatus = typer.Option(None, "--sta
     from config.errors import InputError
     from config.limits import MAX_LIST_ROWS
     if not 1 <= limit <= MAX_LIST_ROWS:
-        raise InputError(f"{limit} is not between 1 and {MAX_LIST_ROWS}", field="--limit")
+        raise InputError(f"{limit} is not between 1 and {MAX_LIST_ROWS}", field="--limit",
+                         vi=f"{limit} không nằm trong khoảng 1 đến {MAX_LIST_ROWS}")
     from sqlmodel import Session, select
 
     from models.outbox import Message

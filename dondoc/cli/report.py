@@ -11,7 +11,7 @@ from config.errors import InputError
 from config.organization import read_organization
 from config.targets import load_targets
 from dondoc.cli import TodayOption, app, handles_errors
-from dondoc.documents.bao_cao import REPORT_SUFFIXES, lower_first, write_report
+from dondoc.documents.bao_cao import check_report_suffix, lower_first, write_report
 from dondoc.documents.report_content import build_periodic
 from models.status import period_window
 from models.review.operations import find_plan
@@ -28,11 +28,10 @@ def report(ctx: typer.Context,
     or today, whichever comes first)."""
     window = period_window(period)
     if window.start is None:
-        raise InputError("name a period: 2016-Q2, 2016-H1 or 2016", field="--period")
+        raise InputError("name a period: 2016-Q2, 2016-H1 or 2016", field="--period",
+                         vi="hãy nêu kỳ báo cáo: 2016-Q2, 2016-H1 hoặc 2016")
     for path in out:
-        if path.suffix.lower() not in REPORT_SUFFIXES:
-            raise InputError(f"the report is written as {', '.join(REPORT_SUFFIXES)}, by the file's extension",
-                             path=path, field="--out")
+        check_report_suffix(path)
     context = ctx.obj
     now = context.clock(today).now()
     organization = read_organization(context.settings.organization_file)

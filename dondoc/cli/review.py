@@ -118,7 +118,7 @@ def submit_(ctx: typer.Context, year: int = YearArgument, agency: str = AgencyOp
             accepted = accept_submission(session, form, raw, now=now, actor=context.actor, channel=channel,
                                          source_name=file.name)
         except SubmissionRefused as refused:
-            raise InputError(refused.message, field="--agency") from None
+            raise InputError(refused.message, field="--agency", vi=refused.vi) from None
         except ReviewInvalid as invalid:
             raise as_input_error(invalid, where) from None
     late = " (late)" if accepted.submission.late else ""
@@ -137,7 +137,7 @@ def template(ctx: typer.Context, year: int = YearArgument, agency: str = AgencyO
     from dondoc.documents.review_template import write_template
 
     if out.suffix.lower() != ".xlsx":
-        raise InputError("the template is an .xlsx file", path=out, field="--out")
+        raise InputError("the template is an .xlsx file", path=out, field="--out", vi="mẫu biểu là tệp .xlsx")
     from dondoc.documents.files import check_writable
     check_writable(out)
     context = ctx.obj
@@ -157,13 +157,11 @@ def report(ctx: typer.Context, year: int = YearArgument,
                                         "(default: the config/plans/*.targets.yaml of the plan)."),
            today: date = TodayOption, plan: str = PlanOption) -> None:
     """Compile the báo cáo sơ kết: summary, each agency, indicators against targets, overdue, proposals."""
-    from dondoc.documents.bao_cao import REPORT_SUFFIXES
+    from dondoc.documents.bao_cao import check_report_suffix
     from dondoc.documents.files import check_writable
 
     for path in out:
-        if path.suffix.lower() not in REPORT_SUFFIXES:
-            raise InputError(f"the report is written as {', '.join(REPORT_SUFFIXES)}, by the file's extension",
-                             path=path, field="--out")
+        check_report_suffix(path)
         check_writable(path)  # before the flow, not after the report was compiled
     context = ctx.obj
     day = context.clock(today).now().date()

@@ -195,7 +195,9 @@ def deploy(ctx: typer.Context,
     context = ctx.obj
     if not os.environ.get("PREFECT_API_URL"):
         raise InputError("set PREFECT_API_URL to your Prefect server's API, e.g. http://prefect.example:4200/api "
-                         "(`dondoc serve --engine prefect` needs no server of yours)", field="PREFECT_API_URL")
+                         "(`dondoc serve --engine prefect` needs no server of yours)", field="PREFECT_API_URL",
+                         vi="hãy đặt PREFECT_API_URL là API của máy chủ Prefect, ví dụ "
+                            "http://prefect.example:4200/api (`dondoc serve --engine prefect` không cần máy chủ riêng)")
     pool = pool or context.settings.prefect_work_pool
     name = name or context.settings.prefect_deployment_name
     policy = jobs.load_policy(context)
@@ -209,7 +211,8 @@ def deploy(ctx: typer.Context,
                             environment=runs_environment(context.settings))
     except (httpx.HTTPError, OSError, RuntimeError) as exc:
         raise InputError(f"the Prefect server at {os.environ['PREFECT_API_URL']} did not answer: {exc}",
-                         field="PREFECT_API_URL") from None
+                         field="PREFECT_API_URL",
+                         vi=f"máy chủ Prefect ở {os.environ['PREFECT_API_URL']} không trả lời: {exc}") from None
     typer.echo(f"Work pool {pool}{' (created, type process)' if created else ''}:")
     for deployment, schedule in made:
         typer.echo(f"  {deployment}: {schedule} (Asia/Ho_Chi_Minh)")

@@ -25,7 +25,8 @@ def summary(ctx: typer.Context,
     """Duties per status category (Hoàn thành đúng hạn / quá hạn; Chưa hoàn thành trong hạn / quá hạn;
     Thường xuyên / không thời hạn), per agency or section, with the totals of duties, plan entries and periods."""
     if by not in ("agency", "section"):
-        raise InputError(f"--by takes agency or section, not '{by}'", field="--by")
+        raise InputError(f"--by takes agency or section, not '{by}'", field="--by",
+                         vi=f"--by nhận agency hoặc section, không nhận '{by}'")
     context = ctx.obj
     now = context.clock(today).now()
     window = period_window(period)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from config.errors import InputError
+from config.errors import InputError, unreadable
 from dondoc.cli import TodayOption, handles_errors, parse_day
 from dondoc.cli.output import Format, emit, show_date
 from dondoc.cli import task_work  # noqa: F401  (the `task` group's other commands: extend, decide, return, ...)
@@ -36,7 +36,8 @@ def reassign_command(ctx: typer.Context, ref: str,
     from notifications.reassignment import reassign_duty
     context = ctx.obj
     if to is None and coordinators is None:
-        raise InputError("say --to (a new lead) or --coordinators (or both)", field="--to")
+        raise InputError("say --to (a new lead) or --coordinators (or both)", field="--to",
+                         vi="hãy nêu --to (cơ quan chủ trì mới) hoặc --coordinators (hoặc cả hai)")
     wanted = None if coordinators is None else [c.strip() for c in coordinators.split(",") if c.strip()]
     now = context.clock(today).now()
     with transaction(context.engine) as session:
@@ -67,10 +68,12 @@ def attach_command(ctx: typer.Context, ref: str, files: list[Path] = typer.Argum
         try:
             if path.stat().st_size > context.settings.attachment_max_bytes:
                 raise InputError(f"larger than the {context.settings.attachment_max_bytes / 1_000_000:g} MB limit "
-                                 f"per file (DONDOC_ATTACHMENT_MAX_BYTES); nothing stored", path=path)
+                                 f"per file (DONDOC_ATTACHMENT_MAX_BYTES); nothing stored", path=path,
+                                 vi=f"lớn hơn giới hạn {context.settings.attachment_max_bytes / 1000000:g} MB mỗi tệp "
+                                    "(DONDOC_ATTACHMENT_MAX_BYTES); chưa lưu gì")
             loaded.append((path.name, path.read_bytes()))
         except OSError as exc:
-            raise InputError(f"cannot read it ({exc.strerror or exc})", path=path) from None
+            raise unreadable(exc, path) from None
     with transaction(context.engine) as session:
         rows = attach_to(session, ref=ref, due=due, files=loaded, data_dir=context.settings.data_dir,
                          max_bytes=context.settings.attachment_max_bytes, at=context.clock(today).now(),

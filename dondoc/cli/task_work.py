@@ -29,7 +29,7 @@ def _who(context, by: str | None):
     with Session(context.engine) as session:
         person = focal_person(session, by)
     if person is None:
-        raise InputError(f"{by} is not an active focal point", field="--by")
+        raise InputError(f"{by} is not an active focal point", field="--by", vi=f"{by} không phải đầu mối đang hoạt động")
     return Who(actor=f"cli:focal:{person.email}", staff=False, agency_ids=person.agency_ids, email=person.email)
 
 
@@ -119,10 +119,13 @@ def answer(ctx: typer.Context, ref: str, text: str = typer.Option(..., "--text",
                 TaskRequest.task_id == task.id, TaskRequest.kind == RequestKind.EXPLANATION,
                 TaskRequest.state == RequestState.OPEN).order_by(TaskRequest.id))]
         if not waiting:
-            raise InputError(f"{task.ref} has no explanation request waiting for an answer", field="ref")
+            raise InputError(f"{task.ref} has no explanation request waiting for an answer", field="ref",
+                             vi=f"nhiệm vụ {task.ref} không có yêu cầu giải trình nào đang chờ trả lời")
         if len(waiting) > 1:
             raise InputError(f"{task.ref} has {len(waiting)} explanation requests open ({', '.join(map(str, waiting))}): "
-                             f"name one with --request", field="--request")
+                             f"name one with --request", field="--request",
+                             vi=f"nhiệm vụ {task.ref} có {len(waiting)} yêu cầu giải trình đang mở "
+                                f"({', '.join(map(str, waiting))}): chọn một bằng --request")
         request = waiting[0]
     found = _run(context, today, "answer_explanation", who=_who(context, by), request_id=request, answer=text)
     typer.echo(f"{ref}: yêu cầu giải trình số {found.id} — đã giải trình.")

@@ -46,14 +46,16 @@ def _write_xlsx(output: Path | None, columns, rows: list[list], title: str) -> N
     """The list as an Excel file (dondoc/documents/exports.py): real dates, autofilter, frozen header."""
     from dondoc.documents.exports import table_xlsx
     if output is None:
-        raise InputError("--format xlsx writes a file: say where with --output FILE.xlsx", field="--output")
+        raise InputError("--format xlsx writes a file: say where with --output FILE.xlsx", field="--output",
+                         vi="--format xlsx ghi ra tệp: hãy nêu nơi ghi bằng --output TỆP.xlsx")
     data = table_xlsx(columns, rows, title)
     temporary = output.with_name(output.name + ".part")
     try:
         temporary.write_bytes(data)
         temporary.replace(output)  # nothing half-written under the name asked for
     except OSError as error:
-        raise InputError(f"cannot write {output}: {error.strerror}", field="--output") from None
+        from dondoc.documents.files import unwritable
+        raise unwritable(error, output, field="--output") from None
     typer.echo(f"{output}: {len(rows)} " + say("dòng", "rows"))
 
 

@@ -27,8 +27,19 @@ def write_report(report: Report, path: Path, organization: Organization) -> None
     elif suffix == ".md":
         write_atomically(path, lambda p: p.write_text(markdown(report, organization), encoding="utf-8"))
     else:
-        raise InputError(f"the report is written as {', '.join(REPORT_SUFFIXES)}, by the file's extension",
-                         path=path, field="--out")
+        raise wrong_report_suffix(path)
+
+
+def check_report_suffix(path: Path) -> None:
+    """Refuse, before any work, a report file whose extension names no format we write."""
+    if Path(path).suffix.lower() not in REPORT_SUFFIXES:
+        raise wrong_report_suffix(path)
+
+
+def wrong_report_suffix(path: Path) -> InputError:
+    suffixes = ", ".join(REPORT_SUFFIXES)
+    return InputError(f"the report is written as {suffixes}, by the file's extension", path=path, field="--out",
+                      vi=f"báo cáo được ghi thành {suffixes}, theo phần mở rộng của tên tệp")
 
 
 # --- what it says (the same words in every format) ------------------------------------------------

@@ -4,7 +4,7 @@ import os
 from datetime import date, datetime
 from pathlib import Path
 
-from config.errors import InputError
+from config.errors import InputError, os_reason
 from models.clock import vn_time
 
 
@@ -12,6 +12,12 @@ def show_date(value) -> str:
     if isinstance(value, datetime):
         value = vn_time(value)
     return value.strftime("%d/%m/%Y") if isinstance(value, (date, datetime)) else ("" if value is None else str(value))
+
+
+def unwritable(exc: OSError, path: Path, field: str = "--out") -> InputError:
+    """The refusal of a file that cannot be written, with the system's reason, in both languages."""
+    return InputError(f"cannot be written ({os_reason(exc)})", path=path, field=field,
+                      vi=f"không ghi được ({os_reason(exc, 'vi')})")
 
 
 def check_writable(path: Path) -> None:
@@ -24,7 +30,7 @@ def check_writable(path: Path) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise InputError(f"cannot be written ({exc.strerror or exc})", path=path, field="--out") from None
+        raise unwritable(exc, path) from None
 
 
 def write_atomically(path: Path, write) -> None:
@@ -37,7 +43,7 @@ def write_atomically(path: Path, write) -> None:
         write(temporary)
         temporary.replace(path)
     except OSError as exc:
-        raise InputError(f"cannot be written ({exc.strerror or exc})", path=path, field="--out") from None
+        raise unwritable(exc, path) from None
     finally:
         try:
             temporary.unlink(missing_ok=True)

@@ -6,7 +6,7 @@ import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
-from config.errors import InputError
+from config.errors import InputError, unreadable
 from config.files import _line_of, read_text, read_yaml
 from config.limits import (MAX_ERRORS_SHOWN, MAX_NESTING, MAX_XLSX_BYTES, MAX_XLSX_COLUMNS, MAX_XLSX_PART_BYTES,
                            MAX_XLSX_PARTS, MAX_XLSX_ROWS, MAX_XLSX_UNPACKED_BYTES)
@@ -28,7 +28,8 @@ def read_submission(path: Path):
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUBMISSION_SUFFIXES:
-        raise InputError(f"expected a {', '.join(SUBMISSION_SUFFIXES)} file", path=path, field="--file")
+        raise InputError(f"expected a {', '.join(SUBMISSION_SUFFIXES)} file", path=path, field="--file",
+                         vi=f"cần tệp {', '.join(SUBMISSION_SUFFIXES)}")
     if suffix == ".xlsx":
         return read_template(path)
     if suffix == ".json":
@@ -37,7 +38,8 @@ def read_submission(path: Path):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno) from None
+            raise InputError(f"malformed JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno,
+                             vi=f"JSON sai cú pháp: {exc.msg} (cột {exc.colno})") from None
         return data, lambda loc: (str(path), None)
     data = read_yaml(path)
     return data, lambda loc: (str(path), _line_of(data, loc) if isinstance(data, dict) else None)
@@ -57,7 +59,8 @@ def _check_json_nesting(text: str, path: Path) -> None:
         elif character in "[{":
             depth += 1
             if depth > MAX_NESTING:
-                raise InputError(f"nested more than {MAX_NESTING} levels deep", path=path, line=line)
+                raise InputError(f"nested more than {MAX_NESTING} levels deep", path=path, line=line,
+                                 vi=f"lồng nhau quá {MAX_NESTING} cấp")
         elif character in "]}":
             depth -= 1
         else:
@@ -69,14 +72,17 @@ def as_input_error(invalid: ReviewInvalid, where) -> InputError:
     listed, and how many more there are."""
     first = invalid.errors[0]
     place, line = where(first.loc)
-    message = first.message
+    message, message_vi = first.message, first.message_vi
     for other in invalid.errors[1:MAX_ERRORS_SHOWN]:
         other_place, other_line = where(other.loc)
         at = f"{other_place}:{other_line}" if other_line else other_place
         message += f"\n  {at}: {other.field}: {other.message}"
+        message_vi += f"\n  {at}: {other.field}: {other.message_vi}"
     if len(invalid.errors) > MAX_ERRORS_SHOWN:
-        message += f"\n  ... and {number(len(invalid.errors) - MAX_ERRORS_SHOWN)} more problems"
-    return InputError(message, path=place, line=line, field=first.field)
+        more = len(invalid.errors) - MAX_ERRORS_SHOWN
+        message += f"\n  ... and {number(more)} more problems"
+        message_vi += f"\n  ... và {number(more, 'vi')} lỗi khác"
+    return InputError(message, path=place, line=line, field=first.field, vi=message_vi)
 
 
 # --- the XLSX template -------------------------------------------------------------------------
@@ -185,26 +191,33 @@ def _check_workbook_archive(path: Path) -> None:
     try:
         size = Path(path).stat().st_size
     except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or exc})", path=path) from None
+        raise unreadable(exc, path) from None
     if size > MAX_XLSX_BYTES:
         raise InputError(f"is larger than {MAX_XLSX_BYTES // 1_000_000} MB; a review workbook is far smaller",
-                         path=path)
+                         path=path, vi=f"lớn hơn {MAX_XLSX_BYTES // 1000000} MB; một bảng sơ kết nhỏ hơn thế rất nhiều")
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"is not an XLSX workbook ({type(exc).__name__})", path=path) from None
+        raise InputError(f"is not an XLSX workbook ({type(exc).__name__})", path=path,
+                         vi=f"không phải bảng tính XLSX ({type(exc).__name__})") from None
     if len(parts) > MAX_XLSX_PARTS:
         raise InputError(f"has {number(len(parts))} parts (at most {number(MAX_XLSX_PARTS)}): not a review workbook",
-                         path=path)
+                         path=path,
+                         vi=f"có {number(len(parts), 'vi')} phần (tối đa {number(MAX_XLSX_PARTS, 'vi')}): không phải "
+                            "bảng sơ kết")
     for part in parts:
         if part.file_size > MAX_XLSX_PART_BYTES:
             raise InputError(f"its part {part.filename[:80]} unpacks to {number(part.file_size / 1e6)} MB (at most "
-                             f"{MAX_XLSX_PART_BYTES // 1_000_000} MB): not a review workbook", path=path)
+                             f"{MAX_XLSX_PART_BYTES // 1_000_000} MB): not a review workbook", path=path,
+                             vi=f"phần {part.filename[:80]} giải nén ra {number(part.file_size / 1000000.0, 'vi')} MB "
+                                f"(tối đa {MAX_XLSX_PART_BYTES // 1000000} MB): không phải bảng sơ kết")
     unpacked = sum(part.file_size for part in parts)
     if unpacked > MAX_XLSX_UNPACKED_BYTES:
         raise InputError(f"unpacks to {number(unpacked / 1e6)} MB (at most {MAX_XLSX_UNPACKED_BYTES // 1_000_000} MB): "
-                         "not a review workbook", path=path)
+                         "not a review workbook", path=path,
+                         vi=f"giải nén ra {number(unpacked / 1000000.0, 'vi')} MB (tối đa "
+                            f"{MAX_XLSX_UNPACKED_BYTES // 1000000} MB): không phải bảng sơ kết")
 
 
 def _rows(book, name: str, path: Path, *, min_row: int = 1, max_col: int = MAX_XLSX_COLUMNS):
@@ -215,12 +228,16 @@ def _rows(book, name: str, path: Path, *, min_row: int = 1, max_col: int = MAX_X
     if (sheet.max_row or 0) > MAX_XLSX_ROWS or (sheet.max_column or 0) > MAX_XLSX_COLUMNS:
         raise InputError(f"the sheet is {number(sheet.max_row)} rows by {number(sheet.max_column)} columns (at most "
                          f"{number(MAX_XLSX_ROWS)} by {number(MAX_XLSX_COLUMNS)}): not a review template",
-                         path=f"{path} [{name}]")
+                         path=f"{path} [{name}]",
+                         vi=f"trang tính có {number(sheet.max_row, 'vi')} dòng, {number(sheet.max_column, 'vi')} cột "
+                            f"(tối đa {number(MAX_XLSX_ROWS, 'vi')} dòng, {number(MAX_XLSX_COLUMNS, 'vi')} cột): không "
+                            "phải mẫu sơ kết")
     rows = sheet.iter_rows(min_row=min_row, max_row=MAX_XLSX_ROWS + 1, max_col=max_col, values_only=True)
     for row_number, row in enumerate(rows, start=min_row):
         if row_number > MAX_XLSX_ROWS:  # openpyxl hands over this row only when the sheet goes on past it
             raise InputError(f"has rows past row {number(MAX_XLSX_ROWS)}: not a review template",
-                             path=f"{path} [{name}]")
+                             path=f"{path} [{name}]",
+                             vi=f"có dòng sau dòng {number(MAX_XLSX_ROWS, 'vi')}: không phải mẫu sơ kết")
         yield row_number, row
 
 
@@ -232,9 +249,11 @@ def read_template(path: Path):
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
-        raise InputError("cannot read the file (no such file)", path=path) from None
+        raise InputError("cannot read the file (no such file)", path=path,
+                         vi="không đọc được tệp (không có tệp này)") from None
     except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
-        raise InputError(f"is not an XLSX workbook ({type(exc).__name__})", path=path) from None
+        raise InputError(f"is not an XLSX workbook ({type(exc).__name__})", path=path,
+                         vi=f"không phải bảng tính XLSX ({type(exc).__name__})") from None
     try:
         return _read_book(book, path)
     finally:
@@ -245,7 +264,8 @@ def _read_book(book, path: Path):
     from openpyxl.utils import get_column_letter
 
     if TASK_SHEET not in book.sheetnames:
-        raise InputError(f"is not a dondoc review template: it has no sheet '{TASK_SHEET}'", path=path)
+        raise InputError(f"is not a dondoc review template: it has no sheet '{TASK_SHEET}'", path=path,
+                         vi=f"không phải mẫu sơ kết của dondoc: không có trang tính '{TASK_SHEET}'")
     places: dict[tuple, tuple[str, int]] = {}
     raw: dict = {"tasks": []}
 
@@ -263,7 +283,8 @@ def _read_book(book, path: Path):
     for key, heading, _ in TASK_COLUMNS:
         if heading not in header:
             raise InputError(f"the column '{heading}' is missing (row 1); use the template from "
-                             "`dondoc review template`", path=f"{path} [{TASK_SHEET}]", line=1, field=key)
+                             "`dondoc review template`", path=f"{path} [{TASK_SHEET}]", line=1, field=key,
+                             vi=f"thiếu cột '{heading}' (dòng 1); hãy dùng mẫu từ `dondoc review template`")
         columns[key] = header.index(heading)
     for row_number, row in rows:
         values = {key: _cell(row[index]) if index < len(row) else None for key, index in columns.items()}

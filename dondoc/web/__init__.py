@@ -169,8 +169,9 @@ async def _started(_app: FastAPI):
 
 def create_app(context: AppContext) -> FastAPI:
     settings = context.settings
-    for refusal in settings.refusals():  # the default secret key, a fixed date (DONDOC_TODAY)
-        raise InputError(refusal, field="DONDOC_TODAY" if "DONDOC_TODAY" in refusal else "DONDOC_SECRET_KEY")
+    for refusal, refusal_vi in zip(settings.refusals(), settings.refusals("vi")):  # the default secret key, a fixed date
+        raise InputError(refusal, field="DONDOC_TODAY" if "DONDOC_TODAY" in refusal else "DONDOC_SECRET_KEY",
+                         vi=refusal_vi)
     app = FastAPI(title="dondoc", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_started)
     app.state.context = context
     from dondoc.web.courier import Courier

@@ -115,7 +115,8 @@ def trusted_networks(settings: Settings) -> tuple:
         return _networks(settings.trusted_proxies)
     except ValueError as exc:
         from config.errors import InputError
-        raise InputError(f"not an IP address or network ({exc})", field="DONDOC_TRUSTED_PROXIES") from None
+        raise InputError(f"not an IP address or network ({exc})", field="DONDOC_TRUSTED_PROXIES",
+                         vi=f"không phải địa chỉ IP hay dải mạng ({exc})") from None
 
 
 def _is_trusted(address: str, networks: tuple) -> bool:

@@ -55,13 +55,14 @@ async def upload(request: Request, user: User = Depends(staff), csrf: str = Form
     policy = _policy(request)
     try:
         if not raw:
-            raise InputError("chưa chọn tệp kế hoạch (no file chosen)", field="document")
+            raise InputError("no plan file chosen", field="document", vi="chưa chọn tệp kế hoạch")
         with transaction(context_of(request).engine) as session:
             record = guided.start_import(session, raw, name, lambda province: _directory(request, session, province)[0],
                                          policy, at=app_now(request), actor=user.actor)
             record_id = record.id
     except InputError as error:
-        return page(request, "plan_import_upload.html", status_code=400, recent=[], error=str(error))
+        shown = error.in_language("en" if request.cookies.get("lang") == "en" else "vi")
+        return page(request, "plan_import_upload.html", status_code=400, recent=[], error=shown)
     return RedirectResponse(f"/plans/import/{record_id}", status_code=303)
 
 
@@ -104,7 +105,8 @@ def _change_draft(request: Request, record_id: int, change) -> str | None:
         with transaction(context_of(request).engine) as session:
             record = _record(session, record_id)
             if record.loaded_at:
-                raise InputError("this import is loaded already: upload the document again to change it")
+                raise InputError("this import is loaded already: upload the document again to change it",
+                                 vi="bản nhập này đã được nạp: hãy tải văn bản lên lại để thay đổi")
             draft = record.content
             directory, _ = _directory(request, session, _province(draft))
             change(draft, directory)
@@ -123,7 +125,8 @@ def agencies(request: Request, record_id: int = RECORD_ID, user: User = Depends(
 
     def change(draft, directory):
         if name not in guided.unknown_agencies(draft, directory):
-            raise InputError(f"'{name}' is not an agency waiting to be mapped", field="name")
+            raise InputError(f"'{name}' is not an agency waiting to be mapped", field="name",
+                             vi=f"'{name}' không phải cơ quan đang chờ gán mã")
         if action == "add":
             guided.add_agency(draft, directory, name, code, name_en, kind if kind in KINDS else "other")
         else:
@@ -169,7 +172,7 @@ def load(request: Request, record_id: int = RECORD_ID, user: User = Depends(staf
         with transaction(context_of(request).engine) as session:
             record = _record(session, record_id)
             if record.loaded_at:
-                raise InputError("this import is loaded already")
+                raise InputError("this import is loaded already", vi="bản nhập này đã được nạp")
             directory, file = _directory(request, session, _province(record.content))
             guided.check_new_codes(session, record.content)
             report = guided.load_import(session, record, directory, policy.due_dates, at=app_now(request),

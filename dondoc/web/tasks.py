@@ -117,7 +117,8 @@ def _day(value: str, field: str) -> date | None:
     try:
         return parse_day(value)
     except ValueError:
-        raise InputError(f"'{value}' không phải ngày dạng ngày/tháng/năm (dd/mm/yyyy)", field=field) from None
+        raise InputError(f"'{value}' is not a date as day/month/year (dd/mm/yyyy)", field=field,
+                         vi=f"'{value}' không phải ngày dạng ngày/tháng/năm (dd/mm/yyyy)") from None
 
 
 @router.post("/tasks/{ref:path}")
@@ -149,16 +150,16 @@ def _record(request: Request, ref: str, user: User, action: str, due: str, on: s
             if action == "done":
                 on_day = _day(on, "on") or local_date(now)
                 if on_day > local_date(now):
-                    raise InputError("Ngày hoàn thành không thể sau hôm nay" if not lang_en
-                                     else "The completion date cannot be after today", field="on")
+                    raise InputError("The completion date cannot be after today", field="on",
+                                     vi="Ngày hoàn thành không thể sau hôm nay")
                 occ = mark_done(session, ref=task.ref, on=on_day, note=note_text, due=due_day, plan_code=plan_code,
                                 at=now, actor=user.actor)
             elif action == "progress":
                 try:
                     value = int(percent) if percent.strip() else None
                 except ValueError:
-                    raise InputError("Tiến độ phải là số từ 0 đến 100" if not lang_en
-                                     else "Progress must be a number from 0 to 100", field="percent") from None
+                    raise InputError("Progress must be a number from 0 to 100", field="percent",
+                                     vi="Tiến độ phải là số từ 0 đến 100") from None
                 occ = record_progress(session, ref=task.ref, percent=value, note=note_text, due=due_day,
                                       plan_code=plan_code, at=now, actor=user.actor)
             else:

@@ -171,7 +171,9 @@ def _horizon(title: str, title_line: int, preamble: str, objectives: str, issued
         last = max(deadline_years + ([first] if first else []), default=None)
         if last is None:
             raise InputError("cannot tell the plan's period: the title names none ('giai đoạn 2021-2025', "
-                             "'đến năm 2025') and no duty names a year", line=title_line)
+                             "'đến năm 2025') and no duty names a year", line=title_line,
+                             vi="không xác định được thời gian của kế hoạch: tiêu đề không nêu ('giai đoạn "
+                                "2021-2025', 'đến năm 2025') và không nhiệm vụ nào nêu năm")
         warnings.append(ParseWarning(title_line, f"the title names no period; horizon assumed to end on 31/12/{last}"))
     if first is None or first > last:
         warnings.append(ParseWarning(title_line, f"cannot tell when the plan starts; assumed 1/1/{last}"))
@@ -335,9 +337,10 @@ def parse_plan(source: "str | Document", directory: "AgencyFile | Callable[[str]
     if isinstance(source, str):
         text = unicodedata.normalize("NFC", source)
         if not text.strip():
-            raise InputError("the file is empty")
+            raise InputError("the file is empty", vi="tệp rỗng")
         if "\x00" in text:
-            raise InputError("is a binary file (it contains NUL characters), not plain text")
+            raise InputError("is a binary file (it contains NUL characters), not plain text",
+                             vi="là tệp nhị phân (có ký tự NUL), không phải văn bản thuần")
         document = text_document(text)
     else:
         document = source
@@ -366,7 +369,8 @@ def parse_plan(source: "str | Document", directory: "AgencyFile | Callable[[str]
     lines = [line for line in document.lines if body_end is None or line.number < body_end]
     outline = build_outline(lines)
     if not outline.sections and not duty_tables:
-        raise InputError("no numbered sections found: a plan has headings like '1.', '1.1.' or 'I.', 'II.'", line=1)
+        raise InputError("no numbered sections found: a plan has headings like '1.', '1.1.' or 'I.', 'II.'", line=1,
+                         vi="không tìm thấy mục đánh số nào: kế hoạch có các đề mục như '1.', '1.1.' hoặc 'I.', 'II.'")
     title, title_lines = _read_title(outline.header)
     title_line = title_lines[0].number if title_lines else 1
     header = read_header(header_tables, [line.text for line in outline.header if line.text])
@@ -412,7 +416,9 @@ def parse_plan(source: "str | Document", directory: "AgencyFile | Callable[[str]
     if not duties and not table_units:
         raise InputError("found no duties assigned to an agency: no section names who does the work "
                          "('3.1. Sở X chủ trì ...', '- Sở X chủ trì ...')",
-                         line=outline.sections[0].line if outline.sections else 1)
+                         line=outline.sections[0].line if outline.sections else 1,
+                         vi="không tìm thấy nhiệm vụ nào giao cho cơ quan: không mục nào nêu ai thực hiện ('3.1. Sở X "
+                            "chủ trì ...', '- Sở X chủ trì ...')")
 
     units = [_Unit(d.ref, d.section, d.text, d.line, *owned[id(d)], source_text=d.text) for d in duties] + table_units
     deadline_years = [p.due.year for u in units for p in read_deadlines(u.text)[0] if p.due]

@@ -86,9 +86,12 @@ def read_document(raw: bytes, path=None) -> Document:
         return read_docx(raw, path)
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError("is a Word 97-2003 (.doc) file: open it in Word or LibreOffice and save it as .docx "
-                         "(or as a PDF)", path=path)
+                         "(or as a PDF)", path=path,
+                         vi="là tệp Word 97-2003 (.doc): hãy mở bằng Word hoặc LibreOffice và lưu thành .docx (hoặc "
+                            "PDF)")
     if raw.startswith(b"{\\rtf"):
-        raise InputError("is an RTF file: save it as .docx (or as UTF-8 text)", path=path)
+        raise InputError("is an RTF file: save it as .docx (or as UTF-8 text)", path=path,
+                         vi="là tệp RTF: hãy lưu thành .docx (hoặc văn bản UTF-8)")
     text, warnings = decode_plan(raw, path=path)
     document = text_document(text)
     document.warnings[:0] = warnings
@@ -159,9 +162,11 @@ def read_docx(raw: bytes, path=None) -> Document:
     try:
         word = docx.Document(io.BytesIO(raw))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(f"is a ZIP file but not a Word document (.docx) ({exc})", path=path) from None
+        raise InputError(f"is a ZIP file but not a Word document (.docx) ({exc})", path=path,
+                         vi=f"là tệp ZIP nhưng không phải văn bản Word (.docx) ({exc})") from None
     except Exception as exc:  # python-docx raises its own errors for a damaged package
-        raise InputError(f"cannot be read as a Word document (.docx): {exc}", path=path) from None
+        raise InputError(f"cannot be read as a Word document (.docx): {exc}", path=path,
+                         vi=f"không đọc được như văn bản Word (.docx): {exc}") from None
     numbering = _Numbering(word)
     raw_lines, tables, number = [], [], 0
     for child in word.element.body.iterchildren():
@@ -183,7 +188,7 @@ def read_docx(raw: bytes, path=None) -> Document:
     for index, table in enumerate(all_tables, start=1):
         table.number = index
     if not any(line.text for line in lines) and not all_tables:
-        raise InputError("is a Word document with no text", path=path)
+        raise InputError("is a Word document with no text", path=path, vi="là văn bản Word không có chữ nào")
     return Document("docx", lines, all_tables)
 
 
@@ -293,7 +298,9 @@ def read_pdf(raw: bytes, path=None) -> Document:
         pdf = pdfium.PdfDocument(raw)
     except pdfium.PdfiumError as exc:
         raise InputError(f"cannot be read as a PDF ({exc}); if it is password-protected, save a copy without "
-                         f"the password", path=path) from None
+                         f"the password", path=path,
+                         vi=f"không đọc được như tệp PDF ({exc}); nếu tệp có mật khẩu, hãy lưu một bản không đặt mật "
+                            "khẩu") from None
     try:
         pages = [_read_page(pdf[index]) for index in range(len(pdf))]
     finally:
@@ -303,7 +310,9 @@ def read_pdf(raw: bytes, path=None) -> Document:
     if characters < 10 * len(pages):  # a few stray characters (a stamp, a page number) are no text layer
         raise InputError(
             "is a scanned PDF: its pages are pictures with no text layer, so there is no text to read. Use the "
-            ".docx from the document system, or add a text layer with OCR first (e.g. ocrmypdf -l vie)", path=path)
+            ".docx from the document system, or add a text layer with OCR first (e.g. ocrmypdf -l vie)", path=path,
+            vi="là PDF scan: các trang là ảnh, không có lớp chữ nên không có gì để đọc. Hãy dùng tệp .docx từ hệ "
+               "thống quản lý văn bản, hoặc nhận dạng chữ (OCR) trước (ví dụ ocrmypdf -l vie)")
     return _assemble(pages)
 
 

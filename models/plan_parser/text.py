@@ -58,17 +58,20 @@ def _looks_like_byte_soup(text: str) -> bool:
 def decode_plan(raw: bytes, path=None) -> tuple[str, list[str]]:
     """The text of a plan file (NFC) and the warnings decoding it gave. Raises InputError."""
     if not raw.strip():
-        raise InputError("the file is empty", path=path)
+        raise InputError("the file is empty", path=path, vi="tệp rỗng")
     warnings = []
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = raw.decode("utf-16")
         except UnicodeDecodeError:
-            raise InputError("starts like UTF-16 text but is not valid UTF-16", path=path) from None
+            raise InputError("starts like UTF-16 text but is not valid UTF-16", path=path,
+                             vi="mở đầu như văn bản UTF-16 nhưng không phải UTF-16 hợp lệ") from None
     elif b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InputError("is a binary file (it contains NUL bytes), not plain text: "
-                         "save the plan as UTF-8 text (.txt) first", path=path, line=line)
+                         "save the plan as UTF-8 text (.txt) first", path=path, line=line,
+                         vi="là tệp nhị phân (có byte NUL), không phải văn bản thuần: hãy lưu kế hoạch thành văn bản "
+                            "UTF-8 (.txt) trước")
     else:
         try:
             text = raw.decode("utf-8-sig")
@@ -78,7 +81,8 @@ def decode_plan(raw: bytes, path=None) -> tuple[str, list[str]]:
             except UnicodeDecodeError:
                 line = raw[: exc.start].count(b"\n") + 1
                 raise InputError("is neither UTF-8 nor Windows-1258 text: save the plan as UTF-8",
-                                 path=path, line=line) from None
+                                 path=path, line=line,
+                                 vi="không phải văn bản UTF-8 hay Windows-1258: hãy lưu kế hoạch dạng UTF-8") from None
             if not _looks_like_byte_soup(unicodedata.normalize("NFC", text)):
                 warnings.append("the file is not UTF-8; read it as Windows-1258 (CP1258). "
                                 "Save it as UTF-8 to silence this warning")
@@ -89,7 +93,10 @@ def decode_plan(raw: bytes, path=None) -> tuple[str, list[str]]:
             f"looks like text typed with a legacy Vietnamese font encoding (TCVN3/ABC or VNI): it "
             f"contains characters no Vietnamese word has ({sample}). Convert it to Unicode first "
             f"(e.g. Unikey's converter, 'Chuyển mã' from TCVN3 or VNI to Unicode) and save as UTF-8",
-            path=path)
+            path=path,
+                         vi="có vẻ được gõ bằng bảng mã tiếng Việt cũ (TCVN3/ABC hoặc VNI): có ký tự không từ tiếng "
+                            f"Việt nào có ({sample}). Hãy chuyển sang Unicode trước (ví dụ công cụ chuyển mã của "
+                            "Unikey, từ TCVN3 hoặc VNI sang Unicode) và lưu dạng UTF-8")
     return text, warnings
 
 

@@ -460,7 +460,8 @@ def _field_error(error: dict, raw) -> FieldError:
                           "cần một bảng gồm tasks, indicators, notes")
     if kind == "model_type" and loc[:1] == ("tasks",):
         return FieldError(loc, _name(loc, raw), "expected a mapping with ref, status, ...", "cần ref, status, ...")
-    return FieldError(loc, _name(loc, raw), error["msg"], error["msg"])
+    from config.errors import validation_texts
+    return FieldError(loc, _name(loc, raw), *validation_texts(error))
 
 
 def _name(loc: tuple, raw) -> str:

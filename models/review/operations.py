@@ -38,19 +38,23 @@ def find_plan(session: Session, code: str | None) -> Plan:
         for plan in plans:
             if plan.code == code:
                 return plan
-        raise InputError(f"no plan with code {code}", field="--plan")
+        raise InputError(f"no plan with code {code}", field="--plan", vi=f"không có kế hoạch nào mã {code}")
     if not plans:
-        raise InputError("no plan is loaded yet: run `dondoc plan load FILE` first", field="plan")
+        raise InputError("no plan is loaded yet: run `dondoc plan load FILE` first", field="plan",
+                         vi="chưa nạp kế hoạch nào: hãy chạy `dondoc plan load TỆP` trước")
     if len(plans) > 1:
         raise InputError(f"several plans are loaded; name one with --plan ({', '.join(p.code for p in plans)})",
-                         field="--plan")
+                         field="--plan",
+                         vi=f"đã nạp nhiều kế hoạch; chọn một bằng --plan ({', '.join(p.code for p in plans)})")
     return plans[0]
 
 
 def check_year(plan: Plan, year: int) -> None:
     if not plan.horizon_start.year <= year <= plan.horizon_end.year:
         raise InputError(f"{year} is outside the plan's years ({plan.horizon_start.year}-{plan.horizon_end.year})",
-                         field="YEAR")
+                         field="YEAR",
+                         vi=f"năm {year} nằm ngoài thời gian của kế hoạch "
+                            f"({plan.horizon_start.year}-{plan.horizon_end.year})")
 
 
 def dates_for(plan: Plan, year: int, review_policy) -> CycleDates:
@@ -97,7 +101,8 @@ def require_cycle(session: Session, plan: Plan, year: int) -> ReviewCycle:
     cycle = get_cycle(session, plan, year)
     if cycle is None:
         raise InputError(f"the {year} review of {plan.code} is not open yet: run `dondoc review open {year}`",
-                         field="YEAR")
+                         field="YEAR",
+                         vi=f"sơ kết năm {year} của kế hoạch {plan.code} chưa mở: hãy chạy `dondoc review open {year}`")
     return cycle
 
 
@@ -117,7 +122,8 @@ def open_cycle(session: Session, plan: Plan, year: int, *, now: datetime, review
     if created:
         dates = dates_for(plan, year, review_policy)
         if now >= dates.closes_at:
-            raise InputError(f"the {year} review would already be closed ({dates.report_due:%d/%m/%Y})", field="YEAR")
+            raise InputError(f"the {year} review would already be closed ({dates.report_due:%d/%m/%Y})", field="YEAR",
+                             vi=f"sơ kết năm {year} lẽ ra đã kết thúc ({dates.report_due:%d/%m/%Y})")
         cycle = ReviewCycle(plan_id=plan.id, year=year, opens_on=dates.opens_on, inputs_due=dates.inputs_due,
                             report_due=dates.report_due, closes_at=dates.closes_at, opened_at=now)
         session.add(cycle)
@@ -208,9 +214,9 @@ class Form:
                      [AskedTask(line.occurrence_id, line.ref, line.title, line.due) for line in self.lines],
                      self.request.asks_indicators)
 
-    def refusal(self, now: datetime) -> str | None:
+    def refusal(self, now: datetime, language: str = "en") -> str | None:
         return refusal(closes_at=self.cycle.closes_at, inputs_due=self.cycle.inputs_due,
-                       already_submitted=self.request.submitted_at is not None, now=now)
+                       already_submitted=self.request.submitted_at is not None, now=now, language=language)
 
 
 def year_occurrences(session: Session, plan: Plan, agency_id: int, year: int):
@@ -252,12 +258,14 @@ def current_submission(session: Session, request_id: int) -> ReviewSubmission | 
 def request_of(session: Session, cycle: ReviewCycle, agency_code: str) -> ReviewRequest:
     agency = session.exec(select(Agency).where(Agency.code == agency_code)).first()
     if agency is None:
-        raise InputError(f"no agency with code {agency_code}", field="--agency")
+        raise InputError(f"no agency with code {agency_code}", field="--agency", vi=f"không có cơ quan nào mã {agency_code}")
     request = session.exec(select(ReviewRequest).where(ReviewRequest.cycle_id == cycle.id,
                                                        ReviewRequest.agency_id == agency.id)).first()
     if request is None:
         raise InputError(f"{agency_code} is not asked for the {cycle.year} review (it leads no task of the plan)",
-                         field="--agency")
+                         field="--agency",
+                         vi=f"{agency_code} không được đề nghị báo cáo sơ kết năm {cycle.year} (không chủ trì nhiệm vụ "
+                            "nào của kế hoạch)")
     return request
 
 
@@ -282,7 +290,7 @@ def accept_submission(session: Session, form: Form, raw, *, now: datetime, actor
     submitted. Nothing is written unless all three pass; the caller's transaction holds it."""
     reason = form.refusal(now)
     if reason:
-        raise SubmissionRefused(reason, field="submission")
+        raise SubmissionRefused(reason, field="submission", vi=form.refusal(now, "vi"))
     inputs = validate_inputs(raw, form.asked, local_date(now))
     replaced = form.latest is not None
     return Accepted(_submit(session, form, inputs, now=now, actor=actor, channel=channel, source_name=source_name,

@@ -129,15 +129,21 @@ def is_late(submitted_at: datetime, inputs_due: date) -> bool:
     return local_date(submitted_at) > inputs_due
 
 
-def refusal(*, closes_at: datetime, inputs_due: date, already_submitted: bool, now: datetime) -> str | None:
+def refusal(*, closes_at: datetime, inputs_due: date, already_submitted: bool, now: datetime,
+            language: str = "en") -> str | None:
     """Why a submission cannot be accepted at `now`, or None.
 
     Before the deadline a resubmission replaces the earlier one. After it, an agency that has not
     reported may still do so (late) until the cycle closes; one that has, may no longer change it.
     """
     if is_closed(closes_at, now):
-        return f"the review closed on {local_date(closes_at - timedelta(seconds=1)):%d/%m/%Y}"
+        closed_on = local_date(closes_at - timedelta(seconds=1))
+        return (f"đợt sơ kết đã kết thúc ngày {closed_on:%d/%m/%Y}" if language == "vi"
+                else f"the review closed on {closed_on:%d/%m/%Y}")
     if already_submitted and local_date(now) > inputs_due:
+        if language == "vi":
+            return (f"hạn nộp báo cáo là ngày {inputs_due:%d/%m/%Y} và cơ quan này đã nộp; "
+                    "hãy đề nghị Liên minh Hợp tác xã tỉnh mở lại")
         return (f"the inputs were due on {inputs_due:%d/%m/%Y} and this agency has already submitted; "
                 "ask the Provincial Cooperative Alliance to reopen it")
     return None

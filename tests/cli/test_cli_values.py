@@ -54,7 +54,7 @@ def test_a_date_outside_the_calendar_is_one_line_from_the_installed_command(argv
 
 def test_a_dondoc_today_outside_the_calendar_is_one_line(capsys, monkeypatch, tmp_path):
     code, lines = run_main(["tasks"], capsys, monkeypatch, tmp_path, today="9999-12-31")
-    assert code == 2 and lines == ["error: DONDOC_TODAY: Value error, 9999-12-31 is outside 1900-01-01 to 2199-12-31"]
+    assert code == 2 and lines == ["error: DONDOC_TODAY: 9999-12-31 is outside 1900-01-01 to 2199-12-31"]
 
 
 def test_an_unknown_option_is_one_line_too(capsys, monkeypatch, tmp_path):

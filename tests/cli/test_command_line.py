@@ -175,7 +175,8 @@ def test_codes_and_refs_are_found_in_any_case_and_a_wrong_one_gets_a_suggestion(
     assert "(did you mean 3.3-e/BA-BE?)" in loaded("task", "show", "3.3-x/BA-BE").output
 
 
-def test_a_mistyped_email_in_the_directory_file_is_named_without_a_regular_expression(cli, tmp_path):
+def test_a_mistyped_email_in_the_directory_file_is_named_without_a_regular_expression(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")  # the English refusal is the one checked here
     directory = tmp_path / "agencies.yaml"
     directory.write_text("agencies:\n  - code: SKHDT\n    name_vi: Sở Kế hoạch và Đầu tư\n    name_en: Planning\n"
                          "    kind: department\n    focal_points:\n      - name: Nguyễn Văn A\n        email: a@@example\n",

@@ -47,7 +47,7 @@ def test_a_plan_file_larger_than_the_limit_is_refused_without_being_read(loaded,
         file.write(b"# " + b"x" * (MAX_INPUT_FILE_BYTES) + b"\n")
     before = snapshot(app_context.engine)
     line = one_error_line(loaded("plan", "load", big))
-    assert f"{big}: is larger than 5.000.000 bytes" in line
+    assert f"{big}: is larger than 5,000,000 bytes" in line
     assert snapshot(app_context.engine) == before
 
 
@@ -98,7 +98,7 @@ def test_plan_parse_refuses_a_text_larger_than_the_limit(loaded, tmp_path):
     path = tmp_path / "plan.txt"
     path.write_bytes("KẾ HOẠCH\n".encode() * (MAX_INPUT_FILE_BYTES // 8))
     line = one_error_line(loaded("plan", "parse", path))
-    assert "is larger than 5.000.000 bytes" in line
+    assert "is larger than 5,000,000 bytes" in line
 
 
 # --- review submissions ----------------------------------------------------------------------------

@@ -36,4 +36,4 @@ def test_an_existing_address_is_refused_unless_updating(cli):
 
 def test_a_short_password_is_refused(cli):
     result = _add(cli, "alice@lmhtx.example.org", "--name", "Alice", password="ngắn")
-    assert result.exit_code == 2 and "at least 10 characters" in result.output
+    assert result.exit_code == 2 and "lỗi: password: mật khẩu cần ít nhất 10 ký tự" in result.output  # Vietnamese: the default

@@ -105,7 +105,8 @@ def test_it_names_each_difference_of_an_import_and_applies_only_with_apply(loade
     assert not person(engine, LAN).active
 
 
-def test_it_refuses_a_bad_directory_file_naming_the_line(loaded, tmp_path):
+def test_it_refuses_a_bad_directory_file_naming_the_line(loaded, tmp_path, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")  # the English message is the one checked here
     bad = tmp_path / "bad.yaml"
     bad.write_text("agencies:\n  - code: SKHDT\n    name_vi: Sở\n    name_en: Dept\n    kind: department\n"
                    "    identifier_code: 'not a code'\n", encoding="utf-8")
@@ -139,7 +140,7 @@ def loaded_context(cli):
 def test_it_never_leaves_an_agency_leading_live_tasks_with_nobody(loaded, engine):
     result = loaded("people", "deactivate", "minh.lv@sgtvt.example.org", "--reason", "nghỉ việc", "--today", "2016-01-15")
     assert result.exit_code == 2
-    assert "SGTVT" in result.output and "3.1.5-a" in result.output and "no active recipient" in result.output
+    assert "SGTVT" in result.output and "3.1.5-a" in result.output and "không còn ai nhận nhắc việc" in result.output
     assert person(engine, "minh.lv@sgtvt.example.org").active
     # With the head left, the head is named as the fallback and reads the reminders.
     loaded.ok("people", "deactivate", HUNG, "--reason", "nghỉ hưu", "--today", "2016-01-15")

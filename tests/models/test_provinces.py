@@ -3,6 +3,7 @@ file uses the same codes (SKHDT, STC, UBND-HUYEN). A plan is matched against its
 directory only; what it cannot match is listed with what to do; neither import clobbers the other."""
 import json
 
+import pytest
 from sqlmodel import Session, select
 
 from models.agency import Agency, FocalPoint
@@ -14,6 +15,12 @@ PLANS = FIXTURES / "plans"
 CAO_BANG_PLAN = PLANS / "cao-bang-cds-2021-2025.txt"
 CAO_BANG_DIRECTORY = PLANS / "cao-bang-cds-2021-2025.agencies.yaml"
 SEED = PLANS / "bac-kan-2015-2020.txt"
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests pin the English refusals (DONDOC_LANGUAGE=en; Vietnamese is the default)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
 
 
 def _agency(cli, code: str) -> Agency:

@@ -21,6 +21,13 @@ INJECTED = "X\r\nBcc: evil@attacker.example"
 HEADERS = {"Content-Type", "MIME-Version", "Date", "Message-ID", "X-Dondoc-Kind", "Subject", "From", "To"}
 
 
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests pin the English refusals (DONDOC_LANGUAGE=en; Vietnamese is the default)."""
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+
+
 def parsed(raw: bytes):
     return message_from_bytes(raw, policy=email_policy.default)
 

@@ -83,12 +83,16 @@ def test_mail_goes_out_over_tls_with_a_login_to_a_server_whose_certificate_is_ch
     assert [m.message_id for m in box.messages] == ids
 
 
-@pytest.mark.parametrize("problem, expected", [
-    (dict(smtp_password="wrong password"), "535"),
-    (dict(smtp_ca_file=""), "CERTIFICATE_VERIFY_FAILED"),  # not signed by a CA the system knows
+@pytest.mark.parametrize("problem, expected, vietnamese", [
+    (dict(smtp_password="wrong password"), "535",
+     "máy chủ không chấp nhận tên đăng nhập hoặc mật khẩu (535 5.7.8 Authentication credentials invalid): kiểm tra "
+     "DONDOC_SMTP_USER và DONDOC_SMTP_PASSWORD"),
+    (dict(smtp_ca_file=""), "CERTIFICATE_VERIFY_FAILED",  # not signed by a CA the system knows
+     "không tin được chứng chỉ TLS của máy chủ (SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED]"),
 ])
 def test_a_wrong_password_or_an_untrusted_certificate_sends_nothing_and_keeps_the_mail_queued(
-        settings, engine, certificate, problem, expected):
+        settings, engine, certificate, problem, expected, vietnamese):
+    from notifications.delivery_errors import explain_line
     controller, box = start_tls_server(certificate, "starttls")
     smtp = settings.model_copy(update=dict(smtp_host="127.0.0.1", smtp_port=controller.port, smtp_tls="starttls",
                                            smtp_user=USER, smtp_password=PASSWORD, smtp_ca_file=str(certificate[0]))
@@ -101,5 +105,8 @@ def test_a_wrong_password_or_an_untrusted_certificate_sends_nothing_and_keeps_th
     assert box.messages == []
     assert (report.sent, report.retrying) == (0, 3)
     assert len(report.errors) == 1 and expected in report.errors[0], report.errors
+    # what `dondoc remind` prints in Vietnamese: what happened, and what the IT officer checks
+    assert vietnamese in explain_line(report.errors[0], "vi"), explain_line(report.errors[0], "vi")
+    assert explain_line(report.errors[0], "en") == report.errors[0]
     with Session(engine) as session:
         assert {(m.status, m.attempts) for m in session.exec(select(Message))} == {(MessageStatus.QUEUED, 1)}

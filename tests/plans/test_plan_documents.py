@@ -108,7 +108,7 @@ def test_a_scanned_pdf_is_refused_saying_it_has_no_text(cli, tmp_path):
     scan.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
                      b"endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>")
     result = cli("plan", "parse", scan)
-    assert result.exit_code == 2 and "is a scanned PDF" in result.stderr and "no text layer" in result.stderr
+    assert result.exit_code == 2 and "là PDF scan" in result.stderr and "không có lớp chữ" in result.stderr  # Vietnamese: the default
     assert "Traceback" not in result.output
 
 
@@ -116,7 +116,7 @@ def test_a_word_97_file_is_refused_with_how_to_convert_it(cli, tmp_path):
     old = tmp_path / "ke-hoach.doc"
     old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
     result = cli("plan", "parse", old)
-    assert result.exit_code == 2 and "save it as .docx" in result.stderr
+    assert result.exit_code == 2 and "lưu thành .docx" in result.stderr  # Vietnamese: the default
 
 
 def test_parsing_a_docx_gives_a_plan_file_with_its_header_and_products(cli, tmp_path):
