@@ -104,5 +104,5 @@ def test_deploy_to_a_prefect_server_that_does_not_answer_is_one_clear_line(setti
                     PREFECT_HOME=str(tmp_path / "prefect-home"), DO_NOT_TRACK="1", PREFECT_CLIENT_MAX_RETRIES="0")
     result = subprocess.run([DONDOC, "deploy"], env=env, text=True, capture_output=True, timeout=120)
     assert result.returncode == 2
-    assert "did not answer" in result.stderr and "PREFECT_API_URL" in result.stderr
+    assert "không trả lời" in result.stderr and "PREFECT_API_URL" in result.stderr  # Vietnamese by default
     assert "Traceback" not in result.stderr + result.stdout
