@@ -31,6 +31,26 @@ class InputError(Exception):
         return str(self).removesuffix(self.message) + self.vi
 
 
+class Said(str):
+    """A message that is not a refusal (a warning): as a str, the English; `vi` the same in Vietnamese,
+    for the command line and pages to show the one their reader's language asks for (`in_language`)."""
+
+    vi: str
+
+    def __new__(cls, message: str, vi: str):
+        said = super().__new__(cls, message)
+        said.vi = vi
+        return said
+
+    def in_language(self, language: str) -> str:
+        return self.vi if language == "vi" else str.__str__(self)
+
+
+def in_language(text, language: str) -> str:
+    """`text` in `language` when it is `Said` in both; as it is otherwise."""
+    return text.in_language(language) if isinstance(text, Said) else str(text)
+
+
 class ServiceUnavailable(Exception):
     """A service the command needs did not start or answer (not the user's input: exit status 1).
     `vi`, where given, is the message in Vietnamese (as InputError's)."""

@@ -19,7 +19,7 @@ import yaml
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from config.errors import InputError, validation_refusal
+from config.errors import InputError, Said, validation_refusal
 from config.files import AgencyEntry, AgencyFile, FocalPointEntry, GroupEntry
 from models.agency import Agency, AgencyGroup, AgencyGroupMember, FocalPoint, FocalPointRole
 from models.agency_values import Duty, is_away, is_dated, on_duty, serving  # noqa: F401  (their home before)
@@ -503,8 +503,11 @@ def check_recipients(session: Session, agency_ids, *, today: date | None = None)
         agency = session.get(Agency, agency_id)
         heads = [fp for fp in people if fp.role == FocalPointRole.HEAD]
         if heads:
-            warnings.append(f"{agency.code}: chỉ còn thủ trưởng {heads[0].name} <{heads[0].email}> nhận nhắc việc "
-                            f"của {len(refs)} nhiệm vụ (the head receives the reminders as fallback)")
+            warnings.append(Said(
+                f"{agency.code}: only the head, {heads[0].name} <{heads[0].email}>, is left to receive the reminders "
+                f"of {len(refs)} task(s) (the head as fallback)",
+                vi=f"{agency.code}: chỉ còn thủ trưởng {heads[0].name} <{heads[0].email}> nhận nhắc việc của "
+                   f"{len(refs)} nhiệm vụ (thủ trưởng nhận thay)"))
             continue
         shown = ", ".join(refs[:20]) + (f" … ({len(refs)})" if len(refs) > 20 else "")
         raise NobodyLeft(f"{agency.code} leads {len(refs)} live tasks and would have no active recipient: {shown}. "

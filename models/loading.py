@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import delete, insert
 from sqlmodel import Session, select
 
-from config.errors import InputError
+from config.errors import InputError, Said
 from config.files import REF_MAX, AgencyFile, PlanFile, TaskEntry
 from config.policy import DueDatePolicy
 from models.agency import Agency, AgencyGroup, AgencyGroupMember, FocalPoint
@@ -74,7 +74,9 @@ def load_agencies(session: Session, directory: AgencyFile, *, at: datetime, acto
     changes = apply_import(session, for_province(directory, province) if province else directory, at=at, actor=actor,
                            note="directory import", province=province)
     report.agencies_changed += len(changes.applicable)
-    report.warnings.extend(f"conflict, left as changed in the app: {d.describe()}" for d in changes.conflicts)
+    report.warnings.extend(Said(f"conflict, left as changed in the app: {d.describe()}",
+                                vi=f"xung đột, giữ như đã sửa trong ứng dụng: {d.describe()}")
+                           for d in changes.conflicts)
     return report
 
 
@@ -233,10 +235,12 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
             # Staff moved this duty (models/reassignment.py): the file's lead and coordinators do not undo it.
             values.pop("lead_agency_id")
             if task.lead_agency_id != agency_ids[item.lead_code] or moved.applied_at is None:
-                report.warnings.append(
+                kept_lead = _code_of(session, moved.to_agency_id)
+                report.warnings.append(Said(
                     f"{item.ref}: kept the reassignment of {moved.effective_on:%d/%m/%Y} "
-                    f"(lead {_code_of(session, moved.to_agency_id)}; the plan file says {item.lead_code}) / "
-                    f"giữ quyết định điều chuyển ngày {moved.effective_on:%d/%m/%Y}")
+                    f"(lead {kept_lead}; the plan file says {item.lead_code})",
+                    vi=f"{item.ref}: giữ quyết định điều chuyển ngày {moved.effective_on:%d/%m/%Y} "
+                       f"(chủ trì {kept_lead}; tệp kế hoạch ghi {item.lead_code})"))
         if task is None:
             task = Task(plan_id=plan.id, ref=item.ref, **values)
             session.add(task)
@@ -289,9 +293,13 @@ def load_plan(session: Session, plan_file: PlanFile, lines: list, directory: Age
         session.execute(insert(Occurrence), new_occurrences)
     session.flush()
     for code, refs in leads_without_recipients(session, plan):
-        shown = ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
-        report.warnings.append(f"{code} leads {len(refs)} task(s) ({shown}) but has no active focal point: "
-                               f"nobody is reminded of them (add one in the agency directory)")
+        shown = ", ".join(refs[:5])
+        more = (f" and {len(refs) - 5} more", f" và {len(refs) - 5} nhiệm vụ khác") if len(refs) > 5 else ("", "")
+        report.warnings.append(Said(
+            f"{code} leads {len(refs)} task(s) ({shown}{more[0]}) but has no active focal point: "
+            f"nobody is reminded of them (add one in the agency directory)",
+            vi=f"{code} chủ trì {len(refs)} nhiệm vụ ({shown}{more[1]}) nhưng không có đầu mối nào đang hoạt động: "
+               f"không ai được nhắc (thêm đầu mối trong danh bạ cơ quan)"))
     return report
 
 

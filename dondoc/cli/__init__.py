@@ -64,6 +64,27 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 # The headings click writes in help, in Vietnamese (the commands' and options' own help is as written).
 _HEADINGS_VI = {"Options": "Tùy chọn", "Arguments": "Đối số", "Commands": "Lệnh"}
+# What click adds to an option's help: --help's own line, and the bracket at the end ("[default: 200]",
+# "[required]", "[env var: X; default: 5; required]"), in Vietnamese.
+_HELP_OPTION_VI = ("Show this message and exit.", "Hiện trợ giúp này rồi thoát.")
+_EXTRA_VI = (("default: ", "mặc định: "), ("env var: ", "biến môi trường: "))
+_EXTRA_WORDS_VI = {"required": "bắt buộc"}
+
+
+def _help_text_vi(text: str) -> str:
+    """One option's help as click wrote it, click's own words said in Vietnamese."""
+    if text == _HELP_OPTION_VI[0]:
+        return _HELP_OPTION_VI[1]
+    if not text.endswith("]") or "[" not in text:
+        return text
+    head, _, bracket = text[:-1].rpartition("[")
+    parts = []
+    for part in bracket.split("; "):
+        for english, vietnamese in _EXTRA_VI:
+            if part.startswith(english):
+                part = vietnamese + part.removeprefix(english)
+        parts.append(_EXTRA_WORDS_VI.get(part, part))
+    return f"{head}[{'; '.join(parts)}]"
 
 
 class SpeakingContext(typer.Context):
@@ -77,6 +98,9 @@ class SpeakingContext(typer.Context):
             formatter.write_usage = lambda prog, args="", prefix=None: write_usage(
                 prog, args, "Cách dùng: " if prefix is None else prefix)
             formatter.write_heading = lambda heading: write_heading(_HEADINGS_VI.get(heading, heading))
+            write_dl = formatter.write_dl
+            formatter.write_dl = lambda rows, *args, **kwargs: write_dl(
+                [(term, _help_text_vi(text)) for term, text in rows], *args, **kwargs)
         return formatter
 
 

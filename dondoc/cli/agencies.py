@@ -8,8 +8,8 @@ import importlib
 import typer
 
 from config.errors import InputError
-from dondoc.cli import TodayOption, app, handles_errors, parse_day
-from dondoc.cli.output import Format, emit, show_date
+from dondoc.cli import TodayOption, app, handles_errors, parse_day, say
+from dondoc.cli.output import Format, emit, language, show_date
 from models.clock import local_date, vn_time
 from models.db import transaction
 
@@ -253,8 +253,9 @@ def _change(context, today, reason: str) -> "people_ops.Change":
 
 
 def _warn(warnings) -> None:
+    from config.errors import in_language
     for warning in warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(say("cảnh báo: ", "warning: ") + in_language(warning, language()), err=True)
 
 
 @people_app.command("add")

@@ -8,8 +8,8 @@ import typer
 from config.errors import InputError
 from config.files import read_agency_file, read_bytes, read_plan_file
 from config.policy import read_policy
-from dondoc.cli import app, handles_errors
-from dondoc.cli.output import show_date
+from dondoc.cli import app, handles_errors, say
+from dondoc.cli.output import language, show_date
 from models.db import transaction
 from models.loading import load_agencies, load_plan
 from models.plan_parser import ParseWarning, parse_plan, read_document
@@ -60,12 +60,15 @@ def load(
                                   .where(Plan.code == plan_file.plan.code, Task.retired == False,  # noqa: E712
                                          Agency.province != "", Agency.province != province)
                                   .order_by(Agency.code)).all()
-            report.warnings.extend(f"the plan is {province}'s but its lead {code} belongs to {where}"
+            from config.errors import Said
+            report.warnings.extend(Said(f"the plan is {province}'s but its lead {code} belongs to {where}",
+                                        vi=f"kế hoạch của {province} nhưng cơ quan chủ trì {code} thuộc {where}")
                                    for code, where in others)
     for note in notes:
         typer.echo(note)
+    from config.errors import in_language
     for warning in report.warnings:
-        typer.echo(f"{file}: warning: {warning}", err=True)
+        typer.echo(f"{file}: " + say("cảnh báo: ", "warning: ") + in_language(warning, language()), err=True)
     if not report.changed:
         typer.echo(f"Plan {plan_file.plan.code}: already up to date, nothing changed.")
         return
@@ -112,9 +115,10 @@ def parse(
             exc.path = exc.path or file
             raise
     parsed.warnings[:0] = [ParseWarning(None, message) for message in decoding_warnings]
+    from config.errors import in_language
     for warning in parsed.warnings:
         where = f"{file}:{warning.line}" if warning.line else str(file)
-        typer.echo(f"{where}: warning: {warning.message}", err=True)
+        typer.echo(f"{where}: " + say("cảnh báo: ", "warning: ") + in_language(warning.message, language()), err=True)
     _say_unmatched(file, parsed, directory_file is None and not agencies)
     typer.echo(json_text(parsed) if fmt is ParseFormat.json else yaml_text(parsed, source=file), nl=False)
 
@@ -127,14 +131,18 @@ def _say_unmatched(file: Path, parsed, from_database: bool) -> None:
         name for task in parsed.tasks
         for name, code in [(task.lead, task.lead_code), *zip(task.coordinating, task.coordinating_codes)]
         if name and code is None))
-    where = f"{parsed.province}'s" if parsed.province else "the"
     if not parsed.province:
-        typer.echo(f"{file}: warning: the plan names no province: matched against every province's directory",
+        typer.echo(f"{file}: " + say("cảnh báo: kế hoạch không nêu tỉnh: đã đối chiếu với danh bạ của mọi tỉnh",
+                                     "warning: the plan names no province: matched against every province's directory"),
                    err=True)
     if names:
-        typer.echo(f"{file}: warning: " + unmatched_message(names, parsed.province), err=True)
+        typer.echo(f"{file}: " + say("cảnh báo: ", "warning: ") + unmatched_message(names, parsed.province, language()),
+                   err=True)
     elif from_database:
-        typer.echo(f"{file}: every agency matched in {where} directory", err=True)
+        where_vi = f"danh bạ của {parsed.province}" if parsed.province else "danh bạ"
+        where_en = f"{parsed.province}'s directory" if parsed.province else "the directory"
+        typer.echo(f"{file}: " + say(f"mọi cơ quan đều có trong {where_vi}", f"every agency matched in {where_en}"),
+                   err=True)
 
 
 def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:

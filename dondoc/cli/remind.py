@@ -205,8 +205,12 @@ def outbox(ctx: typer.Context, status: MessageStatus = typer.Option(None, "--sta
         rows = [dict(id=m.id, send_date=m.send_date, kind=m.kind, to=m.recipient_email, name=m.recipient_name,
                      subject=m.subject, status=m.status, attempts=m.attempts, error=m.last_error,
                      smtp_reply=m.smtp_reply, message_id=m.message_id) for m in session.exec(statement)]
+    # The stored text stays the transport's (JSON shows it as stored); the table and CSV explain it.
+    from notifications.delivery_errors import explain
+    reader_language = language()
     emit(rows, fmt, [("send_date", ("Ngày", "Date")), ("kind", ("Loại thư", "Kind")), ("to", ("Người nhận", "To")),
                      ("subject", ("Tiêu đề", "Subject")), ("status", ("Trạng thái", "Status")),
                      ("attempts", ("Lần gửi", "Attempts")), ("error", ("Lỗi", "Error"))],
          title=(f"Hộp thư đi ({len(rows)})", f"Outbox ({len(rows)})"),
-         formatters={"attempts": str, "status": labelled("status"), "kind": labelled("kind")})
+         formatters={"attempts": str, "status": labelled("status"), "kind": labelled("kind"),
+                     "error": lambda error: explain(error or "", reader_language)})

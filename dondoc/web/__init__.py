@@ -123,7 +123,15 @@ def _status(ctx, value) -> str:
     return StatusCategory(value).label(ctx.get("lang", "vi")) if value else ""
 
 
+@pass_context
+def _delivery_error(ctx, error) -> str:
+    """A stored transport failure, explained in the page's language (English: as recorded)."""
+    from notifications.delivery_errors import explain
+    return explain(error or "", ctx.get("lang", "vi"))
+
+
 TEMPLATES.env.globals["_"] = _translate
+TEMPLATES.env.filters["delivery_error"] = _delivery_error
 TEMPLATES.env.globals["status_label"] = _status
 TEMPLATES.env.globals["field_label"] = _field_label
 TEMPLATES.env.globals["value_label"] = _value_label

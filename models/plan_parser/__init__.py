@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from config.errors import InputError
+from config.errors import InputError, Said, in_language
 from config.files import AgencyFile
 from models.plan_parser.agencies import Agency, AgencyMatcher
 from models.plan_parser.deadlines import cadence_parts, read_deadlines, read_horizons, read_issue_date, timing_of
@@ -174,9 +174,12 @@ def _horizon(title: str, title_line: int, preamble: str, objectives: str, issued
                              "'đến năm 2025') and no duty names a year", line=title_line,
                              vi="không xác định được thời gian của kế hoạch: tiêu đề không nêu ('giai đoạn "
                                 "2021-2025', 'đến năm 2025') và không nhiệm vụ nào nêu năm")
-        warnings.append(ParseWarning(title_line, f"the title names no period; horizon assumed to end on 31/12/{last}"))
+        warnings.append(ParseWarning(title_line, Said(
+            f"the title names no period; horizon assumed to end on 31/12/{last}",
+            vi=f"tiêu đề không nêu giai đoạn; coi như kế hoạch kết thúc ngày 31/12/{last}")))
     if first is None or first > last:
-        warnings.append(ParseWarning(title_line, f"cannot tell when the plan starts; assumed 1/1/{last}"))
+        warnings.append(ParseWarning(title_line, Said(f"cannot tell when the plan starts; assumed 1/1/{last}",
+                                                      vi=f"không xác định được ngày bắt đầu; coi như 1/1/{last}")))
         first = last
     return date(first, 1, 1), date(last, 12, 31)
 
@@ -209,16 +212,24 @@ def _owners_of(duty: Duty, warn) -> tuple[Agency | None, list[Agency]]:
     leads = _dedupe(duty.owners[lead_level].leads, None)
     lead = leads[0]
     if len(leads) > 1:
-        warn(duty.lines[lead_level], f"{len(leads)} agencies share this duty ({', '.join(a.name for a in leads)}): "
-                                     f"'{lead.name}' taken as lead, the others as coordinating")
+        names = ", ".join(a.name for a in leads)
+        warn(duty.lines[lead_level], Said(f"{len(leads)} agencies share this duty ({names}): "
+                                          f"'{lead.name}' taken as lead, the others as coordinating",
+                                          vi=f"{len(leads)} cơ quan cùng nhận nhiệm vụ này ({names}): lấy '{lead.name}' "
+                                             f"làm chủ trì, các cơ quan khác phối hợp"))
     coordinating = leads[1:]
     for owners in duty.owners[lead_level:]:
         coordinating += owners.coordinating
     for level, owners in enumerate(duty.owners):
         for agency in owners.leads + owners.coordinating:
             if not agency.known:
-                warn(duty.lines[level], f"agency '{agency.written}' is not in the agency directory; kept as written")
+                warn(duty.lines[level], _not_in_directory(agency))
     return lead, _dedupe(coordinating, lead)
+
+
+def _not_in_directory(agency) -> Said:
+    return Said(f"agency '{agency.written}' is not in the agency directory; kept as written",
+                vi=f"cơ quan '{agency.written}' không có trong danh bạ cơ quan; giữ nguyên như đã ghi")
 
 
 @dataclass
@@ -318,11 +329,14 @@ def _table_units(document: Document, tables, matcher: AgencyMatcher, warn) -> li
             coordinating = _table_agencies(row.coordinating, matcher)
             lead = leads[0] if leads else None
             if len(leads) > 1:
-                warn(row.line, f"{row.ref}: {len(leads)} agencies lead this duty ({', '.join(a.name for a in leads)}): "
-                               f"'{lead.name}' taken as lead, the others as coordinating")
+                names = ", ".join(a.name for a in leads)
+                warn(row.line, Said(f"{row.ref}: {len(leads)} agencies lead this duty ({names}): "
+                                    f"'{lead.name}' taken as lead, the others as coordinating",
+                                    vi=f"{row.ref}: {len(leads)} cơ quan cùng chủ trì nhiệm vụ này ({names}): lấy "
+                                       f"'{lead.name}' làm chủ trì, các cơ quan khác phối hợp"))
             for agency in leads + coordinating:
                 if not agency.known:
-                    warn(row.line, f"agency '{agency.written}' is not in the agency directory; kept as written")
+                    warn(row.line, _not_in_directory(agency))
             units.append(_Unit(row.ref, row.section, row.content, row.line, lead, _dedupe(leads[1:] + coordinating, lead),
                                deadline_cell=row.deadline or None, product=row.product or None, source_kind="row",
                                source_text=" | ".join(c.replace("\n", " ") for c in row.cells)))
@@ -363,8 +377,9 @@ def parse_plan(source: "str | Document", directory: "AgencyFile | Callable[[str]
             body_end = min(body_end or table.line, table.line)
         else:
             if len(table.rows) > 1:
-                warn(table.line, f"table {table.number} is not a list of duties (no 'Cơ quan chủ trì' column): "
-                                 f"read as text")
+                warn(table.line, Said(f"table {table.number} is not a list of duties (no 'Cơ quan chủ trì' column): "
+                                      f"read as text", vi=f"bảng {table.number} không phải danh sách nhiệm vụ (không có "
+                                                         f"cột 'Cơ quan chủ trì'): đọc như văn bản"))
             untable(document, table)
     lines = [line for line in document.lines if body_end is None or line.number < body_end]
     outline = build_outline(lines)
@@ -384,7 +399,8 @@ def parse_plan(source: "str | Document", directory: "AgencyFile | Callable[[str]
     finder = DutyFinder(matcher)
     duties = finder.find(outline.sections)
     for line, ref in finder.folded:
-        warn(line, f"items nested below {ref} are kept in its text (refs go two list levels deep)")
+        warn(line, Said(f"items nested below {ref} are kept in its text (refs go two list levels deep)",
+                        vi=f"các ý lồng bên dưới {ref} được giữ trong nội dung của nó (mã chỉ đánh tới hai cấp danh sách)"))
 
     owned = {}
     for duty in duties:
@@ -403,16 +419,20 @@ def parse_plan(source: "str | Document", directory: "AgencyFile | Callable[[str]
             unit.lead, unit.coordinating = body_lead, _dedupe(body_coordinating + unit.coordinating, body_lead)
         if len(twin.text) > len(unit.text):
             unit.text = twin.text
-        warn(twin.line, f"{twin.ref} is also {unit.ref} ({document.where(unit.line)}): one duty, ref {unit.ref}")
+        warn(twin.line, Said(f"{twin.ref} is also {unit.ref} ({document.where(unit.line)}): one duty, ref {unit.ref}",
+                             vi=f"{twin.ref} cũng là {unit.ref} ({document.where(unit.line)}): một nhiệm vụ, mã {unit.ref}"))
     if duty_tables:  # "chi tiết tại Phụ lục kèm theo": a pointer to the annex, not a duty of its own
         duties = [d for d in duties if owned[id(d)][0] is not None or not re.search(r"phụ\s+lục", d.text, re.I)]
     assigning = {duty.top for duty in duties if owned[id(duty)][0] is not None}
     duties = [d for d in duties if d.top in assigning]
     idle = [s for s in outline.sections if s.number not in assigning and s.number not in merged_tops]
     if idle and (duties or table_units):
-        warn(idle[0].line, f"section{'s' if len(idle) > 1 else ''} {', '.join(s.number for s in idle)} "
-                           f"name{'' if len(idle) > 1 else 's'} no agency that leads a duty: no tasks made from "
-                           f"{'them' if len(idle) > 1 else 'it'} (purposes, objectives, general instructions)")
+        numbers = ", ".join(s.number for s in idle)
+        warn(idle[0].line, Said(f"section{'s' if len(idle) > 1 else ''} {numbers} "
+                                f"name{'' if len(idle) > 1 else 's'} no agency that leads a duty: no tasks made from "
+                                f"{'them' if len(idle) > 1 else 'it'} (purposes, objectives, general instructions)",
+                                vi=f"mục {numbers} không nêu cơ quan chủ trì nhiệm vụ nào: không tạo nhiệm vụ từ đó "
+                                   f"(mục đích, mục tiêu, chỉ đạo chung)"))
     if not duties and not table_units:
         raise InputError("found no duties assigned to an agency: no section names who does the work "
                          "('3.1. Sở X chủ trì ...', '- Sở X chủ trì ...')",
@@ -433,25 +453,31 @@ def parse_plan(source: "str | Document", directory: "AgencyFile | Callable[[str]
     tasks, refs = [], {}
     for unit in units:
         if unit.lead is None:
-            warn(unit.line, f"{unit.ref}: no lead agency found; write one in the plan file")
+            warn(unit.line, Said(f"{unit.ref}: no lead agency found; write one in the plan file",
+                                 vi=f"{unit.ref}: không tìm thấy cơ quan chủ trì; hãy ghi vào tệp kế hoạch"))
         parts = ([(part, unit.text) for _, part in cadence_parts(unit.deadline_cell)] if unit.deadline_cell
                  else [(None, part) for _, part in cadence_parts(unit.text)])
         part_refs = _part_refs(unit.ref, len(parts)) if len(parts) > 1 else [unit.ref]
         if len(parts) > 1:
             named = [read_deadlines(cell or text, cell=bool(cell))[0] for cell, text in parts]
             phrases = "', '".join(next((p.text for p in found if p.timing == "recurring"), "?") for found in named)
-            warn(unit.line, f"{unit.ref}: names {len(parts)} cadences ('{phrases}'): made {len(parts)} duties, "
-                            f"{', '.join(part_refs)}")
+            warn(unit.line, Said(f"{unit.ref}: names {len(parts)} cadences ('{phrases}'): made {len(parts)} duties, "
+                                 f"{', '.join(part_refs)}",
+                                 vi=f"{unit.ref}: nêu {len(parts)} chu kỳ ('{phrases}'): tách thành {len(parts)} nhiệm "
+                                    f"vụ, {', '.join(part_refs)}"))
         for ref, (cell, text) in zip(part_refs, parts):
             timing, timing_warnings = timing_of(text, start, default_rrule, cell=cell)
             for message in timing_warnings:
-                warn(unit.line, f"{ref}: {message}")
+                warn(unit.line, Said(f"{ref}: {message}", vi=f"{ref}: {in_language(message, 'vi')}"))
             if timing.due and not horizon_start <= timing.due <= horizon_end:
-                warn(unit.line, f"{ref}: due {timing.due:%d/%m/%Y}, outside the plan's period "
-                                f"{horizon_start:%d/%m/%Y}-{horizon_end:%d/%m/%Y}")
+                period = f"{horizon_start:%d/%m/%Y}-{horizon_end:%d/%m/%Y}"
+                warn(unit.line, Said(f"{ref}: due {timing.due:%d/%m/%Y}, outside the plan's period {period}",
+                                     vi=f"{ref}: hạn {timing.due:%d/%m/%Y}, ngoài thời gian của kế hoạch {period}"))
             if ref in refs:
-                warn(unit.line, f"ref {ref} also given to the duty on line {refs[ref]}: the outline numbers "
-                                f"a section twice; fix the numbering")
+                warn(unit.line, Said(f"ref {ref} also given to the duty on line {refs[ref]}: the outline numbers "
+                                     f"a section twice; fix the numbering",
+                                     vi=f"mã {ref} cũng đã gán cho nhiệm vụ ở dòng {refs[ref]}: đề cương đánh số một "
+                                        f"mục hai lần; hãy sửa cách đánh số"))
             refs.setdefault(ref, unit.line)
             lead = unit.lead
             tasks.append(ParsedTask(

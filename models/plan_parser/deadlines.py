@@ -23,6 +23,8 @@ from datetime import date, datetime, timedelta
 
 from dateutil.rrule import rrulestr
 
+from config.errors import Said
+
 _I = re.IGNORECASE
 _EVERY = r"(?:hằng|hàng|mỗi)"
 _DAY_MONTH_YEAR = r"(?P<d>\d{1,2})\s*(?:/|-|\s+tháng\s+)\s*(?P<m>\d{1,2})\s*(?:/|-|,?\s+năm\s+)\s*(?P<y>\d{4})"
@@ -101,7 +103,7 @@ def _valid_day(day: int, month: int, year: int = 2000) -> bool:
 def _by_date(m):
     day, month, year = int(m["d"]), int(m["m"]), int(m["y"])
     if not _valid_day(day, month, year):
-        return dict(problem=f"'{m[0]}' is not a real date")
+        return dict(problem=Said(f"'{m[0]}' is not a real date", vi=f"'{m[0]}' không phải ngày có thật"))
     return dict(timing="one-off", due=date(year, month, day))
 
 
@@ -110,12 +112,14 @@ def _yearly_on_days(m):
     days = [(day, month)] + ([(int(m[3]), int(m[4]))] if m[3] else [])
     bad = [f"{d}/{mo}" for d, mo in days if not _valid_day(d, mo)]
     if bad:
-        return dict(problem=f"'{m[0]}': {', '.join(bad)} is not a real day")
+        return dict(problem=Said(f"'{m[0]}': {', '.join(bad)} is not a real day",
+                                 vi=f"'{m[0]}': {', '.join(bad)} không phải ngày có thật"))
     if len({d for d, _ in days}) > 1:
         # One RRULE cannot give 15/6 and 20/12 without also giving 20/6 and 15/12.
         return dict(timing="recurring", rrule=f"FREQ=YEARLY;BYMONTH={month};BYMONTHDAY={day}",
                     cadence="year", days=((month, day),),
-                    problem_soft=f"'{m[0]}' names different days; tracked on {day}/{month} each year only")
+                    problem_soft=Said(f"'{m[0]}' names different days; tracked on {day}/{month} each year only",
+                                      vi=f"'{m[0]}' nêu nhiều ngày khác nhau; chỉ theo dõi ngày {day}/{month} hằng năm"))
     months = ",".join(str(mo) for mo in sorted({mo for _, mo in days}))
     return dict(timing="recurring", rrule=f"FREQ=YEARLY;BYMONTH={months};BYMONTHDAY={day}",
                 cadence=_cadence_of_days(days), days=tuple((mo, d) for d, mo in days))
@@ -133,21 +137,23 @@ def _day_of_year(m):
     pairs = [(int(groups["d1"]), int(groups["m1"]))] + ([(int(groups["d2"]), int(groups["m2"]))] if groups.get("d2") else [])
     bad = [f"{d}/{mo}" for d, mo in pairs if not _valid_day(d, mo)]
     if bad:
-        return dict(problem=f"'{m[0]}': {', '.join(bad)} is not a real day")
+        return dict(problem=Said(f"'{m[0]}': {', '.join(bad)} is not a real day",
+                                 vi=f"'{m[0]}': {', '.join(bad)} không phải ngày có thật"))
     return dict(timing="day", cadence=_cadence_of_days(pairs), days=tuple((mo, d) for d, mo in pairs))
 
 
 def _day_of_quarter(m):
     day = int(m[1])
     if not 1 <= day <= 30:
-        return dict(problem=f"'{m[0]}': the last month of a quarter has no day {day} every time")
+        return dict(problem=Said(f"'{m[0]}': the last month of a quarter has no day {day} every time",
+                                 vi=f"'{m[0]}': tháng cuối quý không phải lúc nào cũng có ngày {day}"))
     return dict(timing="day", cadence="quarter", days=((None, day),))
 
 
 def _monthly_on_day(m):
     day = int(m[1])
     if not 1 <= day <= 31:
-        return dict(problem=f"'{m[0]}' is not a real day")
+        return dict(problem=Said(f"'{m[0]}' is not a real day", vi=f"'{m[0]}' không phải ngày có thật"))
     return dict(timing="recurring", rrule=f"FREQ=MONTHLY;BYMONTHDAY={day}", cadence="month", days=((None, day),))
 
 
@@ -159,7 +165,7 @@ def _in_quarter(m):
 def _in_month(m):
     month = int(m[1])
     if not 1 <= month <= 12:
-        return dict(problem=f"'{m[0]}': there is no month {month}")
+        return dict(problem=Said(f"'{m[0]}': there is no month {month}", vi=f"'{m[0]}': không có tháng {month}"))
     return dict(timing="one-off", due=_month_end(int(m[2]), month))
 
 
@@ -177,7 +183,7 @@ def _every(months: int, rrule: str):
 def _year_range(m):
     first, last = int(m[1]), int(m[2])
     if not first <= last:
-        return dict(problem=f"'{m[0]}' is not a period")
+        return dict(problem=Said(f"'{m[0]}' is not a period", vi=f"'{m[0]}' không phải một kỳ"))
     return dict(timing="ongoing")
 
 
@@ -347,7 +353,8 @@ def timing_of(text: str, start: date, default_period_rrule: str, *, cell: str | 
     standing = [p for p in phrases if p.timing != "day"]
     if not standing:
         for phrase in phrases:
-            warnings.append(f"'{phrase.text}' names a day but no year or period; left undated")
+            warnings.append(Said(f"'{phrase.text}' names a day but no year or period; left undated",
+                                 vi=f"'{phrase.text}' nêu ngày nhưng không nêu năm hay kỳ; để chưa có hạn"))
         return Timing("undated", None, None, None, None, "policy"), warnings
     first = next((p for p in standing if not _weak(p)), standing[0])
     used = [first]
@@ -365,8 +372,11 @@ def timing_of(text: str, start: date, default_period_rrule: str, *, cell: str | 
                    else "; ".join(p.text for p in sorted(used, key=lambda p: (phrases.index(p) >= from_cell, p.start))))
     if others:
         named = "', '".join(dict.fromkeys(p.text for p in others))
-        taken = f"the first phrase, '{first.text}'" if len(used) == 1 and first is standing[0] else f"'{phrase_text}'"
-        warnings.append(f"also says '{named}'; timing taken from {taken}")
+        first_phrase = len(used) == 1 and first is standing[0]
+        taken = f"the first phrase, '{first.text}'" if first_phrase else f"'{phrase_text}'"
+        taken_vi = f"cụm đầu tiên, '{first.text}'" if first_phrase else f"'{phrase_text}'"
+        warnings.append(Said(f"also says '{named}'; timing taken from {taken}",
+                             vi=f"còn ghi '{named}'; thời hạn lấy theo {taken_vi}"))
     if first.timing == "one-off":
         return Timing("one-off", first.due, None, None, phrase_text, "text"), warnings
     if first.timing == "recurring":
@@ -374,7 +384,8 @@ def timing_of(text: str, start: date, default_period_rrule: str, *, cell: str | 
         return Timing("recurring", None, rrule, anchor, phrase_text, "text"), warnings
     if first.timing == "ongoing":
         return Timing("ongoing", None, None, None, phrase_text, "policy"), warnings
-    warnings.append(f"'{first.text}' names no period: read as the policy's default ({default_period_rrule})")
+    warnings.append(Said(f"'{first.text}' names no period: read as the policy's default ({default_period_rrule})",
+                         vi=f"'{first.text}' không nêu kỳ: hiểu theo mặc định của chính sách ({default_period_rrule})"))
     anchor = first_due(default_period_rrule, start)
     return Timing("recurring", None, default_period_rrule, anchor, phrase_text, "policy"), warnings
 

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from config.errors import Said
 from models.plan_parser.agencies import word_key
 from models.plan_parser.documents import Table, TableRow
 from models.plan_parser.structure import roman_value
@@ -239,7 +240,8 @@ def table_rows(table: Table, prefix: str = "") -> tuple[list[Row], list[tuple[in
         content = cell(cells, "content")
         if not content:
             if any(c.strip() for c in cells):
-                problems.append((row.line, "a row with no duty text was left out"))
+                problems.append((row.line, Said("a row with no duty text was left out",
+                                                 vi="bỏ qua một dòng không có nội dung nhiệm vụ")))
             continue
         number = _number_of(stt)
         if re.fullmatch(r"\d{1,3}(?:\.\d{1,3})*", number):
@@ -250,9 +252,11 @@ def table_rows(table: Table, prefix: str = "") -> tuple[list[Row], list[tuple[in
             ref = f"{base}-{'abcdefghijklmnopqrstuvwxyz'[lettered % 26]}"
             lettered += 1
             if not number:
-                problems.append((row.line, f"a row with no number: given the ref {prefix + ref}"))
+                problems.append((row.line, Said(f"a row with no number: given the ref {prefix + ref}",
+                                                 vi=f"dòng không có số thứ tự: gán mã {prefix + ref}")))
         else:
-            problems.append((row.line, f"the row number '{stt}' is not a number: ref given by its place"))
+            problems.append((row.line, Said(f"the row number '{stt}' is not a number: ref given by its place",
+                                             vi=f"số thứ tự '{stt}' không phải số: mã gán theo vị trí của dòng")))
             ref = f"{group + '.' if group else ''}{len(rows) + 1}"
         rows.append(Row(ref=prefix + ref, section=prefix + (group or "PL"), line=row.line, content=content,
                         lead=cell(cells, "lead"), coordinating=cell(cells, "coordinating"),

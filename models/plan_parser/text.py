@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from config.errors import InputError
+from config.errors import InputError, Said
 
 # Marks Vietnamese letters carry once decomposed: the five tones and the three vowel modifiers.
 _VIETNAMESE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323", "\u0302", "\u0306", "\u031b"}
@@ -84,8 +84,10 @@ def decode_plan(raw: bytes, path=None) -> tuple[str, list[str]]:
                                  path=path, line=line,
                                  vi="không phải văn bản UTF-8 hay Windows-1258: hãy lưu kế hoạch dạng UTF-8") from None
             if not _looks_like_byte_soup(unicodedata.normalize("NFC", text)):
-                warnings.append("the file is not UTF-8; read it as Windows-1258 (CP1258). "
-                                "Save it as UTF-8 to silence this warning")
+                warnings.append(Said("the file is not UTF-8; read it as Windows-1258 (CP1258). "
+                                     "Save it as UTF-8 to silence this warning",
+                                     vi="tệp không phải UTF-8; đã đọc theo Windows-1258 (CP1258). "
+                                        "Lưu tệp dạng UTF-8 để hết cảnh báo này"))
     text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
     if _looks_like_byte_soup(text):
         sample = "".join(dict.fromkeys(foreign_characters(text)))[:12]

@@ -145,7 +145,8 @@ def test_it_never_leaves_an_agency_leading_live_tasks_with_nobody(loaded, engine
     # With the head left, the head is named as the fallback and reads the reminders.
     loaded.ok("people", "deactivate", HUNG, "--reason", "nghỉ hưu", "--today", "2016-01-15")
     result = loaded.ok("people", "deactivate", LAN, "--reason", "chuyển công tác", "--today", "2016-01-15")
-    assert "giamdoc@skhdt.example.org" in result.output and "fallback" in result.output
+    assert "cảnh báo: SKHDT: chỉ còn thủ trưởng" in result.output and "giamdoc@skhdt.example.org" in result.output
+    assert "(thủ trưởng nhận thay)" in result.output and "fallback" not in result.output
     show = loaded.ok("agencies", "show", "SKHDT", "--today", "2016-01-15", "--format", "json").output
     head = next(row for row in json.loads(show) if row["email"] == HEAD)
     assert head["receives_today"] == "reminders (head as fallback)"
@@ -230,9 +231,20 @@ def test_the_migration_gives_existing_agencies_their_plans_province(database_url
         engine.dispose()
 
 
-def test_plan_load_warns_when_a_plan_names_another_provinces_agency(loaded, engine):
+def test_plan_load_warns_when_a_plan_names_another_provinces_agency(loaded, engine, monkeypatch):
     from models.db import transaction
     with transaction(engine) as session:
         session.exec(select(Agency).where(Agency.code == "SKHDT")).one().province = "Hà Giang"
     result = loaded.ok("plan", "load", BUNDLED_PLAN)
-    assert "the plan is Bắc Kạn's but its lead SKHDT belongs to Hà Giang" in result.stderr
+    assert "cảnh báo: kế hoạch của Bắc Kạn nhưng cơ quan chủ trì SKHDT thuộc Hà Giang" in result.stderr
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+    result = loaded.ok("plan", "load", BUNDLED_PLAN)
+    assert "warning: the plan is Bắc Kạn's but its lead SKHDT belongs to Hà Giang" in result.stderr
+
+
+def test_the_head_as_fallback_warning_is_in_english_when_asked(loaded, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")
+    loaded.ok("people", "deactivate", HUNG, "--reason", "retired", "--today", "2016-01-15")
+    result = loaded.ok("people", "deactivate", LAN, "--reason", "moved", "--today", "2016-01-15")
+    assert "warning: SKHDT: only the head, " in result.output and "(the head as fallback)" in result.output
+    assert "thủ trưởng" not in result.output

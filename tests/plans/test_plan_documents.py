@@ -126,7 +126,7 @@ def test_parsing_a_docx_gives_a_plan_file_with_its_header_and_products(cli, tmp_
         "number": "85/KH-UBND", "issuer": "Ủy ban nhân dân tỉnh Bắc Kạn", "issued_on": date(2024, 4, 5)}
     products = {t["ref"]: t.get("product") for t in data["tasks"]}
     assert products["I.1"] == "Quyết định của Ủy ban nhân dân tỉnh" and products["II.1-b"] is None
-    assert f"warning: agency '{UNKNOWN_AGENCY}'" in result.stderr
+    assert f"cảnh báo: cơ quan '{UNKNOWN_AGENCY}'" in result.stderr
 
 
 def test_the_guided_import_on_the_command_line_maps_edits_shows_the_changes_and_loads(cli, tmp_path):

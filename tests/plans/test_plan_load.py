@@ -136,7 +136,7 @@ def test_a_bad_row_late_in_the_file_leaves_the_database_untouched(loaded, engine
     assert counts(engine) == before
 
 
-def test_a_lead_with_no_focal_point_is_named_in_a_warning_and_the_plan_still_loads(cli, tmp_path):
+def test_a_lead_with_no_focal_point_is_named_in_a_warning_and_the_plan_still_loads(cli, tmp_path, monkeypatch):
     directory = (Path(__file__).parents[2] / "config" / "agencies.yaml").read_text(encoding="utf-8")
     placeholder = "      - {name: Đầu mối các Trường chuyên nghiệp (chưa cử), email: daumoi@truongcn.example.org, role: primary}\n"
     assert placeholder in directory
@@ -148,6 +148,10 @@ def test_a_lead_with_no_focal_point_is_named_in_a_warning_and_the_plan_still_loa
     assert "147 tasks created" in result.stdout
     assert "warning: TRUONG-CN leads 2 task(s) (3.1.14-a/TRUONG-CN, 3.1.14-b/TRUONG-CN) but has no active focal point" \
         in result.stderr
+    monkeypatch.delenv("DONDOC_LANGUAGE")  # loaded again, nothing changes, the warning stays: in Vietnamese by default
+    result = cli.ok("plan", "load", BUNDLED_PLAN, "--agencies", agencies)
+    assert "cảnh báo: TRUONG-CN chủ trì 2 nhiệm vụ (3.1.14-a/TRUONG-CN, 3.1.14-b/TRUONG-CN) nhưng không có đầu mối " \
+        "nào đang hoạt động" in result.stderr
 
 
 def test_the_bundled_directory_leaves_no_lead_without_a_focal_point(loaded):

@@ -53,11 +53,14 @@ def test_input_that_holds_no_plan_is_refused_with_exit_code_2_and_no_traceback(c
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
 
 
-def test_a_windows_1258_file_is_read_with_a_warning_and_parsed_like_the_utf_8_one(cli, tmp_path):
+def test_a_windows_1258_file_is_read_with_a_warning_and_parsed_like_the_utf_8_one(cli, tmp_path, monkeypatch):
     utf8 = cli.ok("plan", "parse", SEED, "--format", "json").stdout
     result, path = parse(cli, tmp_path, to_cp1258(SEED.read_text(encoding="utf-8")), "--format", "json")
     assert result.exit_code == 0, result.output
     assert f"{path}: warning: the file is not UTF-8; read it as Windows-1258" in result.stderr
+    monkeypatch.delenv("DONDOC_LANGUAGE")  # the default: Vietnamese
+    result, path = parse(cli, tmp_path, to_cp1258(SEED.read_text(encoding="utf-8")), "--format", "json")
+    assert f"{path}: cảnh báo: tệp không phải UTF-8; đã đọc theo Windows-1258" in result.stderr
     assert json.loads(result.stdout)["tasks"] == json.loads(utf8)["tasks"]
 
 

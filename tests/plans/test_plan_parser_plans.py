@@ -115,6 +115,14 @@ def test_parsing_the_seed_on_the_command_line_gives_a_plan_file_that_loads(cli, 
     assert "133 tasks created" in loaded.stdout and "774 due dates added" in loaded.stdout
 
 
+def test_the_parsers_warnings_are_in_vietnamese_by_default(cli, monkeypatch):
+    monkeypatch.delenv("DONDOC_LANGUAGE")  # (this file's fixture asks for English)
+    said = cli.ok("plan", "parse", SEED).stderr
+    assert f"{SEED}:72: cảnh báo: 3.2.2-k: 'Định kỳ' không nêu kỳ: hiểu theo mặc định của chính sách" in said, said
+    assert f"{SEED}:74: cảnh báo: 3.2.4: nêu 2 chu kỳ" in said and "cảnh báo: mục 1, 2 không nêu cơ quan chủ trì" in said
+    assert "warning" not in said and " names " not in said and "taken from" not in said, said
+
+
 def test_the_json_output_names_agencies_and_codes(cli):
     data = json.loads(cli.ok("plan", "parse", SEED, "--format", "json").stdout)
     task = next(t for t in data["tasks"] if t["ref"] == "3.1.12")
