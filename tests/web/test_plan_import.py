@@ -35,7 +35,7 @@ def test_a_refused_upload_says_why_and_keeps_nothing(alice, tmp_path, web_contex
     scan.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
                      b"endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>")
     response = upload(alice, scan)
-    assert response.status_code == 400 and "scanned PDF" in response.text
+    assert response.status_code == 400 and "là PDF scan" in response.text  # the page is Vietnamese
     with Session(web_context.engine) as session:
         assert session.exec(select(PlanImport)).all() == []
 
@@ -121,4 +121,4 @@ def test_a_plan_of_another_province_is_matched_only_against_that_provinces_agenc
     record = location.rsplit("/", 1)[1]
     refused = alice.post(f"/plans/import/{record}/agencies", data=dict(
         csrf=alice.csrf(location), name="Sở Kế hoạch và Đầu tư", action="map", code="SKHDT"))
-    assert refused.status_code == 400 and "unknown agency code SKHDT" in refused.text
+    assert refused.status_code == 400 and "không có cơ quan nào mã SKHDT" in refused.text  # the page is Vietnamese
