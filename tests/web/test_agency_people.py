@@ -26,7 +26,7 @@ def test_staff_add_a_person_only_with_a_reason_and_a_valid_address(alice, web_co
     token = csrf_of(alice.get("/agencies/STC").text)
     refused = alice.post("/agencies/STC/people", data=dict(csrf=token, action="add", name="Lò Văn Tú",
                                                            email="tu.lv@stc.example.org", reason=" "))
-    assert refused.status_code == 400 and "say why" in refused.text
+    assert refused.status_code == 400 and "cần nêu lý do" in refused.text  # the page is Vietnamese
     bad = alice.post("/agencies/STC/people", data=dict(csrf=token, action="add", name="Lò Văn Tú",
                                                        email="not-an-address", reason="bổ sung cấp phó"))
     assert bad.status_code == 400 and 'id="error"' in bad.text
@@ -80,10 +80,10 @@ def test_staff_set_an_agencys_identifier_code_only_in_the_shape_of_decision_20_2
     assert 'id="agency-form"' in page and 'pattern="[0-9A-Z]{3}' in page
     token = csrf_of(page)
     bad = alice.post("/agencies/STC/edit", data=dict(csrf=token, identifier_code="000.00.12", reason="mã định danh"))
-    assert bad.status_code == 400 and "identifier_code: &#39;000.00.12&#39; is not an identifier code" in bad.text
+    assert bad.status_code == 400 and "&#39;000.00.12&#39; không phải mã định danh" in bad.text
     assert 'value="000.00.12"' in bad.text  # what was typed is kept to correct
     no_reason = alice.post("/agencies/STC/edit", data=dict(csrf=token, identifier_code="000.00.12.H06", reason=""))
-    assert no_reason.status_code == 400 and "say why" in no_reason.text
+    assert no_reason.status_code == 400 and "cần nêu lý do" in no_reason.text
     ok = alice.post("/agencies/STC/edit", data=dict(csrf=token, identifier_code="000.00.12.H06",
                                                     reason="mã định danh theo QĐ 20/2020"), follow_redirects=False)
     assert ok.status_code == 303

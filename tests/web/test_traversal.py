@@ -62,7 +62,8 @@ def test_a_plan_code_that_could_leave_the_reports_folder_is_refused(cli, engine,
     assert snapshot(engine) == before
 
 
-def test_review_commands_refuse_agency_codes_and_files_that_are_paths(loaded, app_context, tmp_path):
+def test_review_commands_refuse_agency_codes_and_files_that_are_paths(loaded, app_context, tmp_path, monkeypatch):
+    monkeypatch.setenv("DONDOC_LANGUAGE", "en")  # the refusals checked below are the English ones
     open_review(app_context)
     template = loaded("review", "template", "2015", "--agency", "../../etc", "--out", tmp_path / "t.xlsx",
                       "--today", "2015-11-10")
