@@ -31,6 +31,10 @@ def explain(error: str, language: str) -> str:
     if found:
         return (f"không ghi được vào thư mục outbox {found['folder']} ({found['reason']}): kiểm tra quyền ghi và "
                 "dung lượng ổ đĩa của thư mục dữ liệu (DONDOC_DATA_DIR)")
+    if error.startswith("bounced: "):
+        return (f"thư đã bị trả lại ({error.removeprefix('bounced: ')}): máy chủ thư của người nhận báo không "
+                "nhận được thư; thư không gửi lại; kiểm tra địa chỉ email của đầu mối trong danh bạ (dondoc people "
+                "edit, dondoc bounced) hoặc hỏi cơ quan đó địa chỉ đúng")
     if error.startswith("malformed address: "):
         return (f"địa chỉ người nhận không hợp lệ: {error.removeprefix('malformed address: ')}: sửa địa chỉ của đầu "
                 "mối này trong danh bạ (dondoc people edit)")
@@ -103,13 +107,21 @@ def _connection_failure(cause: str, server: str) -> str:
     return f"lỗi {shown}: kiểm tra {SETTINGS_SERVER}, DONDOC_SMTP_TLS và máy chủ thư có đang chạy"
 
 
+# What the transport records when the connection broke while a message was on its way
+# (notifications/transports.py `_describe`: the exception's name, then its text).
+_BROKEN = ("SMTPServerDisconnected", "ConnectionResetError", "ConnectionAbortedError", "BrokenPipeError", "OSError")
+
+
 def _broken_connection(error: str) -> str:
-    """The connection broke or fell silent while a message was on its way: it is sent again."""
+    """The connection broke or fell silent while a message was on its way: it is sent again. Any other
+    text is shown as recorded, with no cause guessed for it (a wrong cause misleads more than none)."""
     if error.startswith("timeout"):
         return (f"máy chủ thư ngừng trả lời giữa chừng ({error}): thư sẽ được gửi lại; nếu lặp lại, kiểm tra "
                 "đường mạng tới máy chủ thư hoặc tăng DONDOC_SMTP_TIMEOUT_SECONDS")
-    return (f"kết nối tới máy chủ thư bị ngắt giữa chừng ({error}): thư sẽ được gửi lại; nếu lặp lại, hỏi "
-            "người quản trị máy chủ thư")
+    if error.partition(":")[0] in _BROKEN:
+        return (f"kết nối tới máy chủ thư bị ngắt giữa chừng ({error}): thư sẽ được gửi lại; nếu lặp lại, hỏi "
+                "người quản trị máy chủ thư")
+    return f"gửi không thành công ({error})"
 
 
 def explain_line(line: str, language: str) -> str:

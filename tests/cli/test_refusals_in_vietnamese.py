@@ -211,6 +211,18 @@ def test_a_login_refused_a_timeout_and_an_unknown_host_say_what_the_it_officer_c
         server + "535 5.7.8 Authentication credentials invalid"
 
 
+def test_a_bounce_is_called_a_bounce_and_a_failure_of_unknown_kind_is_shown_without_a_guessed_cause():
+    # notifications/bounces.py records a returned message as "bounced: <the report's reason>".
+    bounce = "bounced: minh.lv@sgtvt.example.org: 5.1.1 smtp; 550 5.1.1 <minh.lv@sgtvt.example.org>: User unknown"
+    said = explain(bounce, "vi")
+    assert said.startswith("thư đã bị trả lại (minh.lv@sgtvt.example.org: 5.1.1 smtp; 550 5.1.1") and "User unknown" in said
+    assert "gửi lại;" not in said.replace("không gửi lại", "") and "ngắt" not in said
+    assert explain("SMTPServerDisconnected: Connection unexpectedly closed", "vi").startswith(
+        "kết nối tới máy chủ thư bị ngắt giữa chừng (SMTPServerDisconnected: Connection unexpectedly closed)")
+    assert explain("something no transport says", "vi") == "gửi không thành công (something no transport says)"
+    assert explain(bounce, "en") == bounce
+
+
 @pytest.mark.parametrize("language", [None, "en"])
 def test_the_outbox_explains_a_failure_in_the_readers_language_and_keeps_it_as_recorded(
         cli, settings, engine, monkeypatch, language):
