@@ -71,20 +71,28 @@ def read_draft(raw: bytes, file_name: str, directory: AgencyFile, policy) -> dic
         error.path = error.path or file_name
         raise
     content = plan_file(parsed, source=file_name)
+    from config.errors import in_language
+    # Each warning in English ("warnings") and in Vietnamese ("warnings_vi"): the draft is JSON, a `Said` loses its vi there.
     by_line: dict[int, list[str]] = {}
+    by_line_vi: dict[int, list[str]] = {}
     for warning in parsed.warnings:
-        by_line.setdefault(warning.line, []).append(warning.message)
+        by_line.setdefault(warning.line, []).append(str.__str__(warning.message))
+        by_line_vi.setdefault(warning.line, []).append(in_language(warning.message, "vi"))
     tasks = []
     for entry, task in zip(content["tasks"], parsed.tasks):
         entry = {key: (value.isoformat() if isinstance(value, date) else value) for key, value in entry.items()}
         entry["source"] = {"kind": task.source_kind, "where": task.where, "text": task.source_text}
         entry["warnings"] = by_line.get(task.line, [])
+        entry["warnings_vi"] = by_line_vi.get(task.line, [])
         entry["overrides"] = []
         tasks.append(entry)
     lines = {t.line for t in parsed.tasks}
     header = {key: (value.isoformat() if isinstance(value, date) else value) for key, value in content["plan"].items()}
     return {"plan": header, "tasks": tasks, "mapping": {}, "new_agencies": [],
-            "warnings": [w.message for w in parsed.warnings if w.line not in lines] + document.warnings}
+            "warnings": [str.__str__(w.message) for w in parsed.warnings if w.line not in lines]
+            + [str.__str__(w) for w in document.warnings],
+            "warnings_vi": [in_language(w.message, "vi") for w in parsed.warnings if w.line not in lines]
+            + [in_language(w, "vi") for w in document.warnings]}
 
 
 def start_import(session: Session, raw: bytes, file_name: str, directory: AgencyFile, policy, *, at: datetime,

@@ -39,6 +39,7 @@ class Processed:
     already: bool = False
     queued: list[int] = field(default_factory=list)  # outbox messages to send now (confirmation, notices)
     summary: str = ""
+    summary_vi: str = ""  # the same in Vietnamese (the command line's default)
 
 
 def process_message(session: Session, raw: bytes, *, now: datetime, mail_from: str,
@@ -55,21 +56,24 @@ def process_message(session: Session, raw: bytes, *, now: datetime, mail_from: s
 
     bounce_tags = tags_in(incoming.message, BOUNCE)
     if is_own(incoming):
-        done.kind, done.summary = InboundKind.OWN, "one of our own messages"
+        done.kind, done.summary, done.summary_vi = InboundKind.OWN, "one of our own messages", "thư của chính dondoc"
     elif bounce_tags or is_delivery_report(incoming) or (looks_like_bounce(incoming) and read_bounce(incoming)):
         done.kind = InboundKind.BOUNCE
         report = read_bounce(incoming)
         if report is None:
-            done.summary = "no failure reported"
+            done.summary, done.summary_vi = "no failure reported", "không báo lỗi gửi nào"
         else:
             message = find_bounced_message(session, bounce_tags, report, replies)
             result = apply_bounce(session, report, message, now=now, mail_from=mail_from, sender=sender)
             done.outcome, row.message_id, done.queued = result.outcome, message.id if message else None, result.told or []
             done.summary = (f"{message.recipient_email}: {result.outcome}" if message else "no message of ours") + \
                 (f"; {result.flagged} flagged, {len(done.queued)} told" if result.flagged else "")
+            done.summary_vi = (f"{message.recipient_email}: {outcome_vi(result.outcome)}" if message
+                               else "không phải thư dondoc đã gửi") + \
+                (f"; đã đánh dấu {result.flagged}, đã báo {len(done.queued)} người" if result.flagged else "")
             row.detail = result.detail
     elif is_auto_reply(incoming):
-        done.kind, done.summary = InboundKind.AUTO_REPLY, "an automatic answer"
+        done.kind, done.summary, done.summary_vi = InboundKind.AUTO_REPLY, "an automatic answer", "thư trả lời tự động"
     else:
         reply_tags = tags_in(incoming.message, REPLY)
         message = find_replied_message(session, reply_tags, replies) if replies is not None else None
@@ -77,12 +81,12 @@ def process_message(session: Session, raw: bytes, *, now: datetime, mail_from: s
             done.kind = InboundKind.REPLY
             result = apply_reply(session, incoming, message=message, now=now)
             done.outcome, row.message_id, row.detail = result.outcome, message.id if message else None, result.detail
-            done.summary = _summary(result)
+            done.summary, done.summary_vi = _summary(result), _summary_vi(result)
             confirmation = _confirm(session, incoming, result, now=now, mail_from=mail_from, sender=sender)
             if confirmation is not None:
                 done.queued.append(confirmation)
         else:
-            done.summary = "not a reply to one of our emails"
+            done.summary, done.summary_vi = "not a reply to one of our emails", "không phải trả lời thư của dondoc"
     row.kind, row.outcome = done.kind, done.outcome
     session.add(row)
     return done
@@ -99,6 +103,26 @@ def _summary(result: ReplyOutcome) -> str:
     recorded = [line for line in result.lines if line.recorded]
     return f"{len(recorded)} of {len(result.lines)} lines recorded" + "".join(
         f"; {line.ref or '-'}: {line.en}" for line in result.lines)
+
+
+def _summary_vi(result: ReplyOutcome) -> str:
+    if result.refusal:
+        return f"bị từ chối: {result.refusal[0]}"
+    recorded = [line for line in result.lines if line.recorded]
+    return f"ghi nhận {len(recorded)}/{len(result.lines)} dòng" + "".join(
+        f"; {line.ref or '-'}: {line.vi}" for line in result.lines)
+
+
+# What became of a message, in Vietnamese: its kind (InboundKind) and outcome (of a reply, a bounce, or neither).
+KIND_VI = {InboundKind.REPLY: "thư trả lời", InboundKind.BOUNCE: "thư bị trả lại",
+           InboundKind.AUTO_REPLY: "trả lời tự động", InboundKind.OWN: "thư của dondoc", InboundKind.UNKNOWN: "thư khác"}
+OUTCOME_VI = {"recorded": "đã ghi nhận", "partly": "ghi nhận một phần", "refused": "bị từ chối",
+              "not_understood": "không hiểu được", "ignored": "bỏ qua", "already": "đã xử lý trước đó",
+              "failed": "gửi lỗi", "delayed": "chậm, máy chủ còn gửi lại", "unmatched": "không khớp thư nào đã gửi"}
+
+
+def outcome_vi(outcome: str) -> str:
+    return OUTCOME_VI.get(outcome, outcome)
 
 
 def _confirm(session: Session, incoming: Incoming, result: ReplyOutcome, *, now: datetime,

@@ -238,12 +238,13 @@ class InboxReport:
     sent: int = 0
     errors: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # one per message: what became of it
+    lines_vi: list[str] = field(default_factory=list)  # the same in Vietnamese
     configured: bool = True
 
     def as_dict(self) -> dict:
         return dict(read=self.read, replies=self.replies, recorded=self.recorded, refused=self.refused,
                     bounces=self.bounces, ignored=self.ignored, already=self.already, sent=self.sent,
-                    errors=self.errors, lines=self.lines, configured=self.configured)
+                    errors=self.errors, lines=self.lines, lines_vi=self.lines_vi, configured=self.configured)
 
 
 def process_inbound(context: AppContext, raw: bytes, now: datetime):
@@ -275,6 +276,7 @@ def read_inbox(context: AppContext, now: datetime, policy: Policy | None = None)
 
     from models.outbox import Message
     from notifications.dispatch import dispatch
+    from notifications.inbox import KIND_VI, outcome_vi
     from notifications.mailboxes import mailbox_for
     from notifications.transports import transport_for
 
@@ -305,6 +307,8 @@ def read_inbox(context: AppContext, now: datetime, policy: Policy | None = None)
                 report.ignored += 1
             report.lines.append(f"{done.sender or '?'} \"{done.subject}\": {done.kind}, {done.outcome}"
                                 f"{' — ' + done.summary if done.summary else ''}")
+            report.lines_vi.append(f"{done.sender or '?'} \"{done.subject}\": {KIND_VI.get(done.kind, done.kind)}, "
+                                   f"{outcome_vi(done.outcome)}{' — ' + done.summary_vi if done.summary_vi else ''}")
             inbox.processed(uid)  # after the commit: a crash in between only means reading it again
     # What this run queued, and what a run that died before sending left queued.
     with Session(context.engine) as session:

@@ -5,7 +5,7 @@ import typer
 from sqlmodel import Session, select
 
 from config.errors import InputError
-from dondoc.cli import TodayOption, app, handles_errors
+from dondoc.cli import TodayOption, app, handles_errors, say
 from dondoc.cli.output import Format, emit, show_date
 
 
@@ -29,10 +29,15 @@ def inbox(ctx: typer.Context, today: date = TodayOption,
                             "DONDOC_IMAP_PASSWORD) hoặc DONDOC_INBOX_MAILDIR (xem README, \"Replies and bounces\")")
     now = context.clock(today).now()
     report = run_flow(context, "read-inbox", moment=now) if flow else jobs.read_inbox(context, now).as_dict()
-    typer.echo(f"{show_date(now.date())}: {report['read']} messages read — {report['replies']} replies "
-               f"({report['recorded']} recorded, {report['refused']} refused), {report['bounces']} bounces, "
-               f"{report['ignored']} ignored, {report['already']} already processed; {report['sent']} emails sent.")
-    for line in report["lines"]:
+    typer.echo(say(f"{show_date(now.date())}: đã đọc {report['read']} thư — {report['replies']} trả lời "
+                   f"({report['recorded']} đã ghi nhận, {report['refused']} bị từ chối), {report['bounces']} thư bị trả lại, "
+                   f"{report['ignored']} bỏ qua, {report['already']} đã xử lý trước đó; đã gửi {report['sent']} email.",
+                   f"{show_date(now.date())}: {report['read']} messages read — {report['replies']} replies "
+                   f"({report['recorded']} recorded, {report['refused']} refused), {report['bounces']} bounces, "
+                   f"{report['ignored']} ignored, {report['already']} already processed; {report['sent']} emails sent."))
+    from dondoc.cli import cli_language
+    # A report from before the Vietnamese lines (a flow run by an older worker) has only the English.
+    for line in report.get("lines_vi", report["lines"]) if cli_language() == "vi" else report["lines"]:
         typer.echo(f"  {line}")
     for error in report["errors"]:
         typer.echo(f"  error: {error}", err=True)

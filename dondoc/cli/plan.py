@@ -47,8 +47,10 @@ def load(
             directory_file = read_agency_file(agency_path)
             report = load_agencies(session, directory_file, at=now, actor=context.actor,
                                    province=plan_file.plan.province)
-            notes.append(f"Agency directory: imported {agency_path}" + (" (the directory was empty)" if empty else "")
-                         + f", {report.agencies_changed} changes.")
+            notes.append(say(f"Danh bạ cơ quan: đã nhập {agency_path}" + (" (danh bạ đang trống)" if empty else "")
+                             + f", {report.agencies_changed} thay đổi.",
+                             f"Agency directory: imported {agency_path}" + (" (the directory was empty)" if empty else "")
+                             + f", {report.agencies_changed} changes."))
         directory = export_file(session)
         report = load_plan(session, plan_file, lines, directory, path=file, policy=policy.due_dates,
                            at=now, actor=context.actor, report=report)
@@ -70,13 +72,28 @@ def load(
     for warning in report.warnings:
         typer.echo(f"{file}: " + say("cảnh báo: ", "warning: ") + in_language(warning, language()), err=True)
     if not report.changed:
-        typer.echo(f"Plan {plan_file.plan.code}: already up to date, nothing changed.")
+        typer.echo(say(f"Kế hoạch {plan_file.plan.code}: đã cập nhật sẵn, không có gì thay đổi.",
+                       f"Plan {plan_file.plan.code}: already up to date, nothing changed."))
         return
-    typer.echo(
-        f"Plan {plan_file.plan.code}: {report.tasks_created} tasks created, {report.tasks_updated} updated, "
+    typer.echo(_plan_summary(plan_file.plan.code, report) + ".")
+
+
+def _plan_summary(code: str, report) -> str:
+    """What loading a plan changed, in the CLI's language (without the final full stop)."""
+    return say(
+        f"Kế hoạch {code}: {report.tasks_created} nhiệm vụ mới, {report.tasks_updated} sửa, "
+        f"{report.tasks_retired} bỏ; {report.occurrences_created} kỳ hạn thêm, {report.occurrences_removed} bớt",
+        f"Plan {code}: {report.tasks_created} tasks created, {report.tasks_updated} updated, "
         f"{report.tasks_retired} retired; {report.occurrences_created} due dates added, "
-        f"{report.occurrences_removed} removed."
-    )
+        f"{report.occurrences_removed} removed")
+
+
+def _warnings(entry: dict) -> list[str]:
+    """A draft's (or one duty's) warnings in the CLI's language: "warnings_vi" holds the Vietnamese
+    (a draft saved before it had them: the English)."""
+    if language() == "vi" and "warnings_vi" in entry:
+        return entry["warnings_vi"]
+    return entry["warnings"]
 
 
 class ParseFormat(str, Enum):
@@ -218,14 +235,14 @@ def import_plan(
     plan = draft["plan"]
     typer.echo(f"{plan['title']}\nSố: {plan.get('number') or '—'} · {plan.get('issuer') or '—'} · "
                f"ngày {show_date(_day(plan.get('issued_on'))) or '—'} · mã {plan['code']}")
-    for warning in draft["warnings"]:
+    for warning in _warnings(draft):
         typer.echo(f"  ! {warning}")
     for task in draft["tasks"]:
         when = task.get("due") or task.get("rrule") or task["timing"]
         typer.echo(f"\n{task['ref']}  [{task['source']['where']}]  {task['lead']}  · {task.get('deadline_phrase') or '—'} "
                    f"({when})" + (f"  · Sản phẩm: {task['product']}" if task.get("product") else ""))
         typer.echo(f"    {task['source']['text'][:200]}")
-        for warning in task["warnings"]:
+        for warning in _warnings(task):
             typer.echo(f"    ! {warning}")
     unknown = guided.unknown_agencies(draft, directory)
     if unknown:
@@ -259,6 +276,5 @@ def import_plan(
         session.add(record)
         report = guided.load_import(session, record, directory, policy.due_dates, at=now, actor=context.actor,
                                     import_file=directory_file)
-    typer.echo(f"Plan {plan['code']}: {report.tasks_created} tasks created, {report.tasks_updated} updated, "
-               f"{report.tasks_retired} retired; {report.occurrences_created} due dates added, "
-               f"{report.occurrences_removed} removed; {report.agencies_changed} directory changes.")
+    typer.echo(_plan_summary(plan["code"], report)
+               + say(f"; {report.agencies_changed} thay đổi danh bạ.", f"; {report.agencies_changed} directory changes."))

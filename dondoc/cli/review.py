@@ -121,11 +121,14 @@ def submit_(ctx: typer.Context, year: int = YearArgument, agency: str = AgencyOp
             raise InputError(refused.message, field="--agency", vi=refused.vi) from None
         except ReviewInvalid as invalid:
             raise as_input_error(invalid, where) from None
-    late = " (late)" if accepted.submission.late else ""
+    late = accepted.submission.late
     inputs = accepted.inputs
-    typer.echo(f"{agency}: review {year} recorded{late} from {file.name} — {len(inputs.tasks)} tasks, "
-               f"{len(inputs.indicators)} indicators"
-               f"{'; replaces the earlier submission' if accepted.replaced else ''}.")
+    typer.echo(say(f"{agency}: đã ghi nhận sơ kết năm {year}{' (nộp muộn)' if late else ''} từ {file.name} — "
+                   f"{len(inputs.tasks)} nhiệm vụ, {len(inputs.indicators)} chỉ tiêu"
+                   f"{'; thay cho lần nộp trước' if accepted.replaced else ''}.",
+                   f"{agency}: review {year} recorded{' (late)' if late else ''} from {file.name} — "
+                   f"{len(inputs.tasks)} tasks, {len(inputs.indicators)} indicators"
+                   f"{'; replaces the earlier submission' if accepted.replaced else ''}."))
 
 
 @review_app.command("template")
@@ -146,7 +149,8 @@ def template(ctx: typer.Context, year: int = YearArgument, agency: str = AgencyO
         cycle = require_cycle(session, _plan_and_year(session, plan, year), year)
         form = form_for(session, request_of(session, cycle, agency), now)
         write_template(form, out)
-    typer.echo(f"{agency}: template for the {year} review written to {out} ({len(form.lines)} tasks).")
+    typer.echo(say(f"{agency}: đã ghi mẫu sơ kết năm {year} vào {out} ({len(form.lines)} nhiệm vụ).",
+                   f"{agency}: template for the {year} review written to {out} ({len(form.lines)} tasks)."))
 
 
 @review_app.command("report")

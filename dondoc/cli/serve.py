@@ -12,7 +12,7 @@ import typer
 from sqlmodel import Session, select
 
 from config.errors import InputError
-from dondoc.cli import TodayOption, app, handles_errors
+from dondoc.cli import TodayOption, app, handles_errors, say
 from dondoc.cli.output import Format, emit, show_date
 
 schedule_app = typer.Typer(help="The scheduled jobs: what runs when.", no_args_is_help=True)
@@ -171,13 +171,16 @@ def schedule_list(ctx: typer.Context, today: date = TodayOption,
         return  # csv stays a table a spreadsheet reads; `dondoc status` says who holds the lease
     lease = current_lease(context.engine)
     if lease is None:
-        typer.echo("Scheduler: not running on this database (start it with `dondoc serve`).")
+        typer.echo(say("Bộ lập lịch: không chạy trên cơ sở dữ liệu này (khởi động bằng `dondoc serve`).",
+                       "Scheduler: not running on this database (start it with `dondoc serve`)."))
     elif lease.expires_at < SystemClock().now():  # a lease is about processes: the wall clock
-        typer.echo(f"Scheduler: not running; {lease.holder} stopped without releasing its lease "
-                   f"(expired {show_date(lease.expires_at)} {lease.expires_at:%H:%M} UTC).")
+        expired = f"{show_date(lease.expires_at)} {lease.expires_at:%H:%M} UTC"
+        typer.echo(say(f"Bộ lập lịch: không chạy; {lease.holder} đã dừng mà không trả quyền giữ lịch (hết hạn {expired}).",
+                       f"Scheduler: not running; {lease.holder} stopped without releasing its lease (expired {expired})."))
     else:
-        typer.echo(f"Scheduler: {lease.holder}, since {show_date(lease.acquired_at)} {lease.acquired_at:%H:%M} UTC, "
-                   f"lease until {lease.expires_at:%H:%M:%S} UTC.")
+        since = f"{show_date(lease.acquired_at)} {lease.acquired_at:%H:%M} UTC"
+        typer.echo(say(f"Bộ lập lịch: {lease.holder}, từ {since}, giữ lịch đến {lease.expires_at:%H:%M:%S} UTC.",
+                       f"Scheduler: {lease.holder}, since {since}, lease until {lease.expires_at:%H:%M:%S} UTC."))
 
 
 @app.command("deploy")

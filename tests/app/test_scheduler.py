@@ -281,7 +281,7 @@ def test_schedule_list_shows_each_job_with_its_next_run_and_the_day_review_jobs_
     table = loaded.ok("schedule", "list", "--today", "2016-01-15").stdout
     assert "send-reminders" in table and "15/01/2016 08:00" in table
     assert "01/11/2016 08:00" in table and "23/11/2016" in table and "15/12/2016" in table
-    assert "not running" in table
+    assert "Bộ lập lịch: không chạy" in table  # Vietnamese by default
     rows = {r["job"]: r for r in json.loads(loaded.ok("schedule", "list", "--today", "2016-11-24",
                                                       "--format", "json").stdout)}
     assert rows["review-chase"]["next_run"] == "24/11/2016 08:00" and rows["review-chase"]["acts_on"] == "2016-11-29"

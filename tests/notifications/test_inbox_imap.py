@@ -154,8 +154,8 @@ def test_dondoc_inbox_runs_the_flow_and_says_what_became_of_each_message(ctx, ma
 
     result = cli.ok("inbox", "--today", "2015-06-02")
 
-    assert "02/06/2015: 2 messages read — 1 replies (1 recorded, 0 refused), 0 bounces, 1 ignored" in result.output
-    assert f"{LAN} \"Re: " in result.output and "auto_reply" in result.output
+    assert "02/06/2015: đã đọc 2 thư — 1 trả lời (1 đã ghi nhận, 0 bị từ chối), 0 thư bị trả lại, 1 bỏ qua" in result.output
+    assert f"{LAN} \"Re: " in result.output and "trả lời tự động, bỏ qua — thư trả lời tự động" in result.output
     assert first_occurrence(ctx, "4.2-a/SKHDT").completed_on == date(2015, 5, 30)
     listed = cli.ok("schedule", "list", "--today", "2015-06-02").output
     assert "read-inbox" in listed and "mỗi 15 phút" in listed

@@ -135,7 +135,7 @@ def test_the_guided_import_on_the_command_line_maps_edits_shows_the_changes_and_
     document = write_docx(tmp_path / "ke-hoach-85.docx")
     refused = cli("plan", "import", document, "--agencies", agencies)
     assert refused.exit_code == 2 and UNKNOWN_AGENCY in refused.stderr
-    assert "[bảng 3, hàng 12]" in refused.stdout and "! agency" in refused.stdout
+    assert "[bảng 3, hàng 12]" in refused.stdout and "! cơ quan" in refused.stdout  # Vietnamese by default
     args = ["plan", "import", document, "--agencies", agencies, "--map", f"{UNKNOWN_AGENCY}=STTTT",
             "--set", "I.2:due=15/11/2024"]
     shown = cli.ok(*args)
@@ -143,7 +143,7 @@ def test_the_guided_import_on_the_command_line_maps_edits_shows_the_changes_and_
     nothing_yet = cli("tasks", "--format", "csv")  # not loaded: the database still has no plan
     assert nothing_yet.exit_code == 1 and "chưa nạp kế hoạch nào" in nothing_yet.stderr
     loaded = cli.ok(*args, "--yes")
-    assert "14 tasks created" in loaded.stdout
+    assert "Kế hoạch ke-hoach-85: 14 nhiệm vụ mới, 0 sửa, 0 bỏ;" in loaded.stdout  # Vietnamese by default
     assert "Sản phẩm: Báo cáo rà soát" in cli.ok("task", "show", "I.2").stdout
     revised = write_docx(tmp_path / "ke-hoach-85.docx", extra_rows=1)
     again = cli.ok("plan", "import", revised, "--agencies", agencies, "--map", f"{UNKNOWN_AGENCY}=STTTT",

@@ -152,6 +152,7 @@ def test_a_lead_with_no_focal_point_is_named_in_a_warning_and_the_plan_still_loa
     result = cli.ok("plan", "load", BUNDLED_PLAN, "--agencies", agencies)
     assert "cảnh báo: TRUONG-CN chủ trì 2 nhiệm vụ (3.1.14-a/TRUONG-CN, 3.1.14-b/TRUONG-CN) nhưng không có đầu mối " \
         "nào đang hoạt động" in result.stderr
+    assert "Kế hoạch BK-KTTT-2015-2020: đã cập nhật sẵn, không có gì thay đổi." in result.stdout
 
 
 def test_the_bundled_directory_leaves_no_lead_without_a_focal_point(loaded):

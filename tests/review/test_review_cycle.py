@@ -97,7 +97,7 @@ def test_a_whole_review_cycle_reaches_each_agency_chases_only_the_missing_and_co
             r[2].value = {**INDICATORS, "model_cooperatives": 0, "new_established": 10}[r[0].value]
         book.save(template)
         result = cli.ok("review", "submit", "2015", "--agency", "CHO-DON", "--file", template, "--today", "2015-11-25")
-        assert "CHO-DON: review 2015 recorded from cho-don.xlsx" in result.stdout
+        assert "CHO-DON: đã ghi nhận sơ kết năm 2015 từ cho-don.xlsx" in result.stdout  # Vietnamese by default
 
         # The chaser on 23/11 (7 days before) reaches only those who have not reported.
         box.clear()
