@@ -140,7 +140,7 @@ def _print_changes(changes, fmt: Format) -> None:
               ("conflict", "conflict"), ("fields", "fields")])
         return
     if not changes.differences:
-        typer.echo("No differences: the directory already matches the file.")
+        typer.echo(say("Không có khác biệt: danh bạ đã khớp với tệp.", "No differences: the directory already matches the file."))
     for difference in changes.differences:
         if difference.conflict:
             continue

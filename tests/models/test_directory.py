@@ -99,7 +99,7 @@ def test_it_names_each_difference_of_an_import_and_applies_only_with_apply(loade
     assert any({"name": "Nguyễn Thị Lan", "email": LAN, "role": "primary", "active": False}.items() <= fp.items()
                for fp in skhdt["focal_points"])
     # The export is the directory: importing it changes nothing.
-    assert "No differences" in loaded.ok("agencies", "import", exported).output
+    assert "Không có khác biệt" in loaded.ok("agencies", "import", exported).output
     # And plan load no longer touches the directory.
     loaded_again = loaded.ok("plan", "load", BUNDLED_PLAN).output
     assert "Danh bạ cơ quan" not in loaded_again and "Agency directory" not in loaded_again

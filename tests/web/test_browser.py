@@ -176,7 +176,7 @@ def test_alice_imports_a_docx_maps_an_agency_fixes_a_deadline_and_loads_it(live,
     page.click("#read")
     page.wait_for_url(f"{base}/plans/import/*")
     row = page.locator("tr[data-ref='II.5']")
-    assert "bảng 3, hàng 12" in row.inner_text() and "is not in the agency directory" in row.inner_text()
+    assert "bảng 3, hàng 12" in row.inner_text() and "không có trong danh bạ cơ quan" in row.inner_text()  # the page is Vietnamese
     assert page.locator("#problem").is_visible()
     unknown = page.locator(f"tr[data-name='{UNKNOWN_AGENCY}']")
     unknown.locator("select[name='code']").select_option("STTTT")

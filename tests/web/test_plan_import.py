@@ -24,7 +24,7 @@ def test_alice_uploads_a_docx_and_sees_each_duty_beside_its_source_with_its_warn
     assert "85/KH-UBND" in page and "Ủy ban nhân dân tỉnh Bắc Kạn" in page and "05/04/2024" in page
     row = re.search(r'<tr id="task-\d+" data-ref="II.5">.*?</tr>', page, re.S).group(0)
     assert "bảng 3, hàng 12" in row and "Tuyên truyền về kinh tế tập thể" in row
-    assert "is not in the agency directory" in row and 'value="Chuyên mục tuyên truyền"' in row
+    assert "không có trong danh bạ cơ quan" in row and 'value="Chuyên mục tuyên truyền"' in row
     assert f'data-name="{UNKNOWN_AGENCY}"' in page
     assert "Nguyễn Văn Bình" not in page and "Lưu: VT" not in page  # the signature block is no duty
     assert 'id="problem"' in page  # not loadable while an agency is unknown
