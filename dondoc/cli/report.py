@@ -10,7 +10,7 @@ from sqlmodel import Session
 from config.errors import InputError
 from config.organization import read_organization
 from config.targets import load_targets
-from dondoc.cli import TodayOption, app, handles_errors
+from dondoc.cli import TodayOption, app, handles_errors, say
 from dondoc.documents.bao_cao import check_report_suffix, lower_first, write_report
 from dondoc.documents.report_content import build_periodic
 from models.status import period_window
@@ -40,4 +40,5 @@ def report(ctx: typer.Context,
         content = build_periodic(session, chosen, window, now=now, targets=load_targets(chosen.code, None))
     for path in out:
         write_report(content, path, organization)
-        typer.echo(f"Báo cáo tình hình thực hiện, {lower_first(window.label)}, written to {path}")
+        typer.echo(say(f"Đã ghi Báo cáo tình hình thực hiện, {lower_first(window.label)}, vào {path}",
+                       f"Báo cáo tình hình thực hiện, {lower_first(window.label)}, written to {path}"))

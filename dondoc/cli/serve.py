@@ -80,8 +80,16 @@ def serve(ctx: typer.Context,
         try:
             service.start()
         except LeaseHeld as exc:
-            typer.echo(f"error: {exc}. Only one scheduler may run per database (two would run every job twice): "
-                       "stop the other one first; a crashed one's lease expires by itself.", err=True)
+            from models.clock import vn_time
+            lease = exc.lease
+            typer.echo(say(
+                f"lỗi: một bộ lập lịch khác đang giữ cơ sở dữ liệu này: {lease.holder} (từ "
+                f"{vn_time(lease.acquired_at):%d/%m/%Y %H:%M}; quyền giữ hết hạn lúc "
+                f"{vn_time(lease.expires_at):%d/%m/%Y %H:%M:%S}, giờ Việt Nam, nếu không được gia hạn). Mỗi cơ sở dữ "
+                "liệu chỉ chạy một bộ lập lịch (hai bộ sẽ chạy mỗi việc hai lần): hãy dừng bộ kia trước; quyền giữ "
+                "của một bộ đã ngừng đột ngột tự hết hạn.",
+                f"error: {exc}. Only one scheduler may run per database (two would run every job twice): "
+                "stop the other one first; a crashed one's lease expires by itself."), err=True)
             raise typer.Exit(1) from None
         try:
             if application is not None:

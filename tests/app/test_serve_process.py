@@ -63,7 +63,10 @@ def test_a_second_serve_is_refused_naming_the_holder_and_sigterm_stops_the_first
         second = subprocess.run([DONDOC, "serve", "--no-web"], env=serve_env(settings), text=True,
                                 capture_output=True, timeout=60)
         assert second.returncode == 1
-        assert holder in second.stderr and "another scheduler holds this database" in second.stderr
+        assert holder in second.stderr and "một bộ lập lịch khác đang giữ cơ sở dữ liệu này" in second.stderr
+        english = subprocess.run([DONDOC, "serve", "--no-web"], env={**serve_env(settings), "DONDOC_LANGUAGE": "en"},
+                                 text=True, capture_output=True, timeout=60)
+        assert english.returncode == 1 and "another scheduler holds this database" in english.stderr
         assert "Traceback" not in second.stderr + second.stdout
         assert current_lease(context.engine).holder == holder
 
