@@ -40,7 +40,7 @@ def inbox(ctx: typer.Context, today: date = TodayOption,
     for line in report.get("lines_vi", report["lines"]) if cli_language() == "vi" else report["lines"]:
         typer.echo(f"  {line}")
     for error in report["errors"]:
-        typer.echo(f"  error: {error}", err=True)
+        typer.echo(say("  lỗi: ", "  error: ") + error, err=True)
     if report["errors"]:
         raise typer.Exit(1)
 
@@ -66,7 +66,7 @@ def bounced(ctx: typer.Context, clear: str = typer.Option(None, "--clear", metav
             record(session, at=context.clock().now(), actor=context.actor, entity="bounced_address",
                    entity_id=found.id, field="cleared", old=found.reason, new=None, ref=found.email)
             session.delete(found)
-        typer.echo(f"{clear}: no longer flagged.")
+        typer.echo(say(f"{clear}: không còn bị đánh dấu.", f"{clear}: no longer flagged."))
         return
     with Session(context.engine) as session:
         rows = [dict(email=b.email, bounced_at=vn_time(b.bounced_at), reason=b.reason)
