@@ -81,7 +81,7 @@ def process_message(session: Session, raw: bytes, *, now: datetime, mail_from: s
             done.kind = InboundKind.REPLY
             result = apply_reply(session, incoming, message=message, now=now)
             done.outcome, row.message_id, row.detail = result.outcome, message.id if message else None, result.detail
-            done.summary, done.summary_vi = _summary(result), _summary_vi(result)
+            done.summary, done.summary_vi = _summary(result, "en"), _summary(result, "vi")
             confirmation = _confirm(session, incoming, result, now=now, mail_from=mail_from, sender=sender)
             if confirmation is not None:
                 done.queued.append(confirmation)
@@ -97,20 +97,14 @@ def _known_sender(session: Session, incoming: Incoming) -> bool:
     return bool(incoming.sender) and bool(focal_points_of(session, incoming.sender))
 
 
-def _summary(result: ReplyOutcome) -> str:
+def _summary(result: ReplyOutcome, language: str) -> str:
+    """What a reply led to, in English or (language "vi") Vietnamese."""
+    vi = language == "vi"
     if result.refusal:
-        return f"refused: {result.refusal[1]}"
-    recorded = [line for line in result.lines if line.recorded]
-    return f"{len(recorded)} of {len(result.lines)} lines recorded" + "".join(
-        f"; {line.ref or '-'}: {line.en}" for line in result.lines)
-
-
-def _summary_vi(result: ReplyOutcome) -> str:
-    if result.refusal:
-        return f"bị từ chối: {result.refusal[0]}"
-    recorded = [line for line in result.lines if line.recorded]
-    return f"ghi nhận {len(recorded)}/{len(result.lines)} dòng" + "".join(
-        f"; {line.ref or '-'}: {line.vi}" for line in result.lines)
+        return f"bị từ chối: {result.refusal[0]}" if vi else f"refused: {result.refusal[1]}"
+    recorded = sum(1 for line in result.lines if line.recorded)
+    head = f"ghi nhận {recorded}/{len(result.lines)} dòng" if vi else f"{recorded} of {len(result.lines)} lines recorded"
+    return head + "".join(f"; {line.ref or '-'}: {line.vi if vi else line.en}" for line in result.lines)
 
 
 # What became of a message, in Vietnamese: its kind (InboundKind) and outcome (of a reply, a bounce, or neither).
